@@ -1,0 +1,134 @@
+//! Failure detectors: how the registry learns that an instance is up or down.
+//!
+//! The world calls the `Detector` trait and never names an implementation. A detector acts
+//! through a `Ctx`: it schedules its own events, sends messages over the lossy network, and
+//! marks instances up or down in the registry's view. Instance-side code (sending heartbeats,
+//! answering probes) may read the instance's true state; registry-side code must learn it only
+//! from messages — except the `observer`, which is the source document's oracle model.
+//!
+//! Adding a detector: one file under `detect/`, one line in `DETECTORS`, its tests.
+
+mod event;
+mod heartbeat;
+mod lease;
+mod observer;
+mod timer;
+
+use crate::engine::{SimTime, Stream};
+use crate::scenario::KeyError;
+use crate::world::Ctx;
+use serde::de::DeserializeOwned;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+/// A detector's own event, scheduled through `Ctx` and handed back to it. `kind` and `tag`
+/// mean whatever the detector says (message type, probe number, the instance's epoch).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DetectorEvent {
+    pub instance: u32,
+    pub kind: u8,
+    pub tag: u32,
+}
+
+/// The registry's failure detector, for one run.
+pub trait Detector {
+    /// Time 0: every instance is up and registered.
+    fn start(&mut self, ctx: &mut Ctx);
+    /// The instance has just recovered (it was down).
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx);
+    /// The instance has just crashed.
+    fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx);
+    /// One of this detector's own events is due.
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx);
+}
+
+/// Checked parameters of a detector; makes a fresh detector for each run.
+pub trait DetectorFactory: Debug + Send + Sync {
+    fn build(&self, instances: u32) -> Box<dyn Detector>;
+}
+
+type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn DetectorFactory>, KeyError>;
+
+/// The one place where names map to detectors.
+const DETECTORS: &[(&str, ParseFn)] = &[
+    ("heartbeat", heartbeat::parse),
+    ("timer", timer::parse),
+    ("observer", observer::parse),
+    ("event", event::parse),
+];
+
+/// Names of the available detectors.
+pub fn names() -> Vec<&'static str> {
+    DETECTORS.iter().map(|(name, _)| *name).collect()
+}
+
+/// Reads a `[detector]` table found at `key`: its `kind` picks the detector, which checks the
+/// remaining keys itself.
+pub fn parse(mut table: toml::Table, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let kind = match table.remove("kind") {
+        Some(toml::Value::String(kind)) => kind,
+        Some(_) => {
+            return Err(KeyError::new(format!("{key}.kind"), "must be a string")
+                .allowed(names().join(", ")));
+        }
+        None => {
+            return Err(
+                KeyError::new(format!("{key}.kind"), "is required").allowed(names().join(", "))
+            );
+        }
+    };
+    let Some((_, parse)) = DETECTORS.iter().find(|(name, _)| *name == kind) else {
+        return Err(KeyError::unknown_name(
+            format!("{key}.kind"),
+            "detector",
+            &kind,
+            &names(),
+        ));
+    };
+    parse(toml::Value::Table(table), key)
+}
+
+/// Deserializes a detector's parameter struct, with errors placed under `key`.
+fn params<T: DeserializeOwned>(value: toml::Value, key: &str) -> Result<T, KeyError> {
+    crate::scenario::file::from_value(value, key)
+}
+
+/// Parses a duration parameter that must be above zero.
+fn positive(key: &str, name: &str, text: &str) -> Result<SimTime, KeyError> {
+    let nanos = crate::scenario::build::duration(&format!("{key}.{name}"), text)?;
+    if nanos == 0 {
+        return Err(KeyError::new(
+            format!("{key}.{name}"),
+            "must be longer than 0",
+        ));
+    }
+    Ok(nanos)
+}
+
+/// A uniformly random offset in [0, period): the phase of a periodic process.
+fn random_phase(period: SimTime, rng: &mut Stream) -> SimTime {
+    rng.below(period)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_kind_lists_valid_ones_and_suggests() {
+        let table: toml::Table = toml::from_str("kind = \"hartbeat\"").unwrap();
+        let error = parse(table, "detector").unwrap_err();
+        assert_eq!(error.key, "detector.kind");
+        assert_eq!(
+            error.allowed.as_deref(),
+            Some("heartbeat, timer, observer, event")
+        );
+        assert_eq!(error.suggestion.as_deref(), Some("heartbeat"));
+    }
+
+    #[test]
+    fn missing_kind_is_an_error() {
+        let error = parse(toml::Table::new(), "detector").unwrap_err();
+        assert_eq!(error.key, "detector.kind");
+    }
+}

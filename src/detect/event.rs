@@ -1,0 +1,126 @@
+//! `event`: a crash emits a notification (a connection reset, a session close) that travels
+//! over the network to the registry and can be lost; the fallback is the session: the instance
+//! pings every `ping_interval` (default a third of the timeout, as ZooKeeper clients do) and
+//! the registry expires the session after `session_timeout` without a ping. A recovered
+//! instance re-registers at once with its first ping.
+
+use super::lease::{Beacon, Lease};
+use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
+use crate::engine::SimTime;
+use crate::scenario::KeyError;
+use crate::world::Ctx;
+use serde::Deserialize;
+use std::sync::Arc;
+
+const PING: u8 = 0;
+const PING_ARRIVE: u8 = 1;
+const CHECK: u8 = 2;
+const NOTIFICATION: u8 = 3;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    session_timeout: String,
+    ping_interval: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Factory {
+    session_timeout: SimTime,
+    ping_interval: SimTime,
+}
+
+pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let raw: Params = params(value, key)?;
+    let session_timeout = positive(key, "session_timeout", &raw.session_timeout)?;
+    let ping_interval = match &raw.ping_interval {
+        Some(text) => positive(key, "ping_interval", text)?,
+        None => (session_timeout / 3).max(1),
+    };
+    Ok(Arc::new(Factory {
+        session_timeout,
+        ping_interval,
+    }))
+}
+
+impl DetectorFactory for Factory {
+    fn build(&self, instances: u32) -> Box<dyn Detector> {
+        Box::new(EventDetector {
+            beacon: Beacon {
+                interval: self.ping_interval,
+                send_kind: PING,
+                arrive_kind: PING_ARRIVE,
+            },
+            lease: Lease::new(instances, self.session_timeout, CHECK),
+            closed: vec![u32::MAX; instances as usize],
+            session: vec![0; instances as usize],
+            instances,
+        })
+    }
+}
+
+struct EventDetector {
+    beacon: Beacon,
+    lease: Lease,
+    /// Per instance, the session (up period's epoch) that a notification closed: its late
+    /// pings are ignored, as a registry with session ids would.
+    closed: Vec<u32>,
+    /// Per instance, the session of the latest ping the registry accepted.
+    session: Vec<u32>,
+    instances: u32,
+}
+
+impl EventDetector {
+    /// The tag is the down period's epoch; the session it closes is the up period before it.
+    /// Closing a session the registry has already seen replaced changes nothing.
+    fn on_notification(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+        let i = event.instance as usize;
+        let session = event.tag.wrapping_sub(1);
+        self.closed[i] = session;
+        if self.session[i] == session {
+            ctx.mark_down(event.instance);
+        }
+    }
+}
+
+impl Detector for EventDetector {
+    fn start(&mut self, ctx: &mut Ctx) {
+        self.lease.start(ctx);
+        for instance in 0..self.instances {
+            let phase = random_phase(self.beacon.interval, ctx.rng(instance));
+            self.beacon.start(instance, phase, ctx);
+        }
+    }
+
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+        self.beacon.start(instance, 0, ctx);
+    }
+
+    /// The crash's notification, tagged with the session (the epoch of the down period).
+    fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx) {
+        if let Some(at) = ctx.send(instance) {
+            let tag = ctx.instance_epoch(instance);
+            ctx.schedule_at(
+                at,
+                DetectorEvent {
+                    instance,
+                    kind: NOTIFICATION,
+                    tag,
+                },
+            );
+        }
+    }
+
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+        match event.kind {
+            PING => self.beacon.on_send(event, ctx),
+            PING_ARRIVE if event.tag == self.closed[event.instance as usize] => {}
+            PING_ARRIVE => {
+                self.session[event.instance as usize] = event.tag;
+                self.lease.on_arrival(event.instance, ctx);
+            }
+            CHECK => self.lease.on_check(event.instance, ctx),
+            _ => self.on_notification(event, ctx),
+        }
+    }
+}

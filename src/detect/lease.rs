@@ -1,0 +1,109 @@
+//! Building blocks shared by push detectors: an instance-side beacon that sends a message every
+//! `interval`, and a registry-side lease that expires after `timeout` of silence.
+
+use super::DetectorEvent;
+use crate::engine::SimTime;
+use crate::world::Ctx;
+
+/// Instance side: while the instance is up, send a message every `interval`.
+/// The event's tag is the instance's epoch when the beacon started, so beacons of an earlier up
+/// period stop by themselves once the instance has crashed.
+pub struct Beacon {
+    pub interval: SimTime,
+    pub send_kind: u8,
+    pub arrive_kind: u8,
+}
+
+impl Beacon {
+    /// Starts beaconing `first_in` from now.
+    pub fn start(&self, instance: u32, first_in: SimTime, ctx: &mut Ctx) {
+        let tag = ctx.instance_epoch(instance);
+        ctx.schedule_in(
+            first_in,
+            DetectorEvent {
+                instance,
+                kind: self.send_kind,
+                tag,
+            },
+        );
+    }
+
+    /// A send is due: send if the same up period is still on, then schedule the next.
+    pub fn on_send(&self, event: DetectorEvent, ctx: &mut Ctx) {
+        if event.tag != ctx.instance_epoch(event.instance) {
+            return;
+        }
+        if let Some(at) = ctx.send(event.instance) {
+            ctx.schedule_at(
+                at,
+                DetectorEvent {
+                    kind: self.arrive_kind,
+                    ..event
+                },
+            );
+        }
+        ctx.schedule_in(self.interval, event);
+    }
+}
+
+/// Registry side: an instance is marked down when nothing arrived for strictly longer than
+/// `timeout`. Arrivals only record a time; at most one check per instance is pending, and a
+/// check that finds a newer arrival re-arms itself at the new deadline. This avoids scheduling
+/// and cancelling a timer per message.
+pub struct Lease {
+    pub timeout: SimTime,
+    pub check_kind: u8,
+    last_seen: Vec<SimTime>,
+    check_pending: Vec<bool>,
+}
+
+impl Lease {
+    pub fn new(instances: u32, timeout: SimTime, check_kind: u8) -> Self {
+        let n = instances as usize;
+        Lease {
+            timeout,
+            check_kind,
+            last_seen: vec![0; n],
+            check_pending: vec![false; n],
+        }
+    }
+
+    /// Time 0: every instance registered just now; arm every check.
+    pub fn start(&mut self, ctx: &mut Ctx) {
+        for instance in 0..self.last_seen.len() as u32 {
+            self.arm(instance, ctx);
+        }
+    }
+
+    /// A message from the instance arrived: it is alive.
+    pub fn on_arrival(&mut self, instance: u32, ctx: &mut Ctx) {
+        self.last_seen[instance as usize] = ctx.now();
+        ctx.mark_up(instance);
+        if !self.check_pending[instance as usize] {
+            self.arm(instance, ctx);
+        }
+    }
+
+    /// A check is due: expire the lease, or re-arm at the current deadline.
+    pub fn on_check(&mut self, instance: u32, ctx: &mut Ctx) {
+        self.check_pending[instance as usize] = false;
+        if ctx.now() > self.last_seen[instance as usize] + self.timeout {
+            ctx.mark_down(instance);
+        } else {
+            self.arm(instance, ctx);
+        }
+    }
+
+    fn arm(&mut self, instance: u32, ctx: &mut Ctx) {
+        self.check_pending[instance as usize] = true;
+        let deadline = self.last_seen[instance as usize] + self.timeout + 1;
+        ctx.schedule_at(
+            deadline,
+            DetectorEvent {
+                instance,
+                kind: self.check_kind,
+                tag: 0,
+            },
+        );
+    }
+}

@@ -1,0 +1,148 @@
+//! `observer`: the source document's observation model. At each tick of length `tick` the
+//! registry notices a pending state change with probability `p`. It is an oracle: it reads the
+//! true state, never errs, and is blind to the network.
+//!
+//! Rather than waking every instance at every tick, a state change draws the number of ticks
+//! until it is noticed from the geometric distribution (the first success of independent
+//! Bernoulli(p) trials) and schedules one event: the same law, one event per change.
+
+use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
+use crate::engine::{SimTime, Stream};
+use crate::scenario::KeyError;
+use crate::world::Ctx;
+use serde::Deserialize;
+use std::sync::Arc;
+
+const NOTICE: u8 = 0;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    tick: String,
+    p: f64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Factory {
+    tick: SimTime,
+    p: f64,
+}
+
+pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let raw: Params = params(value, key)?;
+    let tick = positive(key, "tick", &raw.tick)?;
+    if !(raw.p > 0.0 && raw.p <= 1.0) {
+        return Err(KeyError::new(
+            format!("{key}.p"),
+            format!(
+                "{} is not a usable probability: with p = 0 nothing is ever noticed",
+                raw.p
+            ),
+        )
+        .allowed("above 0, at most 1"));
+    }
+    Ok(Arc::new(Factory { tick, p: raw.p }))
+}
+
+impl DetectorFactory for Factory {
+    fn build(&self, instances: u32) -> Box<dyn Detector> {
+        Box::new(Observer {
+            config: *self,
+            offset: vec![0; instances as usize],
+        })
+    }
+}
+
+struct Observer {
+    config: Factory,
+    /// Each instance's tick grid is offset by a random phase in [0, tick).
+    offset: Vec<SimTime>,
+}
+
+/// Ticks until the first success of Bernoulli(p) trials: 1, 2, 3, ... with mean 1/p.
+fn geometric(p: f64, rng: &mut Stream) -> u64 {
+    if p >= 1.0 {
+        return 1;
+    }
+    let trials = libm::floor(libm::log(rng.uniform_open0()) / libm::log1p(-p));
+    if trials >= u32::MAX as f64 {
+        u32::MAX as u64
+    } else {
+        trials as u64 + 1
+    }
+}
+
+impl Observer {
+    /// A state change just happened: schedule the tick at which it will be noticed.
+    fn schedule_notice(&mut self, instance: u32, ctx: &mut Ctx) {
+        let (tick, offset) = (self.config.tick, self.offset[instance as usize]);
+        let now = ctx.now();
+        // Index of the first tick strictly after now on this instance's grid.
+        let first = if now < offset {
+            0
+        } else {
+            (now - offset) / tick + 1
+        };
+        let ticks = geometric(self.config.p, ctx.rng(instance));
+        let at = offset.saturating_add((first + ticks - 1).saturating_mul(tick));
+        let tag = ctx.instance_epoch(instance);
+        ctx.schedule_at(
+            at,
+            DetectorEvent {
+                instance,
+                kind: NOTICE,
+                tag,
+            },
+        );
+    }
+}
+
+impl Detector for Observer {
+    fn start(&mut self, ctx: &mut Ctx) {
+        for instance in 0..self.offset.len() as u32 {
+            self.offset[instance as usize] = random_phase(self.config.tick, ctx.rng(instance));
+        }
+    }
+
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+        self.schedule_notice(instance, ctx);
+    }
+
+    fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx) {
+        self.schedule_notice(instance, ctx);
+    }
+
+    /// A notice counts only if no further change happened since it was drawn.
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+        if event.tag != ctx.instance_epoch(event.instance) {
+            return;
+        }
+        if ctx.instance_is_up(event.instance) {
+            ctx.mark_up(event.instance);
+        } else {
+            ctx.mark_down(event.instance);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{RandomStreams, StreamKind};
+
+    /// Geometric(p) on {1, 2, ...} has mean 1/p and variance (1-p)/p²; the sample mean over
+    /// n draws must lie within 3.3 standard errors.
+    #[test]
+    fn geometric_has_mean_one_over_p() {
+        let mut rng = RandomStreams::new(4).stream(StreamKind::Detector, 0);
+        for p in [0.05, 0.3, 0.9, 1.0] {
+            let n = 100_000;
+            let mean = (0..n).map(|_| geometric(p, &mut rng) as f64).sum::<f64>() / n as f64;
+            let se = ((1.0 - p) / (p * p) / n as f64).sqrt();
+            assert!(
+                (mean - 1.0 / p).abs() <= 3.3 * se + 1e-12,
+                "p={p}: mean {mean}"
+            );
+        }
+    }
+}

@@ -1,0 +1,13 @@
+//! The discrete-event engine: simulated time, the event queue and seeded random streams.
+//!
+//! Invariant: this module knows nothing of services, registries, files or the command line.
+//! It does no IO and uses no outer crate but the random generator. Everything the simulator
+//! models is built on top of it, in `world` and the strategy modules.
+
+pub mod queue;
+pub mod random;
+pub mod time;
+
+pub use queue::EventQueue;
+pub use random::{RandomStreams, Stream, StreamKind};
+pub use time::{NANOS_PER_SECOND, SimTime};

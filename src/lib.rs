@@ -1,0 +1,17 @@
+//! discosim: a deterministic discrete-event simulator of service discovery and fault tolerance.
+//!
+//! Data flows one way: scenario file → typed model (`scenario`, `model`) → runs (`run`,
+//! `world`, on the pure `engine`, calling strategies through traits in `detect`) → metrics
+//! (`metrics`, `stats`) → files (`output`). See ARCHITECTURE.md for the map and invariants.
+
+pub mod cli;
+pub mod detect;
+pub mod dist;
+pub mod engine;
+pub mod metrics;
+pub mod model;
+pub mod output;
+pub mod run;
+pub mod scenario;
+pub mod stats;
+pub mod world;

@@ -1,0 +1,74 @@
+//! The results folder: one small exporter per file, each written atomically (a temporary file
+//! renamed into place), so a reader never sees half a file. Exporters read run records and the
+//! resolved scenario, never the simulation's internals.
+
+pub mod engine_csv;
+pub mod manifest;
+pub mod runs_csv;
+pub mod summary_csv;
+pub mod table;
+
+use std::io;
+use std::path::Path;
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&temporary, bytes)?;
+    std::fs::rename(&temporary, path)
+}
+
+/// A number as written in CSV: empty when undefined, else rounded to 10 significant digits.
+/// The rounding keeps the last-bit noise of floating-point library functions (which may differ
+/// between machines) out of the files, so they stay byte-identical.
+pub fn format_number(value: f64) -> String {
+    if !value.is_finite() {
+        return String::new();
+    }
+    let rounded: f64 = format!("{value:.9e}").parse().unwrap_or(value);
+    format!("{rounded}")
+}
+
+/// Serializes rows into CSV bytes.
+pub fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing to a Vec cannot fail; any error here would be a csv crate bug.
+    writer.write_record(header).expect("in-memory CSV write");
+    for row in rows {
+        writer.write_record(row).expect("in-memory CSV write");
+    }
+    writer.into_inner().expect("in-memory CSV flush")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_rounded_and_blank_when_undefined() {
+        assert_eq!(format_number(1.0), "1");
+        assert_eq!(format_number(0.1 + 0.2), "0.3");
+        assert_eq!(format_number(1.4923456789123), "1.492345679");
+        assert_eq!(format_number(f64::NAN), "");
+        assert_eq!(format_number(1e-9), "0.000000001");
+    }
+
+    #[test]
+    fn atomic_write_leaves_no_temporary() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/a.csv");
+        write_atomic(&path, b"x\n").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"x\n");
+        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1);
+    }
+}

@@ -1,0 +1,28 @@
+//! `engine.csv`: the engine's work per run — events, wall seconds, events per second. Kept
+//! apart from `runs.csv` because wall time differs from run to run (SPEC §3: not part of
+//! reproducible output).
+
+use super::csv_bytes;
+use crate::run::RunRecord;
+use crate::scenario::LoadedScenario;
+
+pub fn render(loaded: &LoadedScenario, records: &[RunRecord]) -> Vec<u8> {
+    let mut header = loaded.swept_keys.clone();
+    header.extend(["replication", "events", "wall_seconds", "events_per_second"].map(String::from));
+    let rows: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| {
+            let mut row: Vec<String> = loaded.points[r.point]
+                .params
+                .iter()
+                .map(|(_, v)| v.clone())
+                .collect();
+            row.push(r.replication.to_string());
+            row.push(r.work.events.to_string());
+            row.push(format!("{:.6}", r.work.wall_seconds));
+            row.push(format!("{:.0}", r.work.events_per_second()));
+            row
+        })
+        .collect();
+    csv_bytes(&header, &rows)
+}

@@ -1,0 +1,71 @@
+//! The readable summary printed to stdout after a run: per sweep point, the headline metrics
+//! with their 95 % confidence intervals.
+
+use super::format_number;
+use crate::scenario::LoadedScenario;
+use crate::stats::Estimate;
+use std::fmt::Write;
+
+/// Metrics shown in the terminal; every metric is in the CSV files.
+const HEADLINE: &[&str] = &[
+    "detection_time.mean",
+    "detection_time.p99",
+    "detection_time.max",
+    "detection_time.count",
+    "undetected",
+    "recovery_detection_time.mean",
+    "false_suspicions",
+    "false_suspicion_rate",
+    "mistake_duration.mean",
+    "query_accuracy",
+    "instance_up_fraction",
+];
+
+pub fn render(
+    loaded: &LoadedScenario,
+    estimates: &[Vec<(String, Estimate)>],
+    replications: u32,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} — {} point(s) × {} replication(s)",
+        loaded.name,
+        loaded.points.len(),
+        replications
+    );
+    for (point, metrics) in estimates.iter().enumerate() {
+        let params: Vec<String> = loaded.points[point]
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k} = {v}"))
+            .collect();
+        if !params.is_empty() {
+            let _ = writeln!(out, "\n[{}]", params.join(", "));
+        } else {
+            out.push('\n');
+        }
+        let _ = writeln!(out, "  {:<32} {:>14}   {}", "metric", "mean", "95% CI");
+        for (name, e) in metrics
+            .iter()
+            .filter(|(n, _)| HEADLINE.contains(&n.as_str()))
+        {
+            let ci = if e.ci_low.is_finite() {
+                format!(
+                    "[{}, {}]",
+                    format_number(e.ci_low),
+                    format_number(e.ci_high)
+                )
+            } else {
+                "-".into()
+            };
+            let mean = if e.mean.is_finite() {
+                format_number(e.mean)
+            } else {
+                "-".into()
+            };
+            let _ = writeln!(out, "  {name:<32} {mean:>14}   {ci}");
+        }
+    }
+    out
+}

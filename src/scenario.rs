@@ -1,0 +1,280 @@
+//! Scenario files: read TOML, apply `--set` overrides, expand the sweep, check every value,
+//! and hand back typed `model::Scenario`s — or an error that says where and what.
+
+pub mod build;
+pub mod duration;
+pub mod error;
+pub mod file;
+pub mod locate;
+
+use crate::model::Scenario;
+pub use error::{KeyError, Origin, ScenarioError};
+use std::path::{Path, PathBuf};
+
+/// A `--set key=value` override: any scenario key, dotted (`detector.interval`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Override {
+    pub key: String,
+    pub value: toml::Value,
+}
+
+impl Override {
+    /// Parses `key=value`; the value is read as TOML (`10`, `0.5`, `[1, 2]`, `"1s"`) and, when
+    /// that fails, taken as a plain string, so `--set detector.interval=2s` works unquoted.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (key, value) = text
+            .split_once('=')
+            .ok_or_else(|| format!("`{text}` is not key=value"))?;
+        let key = key.trim();
+        if key.is_empty() {
+            return Err(format!("`{text}` has no key"));
+        }
+        let value = value.trim();
+        let parsed = toml::from_str::<toml::Table>(&format!("v = {value}"))
+            .ok()
+            .and_then(|mut t| t.remove("v"))
+            .unwrap_or_else(|| toml::Value::String(value.to_string()));
+        Ok(Override {
+            key: key.to_string(),
+            value: parsed,
+        })
+    }
+}
+
+/// One point of a sweep: the swept keys' values, and the scenario they give.
+#[derive(Clone, Debug)]
+pub struct Point {
+    pub params: Vec<(String, String)>,
+    pub scenario: Scenario,
+}
+
+/// A scenario file, resolved.
+#[derive(Clone, Debug)]
+pub struct LoadedScenario {
+    pub file: PathBuf,
+    pub name: String,
+    pub description: String,
+    /// The scenario table after overrides, before sweep expansion (for the manifest).
+    pub resolved: toml::Table,
+    pub swept_keys: Vec<String>,
+    pub points: Vec<Point>,
+}
+
+/// Reads and checks a scenario file.
+pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
+    let label = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: label.clone(),
+        origin: Origin::File,
+        error: KeyError::new("", format!("cannot read the scenario file: {e}")),
+    })?;
+    let base_dir = path.parent().unwrap_or(Path::new("."));
+    let mut loaded = parse(&text, &label, base_dir, overrides)?;
+    loaded.file = path.to_path_buf();
+    Ok(loaded)
+}
+
+/// Checks a scenario given as text; `label` names it in errors, `base_dir` resolves data files.
+pub fn parse(
+    text: &str,
+    label: &str,
+    base_dir: &Path,
+    overrides: &[Override],
+) -> Result<LoadedScenario, ScenarioError> {
+    let place =
+        |error: KeyError, swept: &[String]| locate_error(text, label, overrides, swept, error);
+    let mut table = parse_toml(text, label)?;
+    for o in overrides {
+        apply_override(&mut table, o).map_err(|e| place(e, &[]))?;
+    }
+    let sweep = sweep_axes(&table).map_err(|e| place(e, &[]))?;
+    let swept_keys: Vec<String> = sweep.iter().map(|(k, _)| k.clone()).collect();
+    let mut points = Vec::new();
+    for assignment in cartesian(&sweep) {
+        let mut point_table = table.clone();
+        point_table.remove("sweep");
+        for (key, value) in &assignment {
+            set_dotted(&mut point_table, key, value.clone()).map_err(|e| place(e, &swept_keys))?;
+        }
+        let raw = file::from_value(toml::Value::Table(point_table), "")
+            .map_err(|e| place(e, &swept_keys))?;
+        let scenario = build::build(raw, base_dir).map_err(|e| place(e, &swept_keys))?;
+        let params = assignment
+            .iter()
+            .map(|(k, v)| (k.clone(), value_text(v)))
+            .collect();
+        points.push(Point { params, scenario });
+    }
+    let first = &points[0].scenario;
+    let description = table
+        .get("description")
+        .and_then(|d| d.as_str())
+        .unwrap_or("")
+        .to_string();
+    Ok(LoadedScenario {
+        file: PathBuf::from(label),
+        name: first.name.clone(),
+        description,
+        resolved: table,
+        swept_keys,
+        points,
+    })
+}
+
+fn parse_toml(text: &str, label: &str) -> Result<toml::Table, ScenarioError> {
+    if text.trim().is_empty() {
+        return Err(ScenarioError {
+            file: label.into(),
+            origin: Origin::File,
+            error: KeyError::new(
+                "",
+                "the file is empty; a scenario needs at least `name`, `horizon`, `[cluster]` and `[detector]`",
+            ),
+        });
+    }
+    toml::from_str::<toml::Table>(text).map_err(|e| {
+        let origin = match e.span() {
+            Some(span) => {
+                let (line, column) = locate::line_column(text, span.start);
+                Origin::Position { line, column }
+            }
+            None => Origin::File,
+        };
+        ScenarioError {
+            file: label.into(),
+            origin,
+            error: KeyError::new("", format!("not valid TOML: {}", e.message().trim())),
+        }
+    })
+}
+
+/// Places an error: on the command line if an override set that key, in the `[sweep]` table if
+/// the key is swept, else where the key is written in the file.
+fn locate_error(
+    text: &str,
+    label: &str,
+    overrides: &[Override],
+    swept: &[String],
+    error: KeyError,
+) -> ScenarioError {
+    let under = |prefix: &str| {
+        error.key == prefix
+            || error.key.starts_with(&format!("{prefix}."))
+            || error.key.starts_with(&format!("{prefix}["))
+    };
+    let origin = if overrides.iter().any(|o| under(&o.key)) {
+        Origin::CommandLine
+    } else {
+        let path = match swept.iter().find(|k| under(k)) {
+            Some(k) => format!("sweep.\"{k}\""),
+            None => error.key.clone(),
+        };
+        match locate::span_of(text, &path) {
+            Some(span) => {
+                let (line, column) = locate::line_column(text, span.start);
+                Origin::Position { line, column }
+            }
+            None => Origin::File,
+        }
+    };
+    ScenarioError {
+        file: label.into(),
+        origin,
+        error,
+    }
+}
+
+fn apply_override(table: &mut toml::Table, o: &Override) -> Result<(), KeyError> {
+    if let Some(swept) = o.key.strip_prefix("sweep.") {
+        let sweep = table
+            .entry("sweep")
+            .or_insert_with(|| toml::Value::Table(Default::default()));
+        let Some(sweep) = sweep.as_table_mut() else {
+            return Err(KeyError::new("sweep", "must be a table"));
+        };
+        sweep.insert(swept.to_string(), o.value.clone());
+        return Ok(());
+    }
+    // An override of a swept key pins it: the sweep over that key is dropped.
+    if let Some(sweep) = table.get_mut("sweep").and_then(|s| s.as_table_mut()) {
+        sweep.remove(&o.key);
+    }
+    set_dotted(table, &o.key, o.value.clone())
+}
+
+/// Sets `a.b.c = value`, creating tables on the way.
+fn set_dotted(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<(), KeyError> {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let last = parts.pop().unwrap_or_default();
+    let mut current = table;
+    for (depth, part) in parts.iter().enumerate() {
+        let entry = current
+            .entry(part.to_string())
+            .or_insert_with(|| toml::Value::Table(Default::default()));
+        current = entry.as_table_mut().ok_or_else(|| {
+            KeyError::new(
+                parts[..=depth].join("."),
+                "is not a table, so it has no sub-keys to set",
+            )
+        })?;
+    }
+    current.insert(last.to_string(), value);
+    Ok(())
+}
+
+/// The `[sweep]` table as (key, values) axes, in the order written.
+fn sweep_axes(table: &toml::Table) -> Result<Vec<(String, Vec<toml::Value>)>, KeyError> {
+    let Some(sweep) = table.get("sweep") else {
+        return Ok(Vec::new());
+    };
+    let sweep = sweep
+        .as_table()
+        .ok_or_else(|| KeyError::new("sweep", "must be a table of key = [values]"))?;
+    let mut axes = Vec::new();
+    for (key, values) in sweep {
+        let place = format!("sweep.{key}");
+        let values = values.as_array().ok_or_else(|| {
+            KeyError::new(&place, "must be a list of values, e.g. [\"1s\", \"2s\"]")
+        })?;
+        if values.is_empty() {
+            return Err(KeyError::new(
+                &place,
+                "is an empty list: a sweep needs at least one value",
+            ));
+        }
+        if key == "sweep" || key.starts_with("sweep.") {
+            return Err(KeyError::new(&place, "cannot sweep the sweep"));
+        }
+        axes.push((key.clone(), values.clone()));
+    }
+    Ok(axes)
+}
+
+/// Every combination of the axes' values, the first axis varying slowest.
+fn cartesian(axes: &[(String, Vec<toml::Value>)]) -> Vec<Vec<(String, toml::Value)>> {
+    let mut points = vec![Vec::new()];
+    for (key, values) in axes {
+        points = points
+            .into_iter()
+            .flat_map(|prefix| {
+                values.iter().map(move |v| {
+                    let mut point = prefix.clone();
+                    point.push((key.clone(), v.clone()));
+                    point
+                })
+            })
+            .collect();
+    }
+    points
+}
+
+/// A TOML value as it should read in a CSV cell: strings bare, everything else as TOML.
+pub fn value_text(value: &toml::Value) -> String {
+    match value {
+        toml::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,397 @@
+//! Checks a parsed scenario file and turns it into the typed `model::Scenario`.
+
+use super::duration::{DURATION_HELP, parse_duration};
+use super::error::KeyError;
+use super::file::{RawDist, RawFailure, RawFault, RawNetwork, RawScenario};
+use crate::detect;
+use crate::dist::Dist;
+use crate::engine::SimTime;
+use crate::model::{FailureModel, Fault, FaultAction, NetworkModel, Scenario, Target};
+use std::path::Path;
+
+/// Largest cluster accepted: the per-instance state is a few hundred bytes, so this keeps a
+/// typo like `instances = 1000000000` from exhausting memory before anything useful happens.
+const MAX_INSTANCES: u32 = 10_000_000;
+
+/// Fault actions of the specification that need the request model (clients, queues), which
+/// this version does not have yet.
+const LATER_ACTIONS: &[&str] = &["slow", "join", "leave", "spike"];
+
+pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
+    refuse_unimplemented(&raw)?;
+    let horizon = duration("horizon", &raw.horizon)?;
+    if horizon == 0 {
+        return Err(KeyError::new("horizon", "must be longer than 0").allowed(DURATION_HELP));
+    }
+    if raw.replications == 0 {
+        return Err(KeyError::new("replications", "must be at least 1"));
+    }
+    let instances = raw.cluster.instances;
+    if instances == 0 || instances > MAX_INSTANCES {
+        return Err(
+            KeyError::new("cluster.instances", format!("{instances} is out of range"))
+                .allowed(format!("1 to {MAX_INSTANCES}")),
+        );
+    }
+    let faults = raw
+        .fault
+        .iter()
+        .enumerate()
+        .map(|(i, f)| fault(f, i, instances));
+    Ok(Scenario {
+        name: raw.name,
+        seed: raw.seed,
+        horizon,
+        replications: raw.replications,
+        instances,
+        failure: failure(raw.cluster.failure, base_dir)?,
+        network: network(raw.network, base_dir)?,
+        detector: detect::parse(raw.detector, "detector")?,
+        faults: faults.collect::<Result<_, _>>()?,
+    })
+}
+
+fn refuse_unimplemented(raw: &RawScenario) -> Result<(), KeyError> {
+    if !raw.expect.is_empty() {
+        return Err(KeyError::new(
+            "expect",
+            "formula expectations are specified but not implemented in this version yet",
+        ));
+    }
+    if !raw.phase.is_empty() {
+        return Err(KeyError::new(
+            "phase",
+            "per-phase metrics are specified but not implemented in this version yet",
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a duration at `key`.
+pub fn duration(key: &str, text: &str) -> Result<SimTime, KeyError> {
+    parse_duration(text).map_err(|message| KeyError::new(key, message))
+}
+
+fn failure(raw: Option<RawFailure>, base_dir: &Path) -> Result<FailureModel, KeyError> {
+    let Some(raw) = raw else {
+        return Ok(FailureModel::None);
+    };
+    let key = "cluster.failure";
+    let dist = |d: Option<RawDist>, name: &str| match d {
+        Some(d) => positive_mean(
+            self::dist(d, &format!("{key}.{name}"), base_dir)?,
+            &format!("{key}.{name}"),
+        ),
+        None => Err(KeyError::new(
+            format!("{key}.{name}"),
+            format!("is required by model `{}`", raw.model),
+        )),
+    };
+    let unexpected = |name: &str| {
+        KeyError::new(
+            format!("{key}.{name}"),
+            format!("is not used by model `{}`", raw.model),
+        )
+    };
+    match raw.model.as_str() {
+        "none" if raw.mttf.is_some() => Err(unexpected("mttf")),
+        "none" if raw.mttr.is_some() => Err(unexpected("mttr")),
+        "none" => Ok(FailureModel::None),
+        "crash-stop" if raw.mttr.is_some() => Err(unexpected("mttr")),
+        "crash-stop" => Ok(FailureModel::CrashStop {
+            mttf: dist(raw.mttf, "mttf")?,
+        }),
+        "crash-recover" => Ok(FailureModel::CrashRecover {
+            mttf: dist(raw.mttf, "mttf")?,
+            mttr: dist(raw.mttr, "mttr")?,
+        }),
+        other => Err(KeyError::unknown_name(
+            format!("{key}.model"),
+            "failure model",
+            other,
+            &["none", "crash-stop", "crash-recover"],
+        )),
+    }
+}
+
+/// Times to failure and repair of zero would make an instance flip forever at one instant.
+fn positive_mean(dist: Dist, key: &str) -> Result<Dist, KeyError> {
+    if dist.mean_seconds() > 0.0 {
+        Ok(dist)
+    } else {
+        Err(KeyError::new(key, "must have a mean above 0"))
+    }
+}
+
+fn network(raw: RawNetwork, base_dir: &Path) -> Result<NetworkModel, KeyError> {
+    let delay = match raw.delay {
+        Some(d) => dist(d, "network.delay", base_dir)?,
+        None => Dist::Constant { value: 0 },
+    };
+    let loss = raw.loss.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&loss) {
+        return Err(
+            KeyError::new("network.loss", format!("{loss} is not a probability")).allowed("0 to 1"),
+        );
+    }
+    Ok(NetworkModel { delay, loss })
+}
+
+const DIST_PARAMS: &[(&str, &[&str])] = &[
+    ("constant", &["value"]),
+    ("uniform", &["low", "high"]),
+    ("exponential", &["mean"]),
+    ("normal", &["mean", "sd"]),
+    ("lognormal", &["median", "p99"]),
+    ("pareto", &["scale", "shape"]),
+    ("empirical", &["file"]),
+];
+
+/// Checks a distribution table: known `dist`, exactly its own parameters, sensible values.
+pub fn dist(raw: RawDist, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
+    let names: Vec<&str> = DIST_PARAMS.iter().map(|(n, _)| *n).collect();
+    let Some((_, allowed)) = DIST_PARAMS.iter().find(|(n, _)| *n == raw.dist) else {
+        return Err(KeyError::unknown_name(
+            format!("{key}.dist"),
+            "distribution",
+            &raw.dist,
+            &names,
+        ));
+    };
+    let given = given_params(&raw);
+    let allowed_text = format!("dist, {}", allowed.join(", "));
+    if let Some(extra) = given.iter().find(|g| !allowed.contains(g)) {
+        return Err(KeyError::new(
+            format!("{key}.{extra}"),
+            format!("is not a parameter of `{}`", raw.dist),
+        )
+        .allowed(allowed_text));
+    }
+    if let Some(missing) = allowed.iter().find(|a| !given.contains(a)) {
+        return Err(KeyError::new(
+            format!("{key}.{missing}"),
+            format!("is required by `{}`", raw.dist),
+        )
+        .allowed(allowed_text));
+    }
+    let d = |name: &str, text: &Option<String>| {
+        duration(&format!("{key}.{name}"), text.as_deref().unwrap_or(""))
+    };
+    let bad = |name: &str, why: &str| Err(KeyError::new(format!("{key}.{name}"), why.to_string()));
+    match raw.dist.as_str() {
+        "constant" => Ok(Dist::Constant {
+            value: d("value", &raw.value)?,
+        }),
+        "uniform" => {
+            let (low, high) = (d("low", &raw.low)?, d("high", &raw.high)?);
+            if high < low {
+                return bad("high", "must not be below `low`");
+            }
+            Ok(Dist::Uniform { low, high })
+        }
+        "exponential" => Ok(Dist::Exponential {
+            mean: d("mean", &raw.mean)?,
+        }),
+        "normal" => Ok(Dist::Normal {
+            mean: d("mean", &raw.mean)?,
+            sd: d("sd", &raw.sd)?,
+        }),
+        "lognormal" => {
+            let (median, p99) = (d("median", &raw.median)?, d("p99", &raw.p99)?);
+            if median == 0 {
+                return bad("median", "must be above 0");
+            }
+            if p99 <= median {
+                return bad("p99", "must be above `median`");
+            }
+            Ok(Dist::Lognormal { median, p99 })
+        }
+        "pareto" => {
+            let scale = d("scale", &raw.scale)?;
+            let shape = raw.shape.unwrap_or(0.0);
+            if scale == 0 {
+                return bad("scale", "must be above 0");
+            }
+            if !(shape > 0.0 && shape.is_finite()) {
+                return bad("shape", "must be a number above 0");
+            }
+            Ok(Dist::Pareto { scale, shape })
+        }
+        _ => empirical(
+            raw.file.as_deref().unwrap_or(""),
+            &format!("{key}.file"),
+            base_dir,
+        ),
+    }
+}
+
+fn given_params(raw: &RawDist) -> Vec<&'static str> {
+    let fields: [(&str, bool); 10] = [
+        ("value", raw.value.is_some()),
+        ("low", raw.low.is_some()),
+        ("high", raw.high.is_some()),
+        ("mean", raw.mean.is_some()),
+        ("sd", raw.sd.is_some()),
+        ("median", raw.median.is_some()),
+        ("p99", raw.p99.is_some()),
+        ("scale", raw.scale.is_some()),
+        ("shape", raw.shape.is_some()),
+        ("file", raw.file.is_some()),
+    ];
+    fields
+        .iter()
+        .filter(|(_, present)| *present)
+        .map(|(name, _)| *name)
+        .collect()
+}
+
+/// Reads an empirical distribution: a CSV whose first column holds samples, either durations
+/// ("12ms") or plain numbers in seconds; a first line that is neither is taken as a header.
+fn empirical(file: &str, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
+    let path = base_dir.join(file);
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| KeyError::new(key, format!("cannot read `{}`: {e}", path.display())))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .comment(Some(b'#'))
+        .from_reader(text.as_bytes());
+    let mut samples = Vec::new();
+    for (row, record) in reader.records().enumerate() {
+        let record =
+            record.map_err(|e| KeyError::new(key, format!("`{}`: {e}", path.display())))?;
+        let cell = record.get(0).unwrap_or("").trim();
+        match parse_sample(cell) {
+            Some(nanos) => samples.push(nanos),
+            None if row == 0 => continue,
+            None => {
+                return Err(KeyError::new(
+                    key,
+                    format!(
+                        "`{}` row {}: `{cell}` is not a duration or a number of seconds",
+                        path.display(),
+                        row + 1
+                    ),
+                ));
+            }
+        }
+    }
+    if samples.is_empty() {
+        return Err(KeyError::new(
+            key,
+            format!("`{}` holds no samples", path.display()),
+        ));
+    }
+    Ok(Dist::Empirical {
+        samples: samples.into(),
+    })
+}
+
+fn parse_sample(cell: &str) -> Option<SimTime> {
+    match cell.parse::<f64>() {
+        Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => {
+            Some(crate::engine::time::from_seconds(seconds))
+        }
+        Ok(_) => None,
+        Err(_) => parse_duration(cell).ok(),
+    }
+}
+
+fn fault(raw: &RawFault, index: usize, instances: u32) -> Result<Fault, KeyError> {
+    let key = |name: &str| format!("fault[{index}].{name}");
+    let Some(action) = FaultAction::from_name(&raw.action) else {
+        if LATER_ACTIONS.contains(&raw.action.as_str()) {
+            return Err(KeyError::new(
+                key("action"),
+                format!(
+                    "`{}` needs the request model (clients and queues), not in this version yet",
+                    raw.action
+                ),
+            )
+            .allowed(FaultAction::NAMES.join(", ")));
+        }
+        return Err(KeyError::unknown_name(
+            key("action"),
+            "fault action",
+            &raw.action,
+            FaultAction::NAMES,
+        ));
+    };
+    if raw.factor.is_some() {
+        return Err(KeyError::new(
+            key("factor"),
+            format!("is only used by `slow` and `spike`, not `{}`", raw.action),
+        ));
+    }
+    let at = duration(&key("at"), &raw.at)?;
+    let until = raw
+        .until
+        .as_deref()
+        .map(|u| duration(&key("until"), u))
+        .transpose()?;
+    if until.is_some_and(|u| u <= at) {
+        return Err(KeyError::new(key("until"), "must be later than `at`"));
+    }
+    let target = target(raw, action, instances, key)?;
+    Ok(Fault {
+        at,
+        action,
+        target,
+        until,
+    })
+}
+
+fn target(
+    raw: &RawFault,
+    action: FaultAction,
+    instances: u32,
+    key: impl Fn(&str) -> String,
+) -> Result<Target, KeyError> {
+    let chosen = [
+        raw.instances.is_some(),
+        raw.count.is_some(),
+        raw.fraction.is_some(),
+    ];
+    match chosen.iter().filter(|c| **c).count() {
+        0 if matches!(action, FaultAction::Recover | FaultAction::Heal) => return Ok(Target::All),
+        0 => {
+            return Err(KeyError::new(
+                key("instances"),
+                "which instances? give one of `instances`, `count`, `fraction`",
+            ));
+        }
+        1 => {}
+        _ => {
+            return Err(KeyError::new(
+                key("instances"),
+                "give only one of `instances`, `count`, `fraction`",
+            ));
+        }
+    }
+    if let Some(list) = &raw.instances {
+        if let Some(bad) = list.iter().find(|&&i| i >= instances) {
+            return Err(
+                KeyError::new(key("instances"), format!("instance {bad} does not exist"))
+                    .allowed(format!("0 to {}", instances - 1)),
+            );
+        }
+        return Ok(Target::Instances(list.clone()));
+    }
+    if let Some(count) = raw.count {
+        if count > instances {
+            return Err(KeyError::new(
+                key("count"),
+                format!("{count} is more than the {instances} instances"),
+            ));
+        }
+        return Ok(Target::Count(count));
+    }
+    let fraction = raw.fraction.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&fraction) {
+        return Err(
+            KeyError::new(key("fraction"), format!("{fraction} is not a fraction"))
+                .allowed("0 to 1"),
+        );
+    }
+    Ok(Target::Fraction(fraction))
+}

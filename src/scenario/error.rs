@@ -1,0 +1,174 @@
+//! Errors in scenario input: where (file, line, column, key), what is wrong, what is allowed.
+//!
+//! All of them are fatal for the scenario they concern and map to exit code 2.
+
+use std::fmt;
+
+/// A problem with one key, before it is placed in a file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyError {
+    /// Dotted key path, arrays as `fault[0].at`; empty for the whole file.
+    pub key: String,
+    pub message: String,
+    /// What the key accepts (names, a range), when that helps.
+    pub allowed: Option<String>,
+    /// A likely intended spelling.
+    pub suggestion: Option<String>,
+}
+
+impl KeyError {
+    pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        KeyError {
+            key: key.into(),
+            message: message.into(),
+            allowed: None,
+            suggestion: None,
+        }
+    }
+
+    pub fn allowed(mut self, allowed: impl Into<String>) -> Self {
+        self.allowed = Some(allowed.into());
+        self
+    }
+
+    /// An unknown name among `valid` ones: lists them and suggests the closest.
+    pub fn unknown_name(key: impl Into<String>, what: &str, given: &str, valid: &[&str]) -> Self {
+        KeyError {
+            key: key.into(),
+            message: format!("unknown {what} `{given}`"),
+            allowed: Some(valid.join(", ")),
+            suggestion: closest(given, valid.iter().copied()),
+        }
+    }
+}
+
+/// The closest candidate by Jaro–Winkler similarity, if it is close enough to be a typo.
+pub fn closest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(given, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
+}
+
+/// Where an error is in the input.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Origin {
+    /// A line and column (1-based) in the scenario file.
+    Position { line: usize, column: usize },
+    /// A `--set key=value` override on the command line.
+    CommandLine,
+    /// The key is missing or could not be placed; the file as a whole.
+    File,
+}
+
+/// A scenario input error, ready to print.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioError {
+    pub file: String,
+    pub origin: Origin,
+    pub error: KeyError,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.origin {
+            Origin::Position { line, column } => write!(f, "{}:{line}:{column}: ", self.file)?,
+            Origin::CommandLine => write!(f, "{} (--set): ", self.file)?,
+            Origin::File => write!(f, "{}: ", self.file)?,
+        }
+        if !self.error.key.is_empty() {
+            write!(f, "key `{}`: ", self.error.key)?;
+        }
+        write!(f, "{}", self.error.message)?;
+        if let Some(allowed) = &self.error.allowed {
+            write!(f, "\n  allowed: {allowed}")?;
+        }
+        if let Some(suggestion) = &self.error.suggestion {
+            write!(f, "\n  did you mean `{suggestion}`?")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Turns serde's messages into a `KeyError`, lifting out unknown names so that they get the
+/// allowed list and a suggestion. Serde words these messages in a fixed way
+/// ("unknown field `x`, expected one of `a`, `b`"), which is what is parsed here.
+pub fn from_serde_message(key: String, message: &str) -> KeyError {
+    for what in ["field", "variant"] {
+        let prefix = format!("unknown {what} `");
+        let Some(rest) = message.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some((given, tail)) = rest.split_once('`') else {
+            continue;
+        };
+        let valid: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
+        let noun = if what == "field" { "key" } else { "value" };
+        let key = if what == "field" && !key.is_empty() && key != "." {
+            format!("{key}.{given}")
+        } else if what == "field" {
+            given.to_string()
+        } else {
+            key
+        };
+        let mut error = KeyError::unknown_name(key, noun, given, &valid);
+        if valid.is_empty() {
+            error.allowed = Some("nothing here".into());
+        }
+        return error;
+    }
+    if let Some(field) = message
+        .strip_prefix("missing field `")
+        .and_then(|r| r.split('`').next())
+    {
+        let key = if key.is_empty() || key == "." {
+            field.to_string()
+        } else {
+            format!("{key}.{field}")
+        };
+        return KeyError::new(key, "is required but missing");
+    }
+    KeyError::new(key, message.trim().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_gets_allowed_list_and_suggestion() {
+        let e = from_serde_message(
+            "detector".into(),
+            "unknown field `intervl`, expected one of `kind`, `interval`, `timeout`",
+        );
+        assert_eq!(e.key, "detector.intervl");
+        assert_eq!(e.allowed.as_deref(), Some("kind, interval, timeout"));
+        assert_eq!(e.suggestion.as_deref(), Some("interval"));
+    }
+
+    #[test]
+    fn far_off_names_get_no_suggestion() {
+        assert_eq!(closest("zzz", ["interval", "timeout"].into_iter()), None);
+    }
+
+    #[test]
+    fn missing_field_names_the_full_key() {
+        let e = from_serde_message("cluster".into(), "missing field `instances`");
+        assert_eq!(e.key, "cluster.instances");
+    }
+
+    #[test]
+    fn display_names_file_line_column_key() {
+        let error = ScenarioError {
+            file: "a.toml".into(),
+            origin: Origin::Position { line: 3, column: 1 },
+            error: KeyError::unknown_name("detector.kind", "detector", "hartbeat", &["heartbeat"]),
+        };
+        let text = error.to_string();
+        assert!(text.starts_with("a.toml:3:1: key `detector.kind`: unknown detector `hartbeat`"));
+        assert!(text.contains("allowed: heartbeat") && text.contains("did you mean `heartbeat`?"));
+    }
+}

@@ -1,0 +1,79 @@
+//! Statistics over replications: the mean and its 95 % Student-t confidence interval.
+
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+/// Mean and 95 % confidence interval of the finite values among `values`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    pub mean: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub n: usize,
+}
+
+pub fn estimate(values: &[f64]) -> Estimate {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let n = finite.len();
+    if n == 0 {
+        return Estimate {
+            mean: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            n,
+        };
+    }
+    let mean = finite.iter().sum::<f64>() / n as f64;
+    if n == 1 {
+        return Estimate {
+            mean,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            n,
+        };
+    }
+    let variance = finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let half = t_quantile_975(n - 1) * (variance / n as f64).sqrt();
+    Estimate {
+        mean,
+        ci_low: mean - half,
+        ci_high: mean + half,
+        n,
+    }
+}
+
+/// The 0.975 quantile of Student's t with `dof` degrees of freedom.
+pub fn t_quantile_975(dof: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, dof as f64)
+        .map(|t| t.inverse_cdf(0.975))
+        .unwrap_or(f64::NAN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        // Textbook values of t(0.975; dof).
+        for (dof, expected) in [
+            (1, 12.706),
+            (4, 2.776),
+            (9, 2.262),
+            (29, 2.045),
+            (1000, 1.962),
+        ] {
+            assert!((t_quantile_975(dof) - expected).abs() < 1e-3, "dof {dof}");
+        }
+    }
+
+    #[test]
+    fn estimate_ignores_missing_values_and_needs_two_for_an_interval() {
+        let e = estimate(&[1.0, f64::NAN, 3.0]);
+        assert_eq!(e.mean, 2.0);
+        assert_eq!(e.n, 2);
+        let half = 12.706 * (2.0f64 / 2.0).sqrt();
+        assert!((e.ci_high - 2.0 - half).abs() < 1e-2);
+        assert!(estimate(&[5.0]).ci_low.is_nan());
+        assert!(estimate(&[]).mean.is_nan());
+    }
+}

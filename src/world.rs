@@ -1,0 +1,296 @@
+//! The simulated system: instances that fail and recover, the network, the registry and its
+//! detector. The world owns the event loop of one run and dispatches each event; strategies
+//! are reached only through their traits.
+
+mod instances;
+mod network;
+mod registry;
+
+use crate::detect::{Detector, DetectorEvent};
+use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind};
+use crate::metrics::{EngineWork, MetricValues};
+use crate::model::{FailureModel, FaultAction, Scenario, Target};
+use instances::Instances;
+use network::Network;
+use registry::Registry;
+pub use registry::View;
+
+/// Everything that can happen. Small and `Copy`: it lives inline in the event queue.
+#[derive(Clone, Copy, Debug)]
+pub enum Event {
+    /// The failure process crashes the instance, if still in the up period `epoch`.
+    Fail {
+        instance: u32,
+        epoch: u32,
+    },
+    /// The failure process repairs the instance, if still in the down period `epoch`.
+    Repair {
+        instance: u32,
+        epoch: u32,
+    },
+    /// Scheduled fault number `index` starts, or is undone at its `until`.
+    Fault {
+        index: u32,
+        undo: bool,
+    },
+    Detector(DetectorEvent),
+}
+
+/// What a detector may see and do.
+pub struct Ctx<'a> {
+    now: SimTime,
+    queue: &'a mut EventQueue<Event>,
+    instances: &'a Instances,
+    network: &'a mut Network,
+    registry: &'a mut Registry,
+    rng: &'a mut [Stream],
+}
+
+impl Ctx<'_> {
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn schedule_at(&mut self, at: SimTime, event: DetectorEvent) {
+        self.queue.schedule_at(at, Event::Detector(event));
+    }
+
+    pub fn schedule_in(&mut self, delay: SimTime, event: DetectorEvent) {
+        self.queue.schedule_in(delay, Event::Detector(event));
+    }
+
+    /// True state. For instance-side behaviour only (and oracle detectors).
+    pub fn instance_is_up(&self, instance: u32) -> bool {
+        self.instances.is_up(instance)
+    }
+
+    /// Identity of the instance's current up or down period.
+    pub fn instance_epoch(&self, instance: u32) -> u32 {
+        self.instances.epoch(instance)
+    }
+
+    /// Sends a message between the instance and the registry (either way); returns when it
+    /// arrives, or None if it is lost or cut by a partition.
+    pub fn send(&mut self, instance: u32) -> Option<SimTime> {
+        self.network.send(instance, self.now)
+    }
+
+    pub fn view(&self, instance: u32) -> View {
+        self.registry.view(instance)
+    }
+
+    pub fn mark_up(&mut self, instance: u32) {
+        self.registry
+            .set(instance, View::Up, self.now, self.instances.is_up(instance));
+    }
+
+    pub fn mark_down(&mut self, instance: u32) {
+        self.registry.set(
+            instance,
+            View::Down,
+            self.now,
+            self.instances.is_up(instance),
+        );
+    }
+
+    /// The detector's own random stream for this instance.
+    pub fn rng(&mut self, instance: u32) -> &mut Stream {
+        &mut self.rng[instance as usize]
+    }
+}
+
+/// One run of one scenario.
+pub struct World {
+    queue: EventQueue<Event>,
+    horizon: SimTime,
+    failure: FailureModel,
+    failure_rng: Vec<Stream>,
+    instances: Instances,
+    network: Network,
+    registry: Registry,
+    detector: Box<dyn Detector>,
+    detector_rng: Vec<Stream>,
+    /// Scheduled faults with their instances resolved.
+    faults: Vec<(FaultAction, Vec<u32>)>,
+}
+
+macro_rules! ctx {
+    ($world:expr) => {
+        &mut Ctx {
+            now: $world.queue.now(),
+            queue: &mut $world.queue,
+            instances: &$world.instances,
+            network: &mut $world.network,
+            registry: &mut $world.registry,
+            rng: &mut $world.detector_rng,
+        }
+    };
+}
+
+impl World {
+    pub fn new(scenario: &Scenario, run_seed: u64) -> Self {
+        let streams = RandomStreams::new(run_seed);
+        let n = scenario.instances;
+        let faults = scenario.faults.iter().enumerate().map(|(index, fault)| {
+            let mut rng = streams.stream(StreamKind::FaultSelection, index as u64);
+            (fault.action, resolve_target(&fault.target, n, &mut rng))
+        });
+        let mut world = World {
+            queue: EventQueue::new(),
+            horizon: scenario.horizon,
+            failure: scenario.failure.clone(),
+            failure_rng: streams.streams(StreamKind::Failure, n as usize),
+            instances: Instances::new(n),
+            network: Network::new(
+                &scenario.network,
+                streams.streams(StreamKind::Link, n as usize),
+            ),
+            registry: Registry::new(n),
+            detector: scenario.detector.build(n),
+            detector_rng: streams.streams(StreamKind::Detector, n as usize),
+            faults: faults.collect(),
+        };
+        world.schedule_start(scenario);
+        world
+    }
+
+    fn schedule_start(&mut self, scenario: &Scenario) {
+        for (index, fault) in scenario.faults.iter().enumerate() {
+            self.queue.schedule_at(
+                fault.at,
+                Event::Fault {
+                    index: index as u32,
+                    undo: false,
+                },
+            );
+            if let Some(until) = fault.until {
+                self.queue.schedule_at(
+                    until,
+                    Event::Fault {
+                        index: index as u32,
+                        undo: true,
+                    },
+                );
+            }
+        }
+        for instance in 0..self.instances.count() {
+            self.schedule_failure(instance);
+        }
+        self.detector.start(ctx!(self));
+    }
+
+    /// Runs to the horizon and reports the metrics.
+    pub fn run(mut self) -> (MetricValues, EngineWork) {
+        while let Some(event) = self.queue.pop_before(self.horizon) {
+            self.dispatch(event);
+        }
+        let mut out = MetricValues::default();
+        let view: Vec<bool> = (0..self.instances.count())
+            .map(|i| self.registry.view(i) == View::Up)
+            .collect();
+        self.registry
+            .score
+            .report(self.horizon, self.instances.all_up(), |i| view[i], &mut out);
+        out.push("messages_sent", self.network.sent as f64);
+        out.push(
+            "messages_lost",
+            (self.network.lost + self.network.cut) as f64,
+        );
+        (
+            out,
+            EngineWork {
+                events: self.queue.processed(),
+                wall_seconds: 0.0,
+            },
+        )
+    }
+
+    fn dispatch(&mut self, event: Event) {
+        match event {
+            Event::Detector(e) => self.detector.on_event(e, ctx!(self)),
+            Event::Fail { instance, epoch } if epoch == self.instances.epoch(instance) => {
+                self.crash(instance);
+                self.schedule_repair(instance);
+            }
+            Event::Repair { instance, epoch } if epoch == self.instances.epoch(instance) => {
+                self.recover(instance);
+            }
+            Event::Fault { index, undo } => self.apply_fault(index as usize, undo),
+            Event::Fail { .. } | Event::Repair { .. } => {}
+        }
+    }
+
+    fn schedule_failure(&mut self, instance: u32) {
+        let mttf = match &self.failure {
+            FailureModel::None => return,
+            FailureModel::CrashStop { mttf } | FailureModel::CrashRecover { mttf, .. } => mttf,
+        };
+        let ttf = mttf.sample(&mut self.failure_rng[instance as usize]);
+        let epoch = self.instances.epoch(instance);
+        self.queue.schedule_in(ttf, Event::Fail { instance, epoch });
+    }
+
+    fn schedule_repair(&mut self, instance: u32) {
+        if let FailureModel::CrashRecover { mttr, .. } = &self.failure {
+            let ttr = mttr.sample(&mut self.failure_rng[instance as usize]);
+            let epoch = self.instances.epoch(instance);
+            self.queue
+                .schedule_in(ttr, Event::Repair { instance, epoch });
+        }
+    }
+
+    fn crash(&mut self, instance: u32) {
+        let view_up = self.registry.view(instance) == View::Up;
+        if self.instances.set(instance, false) {
+            self.registry
+                .score
+                .on_crash(instance, self.queue.now(), view_up);
+            self.detector.on_instance_down(instance, ctx!(self));
+        }
+    }
+
+    /// Brings the instance back and starts its next time to failure.
+    fn recover(&mut self, instance: u32) {
+        let view_up = self.registry.view(instance) == View::Up;
+        if self.instances.set(instance, true) {
+            self.registry
+                .score
+                .on_recover(instance, self.queue.now(), view_up);
+            self.schedule_failure(instance);
+            self.detector.on_instance_up(instance, ctx!(self));
+        }
+    }
+
+    fn apply_fault(&mut self, index: usize, undo: bool) {
+        let (action, count) = (self.faults[index].0, self.faults[index].1.len());
+        let action = if undo { action.inverse() } else { action };
+        for k in 0..count {
+            let instance = self.faults[index].1[k];
+            match action {
+                FaultAction::Crash => self.crash(instance),
+                FaultAction::Recover => self.recover(instance),
+                FaultAction::Partition => self.network.set_partitioned(instance, true),
+                FaultAction::Heal => self.network.set_partitioned(instance, false),
+            }
+        }
+    }
+}
+
+/// The concrete instances of a fault; `count` and `fraction` pick them with the fault's own
+/// stream (a partial Fisher–Yates shuffle), so the choice depends only on the seed.
+fn resolve_target(target: &Target, instances: u32, rng: &mut Stream) -> Vec<u32> {
+    let count = match target {
+        Target::All => return (0..instances).collect(),
+        Target::Instances(list) => return list.clone(),
+        Target::Count(count) => *count,
+        Target::Fraction(fraction) => (fraction * instances as f64).round() as u32,
+    };
+    let mut all: Vec<u32> = (0..instances).collect();
+    for k in 0..count as usize {
+        let pick = k + rng.below((all.len() - k) as u64) as usize;
+        all.swap(k, pick);
+    }
+    all.truncate(count as usize);
+    all.sort_unstable();
+    all
+}

@@ -1,0 +1,53 @@
+//! The network between instances and the registry: a delay per message, a loss probability,
+//! and partitions that cut an instance off.
+
+use crate::dist::Dist;
+use crate::engine::{SimTime, Stream};
+use crate::model::NetworkModel;
+
+pub struct Network {
+    delay: Dist,
+    loss: f64,
+    /// One stream per instance–registry link, so one link's traffic never shifts another's.
+    links: Vec<Stream>,
+    partitioned: Vec<bool>,
+    pub sent: u64,
+    pub lost: u64,
+    pub cut: u64,
+}
+
+impl Network {
+    pub fn new(model: &NetworkModel, links: Vec<Stream>) -> Self {
+        let n = links.len();
+        Network {
+            delay: model.delay.clone(),
+            loss: model.loss,
+            links,
+            partitioned: vec![false; n],
+            sent: 0,
+            lost: 0,
+            cut: 0,
+        }
+    }
+
+    /// Sends a message over `instance`'s link at `now`; returns its arrival time, or None if
+    /// the link is partitioned (checked at sending) or the message is lost.
+    pub fn send(&mut self, instance: u32, now: SimTime) -> Option<SimTime> {
+        self.sent += 1;
+        let i = instance as usize;
+        if self.partitioned[i] {
+            self.cut += 1;
+            return None;
+        }
+        let link = &mut self.links[i];
+        if self.loss > 0.0 && link.bernoulli(self.loss) {
+            self.lost += 1;
+            return None;
+        }
+        Some(now.saturating_add(self.delay.sample(link)))
+    }
+
+    pub fn set_partitioned(&mut self, instance: u32, partitioned: bool) {
+        self.partitioned[instance as usize] = partitioned;
+    }
+}

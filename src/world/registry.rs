@@ -1,0 +1,40 @@
+//! The registry's membership view, scored against the truth on every change.
+
+use crate::engine::SimTime;
+use crate::metrics::DetectionScore;
+
+/// What the registry believes about an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum View {
+    Up,
+    Down,
+}
+
+pub struct Registry {
+    view: Vec<View>,
+    pub score: DetectionScore,
+}
+
+impl Registry {
+    /// Every instance starts registered and up.
+    pub fn new(instances: u32) -> Self {
+        Registry {
+            view: vec![View::Up; instances as usize],
+            score: DetectionScore::new(instances),
+        }
+    }
+
+    pub fn view(&self, instance: u32) -> View {
+        self.view[instance as usize]
+    }
+
+    /// Sets the view; a change is scored against `truth_up`, a repeat is ignored.
+    pub fn set(&mut self, instance: u32, view: View, now: SimTime, truth_up: bool) {
+        let slot = &mut self.view[instance as usize];
+        if *slot != view {
+            *slot = view;
+            self.score
+                .on_view_change(instance, now, truth_up, view == View::Up);
+        }
+    }
+}

@@ -12,6 +12,11 @@ pub struct Estimate {
 }
 
 pub fn estimate(values: &[f64]) -> Estimate {
+    estimate_at(values, 0.95)
+}
+
+/// Mean and two-sided `confidence` interval (e.g. 0.999) of the finite values.
+pub fn estimate_at(values: &[f64], confidence: f64) -> Estimate {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let n = finite.len();
     if n == 0 {
@@ -32,7 +37,7 @@ pub fn estimate(values: &[f64]) -> Estimate {
         };
     }
     let variance = finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let half = t_quantile_975(n - 1) * (variance / n as f64).sqrt();
+    let half = t_quantile(n - 1, 0.5 + confidence / 2.0) * (variance / n as f64).sqrt();
     Estimate {
         mean,
         ci_low: mean - half,
@@ -41,10 +46,10 @@ pub fn estimate(values: &[f64]) -> Estimate {
     }
 }
 
-/// The 0.975 quantile of Student's t with `dof` degrees of freedom.
-pub fn t_quantile_975(dof: usize) -> f64 {
+/// The `p` quantile of Student's t with `dof` degrees of freedom.
+pub fn t_quantile(dof: usize, p: f64) -> f64 {
     StudentsT::new(0.0, 1.0, dof as f64)
-        .map(|t| t.inverse_cdf(0.975))
+        .map(|t| t.inverse_cdf(p))
         .unwrap_or(f64::NAN)
 }
 
@@ -62,8 +67,12 @@ mod tests {
             (29, 2.045),
             (1000, 1.962),
         ] {
-            assert!((t_quantile_975(dof) - expected).abs() < 1e-3, "dof {dof}");
+            assert!(
+                (t_quantile(dof, 0.975) - expected).abs() < 1e-3,
+                "dof {dof}"
+            );
         }
+        assert!((t_quantile(9, 0.9995) - 4.781).abs() < 1e-3);
     }
 
     #[test]

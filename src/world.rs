@@ -180,8 +180,18 @@ impl World {
     }
 
     /// Runs to the horizon and reports the metrics.
-    pub fn run(mut self) -> (MetricValues, EngineWork) {
+    pub fn run(self) -> (MetricValues, EngineWork) {
+        self.run_observed(|_, _| {})
+    }
+
+    /// Runs to the horizon, showing every event to `observe` before it is handled (for traces
+    /// and tests; a no-op closure compiles away).
+    pub fn run_observed(
+        mut self,
+        mut observe: impl FnMut(SimTime, &Event),
+    ) -> (MetricValues, EngineWork) {
         while let Some(event) = self.queue.pop_before(self.horizon) {
+            observe(self.queue.now(), &event);
             self.dispatch(event);
         }
         let mut out = MetricValues::default();

@@ -7,13 +7,15 @@ use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use hdrhistogram::Histogram;
 
-pub const SUFFIXES: &[&str] = &["mean", "p50", "p90", "p99", "p999", "max", "count"];
+/// SPEC §3's suffixes, plus `min` (needed to check lower bounds).
+pub const SUFFIXES: &[&str] = &["mean", "min", "p50", "p90", "p99", "p999", "max", "count"];
 
 #[derive(Clone, Debug)]
 pub struct Sampled {
     histogram: Histogram<u64>,
     count: u64,
     sum: u128,
+    min: SimTime,
     max: SimTime,
 }
 
@@ -23,6 +25,7 @@ impl Default for Sampled {
             histogram: Histogram::new(3).expect("3 significant digits is a valid precision"),
             count: 0,
             sum: 0,
+            min: SimTime::MAX,
             max: 0,
         }
     }
@@ -37,6 +40,7 @@ impl Sampled {
         }
         self.count += 1;
         self.sum += nanos as u128;
+        self.min = self.min.min(nanos);
         self.max = self.max.max(nanos);
     }
 
@@ -50,6 +54,14 @@ impl Sampled {
             f64::NAN
         } else {
             self.sum as f64 / self.count as f64 / 1e9
+        }
+    }
+
+    pub fn min_seconds(&self) -> f64 {
+        if self.count == 0 {
+            f64::NAN
+        } else {
+            to_seconds(self.min)
         }
     }
 
@@ -70,9 +82,10 @@ impl Sampled {
         }
     }
 
-    /// Appends `<name>.mean .p50 .p90 .p99 .p999 .max .count`.
+    /// Appends `<name>.mean .min .p50 .p90 .p99 .p999 .max .count`.
     pub fn report(&self, name: &str, out: &mut MetricValues) {
         out.push(format!("{name}.mean"), self.mean_seconds());
+        out.push(format!("{name}.min"), self.min_seconds());
         for (suffix, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)] {
             out.push(format!("{name}.{suffix}"), self.quantile_seconds(q));
         }
@@ -94,6 +107,7 @@ mod tests {
         assert_eq!(s.count(), 1000);
         assert!((s.mean_seconds() - 0.5005).abs() < 1e-12);
         assert_eq!(s.max_seconds(), 1.0);
+        assert_eq!(s.min_seconds(), 0.001);
         // HDR with 3 significant digits: within 0.1 % of the true quantile.
         assert!((s.quantile_seconds(0.5) - 0.5).abs() <= 0.5 * 1e-3 + 1e-3);
         assert!((s.quantile_seconds(0.99) - 0.99).abs() <= 0.99 * 1e-3 + 1e-3);

@@ -107,13 +107,7 @@ pub fn from_serde_message(key: String, message: &str) -> KeyError {
         };
         let valid: Vec<&str> = tail.split('`').skip(1).step_by(2).collect();
         let noun = if what == "field" { "key" } else { "value" };
-        let key = if what == "field" && !key.is_empty() && key != "." {
-            format!("{key}.{given}")
-        } else if what == "field" {
-            given.to_string()
-        } else {
-            key
-        };
+        // serde_path_to_error's path already ends with the unknown field's name.
         let mut error = KeyError::unknown_name(key, noun, given, &valid);
         if valid.is_empty() {
             error.allowed = Some("nothing here".into());
@@ -141,7 +135,7 @@ mod tests {
     #[test]
     fn unknown_field_gets_allowed_list_and_suggestion() {
         let e = from_serde_message(
-            "detector".into(),
+            "detector.intervl".into(),
             "unknown field `intervl`, expected one of `kind`, `interval`, `timeout`",
         );
         assert_eq!(e.key, "detector.intervl");

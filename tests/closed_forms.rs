@@ -1,0 +1,160 @@
+//! The detectors and the failure model against their closed forms, within confidence
+//! intervals over seeded replications (so every run of this file is exactly the same).
+//!
+//! Common set-up unless a test says otherwise: each instance crashes once (crash-stop) at a
+//! time uniform on [10 s, 1000 s]. Because that range is a whole number of heartbeat or probe
+//! periods and each instance's phase is uniform, the crash falls uniformly within its period —
+//! the "random phase" assumption of the formulas. Network delay is constant d, no loss, unless
+//! said otherwise; the horizon leaves time for every crash to be detected.
+
+mod common;
+use common::*;
+
+fn crash_stop(instances: u32, replications: u32, network: &str, detector: &str) -> String {
+    format!(
+        r#"
+name = "closed-form"
+horizon = "1030s"
+replications = {replications}
+[cluster]
+instances = {instances}
+failure = {{ model = "crash-stop", mttf = {{ dist = "uniform", low = "10s", high = "1000s" }} }}
+[network]
+{network}
+[detector]
+{detector}
+"#
+    )
+}
+
+const D: f64 = 0.010;
+const CONSTANT_10MS: &str = "delay = { dist = \"constant\", value = \"10ms\" }";
+
+/// Heartbeat every T with timeout kT and constant delay d: the last heartbeat before the crash
+/// arrived at (send + d) with the crash U·T after the send, U ~ U(0, 1), so detection =
+/// kT + d − U·T: within ((k−1)T + d, kT + d], mean (k − ½)T + d.
+#[test]
+fn heartbeat_detection_lies_in_its_window_with_mean_k_minus_half_t_plus_d() {
+    for k in [2.0, 3.0] {
+        let detector = format!("kind = \"heartbeat\"\ninterval = \"1s\"\ntimeout = \"{k}s\"");
+        let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
+        assert!(min_of(&runs, "detection_time.min") >= (k - 1.0) + D - ROUNDING);
+        assert!(max_of(&runs, "detection_time.max") <= k + D + NS + ROUNDING);
+        assert_covers(
+            ci(&runs, "detection_time.mean"),
+            k - 0.5 + D,
+            &format!("heartbeat k={k}"),
+        );
+        assert_eq!(
+            values(&runs, "detection_time.count"),
+            vec![400.0; 10],
+            "every crash detected"
+        );
+        assert_eq!(
+            values(&runs, "false_suspicions"),
+            vec![0.0; 10],
+            "no loss, no jitter: no mistakes"
+        );
+    }
+}
+
+/// Timer probing every T, probe timeout τ, threshold m, constant one-way delay d: the first
+/// probe that finds the instance down is the first sent after (crash − d), U·T later; it fails
+/// at send + τ, and m − 1 more periods follow. Detection = U·T + τ − d + (m−1)T: within
+/// (τ − d + (m−1)T, T + τ − d + (m−1)T], mean T/2 + τ − d + (m−1)T.
+#[test]
+fn timer_detection_is_half_a_period_plus_probe_timeout() {
+    let tau = 0.1;
+    for m in [1.0, 3.0] {
+        let detector = format!(
+            "kind = \"timer\"\ninterval = \"1s\"\nprobe_timeout = \"100ms\"\nfailure_threshold = {m}"
+        );
+        let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
+        let base = tau - D + (m - 1.0);
+        assert!(min_of(&runs, "detection_time.min") >= base - ROUNDING);
+        assert!(max_of(&runs, "detection_time.max") <= base + 1.0 + NS + ROUNDING);
+        assert_covers(
+            ci(&runs, "detection_time.mean"),
+            base + 0.5,
+            &format!("timer m={m}"),
+        );
+        assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10]);
+    }
+}
+
+/// Observer with tick τ and probability p: the first tick after the change comes U·τ later
+/// and the change is noticed at the G-th tick, G ~ Geometric(p): mean (1/p)·τ − τ/2. With
+/// p = 1 every detection is within one tick.
+#[test]
+fn observer_detection_mean_is_tau_over_p_minus_half_tau() {
+    for p in [0.25, 1.0] {
+        let detector = format!("kind = \"observer\"\ntick = \"1s\"\np = {p}");
+        let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
+        assert_covers(
+            ci(&runs, "detection_time.mean"),
+            1.0 / p - 0.5,
+            &format!("observer p={p}"),
+        );
+        assert_eq!(
+            values(&runs, "false_suspicions"),
+            vec![0.0; 10],
+            "an oracle never errs"
+        );
+        if p == 1.0 {
+            assert!(max_of(&runs, "detection_time.max") <= 1.0 + ROUNDING);
+        }
+    }
+}
+
+/// Event detector without loss: the crash notification always arrives, after exactly d.
+#[test]
+fn event_detection_without_loss_is_the_network_delay() {
+    let detector = "kind = \"event\"\nsession_timeout = \"3s\"";
+    let runs = replicate(&scenario(&crash_stop(200, 2, CONSTANT_10MS, detector)));
+    assert!((min_of(&runs, "detection_time.min") - D).abs() < ROUNDING);
+    assert!((max_of(&runs, "detection_time.max") - D).abs() < ROUNDING);
+}
+
+/// Event detector with loss q, session timeout S, pings every P, constant delay d. With
+/// probability 1 − q the notification arrives after d. Otherwise the session expires S after
+/// the last ping that arrived: the last ping was sent U·P before the crash, and each of the
+/// G pings before it was lost too, G ~ Geometric on {0, 1, ...} with mean q/(1−q). So
+/// E[detection] = (1−q)·d + q·(S + d − P/2 − P·q/(1−q)). (Runs of S/P = 10 lost pings, which
+/// would expire the session before the crash, have probability 1e-10 and are ignored.)
+#[test]
+fn event_detection_mixes_notification_and_session_timeout() {
+    let (q, s, p) = (0.1, 3.0, 0.3);
+    let network = format!("{CONSTANT_10MS}\nloss = {q}");
+    let detector = "kind = \"event\"\nsession_timeout = \"3s\"\nping_interval = \"300ms\"";
+    let runs = replicate(&scenario(&crash_stop(500, 12, &network, detector)));
+    let expected = (1.0 - q) * D + q * (s + D - p / 2.0 - p * q / (1.0 - q));
+    assert_covers(
+        ci(&runs, "detection_time.mean"),
+        expected,
+        "event with loss",
+    );
+    assert!(min_of(&runs, "detection_time.min") >= D - ROUNDING);
+}
+
+/// Crash-recover with exponential MTTF 1/λ and MTTR 1/μ, all instances up at 0: the two-state
+/// Markov chain is up at t with probability π + (1 − π)e^{−(λ+μ)t}, π = MTTF/(MTTF+MTTR), so
+/// the expected up fraction over [0, H] is π + (1 − π)(1 − e^{−rH})/(rH), r = λ + μ.
+#[test]
+fn crash_recover_up_fraction_is_mttf_over_mttf_plus_mttr() {
+    let text = r#"
+name = "availability"
+horizon = "10000s"
+replications = 10
+[cluster]
+instances = 200
+failure = { model = "crash-recover", mttf = { dist = "exponential", mean = "100s" }, mttr = { dist = "exponential", mean = "10s" } }
+[detector]
+kind = "observer"
+tick = "1s"
+p = 1.0
+"#;
+    let runs = replicate(&scenario(text));
+    let (pi, r, h) = (100.0 / 110.0, 1.0 / 100.0 + 1.0 / 10.0, 10_000.0);
+    let expected = pi + (1.0 - pi) * (1.0 - (-r * h as f64).exp()) / (r * h);
+    assert_covers(ci(&runs, "instance_up_fraction"), expected, "up fraction");
+}

@@ -1,0 +1,169 @@
+//! No input makes discosim panic: arbitrary bytes, and arbitrary TOML built from the real key
+//! vocabulary with values of every type, go through parsing, checking and (when accepted and
+//! small) a short run. Errors are fine; panics are not.
+
+use discosim::run::run_replication;
+use discosim::scenario;
+use proptest::prelude::*;
+use std::path::Path;
+
+fn check(text: &str) {
+    check_with(text, &[]);
+}
+
+/// Parses and, if accepted and small, runs; returns how many runs it made.
+fn check_with(text: &str, overrides: &[scenario::Override]) -> usize {
+    let mut runs = 0;
+    if let Ok(loaded) = scenario::parse(text, "fuzz.toml", Path::new("."), overrides) {
+        for point in loaded.points.iter().take(2) {
+            let mut s = point.scenario.clone();
+            if s.instances > 64 {
+                continue;
+            }
+            s.horizon = s.horizon.min(20_000_000_000);
+            let _ = run_replication(&s, 0, 0);
+            runs += 1;
+        }
+    }
+    runs
+}
+
+/// Values that are valid somewhere, invalid elsewhere, or extreme.
+fn value() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("\"1s\"".to_string()),
+        Just("\"0s\"".to_string()),
+        Just("\"10ms\"".to_string()),
+        Just("\"-1s\"".to_string()),
+        Just("\"99999999999999h\"".to_string()),
+        Just("\"heartbeat\"".to_string()),
+        Just("\"timer\"".to_string()),
+        Just("\"observer\"".to_string()),
+        Just("\"event\"".to_string()),
+        Just("\"crash-recover\"".to_string()),
+        Just("\"crash\"".to_string()),
+        Just("[]".to_string()),
+        Just("[1, 2]".to_string()),
+        Just("[\"1s\", \"2s\"]".to_string()),
+        Just("{ dist = \"exponential\", mean = \"1s\" }".to_string()),
+        Just("{ dist = \"pareto\", scale = \"1ms\", shape = 0.5 }".to_string()),
+        Just("{ dist = \"normal\", mean = \"0s\", sd = \"1s\" }".to_string()),
+        Just("{ dist = \"empirical\", file = \"/nonexistent\" }".to_string()),
+        any::<i64>().prop_map(|v| v.to_string()),
+        (-2.0f64..2.0).prop_map(|v| format!("{v:?}")),
+        Just("nan".to_string()),
+        Just("inf".to_string()),
+        Just("true".to_string()),
+        "[a-z0-9. ]{0,8}".prop_map(|s| format!("\"{s}\"")),
+    ]
+}
+
+const KEYS: &[&str] = &[
+    "name",
+    "seed",
+    "horizon",
+    "replications",
+    "description",
+    "cluster.instances",
+    "cluster.failure.model",
+    "cluster.failure.mttf",
+    "cluster.failure.mttr",
+    "network.delay",
+    "network.loss",
+    "detector.kind",
+    "detector.interval",
+    "detector.timeout",
+    "detector.probe_timeout",
+    "detector.failure_threshold",
+    "detector.tick",
+    "detector.p",
+    "detector.session_timeout",
+    "detector.ping_interval",
+    "sweep.\"detector.interval\"",
+    "sweep.\"cluster.instances\"",
+    "fault",
+    "intervl",
+];
+
+const BASE: &str = "name = \"f\"\nhorizon = \"10s\"\n[cluster]\ninstances = 4\nfailure = { model = \"crash-recover\", mttf = { dist = \"exponential\", mean = \"2s\" }, mttr = { dist = \"exponential\", mean = \"1s\" } }\n[detector]\nkind = \"heartbeat\"\ninterval = \"100ms\"\n";
+
+/// Edits of a valid scenario: some keys set to arbitrary values, as `--set` would, so that the
+/// result is always well-formed TOML and reaches the semantic checks and the run.
+fn edits() -> impl Strategy<Value = Vec<scenario::Override>> {
+    prop::collection::vec((prop::sample::select(KEYS), value()), 0..6).prop_map(|edits| {
+        edits
+            .into_iter()
+            .filter_map(|(key, value)| {
+                scenario::Override::parse(&format!("{}={value}", key.replace('"', ""))).ok()
+            })
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, failure_persistence: None, rng_seed: proptest::test_runner::RngSeed::Fixed(20261126), ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..400)) {
+        check(&String::from_utf8_lossy(&bytes));
+    }
+
+}
+
+/// Edited scenarios never panic, and enough of them are accepted and run for this to mean
+/// something (the counter guards against a generator that only ever produces errors).
+#[test]
+fn arbitrary_valid_looking_toml_never_panics() {
+    use proptest::test_runner::{Config, RngSeed, TestRunner};
+    let config = Config {
+        cases: 400,
+        failure_persistence: None,
+        rng_seed: RngSeed::Fixed(7),
+        ..Config::default()
+    };
+    let mut runner = TestRunner::new(config);
+    let runs = std::sync::atomic::AtomicUsize::new(0);
+    runner
+        .run(&edits(), |overrides| {
+            runs.fetch_add(
+                check_with(BASE, &overrides),
+                std::sync::atomic::Ordering::Relaxed,
+            );
+            Ok(())
+        })
+        .unwrap();
+    let runs = runs.into_inner();
+    assert!(
+        runs >= 40,
+        "only {runs} of 400 edited scenarios were accepted and run"
+    );
+}
+
+/// Every value in every known key, one at a time, on top of a valid scenario.
+#[test]
+fn every_key_with_every_kind_of_value_never_panics() {
+    let base = "name = \"f\"\nhorizon = \"10s\"\n[cluster]\ninstances = 4\n[detector]\nkind = \"timer\"\ninterval = \"100ms\"\n";
+    let values = [
+        "\"1s\"",
+        "\"0s\"",
+        "-1",
+        "0",
+        "1",
+        "4294967296",
+        "1.5",
+        "nan",
+        "[]",
+        "{}",
+        "\"x\"",
+        "true",
+    ];
+    for key in KEYS {
+        for value in values {
+            check(&format!("{key} = {value}\n{base}"));
+            check(&format!(
+                "{base}{}",
+                key.rsplit('.').next().unwrap().to_string() + " = " + value + "\n"
+            ));
+        }
+    }
+}

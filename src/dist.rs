@@ -151,7 +151,7 @@ mod tests {
                 sd: 2 * MS,
             },
             Dist::Normal {
-                mean: 1 * MS,
+                mean: MS,
                 sd: 2 * MS,
             }, // heavily truncated
             Dist::Lognormal {
@@ -163,7 +163,7 @@ mod tests {
                 shape: 3.0,
             },
             Dist::Empirical {
-                samples: vec![1 * MS, 2 * MS, 6 * MS].into(),
+                samples: vec![MS, 2 * MS, 6 * MS].into(),
             },
         ];
         for dist in &dists {

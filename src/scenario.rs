@@ -66,7 +66,10 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, Scena
     let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
         file: label.clone(),
         origin: Origin::File,
-        error: KeyError::new("", format!("cannot read the scenario file: {e}")),
+        error: Box::new(KeyError::new(
+            "",
+            format!("cannot read the scenario file: {e}"),
+        )),
     })?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let mut loaded = parse(&text, &label, base_dir, overrides)?;
@@ -126,10 +129,10 @@ fn parse_toml(text: &str, label: &str) -> Result<toml::Table, ScenarioError> {
         return Err(ScenarioError {
             file: label.into(),
             origin: Origin::File,
-            error: KeyError::new(
+            error: Box::new(KeyError::new(
                 "",
                 "the file is empty; a scenario needs at least `name`, `horizon`, `[cluster]` and `[detector]`",
-            ),
+            )),
         });
     }
     toml::from_str::<toml::Table>(text).map_err(|e| {
@@ -143,7 +146,10 @@ fn parse_toml(text: &str, label: &str) -> Result<toml::Table, ScenarioError> {
         ScenarioError {
             file: label.into(),
             origin,
-            error: KeyError::new("", format!("not valid TOML: {}", e.message().trim())),
+            error: Box::new(KeyError::new(
+                "",
+                format!("not valid TOML: {}", e.message().trim()),
+            )),
         }
     })
 }
@@ -180,7 +186,7 @@ fn locate_error(
     ScenarioError {
         file: label.into(),
         origin,
-        error,
+        error: Box::new(error),
     }
 }
 

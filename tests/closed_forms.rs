@@ -154,7 +154,7 @@ tick = "1s"
 p = 1.0
 "#;
     let runs = replicate(&scenario(text));
-    let (pi, r, h) = (100.0 / 110.0, 1.0 / 100.0 + 1.0 / 10.0, 10_000.0);
-    let expected = pi + (1.0 - pi) * (1.0 - (-r * h as f64).exp()) / (r * h);
+    let (pi, r, h): (f64, f64, f64) = (100.0 / 110.0, 1.0 / 100.0 + 1.0 / 10.0, 10_000.0);
+    let expected = pi + (1.0 - pi) * (1.0 - (-r * h).exp()) / (r * h);
     assert_covers(ci(&runs, "instance_up_fraction"), expected, "up fraction");
 }

@@ -111,16 +111,16 @@ impl Timer {
 
     /// Instance side: a live instance answers.
     fn answer(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
-        if ctx.instance_is_up(event.instance) {
-            if let Some(at) = ctx.send(event.instance) {
-                ctx.schedule_at(
-                    at,
-                    DetectorEvent {
-                        kind: REPLY_ARRIVE,
-                        ..event
-                    },
-                );
-            }
+        if ctx.instance_is_up(event.instance)
+            && let Some(at) = ctx.send(event.instance)
+        {
+            ctx.schedule_at(
+                at,
+                DetectorEvent {
+                    kind: REPLY_ARRIVE,
+                    ..event
+                },
+            );
         }
     }
 

@@ -45,7 +45,7 @@ pub fn render(
         } else {
             out.push('\n');
         }
-        let _ = writeln!(out, "  {:<32} {:>14}   {}", "metric", "mean", "95% CI");
+        let _ = writeln!(out, "  {:<32} {:>14}   95% CI", "metric", "mean");
         for (name, e) in metrics
             .iter()
             .filter(|(n, _)| HEADLINE.contains(&n.as_str()))

@@ -74,7 +74,7 @@ pub fn format_duration(nanos: SimTime) -> String {
         ("ms", 1_000_000),
         ("us", 1_000),
     ] {
-        if nanos >= scale && nanos % scale == 0 {
+        if nanos >= scale && nanos.is_multiple_of(scale) {
             return format!("{}{name}", nanos / scale);
         }
     }

@@ -67,7 +67,8 @@ pub enum Origin {
 pub struct ScenarioError {
     pub file: String,
     pub origin: Origin,
-    pub error: KeyError,
+    /// Boxed to keep `Result<_, ScenarioError>` small on the success path.
+    pub error: Box<KeyError>,
 }
 
 impl fmt::Display for ScenarioError {
@@ -159,7 +160,12 @@ mod tests {
         let error = ScenarioError {
             file: "a.toml".into(),
             origin: Origin::Position { line: 3, column: 1 },
-            error: KeyError::unknown_name("detector.kind", "detector", "hartbeat", &["heartbeat"]),
+            error: Box::new(KeyError::unknown_name(
+                "detector.kind",
+                "detector",
+                "hartbeat",
+                &["heartbeat"],
+            )),
         };
         let text = error.to_string();
         assert!(text.starts_with("a.toml:3:1: key `detector.kind`: unknown detector `hartbeat`"));

@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn missing_leaf_falls_back_to_its_table() {
         let (line, _) = at("detector.timeout");
-        assert!(line >= 2 && line <= 4, "line {line}");
+        assert!((2..=4).contains(&line), "line {line}");
         assert!(span_of(TEXT, "nothing.here").is_none());
         assert!(span_of("not = = toml", "not").is_none());
     }

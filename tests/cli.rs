@@ -184,3 +184,15 @@ fn missing_file_and_bad_override_are_exit_code_2() {
         "clap usage errors are exit code 2 too"
     );
 }
+
+/// The scenario shown in the README's walk-through is valid, so the README stays true.
+#[test]
+fn readme_walkthrough_scenario_is_valid() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let start = readme.find("```toml\n").expect("a toml block in the README") + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), &readme[start..end]);
+    let output = discosim(&["validate", &file]);
+    assert!(output.status.success(), "{}", stderr(&output));
+}

@@ -6,6 +6,7 @@ pub mod duration;
 pub mod error;
 pub mod file;
 pub mod locate;
+pub mod sweep;
 
 use crate::model::Scenario;
 pub use error::{KeyError, Origin, ScenarioError};
@@ -84,24 +85,27 @@ pub fn parse(
     base_dir: &Path,
     overrides: &[Override],
 ) -> Result<LoadedScenario, ScenarioError> {
-    let place =
-        |error: KeyError, swept: &[String]| locate_error(text, label, overrides, swept, error);
+    let place_unswept = |error: KeyError| locate_error(text, label, overrides, &[], error);
     let mut table = parse_toml(text, label)?;
     for o in overrides {
-        apply_override(&mut table, o).map_err(|e| place(e, &[]))?;
+        apply_override(&mut table, o).map_err(place_unswept)?;
     }
-    let sweep = sweep_axes(&table).map_err(|e| place(e, &[]))?;
-    let swept_keys: Vec<String> = sweep.iter().map(|(k, _)| k.clone()).collect();
+    let axes = sweep::axes(&table).map_err(place_unswept)?;
+    let swept: Vec<(String, String)> = axes
+        .iter()
+        .flat_map(|a| a.keys.iter().cloned().zip(a.places.iter().cloned()))
+        .collect();
+    let swept_keys: Vec<String> = swept.iter().map(|(k, _)| k.clone()).collect();
+    let place = |error: KeyError| locate_error(text, label, overrides, &swept, error);
     let mut points = Vec::new();
-    for assignment in cartesian(&sweep) {
+    for assignment in sweep::points(&axes) {
         let mut point_table = table.clone();
         point_table.remove("sweep");
         for (key, value) in &assignment {
-            set_dotted(&mut point_table, key, value.clone()).map_err(|e| place(e, &swept_keys))?;
+            set_dotted(&mut point_table, key, value.clone()).map_err(place)?;
         }
-        let raw = file::from_value(toml::Value::Table(point_table), "")
-            .map_err(|e| place(e, &swept_keys))?;
-        let scenario = build::build(raw, base_dir).map_err(|e| place(e, &swept_keys))?;
+        let raw = file::from_value(toml::Value::Table(point_table), "").map_err(place)?;
+        let scenario = build::build(raw, base_dir).map_err(place)?;
         let params = assignment
             .iter()
             .map(|(k, v)| (k.clone(), value_text(v)))
@@ -160,7 +164,7 @@ fn locate_error(
     text: &str,
     label: &str,
     overrides: &[Override],
-    swept: &[String],
+    swept: &[(String, String)],
     error: KeyError,
 ) -> ScenarioError {
     let under = |prefix: &str| {
@@ -171,8 +175,8 @@ fn locate_error(
     let origin = if overrides.iter().any(|o| under(&o.key)) {
         Origin::CommandLine
     } else {
-        let path = match swept.iter().find(|k| under(k)) {
-            Some(k) => format!("sweep.\"{k}\""),
+        let path = match swept.iter().find(|(k, _)| under(k)) {
+            Some((_, place)) => place.clone(),
             None => error.key.clone(),
         };
         match locate::span_of(text, &path) {
@@ -202,9 +206,7 @@ fn apply_override(table: &mut toml::Table, o: &Override) -> Result<(), KeyError>
         return Ok(());
     }
     // An override of a swept key pins it: the sweep over that key is dropped.
-    if let Some(sweep) = table.get_mut("sweep").and_then(|s| s.as_table_mut()) {
-        sweep.remove(&o.key);
-    }
+    sweep::pin(table, &o.key);
     set_dotted(table, &o.key, o.value.clone())
 }
 
@@ -226,52 +228,6 @@ fn set_dotted(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<
     }
     current.insert(last.to_string(), value);
     Ok(())
-}
-
-/// The `[sweep]` table as (key, values) axes, in the order written.
-fn sweep_axes(table: &toml::Table) -> Result<Vec<(String, Vec<toml::Value>)>, KeyError> {
-    let Some(sweep) = table.get("sweep") else {
-        return Ok(Vec::new());
-    };
-    let sweep = sweep
-        .as_table()
-        .ok_or_else(|| KeyError::new("sweep", "must be a table of key = [values]"))?;
-    let mut axes = Vec::new();
-    for (key, values) in sweep {
-        let place = format!("sweep.{key}");
-        let values = values.as_array().ok_or_else(|| {
-            KeyError::new(&place, "must be a list of values, e.g. [\"1s\", \"2s\"]")
-        })?;
-        if values.is_empty() {
-            return Err(KeyError::new(
-                &place,
-                "is an empty list: a sweep needs at least one value",
-            ));
-        }
-        if key == "sweep" || key.starts_with("sweep.") {
-            return Err(KeyError::new(&place, "cannot sweep the sweep"));
-        }
-        axes.push((key.clone(), values.clone()));
-    }
-    Ok(axes)
-}
-
-/// Every combination of the axes' values, the first axis varying slowest.
-fn cartesian(axes: &[(String, Vec<toml::Value>)]) -> Vec<Vec<(String, toml::Value)>> {
-    let mut points = vec![Vec::new()];
-    for (key, values) in axes {
-        points = points
-            .into_iter()
-            .flat_map(|prefix| {
-                values.iter().map(move |v| {
-                    let mut point = prefix.clone();
-                    point.push((key.clone(), v.clone()));
-                    point
-                })
-            })
-            .collect();
-    }
-    points
 }
 
 /// A TOML value as it should read in a CSV cell: strings bare, everything else as TOML.

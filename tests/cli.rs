@@ -189,7 +189,10 @@ fn missing_file_and_bad_override_are_exit_code_2() {
 #[test]
 fn readme_walkthrough_scenario_is_valid() {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    let start = readme.find("```toml\n").expect("a toml block in the README") + 8;
+    let start = readme
+        .find("```toml\n")
+        .expect("a toml block in the README")
+        + 8;
     let end = start + readme[start..].find("```").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(dir.path(), &readme[start..end]);

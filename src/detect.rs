@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 /// A detector's own event, scheduled through `Ctx` and handed back to it. `kind` and `tag`
 /// mean whatever the detector says (message type, probe number, the instance's epoch).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DetectorEvent {
     pub instance: u32,
     pub kind: u8,

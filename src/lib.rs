@@ -11,6 +11,7 @@ pub mod engine;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod stats;

@@ -7,10 +7,38 @@ pub mod sampled;
 pub use detection::DetectionScore;
 pub use sampled::Sampled;
 
-/// One run's reported values, in a fixed order; names are the CSV column names.
-#[derive(Clone, Debug, Default, PartialEq)]
+use serde::{Deserialize, Serialize};
+
+/// One run's reported values, in a fixed order; names are the CSV column names. Serialized
+/// with undefined values (NaN) as null, so a journal line reads back bit for bit.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(
+    from = "Vec<(String, Option<f64>)>",
+    into = "Vec<(String, Option<f64>)>"
+)]
 pub struct MetricValues {
     pub entries: Vec<(String, f64)>,
+}
+
+impl From<Vec<(String, Option<f64>)>> for MetricValues {
+    fn from(entries: Vec<(String, Option<f64>)>) -> Self {
+        MetricValues {
+            entries: entries
+                .into_iter()
+                .map(|(n, v)| (n, v.unwrap_or(f64::NAN)))
+                .collect(),
+        }
+    }
+}
+
+impl From<MetricValues> for Vec<(String, Option<f64>)> {
+    fn from(values: MetricValues) -> Self {
+        values
+            .entries
+            .into_iter()
+            .map(|(n, v)| (n, v.is_finite().then_some(v)))
+            .collect()
+    }
 }
 
 impl MetricValues {
@@ -30,8 +58,35 @@ impl MetricValues {
     }
 }
 
+/// Every metric name a run reports, in column order (what `target_metrics` may name).
+pub fn catalog() -> Vec<String> {
+    let mut out = MetricValues::default();
+    DetectionScore::new(0).report(0, &[], |_| true, &mut out);
+    let mut names: Vec<String> = out.names().map(str::to_string).collect();
+    names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
+    names
+}
+
+/// Detector messages sent, and lost or cut by a partition (reported by the world).
+pub const NETWORK_METRICS: [&str; 2] = ["messages_sent", "messages_lost"];
+
+/// A binomial proportion among the metrics: `successes / (successes + failures)`, where both
+/// are count metrics. Over replications it is estimated by pooling the counts, with a Wilson
+/// interval.
+pub struct Proportion {
+    pub name: &'static str,
+    pub successes: &'static str,
+    pub failures: &'static str,
+}
+
+pub const PROPORTIONS: &[Proportion] = &[Proportion {
+    name: "detected_fraction",
+    successes: "detection_time.count",
+    failures: "undetected",
+}];
+
 /// Engine work of one run: not reproducible output (wall time varies), reported apart.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EngineWork {
     pub events: u64,
     pub wall_seconds: f64,

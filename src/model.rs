@@ -15,11 +15,23 @@ pub struct Scenario {
     pub seed: u64,
     pub horizon: SimTime,
     pub replications: u32,
+    /// Sequential stopping, when asked for.
+    pub stopping: Option<Stopping>,
     pub instances: u32,
     pub failure: FailureModel,
     pub network: NetworkModel,
     pub detector: Arc<dyn DetectorFactory>,
     pub faults: Vec<Fault>,
+}
+
+/// Add replications (in batches of `replications`) until the mean of every metric in
+/// `metrics` has a 95 % confidence half-width at most `target_ci` times its magnitude, or
+/// `max_replications` is reached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stopping {
+    pub target_ci: f64,
+    pub metrics: Vec<String>,
+    pub max_replications: u32,
 }
 
 /// How instances fail on their own (scheduled faults come on top).

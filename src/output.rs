@@ -3,13 +3,38 @@
 //! resolved scenario, never the simulation's internals.
 
 pub mod engine_csv;
+pub mod journal;
 pub mod manifest;
 pub mod runs_csv;
 pub mod summary_csv;
 pub mod table;
 
+use crate::results::{Layout, RunRecord};
 use std::io;
 use std::path::Path;
+
+/// Writes every results file of a folder from the complete, canonically ordered records.
+pub fn write_results(
+    dir: &Path,
+    layout: &Layout,
+    records: &[RunRecord],
+    provenance: &serde_json::Value,
+) -> io::Result<()> {
+    let estimates = summary_csv::estimates(layout, records);
+    write_atomic(&dir.join("runs.csv"), &runs_csv::render(layout, records))?;
+    write_atomic(
+        &dir.join("summary.csv"),
+        &summary_csv::render(layout, &estimates),
+    )?;
+    write_atomic(
+        &dir.join("engine.csv"),
+        &engine_csv::render(layout, records),
+    )?;
+    write_atomic(
+        &dir.join("manifest.json"),
+        &manifest::render(layout, records, provenance),
+    )
+}
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {

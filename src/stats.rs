@@ -1,6 +1,6 @@
 //! Statistics over replications: the mean and its 95 % Student-t confidence interval.
 
-use statrs::distribution::{ContinuousCDF, StudentsT};
+use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
 /// Mean and 95 % confidence interval of the finite values among `values`.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -46,6 +46,33 @@ pub fn estimate_at(values: &[f64], confidence: f64) -> Estimate {
     }
 }
 
+/// A binomial proportion `successes / trials` with its Wilson score interval at `confidence`
+/// (Wilson 1927): unlike mean ± t·se it stays inside [0, 1] and keeps its coverage near 0 and 1.
+pub fn wilson(successes: f64, trials: f64, confidence: f64) -> Estimate {
+    let n = trials.round().max(0.0) as usize;
+    if trials <= 0.0 {
+        return Estimate {
+            mean: f64::NAN,
+            ci_low: f64::NAN,
+            ci_high: f64::NAN,
+            n,
+        };
+    }
+    let p = successes / trials;
+    let z = Normal::new(0.0, 1.0)
+        .map(|d| d.inverse_cdf(0.5 + confidence / 2.0))
+        .unwrap_or(f64::NAN);
+    let z2n = z * z / trials;
+    let centre = (p + z2n / 2.0) / (1.0 + z2n);
+    let half = z / (1.0 + z2n) * (p * (1.0 - p) / trials + z2n / (4.0 * trials)).sqrt();
+    Estimate {
+        mean: p,
+        ci_low: (centre - half).max(0.0),
+        ci_high: (centre + half).min(1.0),
+        n,
+    }
+}
+
 /// The `p` quantile of Student's t with `dof` degrees of freedom.
 pub fn t_quantile(dof: usize, p: f64) -> f64 {
     StudentsT::new(0.0, 1.0, dof as f64)
@@ -73,6 +100,20 @@ mod tests {
             );
         }
         assert!((t_quantile(9, 0.9995) - 4.781).abs() < 1e-3);
+    }
+
+    #[test]
+    fn wilson_matches_a_worked_example_and_stays_in_range() {
+        // 81 successes of 263 trials, 95 %: Wilson interval [0.2553, 0.3662] (textbook example).
+        let e = wilson(81.0, 263.0, 0.95);
+        assert!(
+            (e.ci_low - 0.2553).abs() < 1e-3 && (e.ci_high - 0.3662).abs() < 1e-3,
+            "{e:?}"
+        );
+        let all = wilson(20.0, 20.0, 0.95);
+        assert_eq!(all.ci_high, 1.0);
+        assert!(all.ci_low > 0.8 && all.ci_low < 0.9, "{all:?}");
+        assert!(wilson(0.0, 0.0, 0.95).mean.is_nan());
     }
 
     #[test]

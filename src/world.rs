@@ -16,7 +16,7 @@ use registry::Registry;
 pub use registry::View;
 
 /// Everything that can happen. Small and `Copy`: it lives inline in the event queue.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Hash)]
 pub enum Event {
     /// The failure process crashes the instance, if still in the up period `epoch`.
     Fail {

@@ -129,6 +129,11 @@ impl DetectionScore {
         out.push("crashes", self.crashes as f64);
         self.detection.report("detection_time", out);
         out.push("undetected", self.undetected as f64);
+        let detectable = self.detection.count() + self.undetected;
+        out.push(
+            "detected_fraction",
+            ratio(self.detection.count() as u128, detectable as u128),
+        );
         self.recovery_detection
             .report("recovery_detection_time", out);
         out.push("false_suspicions", self.false_suspicions as f64);

@@ -3,20 +3,15 @@
 //! reproducible output).
 
 use super::csv_bytes;
-use crate::run::RunRecord;
-use crate::scenario::LoadedScenario;
+use crate::results::{Layout, RunRecord};
 
-pub fn render(loaded: &LoadedScenario, records: &[RunRecord]) -> Vec<u8> {
-    let mut header = loaded.swept_keys.clone();
+pub fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
+    let mut header = layout.swept_keys.clone();
     header.extend(["replication", "events", "wall_seconds", "events_per_second"].map(String::from));
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|r| {
-            let mut row: Vec<String> = loaded.points[r.point]
-                .params
-                .iter()
-                .map(|(_, v)| v.clone())
-                .collect();
+            let mut row: Vec<String> = layout.param_cells(r.point).collect();
             row.push(r.replication.to_string());
             row.push(r.work.events.to_string());
             row.push(format!("{:.6}", r.work.wall_seconds));

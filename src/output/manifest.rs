@@ -1,37 +1,45 @@
-//! `manifest.json`: what produced the results — the resolved scenario, seeds and how they were
-//! derived, the discosim version and the command line.
+//! `manifest.json`: what produced the results — the resolved scenario and its hash, the seeds
+//! and how they were derived, the discosim version and git commit, the command line, the
+//! start and end times.
 
-use crate::run::RunRecord;
-use crate::scenario::LoadedScenario;
+use crate::results::{Layout, RunRecord};
 use serde_json::json;
 
-pub fn render(loaded: &LoadedScenario, records: &[RunRecord], command_line: &[String]) -> Vec<u8> {
-    let seeds: Vec<_> = records
+/// The commit discosim was built from, when built from a git checkout (see build.rs).
+pub const GIT_COMMIT: &str = env!("DISCOSIM_GIT_COMMIT");
+
+pub fn render(layout: &Layout, records: &[RunRecord], provenance: &serde_json::Value) -> Vec<u8> {
+    let mut seeds: Vec<_> = records.iter().map(|r| (r.replication, r.seed)).collect();
+    seeds.sort_unstable();
+    seeds.dedup();
+    let seeds: Vec<_> = seeds
         .iter()
-        .filter(|r| r.point == 0)
-        .map(|r| json!({ "replication": r.replication, "seed": r.seed }))
+        .map(|(r, s)| json!({ "replication": r, "seed": s }))
         .collect();
-    let points: Vec<_> = loaded
+    let points: Vec<_> = layout
         .points
         .iter()
         .map(|p| {
-            p.params
-                .iter()
+            p.iter()
                 .map(|(k, v)| (k.clone(), json!(v)))
                 .collect::<serde_json::Map<_, _>>()
         })
         .collect();
+    let resolved: toml::Table = toml::from_str(&layout.resolved_toml).unwrap_or_default();
     let manifest = json!({
         "discosim_version": env!("CARGO_PKG_VERSION"),
-        "scenario_file": loaded.file.display().to_string(),
-        "scenario_name": loaded.name,
-        "command_line": command_line,
-        "resolved_scenario": loaded.resolved,
+        "git_commit": GIT_COMMIT,
+        "scenario_file": layout.scenario_file,
+        "scenario_name": layout.name,
+        "scenario_hash": layout.scenario_hash,
+        "resolved_scenario": resolved,
         "sweep_points": points,
+        "runs": records.len(),
         "seed_derivation": "replication seed = mix64(mix64(seed) ^ mix64(replication + 0x5EED)); \
             each component's stream is PCG-64 MCG seeded from (replication seed, stream kind, component index); \
             every sweep point of one replication shares its seed",
         "replication_seeds": seeds,
+        "provenance": provenance,
     });
     let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     bytes.push(b'\n');

@@ -2,11 +2,10 @@
 //! then every metric.
 
 use super::{csv_bytes, format_number};
-use crate::run::RunRecord;
-use crate::scenario::LoadedScenario;
+use crate::results::{Layout, RunRecord};
 
-pub fn render(loaded: &LoadedScenario, records: &[RunRecord]) -> Vec<u8> {
-    let mut header = loaded.swept_keys.clone();
+pub fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
+    let mut header = layout.swept_keys.clone();
     header.extend(["replication".to_string(), "seed".to_string()]);
     if let Some(first) = records.first() {
         header.extend(first.metrics.names().map(str::to_string));
@@ -14,11 +13,7 @@ pub fn render(loaded: &LoadedScenario, records: &[RunRecord]) -> Vec<u8> {
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|r| {
-            let mut row: Vec<String> = loaded.points[r.point]
-                .params
-                .iter()
-                .map(|(_, v)| v.clone())
-                .collect();
+            let mut row: Vec<String> = layout.param_cells(r.point).collect();
             row.push(r.replication.to_string());
             row.push(r.seed.to_string());
             row.extend(r.metrics.entries.iter().map(|(_, v)| format_number(*v)));

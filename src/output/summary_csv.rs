@@ -1,14 +1,16 @@
 //! `summary.csv`: one row per sweep point — swept parameters, then for every metric its mean
-//! over replications and the 95 % confidence interval (`<metric>.ci_low`, `<metric>.ci_high`).
+//! over replications and the 95 % confidence interval (`<metric>.ci_low`, `<metric>.ci_high`):
+//! Student t for means, Wilson for the binomial proportions of `metrics::PROPORTIONS` (whose
+//! estimate is the pooled ratio over all replications).
 
 use super::{csv_bytes, format_number};
-use crate::run::RunRecord;
-use crate::scenario::LoadedScenario;
-use crate::stats::{Estimate, estimate};
+use crate::metrics::PROPORTIONS;
+use crate::results::{Layout, RunRecord};
+use crate::stats::{Estimate, estimate, wilson};
 
 /// Per point, per metric (in column order): the estimate over that point's replications.
-pub fn estimates(loaded: &LoadedScenario, records: &[RunRecord]) -> Vec<Vec<(String, Estimate)>> {
-    (0..loaded.points.len())
+pub fn estimates(layout: &Layout, records: &[RunRecord]) -> Vec<Vec<(String, Estimate)>> {
+    (0..layout.points.len())
         .map(|point| {
             let runs: Vec<&RunRecord> = records.iter().filter(|r| r.point == point).collect();
             let Some(first) = runs.first() else {
@@ -16,20 +18,33 @@ pub fn estimates(loaded: &LoadedScenario, records: &[RunRecord]) -> Vec<Vec<(Str
             };
             first
                 .metrics
-                .entries
-                .iter()
-                .enumerate()
-                .map(|(m, (name, _))| {
-                    let values: Vec<f64> = runs.iter().map(|r| r.metrics.entries[m].1).collect();
-                    (name.clone(), estimate(&values))
-                })
+                .names()
+                .map(|name| (name.to_string(), estimate_metric(name, &runs)))
                 .collect()
         })
         .collect()
 }
 
-pub fn render(loaded: &LoadedScenario, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8> {
-    let mut header = loaded.swept_keys.clone();
+fn estimate_metric(name: &str, runs: &[&RunRecord]) -> Estimate {
+    let total = |metric: &str| {
+        runs.iter()
+            .filter_map(|r| r.metrics.get(metric))
+            .filter(|v| v.is_finite())
+            .sum::<f64>()
+    };
+    if let Some(p) = PROPORTIONS.iter().find(|p| p.name == name) {
+        let (successes, failures) = (total(p.successes), total(p.failures));
+        return wilson(successes, successes + failures, 0.95);
+    }
+    let values: Vec<f64> = runs
+        .iter()
+        .map(|r| r.metrics.get(name).unwrap_or(f64::NAN))
+        .collect();
+    estimate(&values)
+}
+
+pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8> {
+    let mut header = layout.swept_keys.clone();
     if let Some(first) = estimates.first() {
         for (name, _) in first {
             header.extend([
@@ -43,11 +58,7 @@ pub fn render(loaded: &LoadedScenario, estimates: &[Vec<(String, Estimate)>]) ->
         .iter()
         .enumerate()
         .map(|(point, metrics)| {
-            let mut row: Vec<String> = loaded.points[point]
-                .params
-                .iter()
-                .map(|(_, v)| v.clone())
-                .collect();
+            let mut row: Vec<String> = layout.param_cells(point).collect();
             for (_, e) in metrics {
                 row.extend([
                     format_number(e.mean),

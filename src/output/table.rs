@@ -2,7 +2,7 @@
 //! with their 95 % confidence intervals.
 
 use super::format_number;
-use crate::scenario::LoadedScenario;
+use crate::results::Layout;
 use crate::stats::Estimate;
 use std::fmt::Write;
 
@@ -21,22 +21,16 @@ const HEADLINE: &[&str] = &[
     "instance_up_fraction",
 ];
 
-pub fn render(
-    loaded: &LoadedScenario,
-    estimates: &[Vec<(String, Estimate)>],
-    replications: u32,
-) -> String {
+pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>], runs: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{} — {} point(s) × {} replication(s)",
-        loaded.name,
-        loaded.points.len(),
-        replications
+        "{} — {} point(s), {runs} run(s)",
+        layout.name,
+        layout.points.len()
     );
     for (point, metrics) in estimates.iter().enumerate() {
-        let params: Vec<String> = loaded.points[point]
-            .params
+        let params: Vec<String> = layout.points[point]
             .iter()
             .map(|(k, v)| format!("{k} = {v}"))
             .collect();

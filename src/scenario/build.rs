@@ -6,7 +6,7 @@ use super::file::{RawDist, RawFailure, RawFault, RawNetwork, RawScenario};
 use crate::detect;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use crate::model::{FailureModel, Fault, FaultAction, NetworkModel, Scenario, Target};
+use crate::model::{FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
 use std::path::Path;
 
 /// Largest cluster accepted: the per-instance state is a few hundred bytes, so this keeps a
@@ -38,17 +38,77 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         .iter()
         .enumerate()
         .map(|(i, f)| fault(f, i, instances));
+    let stopping_rule = stopping(&raw)?;
     Ok(Scenario {
         name: raw.name,
         seed: raw.seed,
         horizon,
         replications: raw.replications,
+        stopping: stopping_rule,
         instances,
         failure: failure(raw.cluster.failure, base_dir)?,
         network: network(raw.network, base_dir)?,
         detector: detect::parse(raw.detector, "detector")?,
         faults: faults.collect::<Result<_, _>>()?,
     })
+}
+
+fn stopping(raw: &RawScenario) -> Result<Option<Stopping>, KeyError> {
+    let Some(target_ci) = raw.target_ci else {
+        for (key, given) in [
+            ("target_metrics", !raw.target_metrics.is_empty()),
+            ("max_replications", raw.max_replications.is_some()),
+        ] {
+            if given {
+                return Err(KeyError::new(key, "only means something with `target_ci`"));
+            }
+        }
+        return Ok(None);
+    };
+    if !(target_ci > 0.0 && target_ci.is_finite()) {
+        return Err(KeyError::new(
+            "target_ci",
+            format!("{target_ci} is not a relative half-width"),
+        )
+        .allowed("a number above 0, e.g. 0.02 for ±2 %"));
+    }
+    if raw.target_metrics.is_empty() {
+        return Err(KeyError::new(
+            "target_metrics",
+            "name the metrics whose interval must reach `target_ci`, e.g. [\"detection_time.mean\"]",
+        ));
+    }
+    let catalog = crate::metrics::catalog();
+    let names: Vec<&str> = catalog.iter().map(String::as_str).collect();
+    if let Some(unknown) = raw
+        .target_metrics
+        .iter()
+        .find(|m| !names.contains(&m.as_str()))
+    {
+        return Err(KeyError::unknown_name(
+            "target_metrics",
+            "metric",
+            unknown,
+            &names,
+        ));
+    }
+    let Some(max_replications) = raw.max_replications else {
+        return Err(KeyError::new(
+            "max_replications",
+            "is required with `target_ci`: the most replications to run",
+        ));
+    };
+    if max_replications < raw.replications {
+        return Err(KeyError::new(
+            "max_replications",
+            format!("must be at least `replications` ({})", raw.replications),
+        ));
+    }
+    Ok(Some(Stopping {
+        target_ci,
+        metrics: raw.target_metrics.clone(),
+        max_replications,
+    }))
 }
 
 fn refuse_unimplemented(raw: &RawScenario) -> Result<(), KeyError> {

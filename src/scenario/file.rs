@@ -29,6 +29,12 @@ pub struct RawScenario {
     pub horizon: String,
     #[serde(default = "default_replications")]
     pub replications: u32,
+    /// Sequential stopping: add replications until every `target_metrics` mean has a 95 %
+    /// interval narrower than ±`target_ci` (relative), up to `max_replications`.
+    pub target_ci: Option<f64>,
+    #[serde(default)]
+    pub target_metrics: Vec<String>,
+    pub max_replications: Option<u32>,
     pub cluster: RawCluster,
     #[serde(default)]
     pub network: RawNetwork,

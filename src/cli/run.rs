@@ -1,0 +1,274 @@
+//! `discosim run`: plans the jobs, runs them in parallel while journaling each as it finishes,
+//! then writes the results folder from the complete set of records.
+
+use super::{ScenarioArgs, load_all, results_dir};
+use crate::output::journal::{self, Header, Journal};
+use crate::output::write_results;
+use crate::results::{Layout, RunRecord, canonical_order};
+use crate::run::{self, Job, Shard};
+use crate::scenario::LoadedScenario;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+#[derive(Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Results folder (default results/<scenario name>/; with several scenarios, a folder
+    /// per scenario inside it).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long, default_value_t = 0)]
+    threads: usize,
+    /// Run only the I-th of N slices of the jobs (1-based), e.g. --shard 2/8; join the slices
+    /// with `discosim merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<Shard>,
+    /// Skip jobs already in the results folder's journal (after an interruption).
+    #[arg(long)]
+    resume: bool,
+    /// Re-run a sample of jobs and compare fingerprints of their event streams.
+    #[arg(long)]
+    check_determinism: bool,
+    /// No progress bar on stderr.
+    #[arg(long)]
+    quiet: bool,
+}
+
+/// Why a run stopped early, with its exit code.
+struct Failure(u8, String);
+
+pub fn run(args: &RunArgs) -> ExitCode {
+    let loaded = match load_all(&args.scenario) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    for s in &loaded {
+        let dir = results_dir(args.out.as_deref(), &s.name, loaded.len());
+        if let Err(Failure(code, message)) = run_scenario(s, &dir, args) {
+            eprintln!("error: {message}");
+            return ExitCode::from(code);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<(), Failure> {
+    let started = SystemTime::now();
+    let header = Header::new(Layout::of(s), args.shard.map(|sh| (sh.index, sh.count)));
+    let (journal, previous) = open_journal(dir, &header, args.resume)?;
+    let progress = progress_bar(&s.name, args.quiet);
+    let records = run_until_done(s, args, journal, previous, &progress)?;
+    progress.finish_and_clear();
+    if args.check_determinism {
+        check_determinism(s, &records)?;
+    }
+    let provenance = Provenance {
+        command_line: std::env::args().collect(),
+        started,
+        threads: args.threads,
+        shard: header.shard,
+    };
+    write_results(dir, &header.layout, &records, &provenance.json())
+        .map_err(|e| Failure(3, format!("cannot write results to {}: {e}", dir.display())))?;
+    let estimates = crate::output::summary_csv::estimates(&header.layout, &records);
+    print!(
+        "{}",
+        crate::output::table::render(&header.layout, &estimates, records.len())
+    );
+    println!("\nresults: {}", dir.display());
+    Ok(())
+}
+
+/// A fresh journal, or with `--resume` the old one and its records (refused if it belongs to
+/// another scenario or shard).
+fn open_journal(
+    dir: &Path,
+    header: &Header,
+    resume: bool,
+) -> Result<(Journal, Vec<RunRecord>), Failure> {
+    let io = |e: std::io::Error| {
+        Failure(
+            3,
+            format!("cannot write the journal in {}: {e}", dir.display()),
+        )
+    };
+    if resume {
+        match journal::read(dir) {
+            Ok((old, records)) => {
+                if !same_jobs(&old, header) {
+                    return Err(Failure(
+                        2,
+                        format!(
+                            "cannot resume in {}: its journal was written for another scenario or shard (scenario hash {} and shard {:?}, now {} and {:?}); use another --out or run without --resume",
+                            dir.display(),
+                            old.layout.scenario_hash,
+                            old.shard,
+                            header.layout.scenario_hash,
+                            header.shard
+                        ),
+                    ));
+                }
+                return Ok((Journal::append_to(dir).map_err(io)?, records));
+            }
+            Err(journal::ReadError::Missing(_)) => {}
+            Err(e) => return Err(Failure(2, format!("cannot resume: {e}"))),
+        }
+    }
+    Ok((Journal::create(dir, header).map_err(io)?, Vec::new()))
+}
+
+/// Whether two journals describe the same jobs (replication counts may differ: adding
+/// replications later keeps the earlier ones).
+pub fn same_jobs(a: &Header, b: &Header) -> bool {
+    a.layout.scenario_hash == b.layout.scenario_hash
+        && a.layout.points == b.layout.points
+        && a.shard == b.shard
+}
+
+/// Runs rounds of jobs until no more are needed (one round unless sequential stopping adds
+/// replications), journaling each record as it finishes.
+fn run_until_done(
+    s: &LoadedScenario,
+    args: &RunArgs,
+    journal: Journal,
+    previous: Vec<RunRecord>,
+    progress: &ProgressBar,
+) -> Result<Vec<RunRecord>, Failure> {
+    let stopping = s.points.iter().any(|p| p.scenario.stopping.is_some());
+    let mut targets = run::initial_targets(s);
+    let state = Mutex::new(RunState {
+        journal,
+        records: previous,
+        error: None,
+        events: 0,
+    });
+    loop {
+        let done: HashSet<Job> = state
+            .lock()
+            .unwrap()
+            .records
+            .iter()
+            .map(|r| Job {
+                point: r.point,
+                replication: r.replication,
+            })
+            .collect();
+        let jobs = run::pending_jobs(&targets, args.shard, stopping, &done);
+        progress.inc_length(jobs.len() as u64);
+        run::run_jobs(s, &jobs, args.threads, |record| {
+            state.lock().unwrap().finish(record, progress)
+        });
+        let mut state = state.lock().unwrap();
+        if let Some(e) = state.error.take() {
+            return Err(Failure(3, format!("cannot append to the journal: {e}")));
+        }
+        if !run::extend_targets(s, &mut targets, &state.records) {
+            break;
+        }
+    }
+    let mut records = state.into_inner().unwrap().records;
+    records.retain(|r| r.replication < targets[r.point]);
+    canonical_order(&mut records);
+    Ok(records)
+}
+
+struct RunState {
+    journal: Journal,
+    records: Vec<RunRecord>,
+    error: Option<std::io::Error>,
+    events: u64,
+}
+
+impl RunState {
+    fn finish(&mut self, record: RunRecord, progress: &ProgressBar) {
+        if let Err(e) = self.journal.append(&record) {
+            self.error.get_or_insert(e);
+        }
+        self.events += record.work.events;
+        let rate = self.events as f64 / progress.elapsed().as_secs_f64().max(1e-9);
+        progress.set_message(format!("{:.1} M events/s", rate / 1e6));
+        progress.inc(1);
+        self.records.push(record);
+    }
+}
+
+/// A progress bar on stderr: jobs done, ETA, events per second; hidden with `--quiet` or when
+/// stderr is not a terminal.
+fn progress_bar(name: &str, quiet: bool) -> ProgressBar {
+    let target = if quiet {
+        ProgressDrawTarget::hidden()
+    } else {
+        ProgressDrawTarget::stderr()
+    };
+    let bar = ProgressBar::with_draw_target(Some(0), target);
+    let style = ProgressStyle::with_template(
+        "{prefix} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta}, {msg}",
+    );
+    if let Ok(style) = style {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_prefix(name.to_string());
+    bar
+}
+
+/// Re-runs up to four jobs (first replication of points spread over the sweep) twice each,
+/// fingerprinting every event, and compares with each other and with the recorded metrics.
+fn check_determinism(s: &LoadedScenario, records: &[RunRecord]) -> Result<(), Failure> {
+    let firsts: Vec<&RunRecord> = records.iter().filter(|r| r.replication == 0).collect();
+    let step = firsts.len().div_ceil(4).max(1);
+    for recorded in firsts.iter().step_by(step) {
+        let job = Job {
+            point: recorded.point,
+            replication: recorded.replication,
+        };
+        let (first, hash_a) = run::run_fingerprinted(s, job);
+        let (_, hash_b) = run::run_fingerprinted(s, job);
+        if hash_a != hash_b || first.metrics != recorded.metrics {
+            return Err(Failure(
+                4,
+                format!(
+                    "determinism check FAILED for point {} replication {}: event fingerprints {hash_a:016x} and {hash_b:016x}, metrics {}",
+                    job.point,
+                    job.replication,
+                    if first.metrics == recorded.metrics {
+                        "equal"
+                    } else {
+                        "differ"
+                    }
+                ),
+            ));
+        }
+        eprintln!(
+            "determinism check: point {} replication {}: event stream {hash_a:016x} reproduced",
+            job.point, job.replication
+        );
+    }
+    Ok(())
+}
+
+/// What produced a results folder, for its manifest.
+pub struct Provenance {
+    pub command_line: Vec<String>,
+    pub started: SystemTime,
+    pub threads: usize,
+    pub shard: Option<(u32, u32)>,
+}
+
+impl Provenance {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "command_line": self.command_line,
+            "started": humantime::format_rfc3339_seconds(self.started).to_string(),
+            "finished": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
+            "threads": if self.threads == 0 { rayon::current_num_threads() } else { self.threads },
+            "shard": self.shard,
+        })
+    }
+}

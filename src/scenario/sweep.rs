@@ -244,7 +244,7 @@ fn number_range(
     check_bounds(from, to, log, place)?;
     let raw: Vec<f64> = match spacing {
         Spacing::Step(step) => {
-            if !(step > 0.0) {
+            if step.is_nan() || step <= 0.0 {
                 return Err(KeyError::new(format!("{place}.step"), "must be above 0"));
             }
             let count = ((to - from) / step + 1e-9).floor() as usize + 1;

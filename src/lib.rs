@@ -4,6 +4,7 @@
 //! `world`, on the pure `engine`, calling strategies through traits in `detect`) → metrics
 //! (`metrics`, `stats`) → files (`output`). See ARCHITECTURE.md for the map and invariants.
 
+pub mod balance;
 pub mod cli;
 pub mod detect;
 pub mod dist;
@@ -11,8 +12,10 @@ pub mod engine;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod recovery;
 pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod stats;
+pub mod traffic;
 pub mod world;

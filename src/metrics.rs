@@ -64,6 +64,7 @@ pub fn catalog() -> Vec<String> {
     DetectionScore::new(0).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
+    names.extend(crate::traffic::Traffic::metric_names());
     names
 }
 
@@ -79,11 +80,18 @@ pub struct Proportion {
     pub failures: &'static str,
 }
 
-pub const PROPORTIONS: &[Proportion] = &[Proportion {
-    name: "detected_fraction",
-    successes: "detection_time.count",
-    failures: "undetected",
-}];
+pub const PROPORTIONS: &[Proportion] = &[
+    Proportion {
+        name: "detected_fraction",
+        successes: "detection_time.count",
+        failures: "undetected",
+    },
+    Proportion {
+        name: "success_ratio",
+        successes: "successes",
+        failures: "failures",
+    },
+];
 
 /// Engine work of one run: not reproducible output (wall time varies), reported apart.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -3,6 +3,7 @@
 //! Everything here is plain data in nanoseconds and instance indices; nothing refers to the
 //! file it came from. The simulation reads only this.
 
+use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
 use crate::engine::SimTime;
@@ -21,7 +22,101 @@ pub struct Scenario {
     pub failure: FailureModel,
     pub network: NetworkModel,
     pub detector: Arc<dyn DetectorFactory>,
+    /// Service capacity of each instance; None: requests are served at once.
+    pub capacity: Option<Capacity>,
+    /// Clients and the discovery path; None: a detection-only scenario.
+    pub clients: Option<Clients>,
     pub faults: Vec<Fault>,
+}
+
+/// An instance's server: `servers` workers, a service time, a bounded waiting queue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Capacity {
+    pub servers: u32,
+    pub service_time: Dist,
+    pub queue_limit: u32,
+}
+
+/// The clients: their workload, how they learn the view, pick instances and recover.
+#[derive(Clone, Debug)]
+pub struct Clients {
+    pub count: u32,
+    /// Requests per second of each client.
+    pub rate: f64,
+    pub keys: u64,
+    /// Zipf exponent of key popularity; None: uniform.
+    pub zipf: Option<f64>,
+    pub availability_bin: SimTime,
+    pub propagation: Propagation,
+    pub balancer: Arc<dyn BalancerFactory>,
+    pub recovery: Recovery,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Propagation {
+    /// The registry pushes every change to every client (delayed by the network, never lost:
+    /// a watch is a stream over a reliable connection).
+    Watch,
+    /// Each client fetches the registry's view every `refresh` (random phase).
+    Poll { refresh: SimTime },
+}
+
+/// What a client does about slow or failed attempts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recovery {
+    /// Per-attempt timeout.
+    pub timeout: SimTime,
+    /// The timestamp mechanism: a request is valid for this long.
+    pub deadline: Option<SimTime>,
+    pub retry: Retry,
+    pub breaker: Option<Breaker>,
+    pub hedge: Option<Hedge>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backoff {
+    Fixed,
+    Exponential,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Jitter {
+    None,
+    Full,
+    Equal,
+    Decorrelated,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Retry {
+    /// Attempts per request, the first included (1: no retry).
+    pub max_attempts: u32,
+    pub backoff: Backoff,
+    pub base: SimTime,
+    pub cap: SimTime,
+    pub jitter: Jitter,
+    /// Retry budget: retries allowed as this fraction of requests, plus `budget_floor` per second.
+    pub budget: Option<f64>,
+    pub budget_floor: f64,
+}
+
+/// A circuit breaker per (client, instance): after a window with at least `min_requests`
+/// attempts and a failure fraction of `failure_rate` or more, it opens for `open_for`, then
+/// lets one probe through (half-open): success closes it, failure opens it again.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Breaker {
+    pub failure_rate: f64,
+    pub window: SimTime,
+    pub min_requests: u32,
+    pub open_for: SimTime,
+}
+
+/// A second attempt to another instance when the first has not answered after `delay`, or
+/// after the client's observed latency `quantile` (once it has 100 samples; `delay` until then).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hedge {
+    pub delay: SimTime,
+    pub quantile: Option<f64>,
 }
 
 /// Add replications (in batches of `replications`) until the mean of every metric in
@@ -56,35 +151,53 @@ pub struct NetworkModel {
     pub loss: f64,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Which side of the network a partition cuts an instance off from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cut {
+    pub registry: bool,
+    pub clients: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FaultAction {
     Crash,
     Recover,
-    /// Cut messages between the instances and the registry.
-    Partition,
-    Heal,
+    /// Cut messages between the instances and the registry and/or the clients.
+    Partition(Cut),
+    Heal(Cut),
+    /// Multiply the instances' service time.
+    Slow(f64),
+    /// Multiply every client's request rate (the instance list is ignored).
+    Spike(f64),
+    /// Graceful removal: the instance stops and deregisters.
+    Leave,
+    /// The instance starts and registers.
+    Join,
 }
 
 impl FaultAction {
-    pub const NAMES: &'static [&'static str] = &["crash", "recover", "partition", "heal"];
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "crash" => Some(FaultAction::Crash),
-            "recover" => Some(FaultAction::Recover),
-            "partition" => Some(FaultAction::Partition),
-            "heal" => Some(FaultAction::Heal),
-            _ => None,
-        }
-    }
+    pub const NAMES: &'static [&'static str] = &[
+        "crash",
+        "recover",
+        "partition",
+        "heal",
+        "slow",
+        "spike",
+        "join",
+        "leave",
+    ];
 
     /// The action that undoes this one at `until`.
     pub fn inverse(self) -> Self {
         match self {
             FaultAction::Crash => FaultAction::Recover,
             FaultAction::Recover => FaultAction::Crash,
-            FaultAction::Partition => FaultAction::Heal,
-            FaultAction::Heal => FaultAction::Partition,
+            FaultAction::Partition(cut) => FaultAction::Heal(cut),
+            FaultAction::Heal(cut) => FaultAction::Partition(cut),
+            FaultAction::Slow(_) => FaultAction::Slow(1.0),
+            FaultAction::Spike(_) => FaultAction::Spike(1.0),
+            FaultAction::Leave => FaultAction::Join,
+            FaultAction::Join => FaultAction::Leave,
         }
     }
 }

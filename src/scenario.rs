@@ -2,6 +2,7 @@
 //! and hand back typed `model::Scenario`s — or an error that says where and what.
 
 pub mod build;
+mod build_clients;
 pub mod duration;
 pub mod error;
 pub mod file;

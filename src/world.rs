@@ -2,14 +2,15 @@
 //! detector. The world owns the event loop of one run and dispatches each event; strategies
 //! are reached only through their traits.
 
-mod instances;
+pub mod instances;
 mod network;
-mod registry;
+pub mod registry;
 
 use crate::detect::{Detector, DetectorEvent};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind};
 use crate::metrics::{EngineWork, MetricValues};
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
+use crate::traffic::{Env, Traffic, TrafficEvent};
 use instances::Instances;
 use network::Network;
 use registry::Registry;
@@ -34,6 +35,7 @@ pub enum Event {
         undo: bool,
     },
     Detector(DetectorEvent),
+    Traffic(TrafficEvent),
 }
 
 /// What a detector may see and do.
@@ -112,6 +114,19 @@ pub struct World {
     detector_rng: Vec<Stream>,
     /// Scheduled faults with their instances resolved.
     faults: Vec<(FaultAction, Vec<u32>)>,
+    /// Clients and servers, when the scenario has a workload.
+    traffic: Option<Traffic>,
+}
+
+macro_rules! env {
+    ($world:expr) => {
+        &mut Env {
+            now: $world.queue.now(),
+            queue: &mut $world.queue,
+            truth: &$world.instances,
+            registry: &$world.registry,
+        }
+    };
 }
 
 macro_rules! ctx {
@@ -149,7 +164,11 @@ impl World {
             detector: scenario.detector.build(n),
             detector_rng: streams.streams(StreamKind::Detector, n as usize),
             faults: faults.collect(),
+            traffic: Traffic::new(scenario, &streams),
         };
+        if world.traffic.is_some() {
+            world.registry.record_changes();
+        }
         world.schedule_start(scenario);
         world
     }
@@ -177,6 +196,9 @@ impl World {
             self.schedule_failure(instance);
         }
         self.detector.start(ctx!(self));
+        if let Some(traffic) = &mut self.traffic {
+            traffic.start(env!(self));
+        }
     }
 
     /// Runs to the horizon and reports the metrics.
@@ -201,11 +223,12 @@ impl World {
         self.registry
             .score
             .report(self.horizon, self.instances.all_up(), |i| view[i], &mut out);
-        out.push("messages_sent", self.network.sent as f64);
-        out.push(
-            "messages_lost",
-            (self.network.lost + self.network.cut) as f64,
-        );
+        let [sent, lost] = crate::metrics::NETWORK_METRICS;
+        out.push(sent, self.network.sent as f64);
+        out.push(lost, (self.network.lost + self.network.cut) as f64);
+        if let Some(traffic) = &mut self.traffic {
+            traffic.report(self.horizon, &mut out);
+        }
         (
             out,
             EngineWork {
@@ -217,7 +240,15 @@ impl World {
 
     fn dispatch(&mut self, event: Event) {
         match event {
-            Event::Detector(e) => self.detector.on_event(e, ctx!(self)),
+            Event::Detector(e) => {
+                self.detector.on_event(e, ctx!(self));
+                self.forward_view_changes();
+            }
+            Event::Traffic(e) => {
+                if let Some(traffic) = &mut self.traffic {
+                    traffic.on_event(e, env!(self));
+                }
+            }
             Event::Fail { instance, epoch } if epoch == self.instances.epoch(instance) => {
                 self.crash(instance);
                 self.schedule_repair(instance);
@@ -227,6 +258,22 @@ impl World {
             }
             Event::Fault { index, undo } => self.apply_fault(index as usize, undo),
             Event::Fail { .. } | Event::Repair { .. } => {}
+        }
+    }
+
+    /// Hands the registry's latest changes to the clients (watch pushes, propagation metrics).
+    fn forward_view_changes(&mut self) {
+        let Some(traffic) = &mut self.traffic else {
+            return;
+        };
+        for (instance, up) in self.registry.take_changes() {
+            let env = &mut Env {
+                now: self.queue.now(),
+                queue: &mut self.queue,
+                truth: &self.instances,
+                registry: &self.registry,
+            };
+            traffic.on_view_change(instance, up, env);
         }
     }
 
@@ -255,7 +302,16 @@ impl World {
             self.registry
                 .score
                 .on_crash(instance, self.queue.now(), view_up);
-            self.detector.on_instance_down(instance, ctx!(self));
+            self.went_down(instance);
+        }
+    }
+
+    /// The instance is down: the detector and the servers learn it.
+    fn went_down(&mut self, instance: u32) {
+        self.detector.on_instance_down(instance, ctx!(self));
+        self.forward_view_changes();
+        if let Some(traffic) = &mut self.traffic {
+            traffic.on_instance_down(instance, env!(self));
         }
     }
 
@@ -266,22 +322,77 @@ impl World {
             self.registry
                 .score
                 .on_recover(instance, self.queue.now(), view_up);
-            self.schedule_failure(instance);
-            self.detector.on_instance_up(instance, ctx!(self));
+            self.went_up(instance);
+        }
+    }
+
+    fn went_up(&mut self, instance: u32) {
+        self.schedule_failure(instance);
+        self.detector.on_instance_up(instance, ctx!(self));
+        self.forward_view_changes();
+        if let Some(traffic) = &mut self.traffic {
+            traffic.on_instance_up(instance);
+        }
+    }
+
+    /// Graceful removal: the instance stops and deregisters at once (not a detection).
+    fn leave(&mut self, instance: u32) {
+        let now = self.queue.now();
+        let view_up = self.registry.view(instance) == View::Up;
+        if self.instances.set(instance, false) {
+            self.registry.score.on_leave(instance, now, view_up);
+            self.registry.set(instance, View::Down, now, false);
+            self.went_down(instance);
+        }
+    }
+
+    /// The instance starts and registers at once.
+    fn join(&mut self, instance: u32) {
+        let now = self.queue.now();
+        let view_up = self.registry.view(instance) == View::Up;
+        if self.instances.set(instance, true) {
+            self.registry.score.on_join(instance, now, view_up);
+            self.registry.set(instance, View::Up, now, true);
+            self.went_up(instance);
         }
     }
 
     fn apply_fault(&mut self, index: usize, undo: bool) {
         let (action, count) = (self.faults[index].0, self.faults[index].1.len());
         let action = if undo { action.inverse() } else { action };
+        if let FaultAction::Spike(factor) = action {
+            if let Some(traffic) = &mut self.traffic {
+                traffic.set_rate_factor(factor, env!(self));
+            }
+            return;
+        }
         for k in 0..count {
             let instance = self.faults[index].1[k];
-            match action {
-                FaultAction::Crash => self.crash(instance),
-                FaultAction::Recover => self.recover(instance),
-                FaultAction::Partition => self.network.set_partitioned(instance, true),
-                FaultAction::Heal => self.network.set_partitioned(instance, false),
+            self.apply_to(action, instance);
+        }
+    }
+
+    fn apply_to(&mut self, action: FaultAction, instance: u32) {
+        match action {
+            FaultAction::Crash => self.crash(instance),
+            FaultAction::Recover => self.recover(instance),
+            FaultAction::Leave => self.leave(instance),
+            FaultAction::Join => self.join(instance),
+            FaultAction::Partition(cut) | FaultAction::Heal(cut) => {
+                let on = matches!(action, FaultAction::Partition(_));
+                if cut.registry {
+                    self.network.set_partitioned(instance, on);
+                }
+                if let (true, Some(traffic)) = (cut.clients, &mut self.traffic) {
+                    traffic.set_cut(instance, on);
+                }
             }
+            FaultAction::Slow(factor) => {
+                if let Some(traffic) = &mut self.traffic {
+                    traffic.set_slow(instance, factor);
+                }
+            }
+            FaultAction::Spike(_) => {}
         }
     }
 }

@@ -22,6 +22,18 @@ pub enum StreamKind {
     Detector = 3,
     /// Choice of instances for a scheduled fault given by `count` or `fraction`.
     FaultSelection = 4,
+    /// A client's request times and keys.
+    ClientArrivals = 5,
+    /// Messages between a client and the instances (delay and loss draws).
+    ClientLink = 6,
+    /// A client's balancer choices.
+    Balance = 7,
+    /// A client's backoff jitter.
+    Recovery = 8,
+    /// Registry-to-client messages of a client (watch pushes, polls).
+    Propagation = 9,
+    /// An instance's service times.
+    Service = 10,
 }
 
 /// A small deterministic mixing function (SplitMix64's finaliser) used to derive seeds.

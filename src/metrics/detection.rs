@@ -73,6 +73,21 @@ impl DetectionScore {
         }
     }
 
+    /// The instance left gracefully: down, and deregistered (nothing to detect).
+    pub fn on_leave(&mut self, instance: u32, now: SimTime, view_up: bool) {
+        let i = instance as usize;
+        self.account(i, now, true, view_up);
+        self.pending_recovery[i] = NONE;
+        self.mistake_since[i] = NONE;
+    }
+
+    /// The instance joined: up, and registered at once (nothing to detect).
+    pub fn on_join(&mut self, instance: u32, now: SimTime, view_up: bool) {
+        let i = instance as usize;
+        self.account(i, now, false, view_up);
+        self.pending_crash[i] = NONE;
+    }
+
     /// The instance recovered.
     pub fn on_recover(&mut self, instance: u32, now: SimTime, view_up: bool) {
         let i = instance as usize;

@@ -19,6 +19,16 @@ const HEADLINE: &[&str] = &[
     "mistake_duration.mean",
     "query_accuracy",
     "instance_up_fraction",
+    "requests",
+    "success_ratio",
+    "latency.mean",
+    "latency.p99",
+    "attempts_per_request",
+    "availability",
+    "goodput",
+    "peak_offered_load",
+    "stale_route_time.mean",
+    "keys_moved_fraction",
 ];
 
 pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>], runs: usize) -> String {

@@ -6,16 +6,14 @@ use super::file::{RawDist, RawFailure, RawFault, RawNetwork, RawScenario};
 use crate::detect;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use crate::model::{FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
+use crate::model::{
+    Cut, FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target,
+};
 use std::path::Path;
 
 /// Largest cluster accepted: the per-instance state is a few hundred bytes, so this keeps a
 /// typo like `instances = 1000000000` from exhausting memory before anything useful happens.
 const MAX_INSTANCES: u32 = 10_000_000;
-
-/// Fault actions of the specification that need the request model (clients, queues), which
-/// this version does not have yet.
-const LATER_ACTIONS: &[&str] = &["slow", "join", "leave", "spike"];
 
 pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
     refuse_unimplemented(&raw)?;
@@ -33,12 +31,15 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
                 .allowed(format!("1 to {MAX_INSTANCES}")),
         );
     }
+    let has_clients = raw.workload.is_some();
     let faults = raw
         .fault
         .iter()
         .enumerate()
-        .map(|(i, f)| fault(f, i, instances));
+        .map(|(i, f)| fault(f, i, instances, has_clients))
+        .collect::<Result<Vec<_>, _>>()?;
     let stopping_rule = stopping(&raw)?;
+    let capacity = super::build_clients::capacity(&raw.cluster, base_dir)?;
     Ok(Scenario {
         name: raw.name,
         seed: raw.seed,
@@ -49,7 +50,14 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         failure: failure(raw.cluster.failure, base_dir)?,
         network: network(raw.network, base_dir)?,
         detector: detect::parse(raw.detector, "detector")?,
-        faults: faults.collect::<Result<_, _>>()?,
+        capacity,
+        clients: super::build_clients::clients(
+            raw.workload,
+            raw.discovery,
+            raw.balancer,
+            raw.recovery,
+        )?,
+        faults,
     })
 }
 
@@ -357,30 +365,23 @@ fn parse_sample(cell: &str) -> Option<SimTime> {
     }
 }
 
-fn fault(raw: &RawFault, index: usize, instances: u32) -> Result<Fault, KeyError> {
+fn fault(
+    raw: &RawFault,
+    index: usize,
+    instances: u32,
+    has_clients: bool,
+) -> Result<Fault, KeyError> {
     let key = |name: &str| format!("fault[{index}].{name}");
-    let Some(action) = FaultAction::from_name(&raw.action) else {
-        if LATER_ACTIONS.contains(&raw.action.as_str()) {
-            return Err(KeyError::new(
-                key("action"),
-                format!(
-                    "`{}` needs the request model (clients and queues), not in this version yet",
-                    raw.action
-                ),
-            )
-            .allowed(FaultAction::NAMES.join(", ")));
-        }
-        return Err(KeyError::unknown_name(
-            key("action"),
-            "fault action",
-            &raw.action,
-            FaultAction::NAMES,
-        ));
-    };
-    if raw.factor.is_some() {
+    let action = fault_action(raw, &key)?;
+    let needs_clients = matches!(action, FaultAction::Spike(_))
+        || matches!(action, FaultAction::Partition(cut) | FaultAction::Heal(cut) if cut.clients);
+    if needs_clients && !has_clients {
         return Err(KeyError::new(
-            key("factor"),
-            format!("is only used by `slow` and `spike`, not `{}`", raw.action),
+            key("action"),
+            format!(
+                "`{}` acts on clients, but the scenario has no `[workload]`",
+                raw.action
+            ),
         ));
     }
     let at = duration(&key("at"), &raw.at)?;
@@ -392,12 +393,81 @@ fn fault(raw: &RawFault, index: usize, instances: u32) -> Result<Fault, KeyError
     if until.is_some_and(|u| u <= at) {
         return Err(KeyError::new(key("until"), "must be later than `at`"));
     }
-    let target = target(raw, action, instances, key)?;
+    let target = if matches!(action, FaultAction::Spike(_)) {
+        Target::All
+    } else {
+        target(raw, action, instances, key)?
+    };
     Ok(Fault {
         at,
         action,
         target,
         until,
+    })
+}
+
+/// The action with its own options: `factor` for slow and spike, `from` for partitions.
+fn fault_action(raw: &RawFault, key: &impl Fn(&str) -> String) -> Result<FaultAction, KeyError> {
+    let wrong = |name: &str, users: &str| {
+        Err(KeyError::new(
+            key(name),
+            format!("is only used by {users}, not `{}`", raw.action),
+        ))
+    };
+    if raw.factor.is_some() && !["slow", "spike"].contains(&raw.action.as_str()) {
+        return wrong("factor", "`slow` and `spike`");
+    }
+    if raw.from.is_some() && !["partition", "heal"].contains(&raw.action.as_str()) {
+        return wrong("from", "`partition` and `heal`");
+    }
+    let factor = || match raw.factor {
+        Some(f) if f > 0.0 && f.is_finite() => Ok(f),
+        Some(f) => Err(KeyError::new(
+            key("factor"),
+            format!("{f} is not a positive factor"),
+        )),
+        None => Err(KeyError::new(
+            key("factor"),
+            format!("is required by `{}`", raw.action),
+        )),
+    };
+    let cut = || match raw.from.as_deref().unwrap_or("registry") {
+        "registry" => Ok(Cut {
+            registry: true,
+            clients: false,
+        }),
+        "clients" => Ok(Cut {
+            registry: false,
+            clients: true,
+        }),
+        "both" => Ok(Cut {
+            registry: true,
+            clients: true,
+        }),
+        other => Err(KeyError::unknown_name(
+            key("from"),
+            "side",
+            other,
+            &["registry", "clients", "both"],
+        )),
+    };
+    Ok(match raw.action.as_str() {
+        "crash" => FaultAction::Crash,
+        "recover" => FaultAction::Recover,
+        "partition" => FaultAction::Partition(cut()?),
+        "heal" => FaultAction::Heal(cut()?),
+        "slow" => FaultAction::Slow(factor()?),
+        "spike" => FaultAction::Spike(factor()?),
+        "join" => FaultAction::Join,
+        "leave" => FaultAction::Leave,
+        other => {
+            return Err(KeyError::unknown_name(
+                key("action"),
+                "fault action",
+                other,
+                FaultAction::NAMES,
+            ));
+        }
     })
 }
 
@@ -413,7 +483,9 @@ fn target(
         raw.fraction.is_some(),
     ];
     match chosen.iter().filter(|c| **c).count() {
-        0 if matches!(action, FaultAction::Recover | FaultAction::Heal) => return Ok(Target::All),
+        0 if matches!(action, FaultAction::Recover | FaultAction::Heal(_)) => {
+            return Ok(Target::All);
+        }
         0 => {
             return Err(KeyError::new(
                 key("instances"),

@@ -39,6 +39,13 @@ pub struct RawScenario {
     #[serde(default)]
     pub network: RawNetwork,
     pub detector: toml::Table,
+    /// Clients and their requests; without it, the scenario is about detection only.
+    pub workload: Option<RawWorkload>,
+    /// How clients learn the registry's view.
+    pub discovery: Option<RawDiscovery>,
+    /// How a client picks an instance (`kind` plus the balancer's own keys).
+    pub balancer: Option<toml::Table>,
+    pub recovery: Option<RawRecovery>,
     #[serde(default)]
     pub sweep: toml::Table,
     #[serde(default)]
@@ -64,6 +71,75 @@ fn default_replications() -> u32 {
 pub struct RawCluster {
     pub instances: u32,
     pub failure: Option<RawFailure>,
+    /// Parallel workers per instance (default 1 when `service_time` is given).
+    pub servers: Option<u32>,
+    pub service_time: Option<RawDist>,
+    /// Requests that may wait beyond the busy workers; more are rejected (default: no limit).
+    pub queue_limit: Option<u32>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkload {
+    pub clients: u32,
+    /// Requests per second of each client (a Poisson stream).
+    pub rate: f64,
+    pub keys: Option<u64>,
+    /// "uniform" (default) or "zipf".
+    pub key_dist: Option<String>,
+    pub zipf_exponent: Option<f64>,
+    /// Bin width of the time-weighted `availability` (default 1 s).
+    pub availability_bin: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDiscovery {
+    /// "watch" (the registry pushes each change) or "poll" (clients refresh every `refresh`).
+    pub mode: String,
+    pub refresh: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRecovery {
+    /// Per-attempt timeout.
+    pub timeout: Option<String>,
+    /// The source document's timestamp: a request is valid for this long after it is issued.
+    pub deadline: Option<String>,
+    pub retry: Option<RawRetry>,
+    pub breaker: Option<RawBreaker>,
+    pub hedge: Option<RawHedge>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    pub max_attempts: u32,
+    pub backoff: Option<String>,
+    pub base: Option<String>,
+    pub cap: Option<String>,
+    pub jitter: Option<String>,
+    /// Retries allowed as a fraction of recent requests (a token bucket).
+    pub budget: Option<f64>,
+    /// Retries per second always allowed by the budget.
+    pub budget_floor: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBreaker {
+    pub failure_rate: f64,
+    pub window: String,
+    pub min_requests: Option<u32>,
+    pub open_for: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHedge {
+    pub delay: Option<String>,
+    pub quantile: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -108,4 +184,6 @@ pub struct RawFault {
     pub fraction: Option<f64>,
     pub until: Option<String>,
     pub factor: Option<f64>,
+    /// For `partition`: cut the instances off from "registry" (default), "clients" or "both".
+    pub from: Option<String>,
 }

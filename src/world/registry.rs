@@ -13,6 +13,9 @@ pub enum View {
 pub struct Registry {
     view: Vec<View>,
     pub score: DetectionScore,
+    /// Changes not yet handed to the clients (kept only when there are clients).
+    changes: Vec<(u32, bool)>,
+    record: bool,
 }
 
 impl Registry {
@@ -21,6 +24,8 @@ impl Registry {
         Registry {
             view: vec![View::Up; instances as usize],
             score: DetectionScore::new(instances),
+            changes: Vec::new(),
+            record: false,
         }
     }
 
@@ -35,6 +40,19 @@ impl Registry {
             *slot = view;
             self.score
                 .on_view_change(instance, now, truth_up, view == View::Up);
+            if self.record {
+                self.changes.push((instance, view == View::Up));
+            }
         }
+    }
+
+    /// Keep changes for `take_changes` (the world does this when there are clients).
+    pub fn record_changes(&mut self) {
+        self.record = true;
+    }
+
+    /// The changes since the last call, oldest first.
+    pub fn take_changes(&mut self) -> Vec<(u32, bool)> {
+        std::mem::take(&mut self.changes)
     }
 }

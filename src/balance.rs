@@ -1,0 +1,141 @@
+//! Balancers: how a client picks an instance for a request from its cached view.
+//!
+//! The world calls the `Balancer` trait and never names an implementation. One balancer
+//! serves every client of a run and keeps per-client state itself (round-robin counters), so
+//! large shared structures (hash rings, Maglev tables) exist once. Key-affine balancers give
+//! each key a preference order over instances and fail over to the key's next choice when the
+//! first is not in the client's view or was already tried for this request.
+//!
+//! Adding a balancer: one file under `balance/`, one line in `BALANCERS`, its tests.
+
+mod bounded_load;
+mod hashring;
+mod jump;
+mod least_outstanding;
+mod maglev;
+mod modulo;
+mod p2c;
+mod random;
+mod rendezvous;
+mod ring;
+mod round_robin;
+
+use crate::engine::Stream;
+use crate::scenario::KeyError;
+use std::fmt::Debug;
+use std::sync::Arc;
+
+pub use hashring::key_hash;
+
+/// What a client knows when it picks.
+pub struct Pick<'a> {
+    pub client: u32,
+    /// The request's key (already hashed or not: balancers hash it themselves).
+    pub key: u64,
+    /// Instances the client believes up, sorted by index.
+    pub live: &'a [u32],
+    /// The same, by instance index.
+    pub is_live: &'a [bool],
+    /// This client's attempts in flight, by instance.
+    pub outstanding: &'a [u32],
+    /// Instances already tried for this request (to fail over to another).
+    pub tried: &'a [u32],
+    pub rng: &'a mut Stream,
+}
+
+impl Pick<'_> {
+    /// Whether `instance` may be chosen: in the view and not tried yet.
+    pub fn usable(&self, instance: u32) -> bool {
+        self.is_live[instance as usize] && !self.tried.contains(&instance)
+    }
+}
+
+/// Picks instances for every client of one run.
+pub trait Balancer: Send {
+    /// The chosen instance, or None if no usable instance remains.
+    fn pick(&mut self, pick: &mut Pick) -> Option<u32>;
+    /// Whether the choice is a function of the key (for `keys_moved_fraction`).
+    fn key_affine(&self) -> bool {
+        false
+    }
+}
+
+/// Checked parameters of a balancer; makes a fresh one for each run.
+pub trait BalancerFactory: Debug + Send + Sync {
+    fn build(&self, instances: u32, clients: u32) -> Box<dyn Balancer>;
+}
+
+type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn BalancerFactory>, KeyError>;
+
+/// The one place where names map to balancers.
+const BALANCERS: &[(&str, ParseFn)] = &[
+    ("round-robin", round_robin::parse),
+    ("random", random::parse),
+    ("least-outstanding", least_outstanding::parse),
+    ("p2c", p2c::parse),
+    ("modulo", modulo::parse),
+    ("ring", ring::parse),
+    ("rendezvous", rendezvous::parse),
+    ("jump", jump::parse),
+    ("maglev", maglev::parse),
+    ("bounded-load", bounded_load::parse),
+];
+
+pub fn names() -> Vec<&'static str> {
+    BALANCERS.iter().map(|(name, _)| *name).collect()
+}
+
+/// Reads a `[balancer]` table at `key` (default: round-robin).
+pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    let mut table = table.unwrap_or_default();
+    let kind = match table.remove("kind") {
+        Some(toml::Value::String(kind)) => kind,
+        None => "round-robin".to_string(),
+        Some(_) => {
+            return Err(KeyError::new(format!("{key}.kind"), "must be a string")
+                .allowed(names().join(", ")));
+        }
+    };
+    let Some((_, parse)) = BALANCERS.iter().find(|(name, _)| *name == kind) else {
+        return Err(KeyError::unknown_name(
+            format!("{key}.kind"),
+            "balancer",
+            &kind,
+            &names(),
+        ));
+    };
+    parse(toml::Value::Table(table), key)
+}
+
+/// Deserializes a balancer's parameters; an option meant for another balancer is an unknown
+/// key here, reported with the keys this one accepts.
+fn params<T: serde::de::DeserializeOwned>(value: toml::Value, key: &str) -> Result<T, KeyError> {
+    crate::scenario::file::from_value(value, key)
+}
+
+/// For balancers without options: any key is an error.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoParams {}
+
+/// A uniformly random usable instance (None if none).
+fn random_usable(pick: &mut Pick) -> Option<u32> {
+    let n = pick.live.len() as u64;
+    if n == 0 {
+        return None;
+    }
+    // A few random tries, then a scan from a random start: exact enough and never stuck.
+    for _ in 0..4 {
+        let candidate = pick.live[pick.rng.below(n) as usize];
+        if pick.usable(candidate) {
+            return Some(candidate);
+        }
+    }
+    let start = pick.rng.below(n) as usize;
+    (0..pick.live.len())
+        .map(|k| pick.live[(start + k) % pick.live.len()])
+        .find(|&i| pick.usable(i))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,37 @@
+//! `least-outstanding`: the instance with the fewest of this client's attempts in flight
+//! (ties broken at random).
+
+use super::{Balancer, BalancerFactory, NoParams, Pick, params};
+use crate::scenario::KeyError;
+use std::sync::Arc;
+
+#[derive(Debug)]
+struct Factory;
+
+pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    let _: NoParams = params(value, key)?;
+    Ok(Arc::new(Factory))
+}
+
+impl BalancerFactory for Factory {
+    fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
+        Box::new(LeastOutstanding)
+    }
+}
+
+struct LeastOutstanding;
+
+impl Balancer for LeastOutstanding {
+    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+        let n = pick.live.len();
+        if n == 0 {
+            return None;
+        }
+        // Scanning from a random start makes the first minimum found a random one among ties.
+        let start = pick.rng.below(n as u64) as usize;
+        (0..n)
+            .map(|k| pick.live[(start + k) % n])
+            .filter(|&i| pick.usable(i))
+            .min_by_key(|&i| pick.outstanding[i as usize])
+    }
+}

@@ -1,0 +1,126 @@
+//! `maglev`: Google's Maglev hashing (Eisenbud et al. 2016). A lookup table of `table_size`
+//! entries (a prime, default 65537; it should be well above the number of instances) is filled
+//! from each instance's permutation of the slots; a key takes the entry at its hash. The table
+//! is built over the client's view, so a change of view moves few keys. Tables are cached by
+//! view (every client converges to the same views).
+
+use super::{Balancer, BalancerFactory, Pick, key_hash, params};
+use crate::engine::random::mix64;
+use crate::scenario::KeyError;
+use serde::Deserialize;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    table_size: Option<u64>,
+}
+
+#[derive(Debug)]
+struct Factory {
+    table_size: u64,
+}
+
+pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    let raw: Params = params(value, key)?;
+    let table_size = raw.table_size.unwrap_or(65_537);
+    if !(3..=10_000_019).contains(&table_size) || !is_prime(table_size) {
+        return Err(KeyError::new(
+            format!("{key}.table_size"),
+            format!("{table_size} is not a prime between 3 and 10000019"),
+        )
+        .allowed("a prime well above the number of instances, e.g. 65537"));
+    }
+    Ok(Arc::new(Factory { table_size }))
+}
+
+fn is_prime(n: u64) -> bool {
+    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+}
+
+impl BalancerFactory for Factory {
+    fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
+        Box::new(Maglev {
+            size: self.table_size,
+            cache: Vec::new(),
+        })
+    }
+}
+
+/// How many tables (views) to keep: enough for the views in transit during a change.
+const CACHED_TABLES: usize = 4;
+
+struct Maglev {
+    size: u64,
+    /// (fingerprint of the view, table), most recent last.
+    cache: Vec<(u64, Vec<u32>)>,
+}
+
+/// Fills the Maglev lookup table for the instances in `live`.
+pub fn build_table(live: &[u32], size: u64) -> Vec<u32> {
+    let mut table = vec![u32::MAX; size as usize];
+    let perm: Vec<(u64, u64)> = live
+        .iter()
+        .map(|&i| {
+            (
+                mix64(i as u64 ^ 0x6D61) % size,
+                mix64(i as u64 ^ 0x676C) % (size - 1) + 1,
+            )
+        })
+        .collect();
+    let mut next = vec![0u64; live.len()];
+    let mut filled = 0;
+    while filled < size && !live.is_empty() {
+        for (b, &(offset, skip)) in perm.iter().enumerate() {
+            let mut slot = (offset + next[b] * skip) % size;
+            while table[slot as usize] != u32::MAX {
+                next[b] += 1;
+                slot = (offset + next[b] * skip) % size;
+            }
+            table[slot as usize] = live[b];
+            next[b] += 1;
+            filled += 1;
+            if filled == size {
+                break;
+            }
+        }
+    }
+    table
+}
+
+impl Maglev {
+    fn table(&mut self, live: &[u32]) -> &[u32] {
+        let fingerprint = live
+            .iter()
+            .fold(0xCBF2_9CE4_8422_2325u64, |h, &i| mix64(h ^ i as u64));
+        if let Some(pos) = self.cache.iter().position(|(f, _)| *f == fingerprint) {
+            let hit = self.cache.remove(pos);
+            self.cache.push(hit);
+        } else {
+            if self.cache.len() == CACHED_TABLES {
+                self.cache.remove(0);
+            }
+            self.cache.push((fingerprint, build_table(live, self.size)));
+        }
+        &self.cache.last().expect("just pushed").1
+    }
+}
+
+impl Balancer for Maglev {
+    /// The key's entry, then the following entries (failover away from tried instances).
+    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+        if pick.live.is_empty() {
+            return None;
+        }
+        let size = self.size as usize;
+        let start = (key_hash(pick.key) % self.size) as usize;
+        let table = self.table(pick.live);
+        (0..size)
+            .map(|k| table[(start + k) % size])
+            .find(|&i| i != u32::MAX && pick.usable(i))
+    }
+
+    fn key_affine(&self) -> bool {
+        true
+    }
+}

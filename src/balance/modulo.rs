@@ -1,0 +1,40 @@
+//! `modulo`: the naive key-affine baseline — hash(key) mod (number of instances in the view).
+//! Any change of the view remaps almost every key.
+
+use super::{Balancer, BalancerFactory, NoParams, Pick, key_hash, params};
+use crate::scenario::KeyError;
+use std::sync::Arc;
+
+#[derive(Debug)]
+struct Factory;
+
+pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    let _: NoParams = params(value, key)?;
+    Ok(Arc::new(Factory))
+}
+
+impl BalancerFactory for Factory {
+    fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
+        Box::new(Modulo)
+    }
+}
+
+struct Modulo;
+
+impl Balancer for Modulo {
+    /// The key's slot in the view, then the following slots (failover).
+    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+        let n = pick.live.len();
+        if n == 0 {
+            return None;
+        }
+        let first = (key_hash(pick.key) % n as u64) as usize;
+        (0..n)
+            .map(|k| pick.live[(first + k) % n])
+            .find(|&i| pick.usable(i))
+    }
+
+    fn key_affine(&self) -> bool {
+        true
+    }
+}

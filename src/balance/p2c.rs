@@ -1,0 +1,35 @@
+//! `p2c`: the power of two choices — two random instances, the one with fewer of this
+//! client's attempts in flight.
+
+use super::{Balancer, BalancerFactory, NoParams, Pick, params, random_usable};
+use crate::scenario::KeyError;
+use std::sync::Arc;
+
+#[derive(Debug)]
+struct Factory;
+
+pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    let _: NoParams = params(value, key)?;
+    Ok(Arc::new(Factory))
+}
+
+impl BalancerFactory for Factory {
+    fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
+        Box::new(PowerOfTwo)
+    }
+}
+
+struct PowerOfTwo;
+
+impl Balancer for PowerOfTwo {
+    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+        let first = random_usable(pick)?;
+        let second = random_usable(pick).unwrap_or(first);
+        let load = |i: u32| pick.outstanding[i as usize];
+        Some(if load(second) < load(first) {
+            second
+        } else {
+            first
+        })
+    }
+}

@@ -1,0 +1,38 @@
+//! `rendezvous`: highest random weight — each key ranks every instance by hash(key, instance)
+//! and takes the best usable one.
+
+use super::{Balancer, BalancerFactory, NoParams, Pick, key_hash, params};
+use crate::engine::random::mix64;
+use crate::scenario::KeyError;
+use std::sync::Arc;
+
+#[derive(Debug)]
+struct Factory;
+
+pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    let _: NoParams = params(value, key)?;
+    Ok(Arc::new(Factory))
+}
+
+impl BalancerFactory for Factory {
+    fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
+        Box::new(Rendezvous)
+    }
+}
+
+struct Rendezvous;
+
+impl Balancer for Rendezvous {
+    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+        let h = key_hash(pick.key);
+        pick.live
+            .iter()
+            .copied()
+            .filter(|&i| pick.usable(i))
+            .max_by_key(|&i| mix64(h ^ mix64(i as u64 + 1)))
+    }
+
+    fn key_affine(&self) -> bool {
+        true
+    }
+}

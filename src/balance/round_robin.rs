@@ -1,0 +1,40 @@
+//! `round-robin`: each client cycles through the instances of its view.
+
+use super::{Balancer, BalancerFactory, NoParams, Pick, params};
+use crate::scenario::KeyError;
+use std::sync::Arc;
+
+#[derive(Debug)]
+struct Factory;
+
+pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    let _: NoParams = params(value, key)?;
+    Ok(Arc::new(Factory))
+}
+
+impl BalancerFactory for Factory {
+    fn build(&self, _instances: u32, clients: u32) -> Box<dyn Balancer> {
+        Box::new(RoundRobin {
+            next: vec![0; clients as usize],
+        })
+    }
+}
+
+struct RoundRobin {
+    next: Vec<usize>,
+}
+
+impl Balancer for RoundRobin {
+    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+        let n = pick.live.len();
+        let next = &mut self.next[pick.client as usize];
+        for _ in 0..n {
+            let candidate = pick.live[*next % n];
+            *next = next.wrapping_add(1);
+            if pick.usable(candidate) {
+                return Some(candidate);
+            }
+        }
+        None
+    }
+}

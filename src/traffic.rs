@@ -1,0 +1,227 @@
+//! The request path: clients that issue requests, learn the registry's view, pick instances
+//! with a balancer and recover from failed attempts; and instances that serve requests from a
+//! bounded queue. The world owns one `Traffic` when the scenario has a `[workload]`, forwards
+//! its events and tells it about crashes and registry changes.
+//!
+//! Messages between clients and instances take the network's delay and loss; a partition
+//! `from = "clients"` cuts them. Registry-to-client messages (watch pushes, polls) take the
+//! network delay; polls can be lost, watch pushes cannot (a watch is a stream over a reliable
+//! connection, whose retransmissions are part of its delay).
+
+mod affinity;
+mod client;
+mod keys;
+mod measure;
+mod propagation;
+mod requests;
+mod serving;
+mod slab;
+
+use crate::balance::Balancer;
+use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind};
+use crate::metrics::MetricValues;
+use crate::model::{Capacity, Clients, NetworkModel, Propagation, Scenario};
+use crate::world::Event;
+use crate::world::instances::Instances;
+use crate::world::registry::Registry;
+use client::Client;
+use keys::Keys;
+use measure::RequestMetrics;
+use propagation::Tracker;
+use serving::{Job, Server};
+pub use slab::Ref;
+use slab::Slab;
+
+/// The request path's own events.
+#[derive(Clone, Copy, Debug, Hash)]
+pub enum TrafficEvent {
+    /// The client's next request (stale if the client's rate changed since).
+    Issue { client: u32, generation: u32 },
+    /// An attempt reaches its instance.
+    Arrive { job: Ref },
+    /// An instance finished serving a job.
+    Done { instance: u32, job: Ref },
+    /// A response reaches the client: `ok` false for a rejection (full queue).
+    Response { attempt: Ref, ok: bool },
+    /// The attempt's timeout.
+    Timeout { attempt: Ref },
+    /// The backoff before a retry is over.
+    Retry { request: Ref },
+    /// Time to send a hedge if the first attempt has not answered.
+    Hedge { request: Ref },
+    /// The request's deadline (timestamp validity) passed.
+    Expire { request: Ref },
+    /// A watch push: the registry's change reaches the client.
+    Push {
+        client: u32,
+        instance: u32,
+        up: bool,
+    },
+    /// The client's poll period: ask the registry.
+    Poll { client: u32 },
+    /// The poll request reaches the registry, which answers with its view.
+    Read { client: u32 },
+    /// The poll answer reaches the client.
+    Install { client: u32 },
+    /// A client's open circuit breaker for an instance lets a probe through.
+    HalfOpen { client: u32, instance: u32 },
+}
+
+/// What the request path may see and do during an event.
+pub struct Env<'a> {
+    pub now: SimTime,
+    pub queue: &'a mut EventQueue<Event>,
+    pub truth: &'a Instances,
+    pub registry: &'a Registry,
+}
+
+impl Env<'_> {
+    fn at(&mut self, time: SimTime, event: TrafficEvent) {
+        self.queue.schedule_at(time, Event::Traffic(event));
+    }
+}
+
+/// Per-component random streams of the request path.
+struct Streams {
+    arrivals: Vec<Stream>,
+    links: Vec<Stream>,
+    balance: Vec<Stream>,
+    recovery: Vec<Stream>,
+    propagation: Vec<Stream>,
+    service: Vec<Stream>,
+}
+
+pub struct Traffic {
+    model: Clients,
+    capacity: Option<Capacity>,
+    network: NetworkModel,
+    clients: Vec<Client>,
+    servers: Vec<Server>,
+    balancer: Box<dyn Balancer>,
+    requests: Slab<requests::Request>,
+    attempts: Slab<requests::Attempt>,
+    jobs: Slab<Job>,
+    keys: Keys,
+    rate_factor: f64,
+    /// Instances cut off from the clients by a partition.
+    cut: Vec<bool>,
+    rng: Streams,
+    tracker: Tracker,
+    metrics: RequestMetrics,
+    /// Client 0's first choice for each sampled key (key-affine balancers).
+    assignment: Vec<Option<u32>>,
+}
+
+impl Traffic {
+    pub fn new(scenario: &Scenario, streams: &RandomStreams) -> Option<Self> {
+        let model = scenario.clients.clone()?;
+        let (n, c) = (scenario.instances, model.count);
+        let rng = Streams {
+            arrivals: streams.streams(StreamKind::ClientArrivals, c as usize),
+            links: streams.streams(StreamKind::ClientLink, c as usize),
+            balance: streams.streams(StreamKind::Balance, c as usize),
+            recovery: streams.streams(StreamKind::Recovery, c as usize),
+            propagation: streams.streams(StreamKind::Propagation, c as usize),
+            service: streams.streams(StreamKind::Service, n as usize),
+        };
+        Some(Traffic {
+            clients: (0..c)
+                .map(|_| Client::new(n, &model.recovery, model.rate))
+                .collect(),
+            servers: (0..n).map(|_| Server::default()).collect(),
+            balancer: model.balancer.build(n, c),
+            requests: Slab::default(),
+            attempts: Slab::default(),
+            jobs: Slab::default(),
+            keys: Keys::new(model.keys, model.zipf),
+            rate_factor: 1.0,
+            cut: vec![false; n as usize],
+            tracker: Tracker::new(n, c),
+            metrics: RequestMetrics::new(n, model.availability_bin),
+            assignment: Vec::new(),
+            capacity: scenario.capacity.clone(),
+            network: scenario.network.clone(),
+            rng,
+            model,
+        })
+    }
+
+    /// Time 0: every client schedules its first request (and its first poll).
+    pub fn start(&mut self, env: &mut Env) {
+        for client in 0..self.clients.len() as u32 {
+            self.schedule_issue(client, env);
+            if let Propagation::Poll { refresh } = self.model.propagation {
+                let phase = self.rng.propagation[client as usize].below(refresh);
+                env.at(env.now + phase, TrafficEvent::Poll { client });
+            }
+        }
+        self.snapshot_assignment(env.now);
+    }
+
+    pub fn on_event(&mut self, event: TrafficEvent, env: &mut Env) {
+        use TrafficEvent::*;
+        match event {
+            Issue { client, generation } => self.on_issue(client, generation, env),
+            Arrive { job } => self.on_arrive(job, env),
+            Done { instance, job } => self.on_done(instance, job, env),
+            Response { attempt, ok } => self.on_response(attempt, ok, env),
+            Timeout { attempt } => self.on_timeout(attempt, env),
+            Retry { request } => self.send_attempt(request, env),
+            Hedge { request } => self.on_hedge(request, env),
+            Expire { request } => self.on_expire(request, env),
+            Push {
+                client,
+                instance,
+                up,
+            } => self.set_cached(client, instance, up, env.now),
+            Poll { client } => self.on_poll(client, env),
+            Read { client } => self.on_read(client, env),
+            Install { client } => self.on_install(client, env.now),
+            HalfOpen { client, instance } => self.on_half_open(client, instance, env.now),
+        }
+    }
+
+    /// A partition from the clients starts (`true`) or heals.
+    pub fn set_cut(&mut self, instance: u32, cut: bool) {
+        self.cut[instance as usize] = cut;
+    }
+
+    /// A `slow` fault: the instance's service time is multiplied by `factor`.
+    pub fn set_slow(&mut self, instance: u32, factor: f64) {
+        self.servers[instance as usize].slow = factor;
+    }
+
+    /// A `spike` fault: every client's rate is multiplied by `factor`. Poisson streams are
+    /// memoryless, so each client simply redraws its next request at the new rate.
+    pub fn set_rate_factor(&mut self, factor: f64, env: &mut Env) {
+        self.rate_factor = factor;
+        for client in 0..self.clients.len() as u32 {
+            self.clients[client as usize].issue_generation += 1;
+            self.schedule_issue(client, env);
+        }
+    }
+
+    pub fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
+        self.metrics.report(horizon, out);
+    }
+
+    /// The names of the request-path metrics, in column order.
+    pub fn metric_names() -> Vec<String> {
+        let mut out = MetricValues::default();
+        RequestMetrics::new(0, 1).report(1, &mut out);
+        out.names().map(str::to_string).collect()
+    }
+
+    /// Sends a message between a client and an instance: its arrival time, or None if lost or
+    /// cut by a partition.
+    fn send(&mut self, client: u32, instance: u32, now: SimTime) -> Option<SimTime> {
+        if self.cut[instance as usize] {
+            return None;
+        }
+        let link = &mut self.rng.links[client as usize];
+        if self.network.loss > 0.0 && link.bernoulli(self.network.loss) {
+            return None;
+        }
+        Some(now.saturating_add(self.network.delay.sample(link)))
+    }
+}

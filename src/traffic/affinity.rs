@@ -1,0 +1,52 @@
+//! `keys_moved_fraction`: on every change of client 0's view, the fraction of a fixed sample
+//! of keys whose first choice changed (key-affine balancers only; other balancers leave the
+//! metric empty). All clients share the balancer's logic, so client 0 speaks for them.
+
+use super::Traffic;
+use crate::balance::Pick;
+use crate::engine::SimTime;
+
+/// Keys 0..SAMPLE_KEYS (or all keys, if fewer) are followed.
+const SAMPLE_KEYS: u64 = 1000;
+
+impl Traffic {
+    /// The current first choice of each sampled key for client 0.
+    fn assignment(&mut self) -> Vec<Option<u32>> {
+        let c = &self.clients[0];
+        let rng = &mut self.rng.balance[0];
+        (0..SAMPLE_KEYS.min(self.model.keys))
+            .map(|key| {
+                self.balancer.pick(&mut Pick {
+                    client: 0,
+                    key,
+                    live: &c.live,
+                    is_live: &c.routable,
+                    outstanding: &c.outstanding,
+                    tried: &[],
+                    rng,
+                })
+            })
+            .collect()
+    }
+
+    pub(super) fn snapshot_assignment(&mut self, _now: SimTime) {
+        if self.balancer.key_affine() {
+            self.assignment = self.assignment();
+        }
+    }
+
+    pub(super) fn measure_keys_moved(&mut self, _now: SimTime) {
+        if !self.balancer.key_affine() {
+            return;
+        }
+        let after = self.assignment();
+        let moved = after
+            .iter()
+            .zip(&self.assignment)
+            .filter(|(a, b)| a != b)
+            .count();
+        self.metrics
+            .keys_moved(moved as f64 / after.len().max(1) as f64);
+        self.assignment = after;
+    }
+}

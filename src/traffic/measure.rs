@@ -1,0 +1,228 @@
+//! Request-side metrics (SPEC §3): requests, success ratio, latency, attempts per request,
+//! retry time, time-weighted availability, offered load, and the discovery-path metrics
+//! (propagation time, stale route time, keys moved, load spread).
+
+use crate::engine::SimTime;
+use crate::engine::time::to_seconds;
+use crate::metrics::{MetricValues, Sampled};
+
+/// Counts per time bin, finalised as time moves past them (constant memory).
+#[derive(Default)]
+struct Bins {
+    width: SimTime,
+    current: u64,
+    hits: u64,
+    total: u64,
+    /// Sum of the per-bin ratios hits/total over finished bins with total > 0, and their count.
+    ratio_sum: f64,
+    ratio_bins: u64,
+    max_total: u64,
+}
+
+impl Bins {
+    fn new(width: SimTime) -> Self {
+        Bins {
+            width,
+            ..Default::default()
+        }
+    }
+
+    fn add(&mut self, now: SimTime, hit: bool) {
+        let index = now / self.width;
+        if index != self.current {
+            self.close();
+            self.current = index;
+        }
+        self.total += 1;
+        self.hits += hit as u64;
+    }
+
+    fn close(&mut self) {
+        if self.total > 0 {
+            self.ratio_sum += self.hits as f64 / self.total as f64;
+            self.ratio_bins += 1;
+        }
+        self.max_total = self.max_total.max(self.total);
+        (self.hits, self.total) = (0, 0);
+    }
+}
+
+pub struct RequestMetrics {
+    pub requests: u64,
+    successes: u64,
+    failures: u64,
+    attempts_of_completed: u64,
+    latency: Sampled,
+    retry_time: Sampled,
+    /// Completions by bin, for availability.
+    outcomes: Bins,
+    /// Attempt arrivals at instances by bin, for peak offered load.
+    arrivals: Bins,
+    pub arrivals_per_instance: Vec<u64>,
+    pub counters: Counters,
+    keys_moved: (f64, u64),
+    pub propagation_time: Sampled,
+    pub stale_route_time: Sampled,
+}
+
+/// Events worth counting on the request path.
+#[derive(Default)]
+pub struct Counters {
+    pub executions: u64,
+    pub rejected: u64,
+    pub expired_dropped: u64,
+    pub duplicates_suppressed: u64,
+    pub timeouts: u64,
+    pub hedges: u64,
+    pub budget_denied: u64,
+    pub breaker_opens: u64,
+    pub no_instance: u64,
+}
+
+impl RequestMetrics {
+    pub fn new(instances: u32, bin: SimTime) -> Self {
+        RequestMetrics {
+            requests: 0,
+            successes: 0,
+            failures: 0,
+            attempts_of_completed: 0,
+            latency: Sampled::default(),
+            retry_time: Sampled::default(),
+            outcomes: Bins::new(bin),
+            arrivals: Bins::new(bin),
+            arrivals_per_instance: vec![0; instances as usize],
+            counters: Counters::default(),
+            keys_moved: (0.0, 0),
+            propagation_time: Sampled::default(),
+            stale_route_time: Sampled::default(),
+        }
+    }
+
+    /// A request finished: `success` within its deadline or not.
+    pub fn complete(
+        &mut self,
+        now: SimTime,
+        issued: SimTime,
+        first_sent: SimTime,
+        attempts: u32,
+        success: bool,
+    ) {
+        if success {
+            self.successes += 1;
+            self.latency.record(now - issued);
+        } else {
+            self.failures += 1;
+        }
+        self.attempts_of_completed += attempts as u64;
+        if attempts > 1 {
+            self.retry_time.record(now - first_sent);
+        }
+        self.outcomes.add(now, success);
+    }
+
+    pub fn arrival(&mut self, now: SimTime, instance: u32) {
+        self.arrivals.add(now, true);
+        self.arrivals_per_instance[instance as usize] += 1;
+    }
+
+    pub fn keys_moved(&mut self, fraction: f64) {
+        self.keys_moved.0 += fraction;
+        self.keys_moved.1 += 1;
+    }
+
+    pub fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
+        self.outcomes.close();
+        self.arrivals.close();
+        let seconds = to_seconds(horizon);
+        let completed = self.successes + self.failures;
+        out.push("requests", self.requests as f64);
+        out.push("successes", self.successes as f64);
+        out.push("failures", self.failures as f64);
+        out.push(
+            "success_ratio",
+            ratio(self.successes as f64, completed as f64),
+        );
+        self.latency.report("latency", out);
+        out.push(
+            "attempts_per_request",
+            ratio(self.attempts_of_completed as f64, completed as f64),
+        );
+        self.retry_time.report("retry_time", out);
+        out.push(
+            "availability",
+            ratio(self.outcomes.ratio_sum, self.outcomes.ratio_bins as f64),
+        );
+        out.push("goodput", self.successes as f64 / seconds);
+        out.push(
+            "offered_load",
+            self.arrivals_per_instance.iter().sum::<u64>() as f64 / seconds,
+        );
+        out.push(
+            "peak_offered_load",
+            self.arrivals.max_total as f64 / to_seconds(self.arrivals.width),
+        );
+        out.push(
+            "load_max_over_mean",
+            max_over_mean(&self.arrivals_per_instance),
+        );
+        out.push(
+            "keys_moved_fraction",
+            ratio(self.keys_moved.0, self.keys_moved.1 as f64),
+        );
+        self.propagation_time.report("propagation_time", out);
+        self.stale_route_time.report("stale_route_time", out);
+        self.report_counters(out);
+    }
+
+    fn report_counters(&self, out: &mut MetricValues) {
+        let c = &self.counters;
+        for (name, value) in [
+            ("executions", c.executions),
+            ("rejected", c.rejected),
+            ("expired_dropped", c.expired_dropped),
+            ("duplicates_suppressed", c.duplicates_suppressed),
+            ("timeouts", c.timeouts),
+            ("hedges", c.hedges),
+            ("budget_denied", c.budget_denied),
+            ("breaker_opens", c.breaker_opens),
+            ("no_instance", c.no_instance),
+        ] {
+            out.push(name, value as f64);
+        }
+    }
+}
+
+fn ratio(part: f64, whole: f64) -> f64 {
+    if whole > 0.0 { part / whole } else { f64::NAN }
+}
+
+/// The most-loaded instance's share over the mean share.
+fn max_over_mean(counts: &[u64]) -> f64 {
+    let total: u64 = counts.iter().sum();
+    let max = counts.iter().copied().max().unwrap_or(0);
+    ratio(max as f64 * counts.len() as f64, total as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn availability_is_the_mean_of_bin_success_ratios() {
+        let mut m = RequestMetrics::new(2, 1_000);
+        m.complete(100, 0, 0, 1, true);
+        m.complete(200, 0, 0, 1, false);
+        m.complete(1_500, 1_000, 1_000, 2, true);
+        m.arrival(10, 0);
+        m.arrival(20, 0);
+        m.arrival(30, 1);
+        let mut out = MetricValues::default();
+        m.report(2_000, &mut out);
+        assert_eq!(out.get("availability"), Some(0.75), "bins: 1/2 and 1/1");
+        assert_eq!(out.get("success_ratio"), Some(2.0 / 3.0));
+        assert_eq!(out.get("attempts_per_request"), Some(4.0 / 3.0));
+        assert_eq!(out.get("retry_time.count"), Some(1.0));
+        assert_eq!(out.get("load_max_over_mean"), Some(2.0 * 2.0 / 3.0));
+        assert_eq!(out.get("peak_offered_load"), Some(3.0 / 1e-6));
+    }
+}

@@ -1,0 +1,292 @@
+//! A request's life on the client: issue, pick an instance, send an attempt with its timeout,
+//! then on failure retry (backoff, jitter, budget) or give up; hedge a slow first attempt; and
+//! expire at the deadline (the source document's timestamp mechanism).
+
+use super::slab::Ref;
+use super::{Env, Traffic, TrafficEvent};
+use crate::balance::Pick;
+use crate::engine::SimTime;
+use crate::recovery::backoff;
+use crate::recovery::breaker::Change;
+
+/// Failover remembers this many instances already tried per request.
+const TRIED: usize = 8;
+
+pub struct Request {
+    client: u32,
+    key: u64,
+    issued: SimTime,
+    /// When the request stops being valid (SimTime::MAX without a deadline).
+    pub deadline: SimTime,
+    first_sent: SimTime,
+    attempts: u32,
+    in_flight: u32,
+    tried: [u32; TRIED],
+    previous_backoff: SimTime,
+}
+
+impl Request {
+    fn tried(&self) -> &[u32] {
+        &self.tried[..(self.attempts as usize).min(TRIED)]
+    }
+}
+
+pub struct Attempt {
+    request: Ref,
+    client: u32,
+    instance: u32,
+    sent: SimTime,
+}
+
+impl Traffic {
+    pub(super) fn schedule_issue(&mut self, client: u32, env: &mut Env) {
+        let rate = self.model.rate * self.rate_factor;
+        let u = self.rng.arrivals[client as usize].uniform_open0();
+        let wait = crate::engine::time::from_seconds(-libm::log(u) / rate);
+        let generation = self.clients[client as usize].issue_generation;
+        env.at(
+            env.now.saturating_add(wait),
+            TrafficEvent::Issue { client, generation },
+        );
+    }
+
+    pub(super) fn on_issue(&mut self, client: u32, generation: u32, env: &mut Env) {
+        if generation != self.clients[client as usize].issue_generation {
+            return;
+        }
+        self.schedule_issue(client, env);
+        self.metrics.requests += 1;
+        if let Some(budget) = &mut self.clients[client as usize].budget {
+            budget.deposit(env.now);
+        }
+        let key = self.keys.sample(&mut self.rng.arrivals[client as usize]);
+        let deadline = self
+            .model
+            .recovery
+            .deadline
+            .map_or(SimTime::MAX, |d| env.now.saturating_add(d));
+        let request = self.requests.insert(Request {
+            client,
+            key,
+            issued: env.now,
+            deadline,
+            first_sent: env.now,
+            attempts: 0,
+            in_flight: 0,
+            tried: [0; TRIED],
+            previous_backoff: 0,
+        });
+        if deadline != SimTime::MAX {
+            env.at(deadline, TrafficEvent::Expire { request });
+        }
+        self.send_attempt(request, env);
+    }
+
+    /// Picks an instance and sends the request's next attempt (a retry or a hedge), or fails
+    /// the attempt at once when no instance is usable.
+    pub(super) fn send_attempt(&mut self, request: Ref, env: &mut Env) {
+        let Some(r) = self.requests.get(request) else {
+            return;
+        };
+        let (client, key) = (r.client, r.key);
+        let c = &self.clients[client as usize];
+        let mut pick = Pick {
+            client,
+            key,
+            live: &c.live,
+            is_live: &c.routable,
+            outstanding: &c.outstanding,
+            tried: r.tried(),
+            rng: &mut self.rng.balance[client as usize],
+        };
+        let Some(instance) = self.balancer.pick(&mut pick) else {
+            self.metrics.counters.no_instance += 1;
+            return self.attempt_failed(request, env);
+        };
+        let r = self.requests.get_mut(request).expect("checked above");
+        r.tried[r.attempts as usize % TRIED] = instance;
+        if r.attempts == 0 {
+            r.first_sent = env.now;
+        }
+        r.attempts += 1;
+        r.in_flight += 1;
+        let (deadline, first) = (r.deadline, r.attempts == 1);
+        let c = &mut self.clients[client as usize];
+        c.outstanding[instance as usize] += 1;
+        if let Some(b) = c.breakers.get_mut(instance as usize) {
+            b.on_send();
+            c.refresh_routable(instance);
+        }
+        let attempt = self.attempts.insert(Attempt {
+            request,
+            client,
+            instance,
+            sent: env.now,
+        });
+        env.at(
+            env.now.saturating_add(self.model.recovery.timeout),
+            TrafficEvent::Timeout { attempt },
+        );
+        if let Some(at) = self.send(client, instance, env.now) {
+            let job = self.jobs.insert(super::serving::Job {
+                attempt,
+                request_id: (request.slot as u64) << 32 | request.generation as u64,
+                client,
+                instance,
+                deadline,
+            });
+            env.at(at, TrafficEvent::Arrive { job });
+        }
+        if first && self.model.recovery.hedge.is_some() {
+            let delay = self.hedge_delay(client);
+            env.at(
+                env.now.saturating_add(delay),
+                TrafficEvent::Hedge { request },
+            );
+        }
+    }
+
+    fn hedge_delay(&self, client: u32) -> SimTime {
+        let hedge = self
+            .model
+            .recovery
+            .hedge
+            .as_ref()
+            .expect("called only when hedging");
+        match (hedge.quantile, &self.clients[client as usize].latencies) {
+            (Some(q), Some(h)) if h.len() >= 100 => h.value_at_quantile(q),
+            _ => hedge.delay,
+        }
+    }
+
+    pub(super) fn on_response(&mut self, attempt: Ref, ok: bool, env: &mut Env) {
+        let Some(a) = self.finish_attempt(attempt, ok, env) else {
+            return;
+        };
+        if !ok {
+            self.metrics.counters.rejected += 1;
+            return self.attempt_failed(a.request, env);
+        }
+        if let Some(h) = &mut self.clients[a.client as usize].latencies {
+            let _ = h.record(env.now - a.sent);
+        }
+        if self
+            .requests
+            .get(a.request)
+            .is_some_and(|r| env.now <= r.deadline)
+        {
+            self.complete(a.request, true, env.now);
+        }
+    }
+
+    pub(super) fn on_timeout(&mut self, attempt: Ref, env: &mut Env) {
+        if let Some(a) = self.finish_attempt(attempt, false, env) {
+            self.metrics.counters.timeouts += 1;
+            self.attempt_failed(a.request, env);
+        }
+    }
+
+    /// Closes an attempt on the client (its response came, or its timeout): frees it, updates
+    /// the outstanding count and the breaker.
+    fn finish_attempt(&mut self, attempt: Ref, ok: bool, env: &mut Env) -> Option<Attempt> {
+        let a = self.attempts.remove(attempt)?;
+        let c = &mut self.clients[a.client as usize];
+        c.outstanding[a.instance as usize] -= 1;
+        if let Some(r) = self.requests.get_mut(a.request) {
+            r.in_flight -= 1;
+        }
+        if let (Some(policy), Some(b)) = (
+            &self.model.recovery.breaker,
+            c.breakers.get_mut(a.instance as usize),
+        ) {
+            match b.record(policy, env.now, ok) {
+                Change::Opened(until) => {
+                    self.metrics.counters.breaker_opens += 1;
+                    env.at(
+                        until,
+                        TrafficEvent::HalfOpen {
+                            client: a.client,
+                            instance: a.instance,
+                        },
+                    );
+                }
+                Change::Closed | Change::None => {}
+            }
+            c.refresh_routable(a.instance);
+        }
+        Some(a)
+    }
+
+    pub(super) fn on_half_open(&mut self, client: u32, instance: u32, now: SimTime) {
+        let c = &mut self.clients[client as usize];
+        c.breakers[instance as usize].half_open(now);
+        c.refresh_routable(instance);
+    }
+
+    /// An attempt failed: retry after a backoff if the policy, the budget and the deadline
+    /// allow, else give up — unless another attempt (a hedge) is still in flight.
+    fn attempt_failed(&mut self, request: Ref, env: &mut Env) {
+        let Some(r) = self.requests.get(request) else {
+            return;
+        };
+        if r.in_flight > 0 {
+            return;
+        }
+        let policy = &self.model.recovery.retry;
+        if r.attempts >= policy.max_attempts {
+            return self.complete(request, false, env.now);
+        }
+        let (client, retry, previous) = (r.client, r.attempts.max(1), r.previous_backoff);
+        let wait = backoff::delay(
+            policy,
+            retry,
+            previous,
+            &mut self.rng.recovery[client as usize],
+        );
+        if env.now.saturating_add(wait) >= r.deadline {
+            return self.complete(request, false, env.now);
+        }
+        if let Some(budget) = &mut self.clients[client as usize].budget
+            && !budget.withdraw(env.now)
+        {
+            self.metrics.counters.budget_denied += 1;
+            return self.complete(request, false, env.now);
+        }
+        self.requests
+            .get_mut(request)
+            .expect("checked above")
+            .previous_backoff = wait;
+        env.at(
+            env.now.saturating_add(wait),
+            TrafficEvent::Retry { request },
+        );
+    }
+
+    pub(super) fn on_hedge(&mut self, request: Ref, env: &mut Env) {
+        let Some(r) = self.requests.get(request) else {
+            return;
+        };
+        if r.attempts == 1
+            && r.in_flight == 1
+            && r.attempts < self.model.recovery.retry.max_attempts
+        {
+            self.metrics.counters.hedges += 1;
+            self.send_attempt(request, env);
+        }
+    }
+
+    pub(super) fn on_expire(&mut self, request: Ref, env: &mut Env) {
+        if self.requests.get(request).is_some() {
+            self.complete(request, false, env.now);
+        }
+    }
+
+    /// The request is over; attempts still in flight are abandoned (their responses and
+    /// timeouts will find the request gone).
+    fn complete(&mut self, request: Ref, success: bool, now: SimTime) {
+        if let Some(r) = self.requests.remove(request) {
+            self.metrics
+                .complete(now, r.issued, r.first_sent, r.attempts, success);
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The instance side: `servers` workers and a FIFO queue of at most `queue_limit` waiting
+//! jobs; a full queue rejects at once. A crashed instance loses its queue and answers nothing.
+//! Work whose deadline has passed is dropped unserved, and with deadlines a duplicate of a
+//! request this instance already holds is recognised by its timestamp and not executed again.
+
+use super::slab::Ref;
+use super::{Env, Traffic, TrafficEvent};
+use crate::engine::SimTime;
+use std::collections::{HashMap, VecDeque};
+
+/// A job on an instance: one attempt of a request.
+pub struct Job {
+    pub attempt: Ref,
+    /// Identifies the request across its attempts (its slab reference).
+    pub request_id: u64,
+    pub client: u32,
+    pub instance: u32,
+    pub deadline: SimTime,
+}
+
+pub struct Server {
+    /// Jobs being served, one per busy worker.
+    in_service: Vec<Ref>,
+    waiting: VecDeque<Ref>,
+    pub slow: f64,
+    /// With deadlines: requests this instance has taken, and whether it finished them (kept
+    /// until their deadline passes).
+    seen: HashMap<u64, (bool, SimTime)>,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Server {
+            in_service: Vec::new(),
+            waiting: VecDeque::new(),
+            slow: 1.0,
+            seen: HashMap::new(),
+        }
+    }
+}
+
+/// Clean the duplicate table when it grows past this many entries.
+const SEEN_CLEANUP: usize = 4096;
+
+impl Traffic {
+    pub(super) fn on_arrive(&mut self, job: Ref, env: &mut Env) {
+        let Some(j) = self.jobs.get(job) else { return };
+        let (instance, deadline, request_id) = (j.instance, j.deadline, j.request_id);
+        self.metrics.arrival(env.now, instance);
+        if !env.truth.is_up(instance) {
+            self.jobs.remove(job);
+            return;
+        }
+        if env.now > deadline {
+            self.metrics.counters.expired_dropped += 1;
+            self.jobs.remove(job);
+            return;
+        }
+        if deadline != SimTime::MAX && self.is_duplicate(instance, request_id, deadline, env.now) {
+            return self.answer_duplicate(job, env);
+        }
+        self.admit(instance, job, env);
+    }
+
+    /// Starts the job, queues it, or rejects it when the queue is full.
+    fn admit(&mut self, instance: u32, job: Ref, env: &mut Env) {
+        let Some(capacity) = &self.capacity else {
+            return self.respond(job, true, env);
+        };
+        let server = &mut self.servers[instance as usize];
+        if (server.in_service.len() as u32) < capacity.servers {
+            server.in_service.push(job);
+            self.start_service(instance, job, env);
+        } else if (server.waiting.len() as u64) < capacity.queue_limit as u64 {
+            server.waiting.push_back(job);
+        } else {
+            self.respond(job, false, env);
+        }
+    }
+
+    fn start_service(&mut self, instance: u32, job: Ref, env: &mut Env) {
+        let capacity = self.capacity.as_ref().expect("only with capacity");
+        let base = capacity
+            .service_time
+            .sample(&mut self.rng.service[instance as usize]);
+        let slow = self.servers[instance as usize].slow;
+        let time = if slow == 1.0 {
+            base
+        } else {
+            (base as f64 * slow).round() as SimTime
+        };
+        env.at(
+            env.now.saturating_add(time),
+            TrafficEvent::Done { instance, job },
+        );
+    }
+
+    pub(super) fn on_done(&mut self, instance: u32, job: Ref, env: &mut Env) {
+        let server = &mut self.servers[instance as usize];
+        let Some(pos) = server.in_service.iter().position(|&j| j == job) else {
+            return; // the instance crashed since: its work was lost
+        };
+        server.in_service.swap_remove(pos);
+        self.metrics.counters.executions += 1;
+        if let Some(j) = self.jobs.get(job)
+            && let Some(entry) = self.servers[instance as usize].seen.get_mut(&j.request_id)
+        {
+            entry.0 = true;
+        }
+        self.respond(job, true, env);
+        self.next_job(instance, env);
+    }
+
+    /// A worker is free: serve the next waiting job whose deadline has not passed.
+    fn next_job(&mut self, instance: u32, env: &mut Env) {
+        while let Some(next) = self.servers[instance as usize].waiting.pop_front() {
+            match self.jobs.get(next) {
+                Some(j) if env.now > j.deadline => {
+                    self.metrics.counters.expired_dropped += 1;
+                    self.jobs.remove(next);
+                }
+                Some(_) => {
+                    self.servers[instance as usize].in_service.push(next);
+                    return self.start_service(instance, next, env);
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Sends the job's response (success, or a rejection) back to its client.
+    fn respond(&mut self, job: Ref, ok: bool, env: &mut Env) {
+        let Some(j) = self.jobs.remove(job) else {
+            return;
+        };
+        if let Some(at) = self.send(j.client, j.instance, env.now) {
+            env.at(
+                at,
+                TrafficEvent::Response {
+                    attempt: j.attempt,
+                    ok,
+                },
+            );
+        }
+    }
+
+    /// Whether this instance already took the request; records it otherwise.
+    fn is_duplicate(
+        &mut self,
+        instance: u32,
+        request_id: u64,
+        deadline: SimTime,
+        now: SimTime,
+    ) -> bool {
+        let seen = &mut self.servers[instance as usize].seen;
+        if seen.len() >= SEEN_CLEANUP {
+            seen.retain(|_, (_, until)| *until >= now);
+        }
+        if seen.contains_key(&request_id) {
+            return true;
+        }
+        seen.insert(request_id, (false, deadline));
+        false
+    }
+
+    /// A duplicate is not executed: answered at once if the original is finished, else
+    /// dropped (the original's response answers the request).
+    fn answer_duplicate(&mut self, job: Ref, env: &mut Env) {
+        self.metrics.counters.duplicates_suppressed += 1;
+        let j = self.jobs.get(job).expect("checked by the caller");
+        let finished = self.servers[j.instance as usize]
+            .seen
+            .get(&j.request_id)
+            .is_some_and(|e| e.0);
+        if finished {
+            self.respond(job, true, env);
+        } else {
+            self.jobs.remove(job);
+        }
+    }
+
+    /// A crash loses every job queued or in service on the instance.
+    pub(super) fn drop_server_work(&mut self, instance: u32) {
+        let server = &mut self.servers[instance as usize];
+        for job in server.waiting.drain(..).chain(server.in_service.drain(..)) {
+            self.jobs.remove(job);
+        }
+        server.seen.clear();
+    }
+}

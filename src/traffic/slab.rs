@@ -1,0 +1,90 @@
+//! A slab of reusable slots with generation counters: in-flight requests, attempts and server
+//! jobs live here, and events refer to them by `Ref`. A freed slot's generation changes, so an
+//! event that outlived its object (a late response, a stale timeout) finds it gone. Slots are
+//! reused, so after warm-up nothing is allocated per request.
+
+/// A reference to a slab slot at a given generation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Ref {
+    pub slot: u32,
+    pub generation: u32,
+}
+
+pub struct Slab<T> {
+    items: Vec<(u32, Option<T>)>,
+    free: Vec<u32>,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab {
+            items: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T> Slab<T> {
+    pub fn insert(&mut self, value: T) -> Ref {
+        if let Some(slot) = self.free.pop() {
+            let entry = &mut self.items[slot as usize];
+            entry.1 = Some(value);
+            return Ref {
+                slot,
+                generation: entry.0,
+            };
+        }
+        self.items.push((0, Some(value)));
+        Ref {
+            slot: self.items.len() as u32 - 1,
+            generation: 0,
+        }
+    }
+
+    pub fn get(&self, r: Ref) -> Option<&T> {
+        match self.items.get(r.slot as usize) {
+            Some((generation, Some(value))) if *generation == r.generation => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn get_mut(&mut self, r: Ref) -> Option<&mut T> {
+        match self.items.get_mut(r.slot as usize) {
+            Some((generation, Some(value))) if *generation == r.generation => Some(value),
+            _ => None,
+        }
+    }
+
+    pub fn remove(&mut self, r: Ref) -> Option<T> {
+        let entry = self.items.get_mut(r.slot as usize)?;
+        if entry.0 != r.generation || entry.1.is_none() {
+            return None;
+        }
+        entry.0 = entry.0.wrapping_add(1);
+        self.free.push(r.slot);
+        entry.1.take()
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.items.len() - self.free.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stale_references_find_nothing_and_slots_are_reused() {
+        let mut slab = Slab::default();
+        let a = slab.insert("a");
+        assert_eq!(slab.remove(a), Some("a"));
+        let b = slab.insert("b");
+        assert_eq!(b.slot, a.slot, "the slot is reused");
+        assert_eq!(slab.get(a), None, "the old reference is stale");
+        assert_eq!(slab.remove(a), None);
+        assert_eq!(slab.get(b), Some(&"b"));
+        assert_eq!(slab.len(), 1);
+    }
+}

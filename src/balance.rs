@@ -92,17 +92,11 @@ pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Arc<dyn BalancerFa
         Some(toml::Value::String(kind)) => kind,
         None => "round-robin".to_string(),
         Some(_) => {
-            return Err(KeyError::new(format!("{key}.kind"), "must be a string")
-                .allowed(names().join(", ")));
+            return Err(KeyError::new(format!("{key}.kind"), "must be a string").allowed(names().join(", ")));
         }
     };
     let Some((_, parse)) = BALANCERS.iter().find(|(name, _)| *name == kind) else {
-        return Err(KeyError::unknown_name(
-            format!("{key}.kind"),
-            "balancer",
-            &kind,
-            &names(),
-        ));
+        return Err(KeyError::unknown_name(format!("{key}.kind"), "balancer", &kind, &names()));
     };
     parse(toml::Value::Table(table), key)
 }
@@ -132,9 +126,7 @@ fn random_usable(pick: &mut Pick) -> Option<u32> {
         }
     }
     let start = pick.rng.below(n) as usize;
-    (0..pick.live.len())
-        .map(|k| pick.live[(start + k) % pick.live.len()])
-        .find(|&i| pick.usable(i))
+    (0..pick.live.len()).map(|k| pick.live[(start + k) % pick.live.len()]).find(|&i| pick.usable(i))
 }
 
 #[cfg(test)]

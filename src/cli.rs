@@ -56,24 +56,13 @@ pub fn main() -> ExitCode {
 }
 
 fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, String> {
-    let mut list: Vec<Override> = args
-        .set
-        .iter()
-        .map(|s| Override::parse(s))
-        .collect::<Result<_, _>>()?;
+    let mut list: Vec<Override> = args.set.iter().map(|s| Override::parse(s)).collect::<Result<_, _>>()?;
     if let Some(seed) = args.seed {
-        let seed =
-            i64::try_from(seed).map_err(|_| format!("--seed {seed} is above {}", i64::MAX))?;
-        list.push(Override {
-            key: "seed".into(),
-            value: toml::Value::Integer(seed),
-        });
+        let seed = i64::try_from(seed).map_err(|_| format!("--seed {seed} is above {}", i64::MAX))?;
+        list.push(Override { key: "seed".into(), value: toml::Value::Integer(seed) });
     }
     if let Some(replications) = args.replications {
-        list.push(Override {
-            key: "replications".into(),
-            value: toml::Value::Integer(replications as i64),
-        });
+        list.push(Override { key: "replications".into(), value: toml::Value::Integer(replications as i64) });
     }
     Ok(list)
 }
@@ -84,11 +73,8 @@ fn load_all(args: &ScenarioArgs) -> Result<Vec<LoadedScenario>, ExitCode> {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
-    let results: Vec<Result<LoadedScenario, ScenarioError>> = args
-        .scenarios
-        .iter()
-        .map(|p| scenario::load(p, &overrides))
-        .collect();
+    let results: Vec<Result<LoadedScenario, ScenarioError>> =
+        args.scenarios.iter().map(|p| scenario::load(p, &overrides)).collect();
     let errors: Vec<&ScenarioError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     if !errors.is_empty() {
         for error in errors {
@@ -104,12 +90,7 @@ fn validate(args: &ScenarioArgs) -> ExitCode {
         Ok(loaded) => {
             for s in loaded {
                 let runs: u32 = s.points.iter().map(|p| p.scenario.replications).sum();
-                println!(
-                    "{}: ok — `{}`, {} sweep point(s), {runs} run(s)",
-                    s.file.display(),
-                    s.name,
-                    s.points.len()
-                );
+                println!("{}: ok — `{}`, {} sweep point(s), {runs} run(s)", s.file.display(), s.name, s.points.len());
             }
             ExitCode::SUCCESS
         }

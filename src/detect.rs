@@ -50,12 +50,8 @@ pub trait DetectorFactory: Debug + Send + Sync {
 type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn DetectorFactory>, KeyError>;
 
 /// The one place where names map to detectors.
-const DETECTORS: &[(&str, ParseFn)] = &[
-    ("heartbeat", heartbeat::parse),
-    ("timer", timer::parse),
-    ("observer", observer::parse),
-    ("event", event::parse),
-];
+const DETECTORS: &[(&str, ParseFn)] =
+    &[("heartbeat", heartbeat::parse), ("timer", timer::parse), ("observer", observer::parse), ("event", event::parse)];
 
 /// Names of the available detectors.
 pub fn names() -> Vec<&'static str> {
@@ -68,22 +64,14 @@ pub fn parse(mut table: toml::Table, key: &str) -> Result<Arc<dyn DetectorFactor
     let kind = match table.remove("kind") {
         Some(toml::Value::String(kind)) => kind,
         Some(_) => {
-            return Err(KeyError::new(format!("{key}.kind"), "must be a string")
-                .allowed(names().join(", ")));
+            return Err(KeyError::new(format!("{key}.kind"), "must be a string").allowed(names().join(", ")));
         }
         None => {
-            return Err(
-                KeyError::new(format!("{key}.kind"), "is required").allowed(names().join(", "))
-            );
+            return Err(KeyError::new(format!("{key}.kind"), "is required").allowed(names().join(", ")));
         }
     };
     let Some((_, parse)) = DETECTORS.iter().find(|(name, _)| *name == kind) else {
-        return Err(KeyError::unknown_name(
-            format!("{key}.kind"),
-            "detector",
-            &kind,
-            &names(),
-        ));
+        return Err(KeyError::unknown_name(format!("{key}.kind"), "detector", &kind, &names()));
     };
     parse(toml::Value::Table(table), key)
 }
@@ -97,10 +85,7 @@ fn params<T: DeserializeOwned>(value: toml::Value, key: &str) -> Result<T, KeyEr
 fn positive(key: &str, name: &str, text: &str) -> Result<SimTime, KeyError> {
     let nanos = crate::scenario::build::duration(&format!("{key}.{name}"), text)?;
     if nanos == 0 {
-        return Err(KeyError::new(
-            format!("{key}.{name}"),
-            "must be longer than 0",
-        ));
+        return Err(KeyError::new(format!("{key}.{name}"), "must be longer than 0"));
     }
     Ok(nanos)
 }
@@ -119,10 +104,7 @@ mod tests {
         let table: toml::Table = toml::from_str("kind = \"hartbeat\"").unwrap();
         let error = parse(table, "detector").unwrap_err();
         assert_eq!(error.key, "detector.kind");
-        assert_eq!(
-            error.allowed.as_deref(),
-            Some("heartbeat, timer, observer, event")
-        );
+        assert_eq!(error.allowed.as_deref(), Some("heartbeat, timer, observer, event"));
         assert_eq!(error.suggestion.as_deref(), Some("heartbeat"));
     }
 

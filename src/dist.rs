@@ -51,9 +51,7 @@ impl Dist {
         match self {
             Dist::Constant { value } => *value,
             Dist::Uniform { low, high } => low + rng.below(high - low + 1),
-            Dist::Exponential { mean } => {
-                from_seconds(-to_seconds(*mean) * libm::log(rng.uniform_open0()))
-            }
+            Dist::Exponential { mean } => from_seconds(-to_seconds(*mean) * libm::log(rng.uniform_open0())),
             Dist::Normal { mean, sd } => sample_truncated_normal(*mean, *sd, rng),
             Dist::Lognormal { median, p99 } => {
                 let mu = libm::log(to_seconds(*median));
@@ -78,13 +76,9 @@ impl Dist {
                 let sigma = (libm::log(to_seconds(*p99)) - libm::log(to_seconds(*median))) / Z_99;
                 to_seconds(*median) * libm::exp(sigma * sigma / 2.0)
             }
-            Dist::Pareto { scale, shape } if *shape > 1.0 => {
-                to_seconds(*scale) * shape / (shape - 1.0)
-            }
+            Dist::Pareto { scale, shape } if *shape > 1.0 => to_seconds(*scale) * shape / (shape - 1.0),
             Dist::Pareto { .. } => f64::INFINITY,
-            Dist::Empirical { samples } => {
-                samples.iter().map(|&s| to_seconds(s)).sum::<f64>() / samples.len() as f64
-            }
+            Dist::Empirical { samples } => samples.iter().map(|&s| to_seconds(s)).sum::<f64>() / samples.len() as f64,
         }
     }
 }
@@ -141,30 +135,13 @@ mod tests {
     fn sample_means_match_closed_forms() {
         let dists = [
             Dist::Constant { value: 5 * MS },
-            Dist::Uniform {
-                low: 10 * MS,
-                high: 30 * MS,
-            },
+            Dist::Uniform { low: 10 * MS, high: 30 * MS },
             Dist::Exponential { mean: 10 * MS },
-            Dist::Normal {
-                mean: 10 * MS,
-                sd: 2 * MS,
-            },
-            Dist::Normal {
-                mean: MS,
-                sd: 2 * MS,
-            }, // heavily truncated
-            Dist::Lognormal {
-                median: 10 * MS,
-                p99: 50 * MS,
-            },
-            Dist::Pareto {
-                scale: 10 * MS,
-                shape: 3.0,
-            },
-            Dist::Empirical {
-                samples: vec![MS, 2 * MS, 6 * MS].into(),
-            },
+            Dist::Normal { mean: 10 * MS, sd: 2 * MS },
+            Dist::Normal { mean: MS, sd: 2 * MS }, // heavily truncated
+            Dist::Lognormal { median: 10 * MS, p99: 50 * MS },
+            Dist::Pareto { scale: 10 * MS, shape: 3.0 },
+            Dist::Empirical { samples: vec![MS, 2 * MS, 6 * MS].into() },
         ];
         for dist in &dists {
             let (mean, se) = sample_mean(dist, 200_000, 11);
@@ -178,26 +155,19 @@ mod tests {
 
     #[test]
     fn lognormal_p99_is_where_it_was_asked() {
-        let dist = Dist::Lognormal {
-            median: 10 * MS,
-            p99: 50 * MS,
-        };
+        let dist = Dist::Lognormal { median: 10 * MS, p99: 50 * MS };
         let mut rng = RandomStreams::new(5).stream(StreamKind::Link, 0);
         let n = 100_000;
         let above = (0..n).filter(|_| dist.sample(&mut rng) > 50 * MS).count();
         // Binomial(n, 0.01): sd = sqrt(n * 0.01 * 0.99) ~ 31.5; 3.3 sigma band.
-        assert!(
-            (above as f64 - 1000.0).abs() < 3.3 * 31.5,
-            "{above} above p99"
-        );
+        assert!((above as f64 - 1000.0).abs() < 3.3 * 31.5, "{above} above p99");
     }
 
     #[test]
     fn draws_are_never_negative_and_uniform_is_inclusive() {
         let mut rng = RandomStreams::new(1).stream(StreamKind::Link, 0);
         let uniform = Dist::Uniform { low: 3, high: 5 };
-        let seen: std::collections::BTreeSet<_> =
-            (0..1000).map(|_| uniform.sample(&mut rng)).collect();
+        let seen: std::collections::BTreeSet<_> = (0..1000).map(|_| uniform.sample(&mut rng)).collect();
         assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec![3, 4, 5]);
     }
 }

@@ -12,32 +12,20 @@ use serde::{Deserialize, Serialize};
 /// One run's reported values, in a fixed order; names are the CSV column names. Serialized
 /// with undefined values (NaN) as null, so a journal line reads back bit for bit.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(
-    from = "Vec<(String, Option<f64>)>",
-    into = "Vec<(String, Option<f64>)>"
-)]
+#[serde(from = "Vec<(String, Option<f64>)>", into = "Vec<(String, Option<f64>)>")]
 pub struct MetricValues {
     pub entries: Vec<(String, f64)>,
 }
 
 impl From<Vec<(String, Option<f64>)>> for MetricValues {
     fn from(entries: Vec<(String, Option<f64>)>) -> Self {
-        MetricValues {
-            entries: entries
-                .into_iter()
-                .map(|(n, v)| (n, v.unwrap_or(f64::NAN)))
-                .collect(),
-        }
+        MetricValues { entries: entries.into_iter().map(|(n, v)| (n, v.unwrap_or(f64::NAN))).collect() }
     }
 }
 
 impl From<MetricValues> for Vec<(String, Option<f64>)> {
     fn from(values: MetricValues) -> Self {
-        values
-            .entries
-            .into_iter()
-            .map(|(n, v)| (n, v.is_finite().then_some(v)))
-            .collect()
+        values.entries.into_iter().map(|(n, v)| (n, v.is_finite().then_some(v))).collect()
     }
 }
 
@@ -47,10 +35,7 @@ impl MetricValues {
     }
 
     pub fn get(&self, name: &str) -> Option<f64> {
-        self.entries
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| *v)
+        self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 
     pub fn names(&self) -> impl Iterator<Item = &str> {
@@ -81,16 +66,8 @@ pub struct Proportion {
 }
 
 pub const PROPORTIONS: &[Proportion] = &[
-    Proportion {
-        name: "detected_fraction",
-        successes: "detection_time.count",
-        failures: "undetected",
-    },
-    Proportion {
-        name: "success_ratio",
-        successes: "successes",
-        failures: "failures",
-    },
+    Proportion { name: "detected_fraction", successes: "detection_time.count", failures: "undetected" },
+    Proportion { name: "success_ratio", successes: "successes", failures: "failures" },
 ];
 
 /// Engine work of one run: not reproducible output (wall time varies), reported apart.
@@ -102,10 +79,6 @@ pub struct EngineWork {
 
 impl EngineWork {
     pub fn events_per_second(&self) -> f64 {
-        if self.wall_seconds > 0.0 {
-            self.events as f64 / self.wall_seconds
-        } else {
-            0.0
-        }
+        if self.wall_seconds > 0.0 { self.events as f64 / self.wall_seconds } else { 0.0 }
     }
 }

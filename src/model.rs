@@ -176,16 +176,8 @@ pub enum FaultAction {
 }
 
 impl FaultAction {
-    pub const NAMES: &'static [&'static str] = &[
-        "crash",
-        "recover",
-        "partition",
-        "heal",
-        "slow",
-        "spike",
-        "join",
-        "leave",
-    ];
+    pub const NAMES: &'static [&'static str] =
+        &["crash", "recover", "partition", "heal", "slow", "spike", "join", "leave"];
 
     /// The action that undoes this one at `until`.
     pub fn inverse(self) -> Self {

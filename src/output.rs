@@ -22,28 +22,16 @@ pub fn write_results(
 ) -> io::Result<()> {
     let estimates = summary_csv::estimates(layout, records);
     write_atomic(&dir.join("runs.csv"), &runs_csv::render(layout, records))?;
-    write_atomic(
-        &dir.join("summary.csv"),
-        &summary_csv::render(layout, &estimates),
-    )?;
-    write_atomic(
-        &dir.join("engine.csv"),
-        &engine_csv::render(layout, records),
-    )?;
-    write_atomic(
-        &dir.join("manifest.json"),
-        &manifest::render(layout, records, provenance),
-    )
+    write_atomic(&dir.join("summary.csv"), &summary_csv::render(layout, &estimates))?;
+    write_atomic(&dir.join("engine.csv"), &engine_csv::render(layout, records))?;
+    write_atomic(&dir.join("manifest.json"), &manifest::render(layout, records, provenance))
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
     std::fs::write(&temporary, bytes)?;
     std::fs::rename(&temporary, path)
@@ -90,10 +78,8 @@ mod tests {
         let path = dir.path().join("sub/a.csv");
         write_atomic(&path, b"x\n").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"x\n");
-        let names: Vec<_> = std::fs::read_dir(path.parent().unwrap())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
+        let names: Vec<_> =
+            std::fs::read_dir(path.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names.len(), 1);
     }
 }

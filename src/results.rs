@@ -25,22 +25,14 @@ pub struct Layout {
 impl Layout {
     pub fn of(loaded: &LoadedScenario) -> Self {
         let mut identity = loaded.resolved.clone();
-        for key in [
-            "replications",
-            "max_replications",
-            "target_ci",
-            "target_metrics",
-        ] {
+        for key in ["replications", "max_replications", "target_ci", "target_metrics"] {
             identity.remove(key);
         }
         let canonical = toml::to_string(&identity).unwrap_or_default();
         Layout {
             name: loaded.name.clone(),
             scenario_file: loaded.file.display().to_string(),
-            scenario_hash: format!(
-                "{:016x}",
-                fnv1a(format!("{}\n{canonical}", env!("CARGO_PKG_VERSION")).as_bytes())
-            ),
+            scenario_hash: format!("{:016x}", fnv1a(format!("{}\n{canonical}", env!("CARGO_PKG_VERSION")).as_bytes())),
             resolved_toml: toml::to_string(&loaded.resolved).unwrap_or_default(),
             swept_keys: loaded.swept_keys.clone(),
             points: loaded.points.iter().map(|p| p.params.clone()).collect(),

@@ -33,10 +33,7 @@ impl std::str::FromStr for Shard {
     fn from_str(text: &str) -> Result<Self, String> {
         let bad = || format!("`{text}` is not a shard: expected I/N with 1 <= I <= N, e.g. 2/8");
         let (i, n) = text.split_once('/').ok_or_else(bad)?;
-        let (index, count): (u32, u32) = (
-            i.trim().parse().map_err(|_| bad())?,
-            n.trim().parse().map_err(|_| bad())?,
-        );
+        let (index, count): (u32, u32) = (i.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
         if index == 0 || count == 0 || index > count {
             return Err(bad());
         }
@@ -70,28 +67,17 @@ fn run_observed(
     let started = Instant::now();
     let (metrics, mut work) = World::new(scenario, seed).run_observed(observe);
     work.wall_seconds = started.elapsed().as_secs_f64();
-    RunRecord {
-        point,
-        replication,
-        seed,
-        metrics,
-        work,
-    }
+    RunRecord { point, replication, seed, metrics, work }
 }
 
 /// Runs a job and fingerprints its whole event stream (time and content of every event), for
 /// `--check-determinism`.
 pub fn run_fingerprinted(loaded: &LoadedScenario, job: Job) -> (RunRecord, u64) {
     let mut hasher = crate::results::Fnv::default();
-    let record = run_observed(
-        &loaded.points[job.point].scenario,
-        job.point,
-        job.replication,
-        |time, event| {
-            time.hash(&mut hasher);
-            event.hash(&mut hasher);
-        },
-    );
+    let record = run_observed(&loaded.points[job.point].scenario, job.point, job.replication, |time, event| {
+        time.hash(&mut hasher);
+        event.hash(&mut hasher);
+    });
     (record, hasher.finish())
 }
 
@@ -99,29 +85,14 @@ pub fn run_fingerprinted(loaded: &LoadedScenario, job: Job) -> (RunRecord, u64) 
 /// any thread, in any order). Each worker takes the next job from a shared counter, so the
 /// load balances to within one job whatever the jobs cost (rayon's recursive splitting of the
 /// job list balanced worse: 1.5-1.7x on 2 cores for bench/sweep-scaling.sh, against 1.86x).
-pub fn run_jobs(
-    loaded: &LoadedScenario,
-    jobs: &[Job],
-    threads: usize,
-    on_done: impl Fn(RunRecord) + Sync,
-) {
+pub fn run_jobs(loaded: &LoadedScenario, jobs: &[Job], threads: usize, on_done: impl Fn(RunRecord) + Sync) {
     let next = AtomicUsize::new(0);
     let work = || {
         while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-            on_done(run_replication(
-                &loaded.points[job.point].scenario,
-                job.point,
-                job.replication,
-            ));
+            on_done(run_replication(&loaded.points[job.point].scenario, job.point, job.replication));
         }
     };
-    let workers = if threads == 0 {
-        rayon::current_num_threads()
-    } else {
-        threads
-    }
-    .min(jobs.len())
-    .max(1);
+    let workers = if threads == 0 { rayon::current_num_threads() } else { threads }.min(jobs.len()).max(1);
     match rayon::ThreadPoolBuilder::new().num_threads(workers).build() {
         Ok(pool) => pool.scope(|scope| {
             for _ in 0..workers {
@@ -134,12 +105,7 @@ pub fn run_jobs(
 
 /// Which jobs to run next: those of the current targets that this shard owns and that are not
 /// done yet. `targets[p]` is how many replications point `p` should have.
-pub fn pending_jobs(
-    targets: &[u32],
-    shard: Option<Shard>,
-    stopping: bool,
-    done: &HashSet<Job>,
-) -> Vec<Job> {
+pub fn pending_jobs(targets: &[u32], shard: Option<Shard>, stopping: bool, done: &HashSet<Job>) -> Vec<Job> {
     let max = targets.iter().copied().max().unwrap_or(0);
     let mut jobs = Vec::new();
     for (point, &target) in targets.iter().enumerate() {
@@ -147,11 +113,7 @@ pub fn pending_jobs(
             let job = Job { point, replication };
             // Fixed replications shard by job; sequential stopping shards by point, so that one
             // process sees all of a point's replications and can decide when to stop.
-            let k = if stopping {
-                point
-            } else {
-                point * max as usize + replication as usize
-            };
+            let k = if stopping { point } else { point * max as usize + replication as usize };
             if shard.is_none_or(|s| s.owns(k)) && !done.contains(&job) {
                 jobs.push(job);
             }
@@ -162,11 +124,7 @@ pub fn pending_jobs(
 
 /// The first round's targets: each point's `replications`.
 pub fn initial_targets(loaded: &LoadedScenario) -> Vec<u32> {
-    loaded
-        .points
-        .iter()
-        .map(|p| p.scenario.replications)
-        .collect()
+    loaded.points.iter().map(|p| p.scenario.replications).collect()
 }
 
 /// Sequential stopping: raises the target of every point whose named metrics are not yet
@@ -179,10 +137,7 @@ pub fn extend_targets(loaded: &LoadedScenario, targets: &mut [u32], records: &[R
         let Some(stopping) = &scenario.stopping else {
             continue;
         };
-        let runs: Vec<&RunRecord> = records
-            .iter()
-            .filter(|r| r.point == point && r.replication < *target)
-            .collect();
+        let runs: Vec<&RunRecord> = records.iter().filter(|r| r.point == point && r.replication < *target).collect();
         if *target < stopping.max_replications && !precise_enough(stopping, &runs) {
             *target = (*target + scenario.replications).min(stopping.max_replications);
             grew = true;
@@ -193,10 +148,7 @@ pub fn extend_targets(loaded: &LoadedScenario, targets: &mut [u32], records: &[R
 
 fn precise_enough(stopping: &Stopping, runs: &[&RunRecord]) -> bool {
     stopping.metrics.iter().all(|metric| {
-        let values: Vec<f64> = runs
-            .iter()
-            .map(|r| r.metrics.get(metric).unwrap_or(f64::NAN))
-            .collect();
+        let values: Vec<f64> = runs.iter().map(|r| r.metrics.get(metric).unwrap_or(f64::NAN)).collect();
         let e = estimate(&values);
         let half = (e.ci_high - e.ci_low) / 2.0;
         half.is_finite() && half <= stopping.target_ci * e.mean.abs()
@@ -216,14 +168,7 @@ mod tests {
         let targets = [4, 4, 4];
         let all = pending_jobs(&targets, None, false, &HashSet::new());
         let mut union: Vec<Job> = (1..=3)
-            .flat_map(|index| {
-                pending_jobs(
-                    &targets,
-                    Some(Shard { index, count: 3 }),
-                    false,
-                    &HashSet::new(),
-                )
-            })
+            .flat_map(|index| pending_jobs(&targets, Some(Shard { index, count: 3 }), false, &HashSet::new()))
             .collect();
         union.sort();
         assert_eq!(union, all, "the shards cover every job exactly once");
@@ -231,18 +176,8 @@ mod tests {
 
     #[test]
     fn done_jobs_are_skipped() {
-        let done: HashSet<Job> = [Job {
-            point: 0,
-            replication: 1,
-        }]
-        .into();
+        let done: HashSet<Job> = [Job { point: 0, replication: 1 }].into();
         let jobs = pending_jobs(&[2], None, false, &done);
-        assert_eq!(
-            jobs,
-            vec![Job {
-                point: 0,
-                replication: 0
-            }]
-        );
+        assert_eq!(jobs, vec![Job { point: 0, replication: 0 }]);
     }
 }

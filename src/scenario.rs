@@ -24,9 +24,7 @@ impl Override {
     /// Parses `key=value`; the value is read as TOML (`10`, `0.5`, `[1, 2]`, `"1s"`) and, when
     /// that fails, taken as a plain string, so `--set detector.interval=2s` works unquoted.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let (key, value) = text
-            .split_once('=')
-            .ok_or_else(|| format!("`{text}` is not key=value"))?;
+        let (key, value) = text.split_once('=').ok_or_else(|| format!("`{text}` is not key=value"))?;
         let key = key.trim();
         if key.is_empty() {
             return Err(format!("`{text}` has no key"));
@@ -36,10 +34,7 @@ impl Override {
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| toml::Value::String(value.to_string()));
-        Ok(Override {
-            key: key.to_string(),
-            value: parsed,
-        })
+        Ok(Override { key: key.to_string(), value: parsed })
     }
 }
 
@@ -68,10 +63,7 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, Scena
     let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
         file: label.clone(),
         origin: Origin::File,
-        error: Box::new(KeyError::new(
-            "",
-            format!("cannot read the scenario file: {e}"),
-        )),
+        error: Box::new(KeyError::new("", format!("cannot read the scenario file: {e}"))),
     })?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
     let mut loaded = parse(&text, &label, base_dir, overrides)?;
@@ -92,10 +84,8 @@ pub fn parse(
         apply_override(&mut table, o).map_err(place_unswept)?;
     }
     let axes = sweep::axes(&table).map_err(place_unswept)?;
-    let swept: Vec<(String, String)> = axes
-        .iter()
-        .flat_map(|a| a.keys.iter().cloned().zip(a.places.iter().cloned()))
-        .collect();
+    let swept: Vec<(String, String)> =
+        axes.iter().flat_map(|a| a.keys.iter().cloned().zip(a.places.iter().cloned())).collect();
     let swept_keys: Vec<String> = swept.iter().map(|(k, _)| k.clone()).collect();
     let place = |error: KeyError| locate_error(text, label, overrides, &swept, error);
     let mut points = Vec::new();
@@ -107,18 +97,11 @@ pub fn parse(
         }
         let raw = file::from_value(toml::Value::Table(point_table), "").map_err(place)?;
         let scenario = build::build(raw, base_dir).map_err(place)?;
-        let params = assignment
-            .iter()
-            .map(|(k, v)| (k.clone(), value_text(v)))
-            .collect();
+        let params = assignment.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();
         points.push(Point { params, scenario });
     }
     let first = &points[0].scenario;
-    let description = table
-        .get("description")
-        .and_then(|d| d.as_str())
-        .unwrap_or("")
-        .to_string();
+    let description = table.get("description").and_then(|d| d.as_str()).unwrap_or("").to_string();
     Ok(LoadedScenario {
         file: PathBuf::from(label),
         name: first.name.clone(),
@@ -151,10 +134,7 @@ fn parse_toml(text: &str, label: &str) -> Result<toml::Table, ScenarioError> {
         ScenarioError {
             file: label.into(),
             origin,
-            error: Box::new(KeyError::new(
-                "",
-                format!("not valid TOML: {}", e.message().trim()),
-            )),
+            error: Box::new(KeyError::new("", format!("not valid TOML: {}", e.message().trim()))),
         }
     })
 }
@@ -188,18 +168,12 @@ fn locate_error(
             None => Origin::File,
         }
     };
-    ScenarioError {
-        file: label.into(),
-        origin,
-        error: Box::new(error),
-    }
+    ScenarioError { file: label.into(), origin, error: Box::new(error) }
 }
 
 fn apply_override(table: &mut toml::Table, o: &Override) -> Result<(), KeyError> {
     if let Some(swept) = o.key.strip_prefix("sweep.") {
-        let sweep = table
-            .entry("sweep")
-            .or_insert_with(|| toml::Value::Table(Default::default()));
+        let sweep = table.entry("sweep").or_insert_with(|| toml::Value::Table(Default::default()));
         let Some(sweep) = sweep.as_table_mut() else {
             return Err(KeyError::new("sweep", "must be a table"));
         };
@@ -217,15 +191,10 @@ fn set_dotted(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<
     let last = parts.pop().unwrap_or_default();
     let mut current = table;
     for (depth, part) in parts.iter().enumerate() {
-        let entry = current
-            .entry(part.to_string())
-            .or_insert_with(|| toml::Value::Table(Default::default()));
-        current = entry.as_table_mut().ok_or_else(|| {
-            KeyError::new(
-                parts[..=depth].join("."),
-                "is not a table, so it has no sub-keys to set",
-            )
-        })?;
+        let entry = current.entry(part.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));
+        current = entry
+            .as_table_mut()
+            .ok_or_else(|| KeyError::new(parts[..=depth].join("."), "is not a table, so it has no sub-keys to set"))?;
     }
     current.insert(last.to_string(), value);
     Ok(())

@@ -20,30 +20,15 @@ pub fn estimate_at(values: &[f64], confidence: f64) -> Estimate {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let n = finite.len();
     if n == 0 {
-        return Estimate {
-            mean: f64::NAN,
-            ci_low: f64::NAN,
-            ci_high: f64::NAN,
-            n,
-        };
+        return Estimate { mean: f64::NAN, ci_low: f64::NAN, ci_high: f64::NAN, n };
     }
     let mean = finite.iter().sum::<f64>() / n as f64;
     if n == 1 {
-        return Estimate {
-            mean,
-            ci_low: f64::NAN,
-            ci_high: f64::NAN,
-            n,
-        };
+        return Estimate { mean, ci_low: f64::NAN, ci_high: f64::NAN, n };
     }
     let variance = finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let half = t_quantile(n - 1, 0.5 + confidence / 2.0) * (variance / n as f64).sqrt();
-    Estimate {
-        mean,
-        ci_low: mean - half,
-        ci_high: mean + half,
-        n,
-    }
+    Estimate { mean, ci_low: mean - half, ci_high: mean + half, n }
 }
 
 /// A binomial proportion `successes / trials` with its Wilson score interval at `confidence`
@@ -51,33 +36,19 @@ pub fn estimate_at(values: &[f64], confidence: f64) -> Estimate {
 pub fn wilson(successes: f64, trials: f64, confidence: f64) -> Estimate {
     let n = trials.round().max(0.0) as usize;
     if trials <= 0.0 {
-        return Estimate {
-            mean: f64::NAN,
-            ci_low: f64::NAN,
-            ci_high: f64::NAN,
-            n,
-        };
+        return Estimate { mean: f64::NAN, ci_low: f64::NAN, ci_high: f64::NAN, n };
     }
     let p = successes / trials;
-    let z = Normal::new(0.0, 1.0)
-        .map(|d| d.inverse_cdf(0.5 + confidence / 2.0))
-        .unwrap_or(f64::NAN);
+    let z = Normal::new(0.0, 1.0).map(|d| d.inverse_cdf(0.5 + confidence / 2.0)).unwrap_or(f64::NAN);
     let z2n = z * z / trials;
     let centre = (p + z2n / 2.0) / (1.0 + z2n);
     let half = z / (1.0 + z2n) * (p * (1.0 - p) / trials + z2n / (4.0 * trials)).sqrt();
-    Estimate {
-        mean: p,
-        ci_low: (centre - half).max(0.0),
-        ci_high: (centre + half).min(1.0),
-        n,
-    }
+    Estimate { mean: p, ci_low: (centre - half).max(0.0), ci_high: (centre + half).min(1.0), n }
 }
 
 /// The `p` quantile of Student's t with `dof` degrees of freedom.
 pub fn t_quantile(dof: usize, p: f64) -> f64 {
-    StudentsT::new(0.0, 1.0, dof as f64)
-        .map(|t| t.inverse_cdf(p))
-        .unwrap_or(f64::NAN)
+    StudentsT::new(0.0, 1.0, dof as f64).map(|t| t.inverse_cdf(p)).unwrap_or(f64::NAN)
 }
 
 #[cfg(test)]
@@ -87,17 +58,8 @@ mod tests {
     #[test]
     fn t_quantiles_match_tables() {
         // Textbook values of t(0.975; dof).
-        for (dof, expected) in [
-            (1, 12.706),
-            (4, 2.776),
-            (9, 2.262),
-            (29, 2.045),
-            (1000, 1.962),
-        ] {
-            assert!(
-                (t_quantile(dof, 0.975) - expected).abs() < 1e-3,
-                "dof {dof}"
-            );
+        for (dof, expected) in [(1, 12.706), (4, 2.776), (9, 2.262), (29, 2.045), (1000, 1.962)] {
+            assert!((t_quantile(dof, 0.975) - expected).abs() < 1e-3, "dof {dof}");
         }
         assert!((t_quantile(9, 0.9995) - 4.781).abs() < 1e-3);
     }
@@ -106,10 +68,7 @@ mod tests {
     fn wilson_matches_a_worked_example_and_stays_in_range() {
         // 81 successes of 263 trials, 95 %: Wilson interval [0.2553, 0.3662] (textbook example).
         let e = wilson(81.0, 263.0, 0.95);
-        assert!(
-            (e.ci_low - 0.2553).abs() < 1e-3 && (e.ci_high - 0.3662).abs() < 1e-3,
-            "{e:?}"
-        );
+        assert!((e.ci_low - 0.2553).abs() < 1e-3 && (e.ci_high - 0.3662).abs() < 1e-3, "{e:?}");
         let all = wilson(20.0, 20.0, 0.95);
         assert_eq!(all.ci_high, 1.0);
         assert!(all.ci_low > 0.8 && all.ci_low < 0.9, "{all:?}");

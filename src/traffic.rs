@@ -52,11 +52,7 @@ pub enum TrafficEvent {
     /// The request's deadline (timestamp validity) passed.
     Expire { request: Ref },
     /// A watch push: the registry's change reaches the client.
-    Push {
-        client: u32,
-        instance: u32,
-        up: bool,
-    },
+    Push { client: u32, instance: u32, up: bool },
     /// The client's poll period: ask the registry.
     Poll { client: u32 },
     /// The poll request reaches the registry, which answers with its view.
@@ -125,9 +121,7 @@ impl Traffic {
             service: streams.streams(StreamKind::Service, n as usize),
         };
         Some(Traffic {
-            clients: (0..c)
-                .map(|_| Client::new(n, &model.recovery, model.rate))
-                .collect(),
+            clients: (0..c).map(|_| Client::new(n, &model.recovery, model.rate)).collect(),
             servers: (0..n).map(|_| Server::default()).collect(),
             balancer: model.balancer.build(n, c),
             requests: Slab::default(),
@@ -169,11 +163,7 @@ impl Traffic {
             Retry { request } => self.send_attempt(request, env),
             Hedge { request } => self.on_hedge(request, env),
             Expire { request } => self.on_expire(request, env),
-            Push {
-                client,
-                instance,
-                up,
-            } => self.set_cached(client, instance, up, env.now),
+            Push { client, instance, up } => self.set_cached(client, instance, up, env.now),
             Poll { client } => self.on_poll(client, env),
             Read { client } => self.on_read(client, env),
             Install { client } => self.on_install(client, env.now),

@@ -82,17 +82,11 @@ impl Ctx<'_> {
     }
 
     pub fn mark_up(&mut self, instance: u32) {
-        self.registry
-            .set(instance, View::Up, self.now, self.instances.is_up(instance));
+        self.registry.set(instance, View::Up, self.now, self.instances.is_up(instance));
     }
 
     pub fn mark_down(&mut self, instance: u32) {
-        self.registry.set(
-            instance,
-            View::Down,
-            self.now,
-            self.instances.is_up(instance),
-        );
+        self.registry.set(instance, View::Down, self.now, self.instances.is_up(instance));
     }
 
     /// The detector's own random stream for this instance.
@@ -156,10 +150,7 @@ impl World {
             failure: scenario.failure.clone(),
             failure_rng: streams.streams(StreamKind::Failure, n as usize),
             instances: Instances::new(n),
-            network: Network::new(
-                &scenario.network,
-                streams.streams(StreamKind::Link, n as usize),
-            ),
+            network: Network::new(&scenario.network, streams.streams(StreamKind::Link, n as usize)),
             registry: Registry::new(n),
             detector: scenario.detector.build(n),
             detector_rng: streams.streams(StreamKind::Detector, n as usize),
@@ -175,21 +166,9 @@ impl World {
 
     fn schedule_start(&mut self, scenario: &Scenario) {
         for (index, fault) in scenario.faults.iter().enumerate() {
-            self.queue.schedule_at(
-                fault.at,
-                Event::Fault {
-                    index: index as u32,
-                    undo: false,
-                },
-            );
+            self.queue.schedule_at(fault.at, Event::Fault { index: index as u32, undo: false });
             if let Some(until) = fault.until {
-                self.queue.schedule_at(
-                    until,
-                    Event::Fault {
-                        index: index as u32,
-                        undo: true,
-                    },
-                );
+                self.queue.schedule_at(until, Event::Fault { index: index as u32, undo: true });
             }
         }
         for instance in 0..self.instances.count() {
@@ -208,34 +187,21 @@ impl World {
 
     /// Runs to the horizon, showing every event to `observe` before it is handled (for traces
     /// and tests; a no-op closure compiles away).
-    pub fn run_observed(
-        mut self,
-        mut observe: impl FnMut(SimTime, &Event),
-    ) -> (MetricValues, EngineWork) {
+    pub fn run_observed(mut self, mut observe: impl FnMut(SimTime, &Event)) -> (MetricValues, EngineWork) {
         while let Some(event) = self.queue.pop_before(self.horizon) {
             observe(self.queue.now(), &event);
             self.dispatch(event);
         }
         let mut out = MetricValues::default();
-        let view: Vec<bool> = (0..self.instances.count())
-            .map(|i| self.registry.view(i) == View::Up)
-            .collect();
-        self.registry
-            .score
-            .report(self.horizon, self.instances.all_up(), |i| view[i], &mut out);
+        let view: Vec<bool> = (0..self.instances.count()).map(|i| self.registry.view(i) == View::Up).collect();
+        self.registry.score.report(self.horizon, self.instances.all_up(), |i| view[i], &mut out);
         let [sent, lost] = crate::metrics::NETWORK_METRICS;
         out.push(sent, self.network.sent as f64);
         out.push(lost, (self.network.lost + self.network.cut) as f64);
         if let Some(traffic) = &mut self.traffic {
             traffic.report(self.horizon, &mut out);
         }
-        (
-            out,
-            EngineWork {
-                events: self.queue.processed(),
-                wall_seconds: 0.0,
-            },
-        )
+        (out, EngineWork { events: self.queue.processed(), wall_seconds: 0.0 })
     }
 
     fn dispatch(&mut self, event: Event) {
@@ -291,17 +257,14 @@ impl World {
         if let FailureModel::CrashRecover { mttr, .. } = &self.failure {
             let ttr = mttr.sample(&mut self.failure_rng[instance as usize]);
             let epoch = self.instances.epoch(instance);
-            self.queue
-                .schedule_in(ttr, Event::Repair { instance, epoch });
+            self.queue.schedule_in(ttr, Event::Repair { instance, epoch });
         }
     }
 
     fn crash(&mut self, instance: u32) {
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, false) {
-            self.registry
-                .score
-                .on_crash(instance, self.queue.now(), view_up);
+            self.registry.score.on_crash(instance, self.queue.now(), view_up);
             self.went_down(instance);
         }
     }
@@ -319,9 +282,7 @@ impl World {
     fn recover(&mut self, instance: u32) {
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, true) {
-            self.registry
-                .score
-                .on_recover(instance, self.queue.now(), view_up);
+            self.registry.score.on_recover(instance, self.queue.now(), view_up);
             self.went_up(instance);
         }
     }

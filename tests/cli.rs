@@ -5,10 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn discosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discosim"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_discosim")).args(args).output().unwrap()
 }
 
 fn stderr(output: &Output) -> String {
@@ -29,20 +26,10 @@ fn run_writes_every_results_file_and_a_summary_table() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(dir.path(), GOOD);
     let out = dir.path().join("out");
-    let output = discosim(&[
-        "run",
-        &file,
-        "--out",
-        out.to_str().unwrap(),
-        "--set",
-        "detector.interval=100ms",
-    ]);
+    let output = discosim(&["run", &file, "--out", out.to_str().unwrap(), "--set", "detector.interval=100ms"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        stdout.contains("detection_time.mean") && stdout.contains("95% CI"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("detection_time.mean") && stdout.contains("95% CI"), "{stdout}");
     let runs = std::fs::read_to_string(out.join("runs.csv")).unwrap();
     assert_eq!(runs.lines().count(), 3, "header + one row per replication");
     assert!(runs.starts_with("replication,seed,crashes,detection_time.mean,"));
@@ -50,24 +37,15 @@ fn run_writes_every_results_file_and_a_summary_table() {
     assert!(summary.contains("detection_time.mean.ci_low"));
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
-    assert_eq!(
-        manifest["resolved_scenario"]["detector"]["interval"], "100ms",
-        "the override is recorded"
-    );
+    assert_eq!(manifest["resolved_scenario"]["detector"]["interval"], "100ms", "the override is recorded");
     assert_eq!(manifest["replication_seeds"].as_array().unwrap().len(), 2);
-    assert!(
-        std::fs::read_to_string(out.join("engine.csv"))
-            .unwrap()
-            .starts_with("replication,events,wall_seconds")
-    );
+    assert!(std::fs::read_to_string(out.join("engine.csv")).unwrap().starts_with("replication,events,wall_seconds"));
 }
 
 #[test]
 fn validate_accepts_every_shipped_scenario() {
-    let mut paths: Vec<String> = std::fs::read_dir("scenarios")
-        .unwrap()
-        .map(|e| e.unwrap().path().display().to_string())
-        .collect();
+    let mut paths: Vec<String> =
+        std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path().display().to_string()).collect();
     paths.sort();
     assert!(paths.len() >= 5, "{paths:?}");
     let mut args = vec!["validate"];
@@ -84,12 +62,7 @@ fn bad_input_gives_a_clear_message_and_exit_code_2() {
         // unknown key, with a suggestion and the allowed keys
         (
             &GOOD.replace("interval", "intervall"),
-            &[
-                "s.toml:9:13",
-                "key `detector.intervall`",
-                "did you mean `interval`?",
-                "allowed:",
-            ],
+            &["s.toml:9:13", "key `detector.intervall`", "did you mean `interval`?", "allowed:"],
         ),
         // wrong type
         (
@@ -98,101 +71,59 @@ fn bad_input_gives_a_clear_message_and_exit_code_2() {
         ),
         // out of range
         (
-            &GOOD.replace(
-                "replications = 2",
-                "replications = 2\n[network]\nloss = 2.5",
-            ),
+            &GOOD.replace("replications = 2", "replications = 2\n[network]\nloss = 2.5"),
             &["s.toml:5:8", "key `network.loss`", "allowed: 0 to 1"],
         ),
         // unknown name among valid ones
         (
             &GOOD.replace("\"heartbeat\"", "\"heartbeet\""),
-            &[
-                "key `detector.kind`",
-                "did you mean `heartbeat`?",
-                "heartbeat, timer, observer, event",
-            ],
+            &["key `detector.kind`", "did you mean `heartbeat`?", "heartbeat, timer, observer, event"],
         ),
         // malformed TOML
-        (
-            "name = \"x\"\nhorizon = [\n",
-            &["s.toml:", "not valid TOML"],
-        ),
+        ("name = \"x\"\nhorizon = [\n", &["s.toml:", "not valid TOML"]),
         // empty file
         ("", &["s.toml", "empty"]),
         // bad duration
-        (
-            &GOOD.replace("\"20s\"", "\"20 parsecs\""),
-            &["s.toml:2:11", "key `horizon`", "invalid duration"],
-        ),
+        (&GOOD.replace("\"20s\"", "\"20 parsecs\""), &["s.toml:2:11", "key `horizon`", "invalid duration"]),
     ];
     for (text, expected) in cases {
         let file = scenario_file(dir.path(), text);
         let out = dir.path().join("o");
-        for args in [
-            vec!["run", &file, "--out", out.to_str().unwrap()],
-            vec!["validate", &file],
-        ] {
+        for args in [vec!["run", &file, "--out", out.to_str().unwrap()], vec!["validate", &file]] {
             let command = args[0];
             let output = discosim(&args);
-            assert_eq!(
-                output.status.code(),
-                Some(2),
-                "{command} {text}: {}",
-                stderr(&output)
-            );
+            assert_eq!(output.status.code(), Some(2), "{command} {text}: {}", stderr(&output));
             let message = stderr(&output);
             for needle in *expected {
-                assert!(
-                    message.contains(needle),
-                    "{command}: expected `{needle}` in:\n{message}"
-                );
+                assert!(message.contains(needle), "{command}: expected `{needle}` in:\n{message}");
             }
             assert!(!message.contains("panicked"), "{message}");
         }
     }
-    assert!(
-        !dir.path().join("o").exists(),
-        "nothing is written for bad input"
-    );
+    assert!(!dir.path().join("o").exists(), "nothing is written for bad input");
 }
 
 #[test]
 fn missing_file_and_bad_override_are_exit_code_2() {
     let output = discosim(&["run", "no/such/file.toml"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("no/such/file.toml: cannot read the scenario file"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("no/such/file.toml: cannot read the scenario file"), "{}", stderr(&output));
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(dir.path(), GOOD);
     let output = discosim(&["validate", &file, "--set", "network.loss=3"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(
-        stderr(&output).contains("(--set): key `network.loss`"),
-        "{}",
-        stderr(&output)
-    );
+    assert!(stderr(&output).contains("(--set): key `network.loss`"), "{}", stderr(&output));
     let output = discosim(&["validate", &file, "--set", "loss"]);
     assert_eq!(output.status.code(), Some(2));
     let output = discosim(&["run", "--bogus-flag", &file]);
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "clap usage errors are exit code 2 too"
-    );
+    assert_eq!(output.status.code(), Some(2), "clap usage errors are exit code 2 too");
 }
 
 /// The scenario shown in the README's walk-through is valid, so the README stays true.
 #[test]
 fn readme_walkthrough_scenario_is_valid() {
     let readme = std::fs::read_to_string("README.md").unwrap();
-    let start = readme
-        .find("```toml\n")
-        .expect("a toml block in the README")
-        + 8;
+    let start = readme.find("```toml\n").expect("a toml block in the README") + 8;
     let end = start + readme[start..].find("```").unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(dir.path(), &readme[start..end]);

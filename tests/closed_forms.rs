@@ -40,21 +40,9 @@ fn heartbeat_detection_lies_in_its_window_with_mean_k_minus_half_t_plus_d() {
         let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
         assert!(min_of(&runs, "detection_time.min") >= (k - 1.0) + D - ROUNDING);
         assert!(max_of(&runs, "detection_time.max") <= k + D + NS + ROUNDING);
-        assert_covers(
-            ci(&runs, "detection_time.mean"),
-            k - 0.5 + D,
-            &format!("heartbeat k={k}"),
-        );
-        assert_eq!(
-            values(&runs, "detection_time.count"),
-            vec![400.0; 10],
-            "every crash detected"
-        );
-        assert_eq!(
-            values(&runs, "false_suspicions"),
-            vec![0.0; 10],
-            "no loss, no jitter: no mistakes"
-        );
+        assert_covers(ci(&runs, "detection_time.mean"), k - 0.5 + D, &format!("heartbeat k={k}"));
+        assert_eq!(values(&runs, "detection_time.count"), vec![400.0; 10], "every crash detected");
+        assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10], "no loss, no jitter: no mistakes");
     }
 }
 
@@ -66,18 +54,13 @@ fn heartbeat_detection_lies_in_its_window_with_mean_k_minus_half_t_plus_d() {
 fn timer_detection_is_half_a_period_plus_probe_timeout() {
     let tau = 0.1;
     for m in [1.0, 3.0] {
-        let detector = format!(
-            "kind = \"timer\"\ninterval = \"1s\"\nprobe_timeout = \"100ms\"\nfailure_threshold = {m}"
-        );
+        let detector =
+            format!("kind = \"timer\"\ninterval = \"1s\"\nprobe_timeout = \"100ms\"\nfailure_threshold = {m}");
         let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
         let base = tau - D + (m - 1.0);
         assert!(min_of(&runs, "detection_time.min") >= base - ROUNDING);
         assert!(max_of(&runs, "detection_time.max") <= base + 1.0 + NS + ROUNDING);
-        assert_covers(
-            ci(&runs, "detection_time.mean"),
-            base + 0.5,
-            &format!("timer m={m}"),
-        );
+        assert_covers(ci(&runs, "detection_time.mean"), base + 0.5, &format!("timer m={m}"));
         assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10]);
     }
 }
@@ -90,16 +73,8 @@ fn observer_detection_mean_is_tau_over_p_minus_half_tau() {
     for p in [0.25, 1.0] {
         let detector = format!("kind = \"observer\"\ntick = \"1s\"\np = {p}");
         let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
-        assert_covers(
-            ci(&runs, "detection_time.mean"),
-            1.0 / p - 0.5,
-            &format!("observer p={p}"),
-        );
-        assert_eq!(
-            values(&runs, "false_suspicions"),
-            vec![0.0; 10],
-            "an oracle never errs"
-        );
+        assert_covers(ci(&runs, "detection_time.mean"), 1.0 / p - 0.5, &format!("observer p={p}"));
+        assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10], "an oracle never errs");
         if p == 1.0 {
             assert!(max_of(&runs, "detection_time.max") <= 1.0 + ROUNDING);
         }
@@ -128,11 +103,7 @@ fn event_detection_mixes_notification_and_session_timeout() {
     let detector = "kind = \"event\"\nsession_timeout = \"3s\"\nping_interval = \"300ms\"";
     let runs = replicate(&scenario(&crash_stop(500, 12, &network, detector)));
     let expected = (1.0 - q) * D + q * (s + D - p / 2.0 - p * q / (1.0 - q));
-    assert_covers(
-        ci(&runs, "detection_time.mean"),
-        expected,
-        "event with loss",
-    );
+    assert_covers(ci(&runs, "detection_time.mean"), expected, "event with loss");
     assert!(min_of(&runs, "detection_time.min") >= D - ROUNDING);
 }
 

@@ -28,8 +28,5 @@ fn ninety_five_percent_intervals_cover_about_95_percent_of_the_time() {
         }
     }
     println!("{covered} of 200 intervals cover the true mean {truth}");
-    assert!(
-        (180..=199).contains(&covered),
-        "{covered} of 200 intervals cover the true mean"
-    );
+    assert!((180..=199).contains(&covered), "{covered} of 200 intervals cover the true mean");
 }

@@ -93,9 +93,7 @@ fn edits() -> impl Strategy<Value = Vec<scenario::Override>> {
     prop::collection::vec((prop::sample::select(KEYS), value()), 0..6).prop_map(|edits| {
         edits
             .into_iter()
-            .filter_map(|(key, value)| {
-                scenario::Override::parse(&format!("{}={value}", key.replace('"', ""))).ok()
-            })
+            .filter_map(|(key, value)| scenario::Override::parse(&format!("{}={value}", key.replace('"', ""))).ok())
             .collect()
     })
 }
@@ -115,55 +113,28 @@ proptest! {
 #[test]
 fn arbitrary_valid_looking_toml_never_panics() {
     use proptest::test_runner::{Config, RngSeed, TestRunner};
-    let config = Config {
-        cases: 400,
-        failure_persistence: None,
-        rng_seed: RngSeed::Fixed(7),
-        ..Config::default()
-    };
+    let config = Config { cases: 400, failure_persistence: None, rng_seed: RngSeed::Fixed(7), ..Config::default() };
     let mut runner = TestRunner::new(config);
     let runs = std::sync::atomic::AtomicUsize::new(0);
     runner
         .run(&edits(), |overrides| {
-            runs.fetch_add(
-                check_with(BASE, &overrides),
-                std::sync::atomic::Ordering::Relaxed,
-            );
+            runs.fetch_add(check_with(BASE, &overrides), std::sync::atomic::Ordering::Relaxed);
             Ok(())
         })
         .unwrap();
     let runs = runs.into_inner();
-    assert!(
-        runs >= 40,
-        "only {runs} of 400 edited scenarios were accepted and run"
-    );
+    assert!(runs >= 40, "only {runs} of 400 edited scenarios were accepted and run");
 }
 
 /// Every value in every known key, one at a time, on top of a valid scenario.
 #[test]
 fn every_key_with_every_kind_of_value_never_panics() {
     let base = "name = \"f\"\nhorizon = \"10s\"\n[cluster]\ninstances = 4\n[detector]\nkind = \"timer\"\ninterval = \"100ms\"\n";
-    let values = [
-        "\"1s\"",
-        "\"0s\"",
-        "-1",
-        "0",
-        "1",
-        "4294967296",
-        "1.5",
-        "nan",
-        "[]",
-        "{}",
-        "\"x\"",
-        "true",
-    ];
+    let values = ["\"1s\"", "\"0s\"", "-1", "0", "1", "4294967296", "1.5", "nan", "[]", "{}", "\"x\"", "true"];
     for key in KEYS {
         for value in values {
             check(&format!("{key} = {value}\n{base}"));
-            check(&format!(
-                "{base}{}",
-                key.rsplit('.').next().unwrap().to_string() + " = " + value + "\n"
-            ));
+            check(&format!("{base}{}", key.rsplit('.').next().unwrap().to_string() + " = " + value + "\n"));
         }
     }
 }

@@ -6,47 +6,27 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 fn discosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discosim"))
-        .args(args)
-        .output()
-        .unwrap()
+    Command::new(env!("CARGO_BIN_EXE_discosim")).args(args).output().unwrap()
 }
 
 fn run_ok(args: &[&str]) {
     let output = discosim(args);
-    assert!(
-        output.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
 }
 
 fn run_sweep(out: &Path, extra: &[&str]) {
-    let mut args = vec![
-        "run",
-        "tests/scenarios/sweep.toml",
-        "--quiet",
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let mut args = vec!["run", "tests/scenarios/sweep.toml", "--quiet", "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     run_ok(&args);
 }
 
 fn read(dir: &Path, file: &str) -> String {
-    std::fs::read_to_string(dir.join(file))
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
+    std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
 }
 
 fn assert_same_results(a: &Path, b: &Path) {
     for file in ["runs.csv", "summary.csv"] {
-        assert_eq!(
-            read(a, file),
-            read(b, file),
-            "{file} differs between {} and {}",
-            a.display(),
-            b.display()
-        );
+        assert_eq!(read(a, file), read(b, file), "{file} differs between {} and {}", a.display(), b.display());
     }
 }
 
@@ -65,9 +45,7 @@ fn merged_shards_equal_the_unsharded_run() {
     let dir = tempfile::tempdir().unwrap();
     let whole = dir.path().join("whole");
     run_sweep(&whole, &[]);
-    let shards: Vec<PathBuf> = (1..=3)
-        .map(|i| dir.path().join(format!("shard{i}")))
-        .collect();
+    let shards: Vec<PathBuf> = (1..=3).map(|i| dir.path().join(format!("shard{i}"))).collect();
     for (i, shard) in shards.iter().enumerate() {
         run_sweep(shard, &["--shard", &format!("{}/3", i + 1)]);
     }
@@ -113,11 +91,7 @@ fn killed_then_resumed_equals_uninterrupted() {
         .unwrap();
     let journal = resumed.join("journal.jsonl");
     let deadline = Instant::now() + Duration::from_secs(60);
-    let lines = || {
-        std::fs::read_to_string(&journal)
-            .map(|t| t.lines().count())
-            .unwrap_or(0)
-    };
+    let lines = || std::fs::read_to_string(&journal).map(|t| t.lines().count()).unwrap_or(0);
     while lines() < 4 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(5));
     }
@@ -125,10 +99,7 @@ fn killed_then_resumed_equals_uninterrupted() {
     child.wait().unwrap();
     let done = lines() - 1;
     assert!((3..24).contains(&done), "killed after {done} of 24 jobs");
-    assert!(
-        !resumed.join("runs.csv").exists(),
-        "no results file before the sweep is complete"
-    );
+    assert!(!resumed.join("runs.csv").exists(), "no results file before the sweep is complete");
     // Resume with the same scenario (the horizon override is part of it).
     let longer = dir.path().join("whole-long");
     run_ok(&[
@@ -152,14 +123,8 @@ fn killed_then_resumed_equals_uninterrupted() {
     ]);
     assert_same_results(&longer, &resumed);
     // Resuming with another scenario is refused.
-    let output = discosim(&[
-        "run",
-        "tests/scenarios/sweep.toml",
-        "--quiet",
-        "--resume",
-        "--out",
-        resumed.to_str().unwrap(),
-    ]);
+    let output =
+        discosim(&["run", "tests/scenarios/sweep.toml", "--quiet", "--resume", "--out", resumed.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("another scenario"));
 }
@@ -172,10 +137,7 @@ fn adding_replications_later_keeps_the_earlier_ones() {
     run_sweep(&six, &["--replications", "6"]);
     let six_rows = read(&six, "runs.csv");
     for row in read(&three, "runs.csv").lines() {
-        assert!(
-            six_rows.lines().any(|r| r == row),
-            "row lost when adding replications: {row}"
-        );
+        assert!(six_rows.lines().any(|r| r == row), "row lost when adding replications: {row}");
     }
     // And resuming the 3-replication folder with 6 runs only the 3 new ones per point.
     run_sweep(&three, &["--replications", "6", "--resume"]);
@@ -200,23 +162,11 @@ fn sequential_stopping_adds_replications_until_the_target() {
         out.to_str().unwrap(),
     ]);
     let runs = read(&out, "runs.csv");
-    let per_point = |loss: &str, interval: &str| {
-        runs.lines()
-            .filter(|l| l.starts_with(&format!("{loss},{interval},")))
-            .count()
-    };
-    let counts: Vec<usize> = ["250ms", "500ms", "1s", "2s"]
-        .iter()
-        .map(|i| per_point("0.0", i))
-        .collect();
-    assert!(
-        counts.iter().all(|&c| c % 3 == 0 && (3..=12).contains(&c)),
-        "{counts:?}"
-    );
-    assert!(
-        counts.iter().any(|&c| c > 3),
-        "the target asks for more than one batch somewhere: {counts:?}"
-    );
+    let per_point =
+        |loss: &str, interval: &str| runs.lines().filter(|l| l.starts_with(&format!("{loss},{interval},"))).count();
+    let counts: Vec<usize> = ["250ms", "500ms", "1s", "2s"].iter().map(|i| per_point("0.0", i)).collect();
+    assert!(counts.iter().all(|&c| c % 3 == 0 && (3..=12).contains(&c)), "{counts:?}");
+    assert!(counts.iter().any(|&c| c > 3), "the target asks for more than one batch somewhere: {counts:?}");
     // Threads do not change the decisions.
     let again = dir.path().join("seq1");
     run_ok(&[
@@ -248,42 +198,18 @@ fn determinism_check_passes_and_bad_shards_are_refused() {
         "--out",
         dir.path().join("d").to_str().unwrap(),
     ]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stderr).contains("reproduced"));
     for bad in ["4/3", "0/2", "1/0", "two"] {
-        let output = discosim(&[
-            "run",
-            "tests/scenarios/sweep.toml",
-            "--quiet",
-            "--shard",
-            bad,
-        ]);
+        let output = discosim(&["run", "tests/scenarios/sweep.toml", "--quiet", "--shard", bad]);
         assert_eq!(output.status.code(), Some(2), "--shard {bad}");
-        assert!(
-            String::from_utf8_lossy(&output.stderr).contains("not a shard"),
-            "--shard {bad}"
-        );
+        assert!(String::from_utf8_lossy(&output.stderr).contains("not a shard"), "--shard {bad}");
     }
-    let output = discosim(&[
-        "run",
-        "tests/scenarios/sweep.toml",
-        "--quiet",
-        "--set",
-        "sweep.detector.intervl=[\"1s\"]",
-    ]);
+    let output =
+        discosim(&["run", "tests/scenarios/sweep.toml", "--quiet", "--set", "sweep.detector.intervl=[\"1s\"]"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean `interval`?"));
-    let output = discosim(&[
-        "run",
-        "tests/scenarios/sweep.toml",
-        "--quiet",
-        "--set",
-        "sweep.network.loss=[]",
-    ]);
+    let output = discosim(&["run", "tests/scenarios/sweep.toml", "--quiet", "--set", "sweep.network.loss=[]"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("empty list"));
 }

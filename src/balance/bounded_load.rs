@@ -31,18 +31,12 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, 
         )
         .allowed("a number of at least 1, e.g. 1.25"));
     }
-    Ok(Arc::new(Factory {
-        c,
-        vnodes: super::ring::vnodes(raw.vnodes, key)?,
-    }))
+    Ok(Arc::new(Factory { c, vnodes: super::ring::vnodes(raw.vnodes, key)? }))
 }
 
 impl BalancerFactory for Factory {
     fn build(&self, instances: u32, _clients: u32) -> Box<dyn Balancer> {
-        Box::new(BoundedLoad {
-            ring: HashRing::new(instances, self.vnodes),
-            c: self.c,
-        })
+        Box::new(BoundedLoad { ring: HashRing::new(instances, self.vnodes), c: self.c })
     }
 }
 
@@ -56,11 +50,7 @@ impl Balancer for BoundedLoad {
         if pick.live.is_empty() {
             return None;
         }
-        let total: u64 = pick
-            .live
-            .iter()
-            .map(|&i| pick.outstanding[i as usize] as u64)
-            .sum();
+        let total: u64 = pick.live.iter().map(|&i| pick.outstanding[i as usize] as u64).sum();
         let capacity = (self.c * (total + 1) as f64 / pick.live.len() as f64).ceil() as u32;
         let mut first_usable = None;
         for i in self.ring.walk(pick.key) {

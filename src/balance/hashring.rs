@@ -22,9 +22,8 @@ pub struct HashRing {
 
 impl HashRing {
     pub fn new(instances: u32, vnodes: u32) -> Self {
-        let mut points: Vec<(u64, u32)> = (0..instances)
-            .flat_map(|i| (0..vnodes).map(move |v| (vnode_hash(i, v), i)))
-            .collect();
+        let mut points: Vec<(u64, u32)> =
+            (0..instances).flat_map(|i| (0..vnodes).map(move |v| (vnode_hash(i, v), i))).collect();
         points.sort_unstable();
         HashRing { points }
     }
@@ -56,22 +55,15 @@ mod tests {
             let last = ring.points.last().unwrap().0;
             for w in 0..ring.points.len() {
                 let (end, instance) = ring.points[w];
-                let arc = if w == 0 {
-                    end as f64 + (u64::MAX - last) as f64
-                } else {
-                    (end - ring.points[w - 1].0) as f64
-                };
+                let arc =
+                    if w == 0 { end as f64 + (u64::MAX - last) as f64 } else { (end - ring.points[w - 1].0) as f64 };
                 share[instance as usize] += arc;
             }
             let mean = share.iter().sum::<f64>() / n as f64;
-            let sd =
-                (share.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+            let sd = (share.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
             let cv = sd / mean;
             let expected = 1.0 / (v as f64).sqrt();
-            assert!(
-                (cv / expected - 1.0).abs() < 0.35,
-                "v={v}: cv {cv}, 1/sqrt(v) = {expected}"
-            );
+            assert!((cv / expected - 1.0).abs() < 0.35, "v={v}: cv {cv}, 1/sqrt(v) = {expected}");
         }
     }
 

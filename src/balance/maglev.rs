@@ -40,10 +40,7 @@ fn is_prime(n: u64) -> bool {
 
 impl BalancerFactory for Factory {
     fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
-        Box::new(Maglev {
-            size: self.table_size,
-            cache: Vec::new(),
-        })
+        Box::new(Maglev { size: self.table_size, cache: Vec::new() })
     }
 }
 
@@ -59,15 +56,8 @@ struct Maglev {
 /// Fills the Maglev lookup table for the instances in `live`.
 pub fn build_table(live: &[u32], size: u64) -> Vec<u32> {
     let mut table = vec![u32::MAX; size as usize];
-    let perm: Vec<(u64, u64)> = live
-        .iter()
-        .map(|&i| {
-            (
-                mix64(i as u64 ^ 0x6D61) % size,
-                mix64(i as u64 ^ 0x676C) % (size - 1) + 1,
-            )
-        })
-        .collect();
+    let perm: Vec<(u64, u64)> =
+        live.iter().map(|&i| (mix64(i as u64 ^ 0x6D61) % size, mix64(i as u64 ^ 0x676C) % (size - 1) + 1)).collect();
     let mut next = vec![0u64; live.len()];
     let mut filled = 0;
     while filled < size && !live.is_empty() {
@@ -90,9 +80,7 @@ pub fn build_table(live: &[u32], size: u64) -> Vec<u32> {
 
 impl Maglev {
     fn table(&mut self, live: &[u32]) -> &[u32] {
-        let fingerprint = live
-            .iter()
-            .fold(0xCBF2_9CE4_8422_2325u64, |h, &i| mix64(h ^ i as u64));
+        let fingerprint = live.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, &i| mix64(h ^ i as u64));
         if let Some(pos) = self.cache.iter().position(|(f, _)| *f == fingerprint) {
             let hit = self.cache.remove(pos);
             self.cache.push(hit);
@@ -115,9 +103,7 @@ impl Balancer for Maglev {
         let size = self.size as usize;
         let start = (key_hash(pick.key) % self.size) as usize;
         let table = self.table(pick.live);
-        (0..size)
-            .map(|k| table[(start + k) % size])
-            .find(|&i| i != u32::MAX && pick.usable(i))
+        (0..size).map(|k| table[(start + k) % size]).find(|&i| i != u32::MAX && pick.usable(i))
     }
 
     fn key_affine(&self) -> bool {

@@ -29,9 +29,7 @@ impl Balancer for Modulo {
             return None;
         }
         let first = (key_hash(pick.key) % n as u64) as usize;
-        (0..n)
-            .map(|k| pick.live[(first + k) % n])
-            .find(|&i| pick.usable(i))
+        (0..n).map(|k| pick.live[(first + k) % n]).find(|&i| pick.usable(i))
     }
 
     fn key_affine(&self) -> bool {

@@ -26,10 +26,6 @@ impl Balancer for PowerOfTwo {
         let first = random_usable(pick)?;
         let second = random_usable(pick).unwrap_or(first);
         let load = |i: u32| pick.outstanding[i as usize];
-        Some(if load(second) < load(first) {
-            second
-        } else {
-            first
-        })
+        Some(if load(second) < load(first) { second } else { first })
     }
 }

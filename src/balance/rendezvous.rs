@@ -25,11 +25,7 @@ struct Rendezvous;
 impl Balancer for Rendezvous {
     fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
         let h = key_hash(pick.key);
-        pick.live
-            .iter()
-            .copied()
-            .filter(|&i| pick.usable(i))
-            .max_by_key(|&i| mix64(h ^ mix64(i as u64 + 1)))
+        pick.live.iter().copied().filter(|&i| pick.usable(i)).max_by_key(|&i| mix64(h ^ mix64(i as u64 + 1)))
     }
 
     fn key_affine(&self) -> bool {

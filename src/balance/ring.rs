@@ -20,27 +20,20 @@ struct Factory {
 
 pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
     let raw: Params = params(value, key)?;
-    Ok(Arc::new(Factory {
-        vnodes: vnodes(raw.vnodes, key)?,
-    }))
+    Ok(Arc::new(Factory { vnodes: vnodes(raw.vnodes, key)? }))
 }
 
 /// Checks a `vnodes` option (shared with `bounded-load`).
 pub fn vnodes(given: Option<u32>, key: &str) -> Result<u32, KeyError> {
     match given.unwrap_or(100) {
         v @ 1..=10_000 => Ok(v),
-        v => Err(
-            KeyError::new(format!("{key}.vnodes"), format!("{v} is out of range"))
-                .allowed("1 to 10000"),
-        ),
+        v => Err(KeyError::new(format!("{key}.vnodes"), format!("{v} is out of range")).allowed("1 to 10000")),
     }
 }
 
 impl BalancerFactory for Factory {
     fn build(&self, instances: u32, _clients: u32) -> Box<dyn Balancer> {
-        Box::new(Ring {
-            ring: HashRing::new(instances, self.vnodes),
-        })
+        Box::new(Ring { ring: HashRing::new(instances, self.vnodes) })
     }
 }
 

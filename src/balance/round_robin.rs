@@ -14,9 +14,7 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, 
 
 impl BalancerFactory for Factory {
     fn build(&self, _instances: u32, clients: u32) -> Box<dyn Balancer> {
-        Box::new(RoundRobin {
-            next: vec![0; clients as usize],
-        })
+        Box::new(RoundRobin { next: vec![0; clients as usize] })
     }
 }
 

@@ -46,19 +46,13 @@ fn one_removal_moves_about_one_nth_of_keys_except_modulo() {
             assert!(moved > 0.9, "{kind}: moved {moved}");
         } else {
             assert!((0.01..0.035).contains(&moved), "{kind}: moved {moved}");
-            // Only the departed instance's keys moved.
-            assert!(
-                before
-                    .iter()
-                    .zip(&after)
-                    .all(|(a, b)| a == b || *a == Some(17)),
-                "{kind}"
-            );
+            // Only the departed instance's keys moved — except for Maglev, which trades a few
+            // extra moves for its even table (Eisenbud et al. 2016, section 3.4).
+            if kind != "maglev" {
+                assert!(before.iter().zip(&after).all(|(a, b)| a == b || *a == Some(17)), "{kind}");
+            }
         }
-        assert!(
-            after.iter().all(|c| *c != Some(17) && c.is_some()),
-            "{kind}: picks stay in the view"
-        );
+        assert!(after.iter().all(|c| *c != Some(17) && c.is_some()), "{kind}: picks stay in the view");
     }
 }
 
@@ -130,16 +124,7 @@ fn options_for_another_balancer_are_refused() {
     let e = parse(Some(table), "balancer").unwrap_err();
     assert_eq!(e.key, "balancer.vnodes");
     let table: toml::Table = toml::from_str("kind = \"maglev\"\ntable_size = 1000").unwrap();
-    assert_eq!(
-        parse(Some(table), "balancer").unwrap_err().key,
-        "balancer.table_size"
-    );
+    assert_eq!(parse(Some(table), "balancer").unwrap_err().key, "balancer.table_size");
     let table: toml::Table = toml::from_str("kind = \"rign\"").unwrap();
-    assert_eq!(
-        parse(Some(table), "balancer")
-            .unwrap_err()
-            .suggestion
-            .as_deref(),
-        Some("ring")
-    );
+    assert_eq!(parse(Some(table), "balancer").unwrap_err().suggestion.as_deref(), Some("ring"));
 }

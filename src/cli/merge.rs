@@ -23,11 +23,7 @@ pub struct MergeArgs {
 pub fn merge(args: &MergeArgs) -> ExitCode {
     match try_merge(args) {
         Ok(dir) => {
-            println!(
-                "merged {} folder(s) into {}",
-                args.dirs.len(),
-                dir.display()
-            );
+            println!("merged {} folder(s) into {}", args.dirs.len(), dir.display());
             ExitCode::SUCCESS
         }
         Err((code, message)) => {
@@ -43,18 +39,12 @@ fn try_merge(args: &MergeArgs) -> Result<PathBuf, (u8, String)> {
         journals.push(journal::read(dir).map_err(|e| (2, e.to_string()))?);
     }
     let first = journals[0].0.clone();
-    check_shards(
-        &journals.iter().map(|(h, _)| h.clone()).collect::<Vec<_>>(),
-        &args.dirs,
-    )?;
+    check_shards(&journals.iter().map(|(h, _)| h.clone()).collect::<Vec<_>>(), &args.dirs)?;
     let mut records: Vec<RunRecord> = journals.into_iter().flat_map(|(_, r)| r).collect();
     canonical_order(&mut records);
     check_complete(&first, &records)?;
     let layout = first.layout.clone();
-    let dir = args
-        .out
-        .clone()
-        .unwrap_or_else(|| Path::new("results").join(&layout.name));
+    let dir = args.out.clone().unwrap_or_else(|| Path::new("results").join(&layout.name));
     let io = |e: std::io::Error| (3, format!("cannot write to {}: {e}", dir.display()));
     let mut merged = Journal::create(&dir, &Header::new(layout.clone(), None)).map_err(io)?;
     for record in &records {
@@ -71,10 +61,7 @@ fn try_merge(args: &MergeArgs) -> Result<PathBuf, (u8, String)> {
 
 /// All folders must hold the same scenario; shards must be of one N and cover 1..=N once.
 fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (u8, String)> {
-    let unsharded = |h: &Header| Header {
-        shard: None,
-        ..h.clone()
-    };
+    let unsharded = |h: &Header| Header { shard: None, ..h.clone() };
     for (header, dir) in headers.iter().zip(dirs) {
         if !same_jobs(&unsharded(header), &unsharded(&headers[0])) {
             return Err((
@@ -95,29 +82,17 @@ fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (u8, String)
     let mut seen = vec![false; count as usize];
     for (header, dir) in headers.iter().zip(dirs) {
         match header.shard {
-            Some((index, n)) if n == count && !seen[(index - 1) as usize] => {
-                seen[(index - 1) as usize] = true
-            }
+            Some((index, n)) if n == count && !seen[(index - 1) as usize] => seen[(index - 1) as usize] = true,
             Some((index, n)) if n == count => {
-                return Err((
-                    2,
-                    format!("shard {index}/{n} is given twice ({})", dir.display()),
-                ));
+                return Err((2, format!("shard {index}/{n} is given twice ({})", dir.display())));
             }
             other => {
-                return Err((
-                    2,
-                    format!("{} is shard {other:?}, not one of {count}", dir.display()),
-                ));
+                return Err((2, format!("{} is shard {other:?}, not one of {count}", dir.display())));
             }
         }
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| !**s)
-        .map(|(i, _)| format!("{}/{count}", i + 1))
-        .collect();
+    let missing: Vec<String> =
+        seen.iter().enumerate().filter(|(_, s)| !**s).map(|(i, _)| format!("{}/{count}", i + 1)).collect();
     if !missing.is_empty() {
         return Err((2, format!("missing shard(s): {}", missing.join(", "))));
     }

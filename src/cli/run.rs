@@ -69,36 +69,20 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<(), Fa
     if args.check_determinism {
         check_determinism(s, &records)?;
     }
-    let provenance = Provenance {
-        command_line: std::env::args().collect(),
-        started,
-        threads: args.threads,
-        shard: header.shard,
-    };
+    let provenance =
+        Provenance { command_line: std::env::args().collect(), started, threads: args.threads, shard: header.shard };
     write_results(dir, &header.layout, &records, &provenance.json())
         .map_err(|e| Failure(3, format!("cannot write results to {}: {e}", dir.display())))?;
     let estimates = crate::output::summary_csv::estimates(&header.layout, &records);
-    print!(
-        "{}",
-        crate::output::table::render(&header.layout, &estimates, records.len())
-    );
+    print!("{}", crate::output::table::render(&header.layout, &estimates, records.len()));
     println!("\nresults: {}", dir.display());
     Ok(())
 }
 
 /// A fresh journal, or with `--resume` the old one and its records (refused if it belongs to
 /// another scenario or shard).
-fn open_journal(
-    dir: &Path,
-    header: &Header,
-    resume: bool,
-) -> Result<(Journal, Vec<RunRecord>), Failure> {
-    let io = |e: std::io::Error| {
-        Failure(
-            3,
-            format!("cannot write the journal in {}: {e}", dir.display()),
-        )
-    };
+fn open_journal(dir: &Path, header: &Header, resume: bool) -> Result<(Journal, Vec<RunRecord>), Failure> {
+    let io = |e: std::io::Error| Failure(3, format!("cannot write the journal in {}: {e}", dir.display()));
     if resume {
         match journal::read(dir) {
             Ok((old, records)) => {
@@ -127,9 +111,7 @@ fn open_journal(
 /// Whether two journals describe the same jobs (replication counts may differ: adding
 /// replications later keeps the earlier ones).
 pub fn same_jobs(a: &Header, b: &Header) -> bool {
-    a.layout.scenario_hash == b.layout.scenario_hash
-        && a.layout.points == b.layout.points
-        && a.shard == b.shard
+    a.layout.scenario_hash == b.layout.scenario_hash && a.layout.points == b.layout.points && a.shard == b.shard
 }
 
 /// Runs rounds of jobs until no more are needed (one round unless sequential stopping adds
@@ -143,28 +125,13 @@ fn run_until_done(
 ) -> Result<Vec<RunRecord>, Failure> {
     let stopping = s.points.iter().any(|p| p.scenario.stopping.is_some());
     let mut targets = run::initial_targets(s);
-    let state = Mutex::new(RunState {
-        journal,
-        records: previous,
-        error: None,
-        events: 0,
-    });
+    let state = Mutex::new(RunState { journal, records: previous, error: None, events: 0 });
     loop {
-        let done: HashSet<Job> = state
-            .lock()
-            .unwrap()
-            .records
-            .iter()
-            .map(|r| Job {
-                point: r.point,
-                replication: r.replication,
-            })
-            .collect();
+        let done: HashSet<Job> =
+            state.lock().unwrap().records.iter().map(|r| Job { point: r.point, replication: r.replication }).collect();
         let jobs = run::pending_jobs(&targets, args.shard, stopping, &done);
         progress.inc_length(jobs.len() as u64);
-        run::run_jobs(s, &jobs, args.threads, |record| {
-            state.lock().unwrap().finish(record, progress)
-        });
+        run::run_jobs(s, &jobs, args.threads, |record| state.lock().unwrap().finish(record, progress));
         let mut state = state.lock().unwrap();
         if let Some(e) = state.error.take() {
             return Err(Failure(3, format!("cannot append to the journal: {e}")));
@@ -202,15 +169,10 @@ impl RunState {
 /// A progress bar on stderr: jobs done, ETA, events per second; hidden with `--quiet` or when
 /// stderr is not a terminal.
 fn progress_bar(name: &str, quiet: bool) -> ProgressBar {
-    let target = if quiet {
-        ProgressDrawTarget::hidden()
-    } else {
-        ProgressDrawTarget::stderr()
-    };
+    let target = if quiet { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
     let bar = ProgressBar::with_draw_target(Some(0), target);
-    let style = ProgressStyle::with_template(
-        "{prefix} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta}, {msg}",
-    );
+    let style =
+        ProgressStyle::with_template("{prefix} [{bar:30}] {pos}/{len} runs, {elapsed} elapsed, ETA {eta}, {msg}");
     if let Ok(style) = style {
         bar.set_style(style.progress_chars("=> "));
     }
@@ -224,10 +186,7 @@ fn check_determinism(s: &LoadedScenario, records: &[RunRecord]) -> Result<(), Fa
     let firsts: Vec<&RunRecord> = records.iter().filter(|r| r.replication == 0).collect();
     let step = firsts.len().div_ceil(4).max(1);
     for recorded in firsts.iter().step_by(step) {
-        let job = Job {
-            point: recorded.point,
-            replication: recorded.replication,
-        };
+        let job = Job { point: recorded.point, replication: recorded.replication };
         let (first, hash_a) = run::run_fingerprinted(s, job);
         let (_, hash_b) = run::run_fingerprinted(s, job);
         if hash_a != hash_b || first.metrics != recorded.metrics {
@@ -237,11 +196,7 @@ fn check_determinism(s: &LoadedScenario, records: &[RunRecord]) -> Result<(), Fa
                     "determinism check FAILED for point {} replication {}: event fingerprints {hash_a:016x} and {hash_b:016x}, metrics {}",
                     job.point,
                     job.replication,
-                    if first.metrics == recorded.metrics {
-                        "equal"
-                    } else {
-                        "differ"
-                    }
+                    if first.metrics == recorded.metrics { "equal" } else { "differ" }
                 ),
             ));
         }

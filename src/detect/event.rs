@@ -37,20 +37,13 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
         Some(text) => positive(key, "ping_interval", text)?,
         None => (session_timeout / 3).max(1),
     };
-    Ok(Arc::new(Factory {
-        session_timeout,
-        ping_interval,
-    }))
+    Ok(Arc::new(Factory { session_timeout, ping_interval }))
 }
 
 impl DetectorFactory for Factory {
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         Box::new(EventDetector {
-            beacon: Beacon {
-                interval: self.ping_interval,
-                send_kind: PING,
-                arrive_kind: PING_ARRIVE,
-            },
+            beacon: Beacon { interval: self.ping_interval, send_kind: PING, arrive_kind: PING_ARRIVE },
             lease: Lease::new(instances, self.session_timeout, CHECK),
             closed: vec![u32::MAX; instances as usize],
             session: vec![0; instances as usize],
@@ -100,14 +93,7 @@ impl Detector for EventDetector {
     fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx) {
         if let Some(at) = ctx.send(instance) {
             let tag = ctx.instance_epoch(instance);
-            ctx.schedule_at(
-                at,
-                DetectorEvent {
-                    instance,
-                    kind: NOTIFICATION,
-                    tag,
-                },
-            );
+            ctx.schedule_at(at, DetectorEvent { instance, kind: NOTIFICATION, tag });
         }
     }
 

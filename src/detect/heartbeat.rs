@@ -40,11 +40,7 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
 impl DetectorFactory for Factory {
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         Box::new(Heartbeat {
-            beacon: Beacon {
-                interval: self.interval,
-                send_kind: SEND,
-                arrive_kind: ARRIVE,
-            },
+            beacon: Beacon { interval: self.interval, send_kind: SEND, arrive_kind: ARRIVE },
             lease: Lease::new(instances, self.timeout, CHECK),
             instances,
         })

@@ -18,14 +18,7 @@ impl Beacon {
     /// Starts beaconing `first_in` from now.
     pub fn start(&self, instance: u32, first_in: SimTime, ctx: &mut Ctx) {
         let tag = ctx.instance_epoch(instance);
-        ctx.schedule_in(
-            first_in,
-            DetectorEvent {
-                instance,
-                kind: self.send_kind,
-                tag,
-            },
-        );
+        ctx.schedule_in(first_in, DetectorEvent { instance, kind: self.send_kind, tag });
     }
 
     /// A send is due: send if the same up period is still on, then schedule the next.
@@ -34,13 +27,7 @@ impl Beacon {
             return;
         }
         if let Some(at) = ctx.send(event.instance) {
-            ctx.schedule_at(
-                at,
-                DetectorEvent {
-                    kind: self.arrive_kind,
-                    ..event
-                },
-            );
+            ctx.schedule_at(at, DetectorEvent { kind: self.arrive_kind, ..event });
         }
         ctx.schedule_in(self.interval, event);
     }
@@ -60,12 +47,7 @@ pub struct Lease {
 impl Lease {
     pub fn new(instances: u32, timeout: SimTime, check_kind: u8) -> Self {
         let n = instances as usize;
-        Lease {
-            timeout,
-            check_kind,
-            last_seen: vec![0; n],
-            check_pending: vec![false; n],
-        }
+        Lease { timeout, check_kind, last_seen: vec![0; n], check_pending: vec![false; n] }
     }
 
     /// Time 0: every instance registered just now; arm every check.
@@ -97,13 +79,6 @@ impl Lease {
     fn arm(&mut self, instance: u32, ctx: &mut Ctx) {
         self.check_pending[instance as usize] = true;
         let deadline = self.last_seen[instance as usize] + self.timeout + 1;
-        ctx.schedule_at(
-            deadline,
-            DetectorEvent {
-                instance,
-                kind: self.check_kind,
-                tag: 0,
-            },
-        );
+        ctx.schedule_at(deadline, DetectorEvent { instance, kind: self.check_kind, tag: 0 });
     }
 }

@@ -34,10 +34,7 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
     if !(raw.p > 0.0 && raw.p <= 1.0) {
         return Err(KeyError::new(
             format!("{key}.p"),
-            format!(
-                "{} is not a usable probability: with p = 0 nothing is ever noticed",
-                raw.p
-            ),
+            format!("{} is not a usable probability: with p = 0 nothing is ever noticed", raw.p),
         )
         .allowed("above 0, at most 1"));
     }
@@ -46,10 +43,7 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
 
 impl DetectorFactory for Factory {
     fn build(&self, instances: u32) -> Box<dyn Detector> {
-        Box::new(Observer {
-            config: *self,
-            offset: vec![0; instances as usize],
-        })
+        Box::new(Observer { config: *self, offset: vec![0; instances as usize] })
     }
 }
 
@@ -65,11 +59,7 @@ fn geometric(p: f64, rng: &mut Stream) -> u64 {
         return 1;
     }
     let trials = libm::floor(libm::log(rng.uniform_open0()) / libm::log1p(-p));
-    if trials >= u32::MAX as f64 {
-        u32::MAX as u64
-    } else {
-        trials as u64 + 1
-    }
+    if trials >= u32::MAX as f64 { u32::MAX as u64 } else { trials as u64 + 1 }
 }
 
 impl Observer {
@@ -78,22 +68,11 @@ impl Observer {
         let (tick, offset) = (self.config.tick, self.offset[instance as usize]);
         let now = ctx.now();
         // Index of the first tick strictly after now on this instance's grid.
-        let first = if now < offset {
-            0
-        } else {
-            (now - offset) / tick + 1
-        };
+        let first = if now < offset { 0 } else { (now - offset) / tick + 1 };
         let ticks = geometric(self.config.p, ctx.rng(instance));
         let at = offset.saturating_add((first + ticks - 1).saturating_mul(tick));
         let tag = ctx.instance_epoch(instance);
-        ctx.schedule_at(
-            at,
-            DetectorEvent {
-                instance,
-                kind: NOTICE,
-                tag,
-            },
-        );
+        ctx.schedule_at(at, DetectorEvent { instance, kind: NOTICE, tag });
     }
 }
 
@@ -139,10 +118,7 @@ mod tests {
             let n = 100_000;
             let mean = (0..n).map(|_| geometric(p, &mut rng) as f64).sum::<f64>() / n as f64;
             let se = ((1.0 - p) / (p * p) / n as f64).sqrt();
-            assert!(
-                (mean - 1.0 / p).abs() <= 3.3 * se + 1e-12,
-                "p={p}: mean {mean}"
-            );
+            assert!((mean - 1.0 / p).abs() <= 3.3 * se + 1e-12, "p={p}: mean {mean}");
         }
     }
 }

@@ -38,34 +38,19 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
     };
     // One probe outstanding at a time keeps the failure count exact.
     if probe_timeout >= interval {
-        return Err(KeyError::new(
-            format!("{key}.probe_timeout"),
-            "must be shorter than `interval`",
-        ));
+        return Err(KeyError::new(format!("{key}.probe_timeout"), "must be shorter than `interval`"));
     }
     let failure_threshold = raw.failure_threshold.unwrap_or(1);
     if failure_threshold == 0 {
-        return Err(KeyError::new(
-            format!("{key}.failure_threshold"),
-            "must be at least 1",
-        ));
+        return Err(KeyError::new(format!("{key}.failure_threshold"), "must be at least 1"));
     }
-    Ok(Arc::new(Factory {
-        interval,
-        probe_timeout,
-        failure_threshold,
-    }))
+    Ok(Arc::new(Factory { interval, probe_timeout, failure_threshold }))
 }
 
 impl DetectorFactory for Factory {
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         let n = instances as usize;
-        Box::new(Timer {
-            config: *self,
-            probe: vec![0; n],
-            awaiting: vec![false; n],
-            failures: vec![0; n],
-        })
+        Box::new(Timer { config: *self, probe: vec![0; n], awaiting: vec![false; n], failures: vec![0; n] })
     }
 }
 
@@ -84,29 +69,13 @@ impl Timer {
         let i = instance as usize;
         self.probe[i] = self.probe[i].wrapping_add(1);
         self.awaiting[i] = true;
-        let event = DetectorEvent {
-            instance,
-            kind: PROBE_ARRIVE,
-            tag: self.probe[i],
-        };
+        let event = DetectorEvent { instance, kind: PROBE_ARRIVE, tag: self.probe[i] };
         if let Some(at) = ctx.send(instance) {
             ctx.schedule_at(at, event);
         }
         // A reply exactly at the timeout still counts, hence the extra nanosecond.
-        ctx.schedule_in(
-            self.config.probe_timeout + 1,
-            DetectorEvent {
-                kind: PROBE_TIMEOUT,
-                ..event
-            },
-        );
-        ctx.schedule_in(
-            self.config.interval,
-            DetectorEvent {
-                kind: TICK,
-                ..event
-            },
-        );
+        ctx.schedule_in(self.config.probe_timeout + 1, DetectorEvent { kind: PROBE_TIMEOUT, ..event });
+        ctx.schedule_in(self.config.interval, DetectorEvent { kind: TICK, ..event });
     }
 
     /// Instance side: a live instance answers.
@@ -114,13 +83,7 @@ impl Timer {
         if ctx.instance_is_up(event.instance)
             && let Some(at) = ctx.send(event.instance)
         {
-            ctx.schedule_at(
-                at,
-                DetectorEvent {
-                    kind: REPLY_ARRIVE,
-                    ..event
-                },
-            );
+            ctx.schedule_at(at, DetectorEvent { kind: REPLY_ARRIVE, ..event });
         }
     }
 
@@ -149,14 +112,7 @@ impl Detector for Timer {
     fn start(&mut self, ctx: &mut Ctx) {
         for instance in 0..self.probe.len() as u32 {
             let phase = random_phase(self.config.interval, ctx.rng(instance));
-            ctx.schedule_in(
-                phase,
-                DetectorEvent {
-                    instance,
-                    kind: TICK,
-                    tag: 0,
-                },
-            );
+            ctx.schedule_in(phase, DetectorEvent { instance, kind: TICK, tag: 0 });
         }
     }
 

@@ -49,12 +49,7 @@ impl<E: Copy> Default for EventQueue<E> {
 
 impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
-        EventQueue {
-            heap: BinaryHeap::new(),
-            now: 0,
-            next_seq: 0,
-            processed: 0,
-        }
+        EventQueue { heap: BinaryHeap::new(), now: 0, next_seq: 0, processed: 0 }
     }
 
     /// The current simulated time: the time of the event being processed.
@@ -76,11 +71,7 @@ impl<E: Copy> EventQueue<E> {
     /// holds even if a strategy computes a deadline that has already passed.
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let time = at.max(self.now);
-        self.heap.push(Entry {
-            time,
-            seq: self.next_seq,
-            event,
-        });
+        self.heap.push(Entry { time, seq: self.next_seq, event });
         self.next_seq += 1;
     }
 

@@ -65,16 +65,12 @@ impl RandomStreams {
         let a = mix64(self.run_seed ^ mix64(kind as u64));
         let b = mix64(a ^ mix64(index.wrapping_add(0xC0FFEE)));
         let c = mix64(b ^ 0xD1B5_4A32_D192_ED03);
-        Stream {
-            rng: Pcg64Mcg::new(((b as u128) << 64) | c as u128),
-        }
+        Stream { rng: Pcg64Mcg::new(((b as u128) << 64) | c as u128) }
     }
 
     /// One stream per component `0..count`.
     pub fn streams(&self, kind: StreamKind, count: usize) -> Vec<Stream> {
-        (0..count as u64)
-            .map(|index| self.stream(kind, index))
-            .collect()
+        (0..count as u64).map(|index| self.stream(kind, index)).collect()
     }
 }
 
@@ -115,22 +111,13 @@ impl Stream {
 mod tests {
     use super::*;
 
-    const PINNED: [u64; 3] = [
-        17505202825256946108,
-        7302722759848680312,
-        3732797382179428731,
-    ];
+    const PINNED: [u64; 3] = [17505202825256946108, 7302722759848680312, 3732797382179428731];
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
         let streams = RandomStreams::new(42);
-        let a: Vec<u64> = (0..4)
-            .map(|_| streams.stream(StreamKind::Link, 7).next_u64())
-            .collect();
-        assert!(
-            a.windows(2).all(|w| w[0] == w[1]),
-            "same stream id, same first draw"
-        );
+        let a: Vec<u64> = (0..4).map(|_| streams.stream(StreamKind::Link, 7).next_u64()).collect();
+        assert!(a.windows(2).all(|w| w[0] == w[1]), "same stream id, same first draw");
         let mut link7 = streams.stream(StreamKind::Link, 7);
         let mut link8 = streams.stream(StreamKind::Link, 8);
         let mut fail7 = streams.stream(StreamKind::Failure, 7);

@@ -16,11 +16,7 @@ pub fn from_seconds(seconds: f64) -> SimTime {
         return 0;
     }
     let nanos = (seconds * NANOS_PER_SECOND as f64).round();
-    if nanos >= u64::MAX as f64 {
-        u64::MAX
-    } else {
-        nanos as u64
-    }
+    if nanos >= u64::MAX as f64 { u64::MAX } else { nanos as u64 }
 }
 
 #[cfg(test)]

@@ -116,8 +116,7 @@ impl DetectionScore {
             }
             (true, true) => {
                 if self.pending_recovery[i] != NONE {
-                    self.recovery_detection
-                        .record(now - self.pending_recovery[i]);
+                    self.recovery_detection.record(now - self.pending_recovery[i]);
                     self.pending_recovery[i] = NONE;
                 }
                 if self.mistake_since[i] != NONE {
@@ -145,20 +144,12 @@ impl DetectionScore {
         self.detection.report("detection_time", out);
         out.push("undetected", self.undetected as f64);
         let detectable = self.detection.count() + self.undetected;
-        out.push(
-            "detected_fraction",
-            ratio(self.detection.count() as u128, detectable as u128),
-        );
-        self.recovery_detection
-            .report("recovery_detection_time", out);
+        out.push("detected_fraction", ratio(self.detection.count() as u128, detectable as u128));
+        self.recovery_detection.report("recovery_detection_time", out);
         out.push("false_suspicions", self.false_suspicions as f64);
         out.push(
             "false_suspicion_rate",
-            if up_hours > 0.0 {
-                self.false_suspicions as f64 / up_hours
-            } else {
-                f64::NAN
-            },
+            if up_hours > 0.0 { self.false_suspicions as f64 / up_hours } else { f64::NAN },
         );
         self.mistake.report("mistake_duration", out);
         out.push("query_accuracy", ratio(self.accurate_time, self.up_time));
@@ -169,23 +160,14 @@ impl DetectionScore {
 }
 
 fn ratio(part: u128, whole: u128) -> f64 {
-    if whole == 0 {
-        f64::NAN
-    } else {
-        part as f64 / whole as f64
-    }
+    if whole == 0 { f64::NAN } else { part as f64 / whole as f64 }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn values(
-        score: &mut DetectionScore,
-        horizon: SimTime,
-        truth: &[bool],
-        view: &[bool],
-    ) -> MetricValues {
+    fn values(score: &mut DetectionScore, horizon: SimTime, truth: &[bool], view: &[bool]) -> MetricValues {
         let mut out = MetricValues::default();
         score.report(horizon, truth, |i| view[i], &mut out);
         out

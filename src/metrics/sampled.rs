@@ -50,36 +50,20 @@ impl Sampled {
 
     /// Mean in seconds, NaN when empty.
     pub fn mean_seconds(&self) -> f64 {
-        if self.count == 0 {
-            f64::NAN
-        } else {
-            self.sum as f64 / self.count as f64 / 1e9
-        }
+        if self.count == 0 { f64::NAN } else { self.sum as f64 / self.count as f64 / 1e9 }
     }
 
     pub fn min_seconds(&self) -> f64 {
-        if self.count == 0 {
-            f64::NAN
-        } else {
-            to_seconds(self.min)
-        }
+        if self.count == 0 { f64::NAN } else { to_seconds(self.min) }
     }
 
     pub fn max_seconds(&self) -> f64 {
-        if self.count == 0 {
-            f64::NAN
-        } else {
-            to_seconds(self.max)
-        }
+        if self.count == 0 { f64::NAN } else { to_seconds(self.max) }
     }
 
     /// The q-quantile in seconds, NaN when empty.
     pub fn quantile_seconds(&self, q: f64) -> f64 {
-        if self.count == 0 {
-            f64::NAN
-        } else {
-            to_seconds(self.histogram.value_at_quantile(q))
-        }
+        if self.count == 0 { f64::NAN } else { to_seconds(self.histogram.value_at_quantile(q)) }
     }
 
     /// Appends `<name>.mean .min .p50 .p90 .p99 .p999 .max .count`.

@@ -22,11 +22,7 @@ pub struct Header {
 
 impl Header {
     pub fn new(layout: Layout, shard: Option<(u32, u32)>) -> Self {
-        Header {
-            journal: FORMAT,
-            layout,
-            shard,
-        }
+        Header { journal: FORMAT, layout, shard }
     }
 }
 
@@ -39,9 +35,7 @@ impl Journal {
     /// Starts a new journal in `dir` (replacing any old one).
     pub fn create(dir: &Path, header: &Header) -> io::Result<Self> {
         std::fs::create_dir_all(dir)?;
-        let mut journal = Journal {
-            file: File::create(dir.join(FILE))?,
-        };
+        let mut journal = Journal { file: File::create(dir.join(FILE))? };
         journal.write_line(&serde_json::to_string(header)?)?;
         Ok(journal)
     }
@@ -89,25 +83,16 @@ pub fn read(dir: &Path) -> Result<(Header, Vec<RunRecord>), ReadError> {
     if !path.exists() {
         return Err(ReadError::Missing(dir.display().to_string()));
     }
-    let text = std::fs::read_to_string(&path).map_err(|error| ReadError::Io {
-        path: shown.clone(),
-        error,
-    })?;
+    let text = std::fs::read_to_string(&path).map_err(|error| ReadError::Io { path: shown.clone(), error })?;
     let mut lines = text.split_inclusive('\n');
-    let malformed = |why: String| ReadError::Malformed {
-        path: shown.clone(),
-        why,
-    };
+    let malformed = |why: String| ReadError::Malformed { path: shown.clone(), why };
     let header: Header = lines
         .next()
         .filter(|l| l.ends_with('\n'))
         .ok_or_else(|| malformed("no header line".into()))
         .and_then(|l| serde_json::from_str(l).map_err(|e| malformed(format!("header: {e}"))))?;
     if header.journal != FORMAT {
-        return Err(malformed(format!(
-            "journal format {} (this discosim reads {FORMAT})",
-            header.journal
-        )));
+        return Err(malformed(format!("journal format {} (this discosim reads {FORMAT})", header.journal)));
     }
     let mut records = Vec::new();
     for line in lines {

@@ -12,18 +12,11 @@ pub fn render(layout: &Layout, records: &[RunRecord], provenance: &serde_json::V
     let mut seeds: Vec<_> = records.iter().map(|r| (r.replication, r.seed)).collect();
     seeds.sort_unstable();
     seeds.dedup();
-    let seeds: Vec<_> = seeds
-        .iter()
-        .map(|(r, s)| json!({ "replication": r, "seed": s }))
-        .collect();
+    let seeds: Vec<_> = seeds.iter().map(|(r, s)| json!({ "replication": r, "seed": s })).collect();
     let points: Vec<_> = layout
         .points
         .iter()
-        .map(|p| {
-            p.iter()
-                .map(|(k, v)| (k.clone(), json!(v)))
-                .collect::<serde_json::Map<_, _>>()
-        })
+        .map(|p| p.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>())
         .collect();
     let resolved: toml::Table = toml::from_str(&layout.resolved_toml).unwrap_or_default();
     let manifest = json!({

@@ -16,30 +16,18 @@ pub fn estimates(layout: &Layout, records: &[RunRecord]) -> Vec<Vec<(String, Est
             let Some(first) = runs.first() else {
                 return Vec::new();
             };
-            first
-                .metrics
-                .names()
-                .map(|name| (name.to_string(), estimate_metric(name, &runs)))
-                .collect()
+            first.metrics.names().map(|name| (name.to_string(), estimate_metric(name, &runs))).collect()
         })
         .collect()
 }
 
 fn estimate_metric(name: &str, runs: &[&RunRecord]) -> Estimate {
-    let total = |metric: &str| {
-        runs.iter()
-            .filter_map(|r| r.metrics.get(metric))
-            .filter(|v| v.is_finite())
-            .sum::<f64>()
-    };
+    let total = |metric: &str| runs.iter().filter_map(|r| r.metrics.get(metric)).filter(|v| v.is_finite()).sum::<f64>();
     if let Some(p) = PROPORTIONS.iter().find(|p| p.name == name) {
         let (successes, failures) = (total(p.successes), total(p.failures));
         return wilson(successes, successes + failures, 0.95);
     }
-    let values: Vec<f64> = runs
-        .iter()
-        .map(|r| r.metrics.get(name).unwrap_or(f64::NAN))
-        .collect();
+    let values: Vec<f64> = runs.iter().map(|r| r.metrics.get(name).unwrap_or(f64::NAN)).collect();
     estimate(&values)
 }
 
@@ -47,11 +35,7 @@ pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8>
     let mut header = layout.swept_keys.clone();
     if let Some(first) = estimates.first() {
         for (name, _) in first {
-            header.extend([
-                name.clone(),
-                format!("{name}.ci_low"),
-                format!("{name}.ci_high"),
-            ]);
+            header.extend([name.clone(), format!("{name}.ci_low"), format!("{name}.ci_high")]);
         }
     }
     let rows: Vec<Vec<String>> = estimates
@@ -60,11 +44,7 @@ pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8>
         .map(|(point, metrics)| {
             let mut row: Vec<String> = layout.param_cells(point).collect();
             for (_, e) in metrics {
-                row.extend([
-                    format_number(e.mean),
-                    format_number(e.ci_low),
-                    format_number(e.ci_high),
-                ]);
+                row.extend([format_number(e.mean), format_number(e.ci_low), format_number(e.ci_high)]);
             }
             row
         })

@@ -33,41 +33,22 @@ const HEADLINE: &[&str] = &[
 
 pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>], runs: usize) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{} — {} point(s), {runs} run(s)",
-        layout.name,
-        layout.points.len()
-    );
+    let _ = writeln!(out, "{} — {} point(s), {runs} run(s)", layout.name, layout.points.len());
     for (point, metrics) in estimates.iter().enumerate() {
-        let params: Vec<String> = layout.points[point]
-            .iter()
-            .map(|(k, v)| format!("{k} = {v}"))
-            .collect();
+        let params: Vec<String> = layout.points[point].iter().map(|(k, v)| format!("{k} = {v}")).collect();
         if !params.is_empty() {
             let _ = writeln!(out, "\n[{}]", params.join(", "));
         } else {
             out.push('\n');
         }
         let _ = writeln!(out, "  {:<32} {:>14}   95% CI", "metric", "mean");
-        for (name, e) in metrics
-            .iter()
-            .filter(|(n, _)| HEADLINE.contains(&n.as_str()))
-        {
+        for (name, e) in metrics.iter().filter(|(n, _)| HEADLINE.contains(&n.as_str())) {
             let ci = if e.ci_low.is_finite() {
-                format!(
-                    "[{}, {}]",
-                    format_number(e.ci_low),
-                    format_number(e.ci_high)
-                )
+                format!("[{}, {}]", format_number(e.ci_low), format_number(e.ci_high))
             } else {
                 "-".into()
             };
-            let mean = if e.mean.is_finite() {
-                format_number(e.mean)
-            } else {
-                "-".into()
-            };
+            let mean = if e.mean.is_finite() { format_number(e.mean) } else { "-".into() };
             let _ = writeln!(out, "  {name:<32} {mean:>14}   {ci}");
         }
     }

@@ -17,22 +17,13 @@ pub fn delay(policy: &Retry, retry: u32, previous: SimTime, rng: &mut Stream) ->
         Jitter::None => v,
         Jitter::Full => uniform(0, v, rng),
         Jitter::Equal => v / 2 + uniform(0, v - v / 2, rng),
-        Jitter::Decorrelated => uniform(
-            policy.base,
-            previous.max(policy.base).saturating_mul(3),
-            rng,
-        )
-        .min(policy.cap),
+        Jitter::Decorrelated => uniform(policy.base, previous.max(policy.base).saturating_mul(3), rng).min(policy.cap),
     }
 }
 
 /// Uniform on [low, high] in nanoseconds.
 fn uniform(low: SimTime, high: SimTime, rng: &mut Stream) -> SimTime {
-    if high <= low {
-        low
-    } else {
-        low + rng.below(high - low + 1)
-    }
+    if high <= low { low } else { low + rng.below(high - low + 1) }
 }
 
 #[cfg(test)]
@@ -41,15 +32,7 @@ mod tests {
     use crate::engine::{RandomStreams, StreamKind};
 
     fn policy(backoff: Backoff, jitter: Jitter) -> Retry {
-        Retry {
-            max_attempts: 10,
-            backoff,
-            base: 100,
-            cap: 1_000,
-            jitter,
-            budget: None,
-            budget_floor: 0.0,
-        }
+        Retry { max_attempts: 10, backoff, base: 100, cap: 1_000, jitter, budget: None, budget_floor: 0.0 }
     }
 
     #[test]
@@ -69,49 +52,17 @@ mod tests {
         let mut rng = RandomStreams::new(2).stream(StreamKind::Detector, 0);
         let n = 50_000;
         let mean = |p: &Retry, retry: u32, prev: u64, rng: &mut Stream| {
-            (0..n)
-                .map(|_| delay(p, retry, prev, rng) as f64)
-                .sum::<f64>()
-                / n as f64
+            (0..n).map(|_| delay(p, retry, prev, rng) as f64).sum::<f64>() / n as f64
         };
         let check = |got: f64, expected: f64, width: f64| {
             let se = width / 12f64.sqrt() / (n as f64).sqrt();
-            assert!(
-                (got - expected).abs() < 3.3 * se + 1.0,
-                "{got} vs {expected}"
-            );
+            assert!((got - expected).abs() < 3.3 * se + 1.0, "{got} vs {expected}");
         };
-        check(
-            mean(&policy(Backoff::Exponential, Jitter::Full), 3, 0, &mut rng),
-            200.0,
-            400.0,
-        );
-        check(
-            mean(&policy(Backoff::Exponential, Jitter::Equal), 3, 0, &mut rng),
-            300.0,
-            200.0,
-        );
-        check(
-            mean(
-                &policy(Backoff::Fixed, Jitter::Decorrelated),
-                2,
-                200,
-                &mut rng,
-            ),
-            350.0,
-            500.0,
-        );
-        let capped = (0..1000)
-            .map(|_| {
-                delay(
-                    &policy(Backoff::Fixed, Jitter::Decorrelated),
-                    2,
-                    900,
-                    &mut rng,
-                )
-            })
-            .max()
-            .unwrap();
+        check(mean(&policy(Backoff::Exponential, Jitter::Full), 3, 0, &mut rng), 200.0, 400.0);
+        check(mean(&policy(Backoff::Exponential, Jitter::Equal), 3, 0, &mut rng), 300.0, 200.0);
+        check(mean(&policy(Backoff::Fixed, Jitter::Decorrelated), 2, 200, &mut rng), 350.0, 500.0);
+        let capped =
+            (0..1000).map(|_| delay(&policy(Backoff::Fixed, Jitter::Decorrelated), 2, 900, &mut rng)).max().unwrap();
         assert!(capped <= 1000);
     }
 }

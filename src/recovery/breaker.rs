@@ -8,17 +8,9 @@ use crate::model::Breaker as Policy;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum State {
-    Closed {
-        window_start: SimTime,
-        attempts: u32,
-        failures: u32,
-    },
-    Open {
-        until: SimTime,
-    },
-    HalfOpen {
-        probing: bool,
-    },
+    Closed { window_start: SimTime, attempts: u32, failures: u32 },
+    Open { until: SimTime },
+    HalfOpen { probing: bool },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -28,13 +20,7 @@ pub struct Breaker {
 
 impl Default for Breaker {
     fn default() -> Self {
-        Breaker {
-            state: State::Closed {
-                window_start: 0,
-                attempts: 0,
-                failures: 0,
-            },
-        }
+        Breaker { state: State::Closed { window_start: 0, attempts: 0, failures: 0 } }
     }
 }
 
@@ -50,10 +36,7 @@ pub enum Change {
 impl Breaker {
     /// Whether an attempt may go to this instance now.
     pub fn allows(&self) -> bool {
-        matches!(
-            self.state,
-            State::Closed { .. } | State::HalfOpen { probing: false }
-        )
+        matches!(self.state, State::Closed { .. } | State::HalfOpen { probing: false })
     }
 
     /// The open period is over: let one probe through.
@@ -75,32 +58,20 @@ impl Breaker {
         match &mut self.state {
             State::HalfOpen { .. } if ok => {
                 *self = Breaker::default();
-                self.state = State::Closed {
-                    window_start: now,
-                    attempts: 0,
-                    failures: 0,
-                };
+                self.state = State::Closed { window_start: now, attempts: 0, failures: 0 };
                 Change::Closed
             }
             State::HalfOpen { .. } => self.open(policy, now),
             State::Open { .. } => Change::None,
-            State::Closed {
-                window_start,
-                attempts,
-                failures,
-            } => {
+            State::Closed { window_start, attempts, failures } => {
                 if now >= *window_start + policy.window {
                     (*window_start, *attempts, *failures) = (now, 0, 0);
                 }
                 *attempts += 1;
                 *failures += !ok as u32;
-                let tripped = *attempts >= policy.min_requests
-                    && *failures as f64 >= policy.failure_rate * *attempts as f64;
-                if tripped {
-                    self.open(policy, now)
-                } else {
-                    Change::None
-                }
+                let tripped =
+                    *attempts >= policy.min_requests && *failures as f64 >= policy.failure_rate * *attempts as f64;
+                if tripped { self.open(policy, now) } else { Change::None }
             }
         }
     }
@@ -116,12 +87,7 @@ impl Breaker {
 mod tests {
     use super::*;
 
-    const POLICY: Policy = Policy {
-        failure_rate: 0.5,
-        window: 1_000,
-        min_requests: 4,
-        open_for: 500,
-    };
+    const POLICY: Policy = Policy { failure_rate: 0.5, window: 1_000, min_requests: 4, open_for: 500 };
 
     #[test]
     fn opens_on_a_failing_window_then_probes_and_closes() {
@@ -129,11 +95,7 @@ mod tests {
         assert_eq!(b.record(&POLICY, 10, false), Change::None);
         assert_eq!(b.record(&POLICY, 20, true), Change::None);
         assert_eq!(b.record(&POLICY, 30, false), Change::None);
-        assert_eq!(
-            b.record(&POLICY, 40, true),
-            Change::Opened(540),
-            "2 of 4 failed: 50 %"
-        );
+        assert_eq!(b.record(&POLICY, 40, true), Change::Opened(540), "2 of 4 failed: 50 %");
         assert!(!b.allows());
         b.half_open(539);
         assert!(!b.allows(), "not before its time");
@@ -141,11 +103,7 @@ mod tests {
         assert!(b.allows());
         b.on_send();
         assert!(!b.allows(), "one probe at a time");
-        assert_eq!(
-            b.record(&POLICY, 600, false),
-            Change::Opened(1100),
-            "a failed probe reopens"
-        );
+        assert_eq!(b.record(&POLICY, 600, false), Change::Opened(1100), "a failed probe reopens");
         b.half_open(1100);
         b.on_send();
         assert_eq!(b.record(&POLICY, 1150, true), Change::Closed);
@@ -158,10 +116,6 @@ mod tests {
         for t in 0..3 {
             b.record(&POLICY, t, false);
         }
-        assert_eq!(
-            b.record(&POLICY, 2_000, false),
-            Change::None,
-            "a new window: 1 attempt, below min_requests"
-        );
+        assert_eq!(b.record(&POLICY, 2_000, false), Change::None, "a new window: 1 attempt, below min_requests");
     }
 }

@@ -6,9 +6,7 @@ use super::file::{RawDist, RawFailure, RawFault, RawNetwork, RawScenario};
 use crate::detect;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use crate::model::{
-    Cut, FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target,
-};
+use crate::model::{Cut, FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
 use std::path::Path;
 
 /// Largest cluster accepted: the per-instance state is a few hundred bytes, so this keeps a
@@ -26,17 +24,15 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
     }
     let instances = raw.cluster.instances;
     if instances == 0 || instances > MAX_INSTANCES {
-        return Err(
-            KeyError::new("cluster.instances", format!("{instances} is out of range"))
-                .allowed(format!("1 to {MAX_INSTANCES}")),
-        );
+        return Err(KeyError::new("cluster.instances", format!("{instances} is out of range"))
+            .allowed(format!("1 to {MAX_INSTANCES}")));
     }
     let has_clients = raw.workload.is_some();
     let faults = raw
         .fault
         .iter()
         .enumerate()
-        .map(|(i, f)| fault(f, i, instances, has_clients))
+        .map(|(i, f)| fault(f, i, instances, has_clients, raw.cluster.service_time.is_some()))
         .collect::<Result<Vec<_>, _>>()?;
     let stopping_rule = stopping(&raw)?;
     let capacity = super::build_clients::capacity(&raw.cluster, base_dir)?;
@@ -51,22 +47,16 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         network: network(raw.network, base_dir)?,
         detector: detect::parse(raw.detector, "detector")?,
         capacity,
-        clients: super::build_clients::clients(
-            raw.workload,
-            raw.discovery,
-            raw.balancer,
-            raw.recovery,
-        )?,
+        clients: super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery)?,
         faults,
     })
 }
 
 fn stopping(raw: &RawScenario) -> Result<Option<Stopping>, KeyError> {
     let Some(target_ci) = raw.target_ci else {
-        for (key, given) in [
-            ("target_metrics", !raw.target_metrics.is_empty()),
-            ("max_replications", raw.max_replications.is_some()),
-        ] {
+        for (key, given) in
+            [("target_metrics", !raw.target_metrics.is_empty()), ("max_replications", raw.max_replications.is_some())]
+        {
             if given {
                 return Err(KeyError::new(key, "only means something with `target_ci`"));
             }
@@ -74,11 +64,8 @@ fn stopping(raw: &RawScenario) -> Result<Option<Stopping>, KeyError> {
         return Ok(None);
     };
     if !(target_ci > 0.0 && target_ci.is_finite()) {
-        return Err(KeyError::new(
-            "target_ci",
-            format!("{target_ci} is not a relative half-width"),
-        )
-        .allowed("a number above 0, e.g. 0.02 for ±2 %"));
+        return Err(KeyError::new("target_ci", format!("{target_ci} is not a relative half-width"))
+            .allowed("a number above 0, e.g. 0.02 for ±2 %"));
     }
     if raw.target_metrics.is_empty() {
         return Err(KeyError::new(
@@ -88,23 +75,11 @@ fn stopping(raw: &RawScenario) -> Result<Option<Stopping>, KeyError> {
     }
     let catalog = crate::metrics::catalog();
     let names: Vec<&str> = catalog.iter().map(String::as_str).collect();
-    if let Some(unknown) = raw
-        .target_metrics
-        .iter()
-        .find(|m| !names.contains(&m.as_str()))
-    {
-        return Err(KeyError::unknown_name(
-            "target_metrics",
-            "metric",
-            unknown,
-            &names,
-        ));
+    if let Some(unknown) = raw.target_metrics.iter().find(|m| !names.contains(&m.as_str())) {
+        return Err(KeyError::unknown_name("target_metrics", "metric", unknown, &names));
     }
     let Some(max_replications) = raw.max_replications else {
-        return Err(KeyError::new(
-            "max_replications",
-            "is required with `target_ci`: the most replications to run",
-        ));
+        return Err(KeyError::new("max_replications", "is required with `target_ci`: the most replications to run"));
     };
     if max_replications < raw.replications {
         return Err(KeyError::new(
@@ -112,11 +87,7 @@ fn stopping(raw: &RawScenario) -> Result<Option<Stopping>, KeyError> {
             format!("must be at least `replications` ({})", raw.replications),
         ));
     }
-    Ok(Some(Stopping {
-        target_ci,
-        metrics: raw.target_metrics.clone(),
-        max_replications,
-    }))
+    Ok(Some(Stopping { target_ci, metrics: raw.target_metrics.clone(), max_replications }))
 }
 
 fn refuse_unimplemented(raw: &RawScenario) -> Result<(), KeyError> {
@@ -127,10 +98,7 @@ fn refuse_unimplemented(raw: &RawScenario) -> Result<(), KeyError> {
         ));
     }
     if !raw.phase.is_empty() {
-        return Err(KeyError::new(
-            "phase",
-            "per-phase metrics are specified but not implemented in this version yet",
-        ));
+        return Err(KeyError::new("phase", "per-phase metrics are specified but not implemented in this version yet"));
     }
     Ok(())
 }
@@ -146,33 +114,20 @@ fn failure(raw: Option<RawFailure>, base_dir: &Path) -> Result<FailureModel, Key
     };
     let key = "cluster.failure";
     let dist = |d: Option<RawDist>, name: &str| match d {
-        Some(d) => positive_mean(
-            self::dist(d, &format!("{key}.{name}"), base_dir)?,
-            &format!("{key}.{name}"),
-        ),
-        None => Err(KeyError::new(
-            format!("{key}.{name}"),
-            format!("is required by model `{}`", raw.model),
-        )),
+        Some(d) => positive_mean(self::dist(d, &format!("{key}.{name}"), base_dir)?, &format!("{key}.{name}")),
+        None => Err(KeyError::new(format!("{key}.{name}"), format!("is required by model `{}`", raw.model))),
     };
-    let unexpected = |name: &str| {
-        KeyError::new(
-            format!("{key}.{name}"),
-            format!("is not used by model `{}`", raw.model),
-        )
-    };
+    let unexpected =
+        |name: &str| KeyError::new(format!("{key}.{name}"), format!("is not used by model `{}`", raw.model));
     match raw.model.as_str() {
         "none" if raw.mttf.is_some() => Err(unexpected("mttf")),
         "none" if raw.mttr.is_some() => Err(unexpected("mttr")),
         "none" => Ok(FailureModel::None),
         "crash-stop" if raw.mttr.is_some() => Err(unexpected("mttr")),
-        "crash-stop" => Ok(FailureModel::CrashStop {
-            mttf: dist(raw.mttf, "mttf")?,
-        }),
-        "crash-recover" => Ok(FailureModel::CrashRecover {
-            mttf: dist(raw.mttf, "mttf")?,
-            mttr: dist(raw.mttr, "mttr")?,
-        }),
+        "crash-stop" => Ok(FailureModel::CrashStop { mttf: dist(raw.mttf, "mttf")? }),
+        "crash-recover" => {
+            Ok(FailureModel::CrashRecover { mttf: dist(raw.mttf, "mttf")?, mttr: dist(raw.mttr, "mttr")? })
+        }
         other => Err(KeyError::unknown_name(
             format!("{key}.model"),
             "failure model",
@@ -184,11 +139,7 @@ fn failure(raw: Option<RawFailure>, base_dir: &Path) -> Result<FailureModel, Key
 
 /// Times to failure and repair of zero would make an instance flip forever at one instant.
 fn positive_mean(dist: Dist, key: &str) -> Result<Dist, KeyError> {
-    if dist.mean_seconds() > 0.0 {
-        Ok(dist)
-    } else {
-        Err(KeyError::new(key, "must have a mean above 0"))
-    }
+    if dist.mean_seconds() > 0.0 { Ok(dist) } else { Err(KeyError::new(key, "must have a mean above 0")) }
 }
 
 fn network(raw: RawNetwork, base_dir: &Path) -> Result<NetworkModel, KeyError> {
@@ -198,9 +149,7 @@ fn network(raw: RawNetwork, base_dir: &Path) -> Result<NetworkModel, KeyError> {
     };
     let loss = raw.loss.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&loss) {
-        return Err(
-            KeyError::new("network.loss", format!("{loss} is not a probability")).allowed("0 to 1"),
-        );
+        return Err(KeyError::new("network.loss", format!("{loss} is not a probability")).allowed("0 to 1"));
     }
     Ok(NetworkModel { delay, loss })
 }
@@ -219,37 +168,23 @@ const DIST_PARAMS: &[(&str, &[&str])] = &[
 pub fn dist(raw: RawDist, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
     let names: Vec<&str> = DIST_PARAMS.iter().map(|(n, _)| *n).collect();
     let Some((_, allowed)) = DIST_PARAMS.iter().find(|(n, _)| *n == raw.dist) else {
-        return Err(KeyError::unknown_name(
-            format!("{key}.dist"),
-            "distribution",
-            &raw.dist,
-            &names,
-        ));
+        return Err(KeyError::unknown_name(format!("{key}.dist"), "distribution", &raw.dist, &names));
     };
     let given = given_params(&raw);
     let allowed_text = format!("dist, {}", allowed.join(", "));
     if let Some(extra) = given.iter().find(|g| !allowed.contains(g)) {
-        return Err(KeyError::new(
-            format!("{key}.{extra}"),
-            format!("is not a parameter of `{}`", raw.dist),
-        )
-        .allowed(allowed_text));
+        return Err(KeyError::new(format!("{key}.{extra}"), format!("is not a parameter of `{}`", raw.dist))
+            .allowed(allowed_text));
     }
     if let Some(missing) = allowed.iter().find(|a| !given.contains(a)) {
-        return Err(KeyError::new(
-            format!("{key}.{missing}"),
-            format!("is required by `{}`", raw.dist),
-        )
-        .allowed(allowed_text));
+        return Err(
+            KeyError::new(format!("{key}.{missing}"), format!("is required by `{}`", raw.dist)).allowed(allowed_text)
+        );
     }
-    let d = |name: &str, text: &Option<String>| {
-        duration(&format!("{key}.{name}"), text.as_deref().unwrap_or(""))
-    };
+    let d = |name: &str, text: &Option<String>| duration(&format!("{key}.{name}"), text.as_deref().unwrap_or(""));
     let bad = |name: &str, why: &str| Err(KeyError::new(format!("{key}.{name}"), why.to_string()));
     match raw.dist.as_str() {
-        "constant" => Ok(Dist::Constant {
-            value: d("value", &raw.value)?,
-        }),
+        "constant" => Ok(Dist::Constant { value: d("value", &raw.value)? }),
         "uniform" => {
             let (low, high) = (d("low", &raw.low)?, d("high", &raw.high)?);
             if high < low {
@@ -257,13 +192,8 @@ pub fn dist(raw: RawDist, key: &str, base_dir: &Path) -> Result<Dist, KeyError> 
             }
             Ok(Dist::Uniform { low, high })
         }
-        "exponential" => Ok(Dist::Exponential {
-            mean: d("mean", &raw.mean)?,
-        }),
-        "normal" => Ok(Dist::Normal {
-            mean: d("mean", &raw.mean)?,
-            sd: d("sd", &raw.sd)?,
-        }),
+        "exponential" => Ok(Dist::Exponential { mean: d("mean", &raw.mean)? }),
+        "normal" => Ok(Dist::Normal { mean: d("mean", &raw.mean)?, sd: d("sd", &raw.sd)? }),
         "lognormal" => {
             let (median, p99) = (d("median", &raw.median)?, d("p99", &raw.p99)?);
             if median == 0 {
@@ -285,11 +215,7 @@ pub fn dist(raw: RawDist, key: &str, base_dir: &Path) -> Result<Dist, KeyError> 
             }
             Ok(Dist::Pareto { scale, shape })
         }
-        _ => empirical(
-            raw.file.as_deref().unwrap_or(""),
-            &format!("{key}.file"),
-            base_dir,
-        ),
+        _ => empirical(raw.file.as_deref().unwrap_or(""), &format!("{key}.file"), base_dir),
     }
 }
 
@@ -306,11 +232,7 @@ fn given_params(raw: &RawDist) -> Vec<&'static str> {
         ("shape", raw.shape.is_some()),
         ("file", raw.file.is_some()),
     ];
-    fields
-        .iter()
-        .filter(|(_, present)| *present)
-        .map(|(name, _)| *name)
-        .collect()
+    fields.iter().filter(|(_, present)| *present).map(|(name, _)| *name).collect()
 }
 
 /// Reads an empirical distribution: a CSV whose first column holds samples, either durations
@@ -319,15 +241,11 @@ fn empirical(file: &str, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
     let path = base_dir.join(file);
     let text = std::fs::read_to_string(&path)
         .map_err(|e| KeyError::new(key, format!("cannot read `{}`: {e}", path.display())))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .from_reader(text.as_bytes());
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).comment(Some(b'#')).from_reader(text.as_bytes());
     let mut samples = Vec::new();
     for (row, record) in reader.records().enumerate() {
-        let record =
-            record.map_err(|e| KeyError::new(key, format!("`{}`: {e}", path.display())))?;
+        let record = record.map_err(|e| KeyError::new(key, format!("`{}`: {e}", path.display())))?;
         let cell = record.get(0).unwrap_or("").trim();
         match parse_sample(cell) {
             Some(nanos) => samples.push(nanos),
@@ -335,31 +253,20 @@ fn empirical(file: &str, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
             None => {
                 return Err(KeyError::new(
                     key,
-                    format!(
-                        "`{}` row {}: `{cell}` is not a duration or a number of seconds",
-                        path.display(),
-                        row + 1
-                    ),
+                    format!("`{}` row {}: `{cell}` is not a duration or a number of seconds", path.display(), row + 1),
                 ));
             }
         }
     }
     if samples.is_empty() {
-        return Err(KeyError::new(
-            key,
-            format!("`{}` holds no samples", path.display()),
-        ));
+        return Err(KeyError::new(key, format!("`{}` holds no samples", path.display())));
     }
-    Ok(Dist::Empirical {
-        samples: samples.into(),
-    })
+    Ok(Dist::Empirical { samples: samples.into() })
 }
 
 fn parse_sample(cell: &str) -> Option<SimTime> {
     match cell.parse::<f64>() {
-        Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => {
-            Some(crate::engine::time::from_seconds(seconds))
-        }
+        Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => Some(crate::engine::time::from_seconds(seconds)),
         Ok(_) => None,
         Err(_) => parse_duration(cell).ok(),
     }
@@ -370,49 +277,38 @@ fn fault(
     index: usize,
     instances: u32,
     has_clients: bool,
+    has_capacity: bool,
 ) -> Result<Fault, KeyError> {
     let key = |name: &str| format!("fault[{index}].{name}");
     let action = fault_action(raw, &key)?;
     let needs_clients = matches!(action, FaultAction::Spike(_))
         || matches!(action, FaultAction::Partition(cut) | FaultAction::Heal(cut) if cut.clients);
+    if matches!(action, FaultAction::Slow(_)) && !has_capacity {
+        return Err(KeyError::new(
+            key("action"),
+            "`slow` multiplies the service time, but `cluster.service_time` is not set",
+        ));
+    }
     if needs_clients && !has_clients {
         return Err(KeyError::new(
             key("action"),
-            format!(
-                "`{}` acts on clients, but the scenario has no `[workload]`",
-                raw.action
-            ),
+            format!("`{}` acts on clients, but the scenario has no `[workload]`", raw.action),
         ));
     }
     let at = duration(&key("at"), &raw.at)?;
-    let until = raw
-        .until
-        .as_deref()
-        .map(|u| duration(&key("until"), u))
-        .transpose()?;
+    let until = raw.until.as_deref().map(|u| duration(&key("until"), u)).transpose()?;
     if until.is_some_and(|u| u <= at) {
         return Err(KeyError::new(key("until"), "must be later than `at`"));
     }
-    let target = if matches!(action, FaultAction::Spike(_)) {
-        Target::All
-    } else {
-        target(raw, action, instances, key)?
-    };
-    Ok(Fault {
-        at,
-        action,
-        target,
-        until,
-    })
+    let target =
+        if matches!(action, FaultAction::Spike(_)) { Target::All } else { target(raw, action, instances, key)? };
+    Ok(Fault { at, action, target, until })
 }
 
 /// The action with its own options: `factor` for slow and spike, `from` for partitions.
 fn fault_action(raw: &RawFault, key: &impl Fn(&str) -> String) -> Result<FaultAction, KeyError> {
     let wrong = |name: &str, users: &str| {
-        Err(KeyError::new(
-            key(name),
-            format!("is only used by {users}, not `{}`", raw.action),
-        ))
+        Err(KeyError::new(key(name), format!("is only used by {users}, not `{}`", raw.action)))
     };
     if raw.factor.is_some() && !["slow", "spike"].contains(&raw.action.as_str()) {
         return wrong("factor", "`slow` and `spike`");
@@ -422,34 +318,14 @@ fn fault_action(raw: &RawFault, key: &impl Fn(&str) -> String) -> Result<FaultAc
     }
     let factor = || match raw.factor {
         Some(f) if f > 0.0 && f.is_finite() => Ok(f),
-        Some(f) => Err(KeyError::new(
-            key("factor"),
-            format!("{f} is not a positive factor"),
-        )),
-        None => Err(KeyError::new(
-            key("factor"),
-            format!("is required by `{}`", raw.action),
-        )),
+        Some(f) => Err(KeyError::new(key("factor"), format!("{f} is not a positive factor"))),
+        None => Err(KeyError::new(key("factor"), format!("is required by `{}`", raw.action))),
     };
     let cut = || match raw.from.as_deref().unwrap_or("registry") {
-        "registry" => Ok(Cut {
-            registry: true,
-            clients: false,
-        }),
-        "clients" => Ok(Cut {
-            registry: false,
-            clients: true,
-        }),
-        "both" => Ok(Cut {
-            registry: true,
-            clients: true,
-        }),
-        other => Err(KeyError::unknown_name(
-            key("from"),
-            "side",
-            other,
-            &["registry", "clients", "both"],
-        )),
+        "registry" => Ok(Cut { registry: true, clients: false }),
+        "clients" => Ok(Cut { registry: false, clients: true }),
+        "both" => Ok(Cut { registry: true, clients: true }),
+        other => Err(KeyError::unknown_name(key("from"), "side", other, &["registry", "clients", "both"])),
     };
     Ok(match raw.action.as_str() {
         "crash" => FaultAction::Crash,
@@ -461,12 +337,7 @@ fn fault_action(raw: &RawFault, key: &impl Fn(&str) -> String) -> Result<FaultAc
         "join" => FaultAction::Join,
         "leave" => FaultAction::Leave,
         other => {
-            return Err(KeyError::unknown_name(
-                key("action"),
-                "fault action",
-                other,
-                FaultAction::NAMES,
-            ));
+            return Err(KeyError::unknown_name(key("action"), "fault action", other, FaultAction::NAMES));
         }
     })
 }
@@ -477,11 +348,7 @@ fn target(
     instances: u32,
     key: impl Fn(&str) -> String,
 ) -> Result<Target, KeyError> {
-    let chosen = [
-        raw.instances.is_some(),
-        raw.count.is_some(),
-        raw.fraction.is_some(),
-    ];
+    let chosen = [raw.instances.is_some(), raw.count.is_some(), raw.fraction.is_some()];
     match chosen.iter().filter(|c| **c).count() {
         0 if matches!(action, FaultAction::Recover | FaultAction::Heal(_)) => {
             return Ok(Target::All);
@@ -494,36 +361,25 @@ fn target(
         }
         1 => {}
         _ => {
-            return Err(KeyError::new(
-                key("instances"),
-                "give only one of `instances`, `count`, `fraction`",
-            ));
+            return Err(KeyError::new(key("instances"), "give only one of `instances`, `count`, `fraction`"));
         }
     }
     if let Some(list) = &raw.instances {
         if let Some(bad) = list.iter().find(|&&i| i >= instances) {
-            return Err(
-                KeyError::new(key("instances"), format!("instance {bad} does not exist"))
-                    .allowed(format!("0 to {}", instances - 1)),
-            );
+            return Err(KeyError::new(key("instances"), format!("instance {bad} does not exist"))
+                .allowed(format!("0 to {}", instances - 1)));
         }
         return Ok(Target::Instances(list.clone()));
     }
     if let Some(count) = raw.count {
         if count > instances {
-            return Err(KeyError::new(
-                key("count"),
-                format!("{count} is more than the {instances} instances"),
-            ));
+            return Err(KeyError::new(key("count"), format!("{count} is more than the {instances} instances")));
         }
         return Ok(Target::Count(count));
     }
     let fraction = raw.fraction.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&fraction) {
-        return Err(
-            KeyError::new(key("fraction"), format!("{fraction} is not a fraction"))
-                .allowed("0 to 1"),
-        );
+        return Err(KeyError::new(key("fraction"), format!("{fraction} is not a fraction")).allowed("0 to 1"));
     }
     Ok(Target::Fraction(fraction))
 }

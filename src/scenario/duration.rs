@@ -14,7 +14,8 @@ const UNITS: &[(&str, u128)] = &[
     ("d", 86_400_000_000_000),
 ];
 
-pub const DURATION_HELP: &str = "a string: a non-negative number and a unit (ns, us, ms, s, m or min, h, d), e.g. \"250ms\", \"1.5s\"";
+pub const DURATION_HELP: &str =
+    "a string: a non-negative number and a unit (ns, us, ms, s, m or min, h, d), e.g. \"250ms\", \"1.5s\"";
 
 /// Parses a duration string. Decimal digits are converted with integer arithmetic, so "0.1s" is
 /// exactly 100 000 000 ns and no rounding of binary floating point creeps into the schedule.
@@ -23,36 +24,19 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
     if text == "0" {
         return Ok(0);
     }
-    let split = text
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(text.len());
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
     let (number, unit) = (&text[..split], text[split..].trim());
     let scale = UNITS
         .iter()
         .find(|(name, _)| *name == unit)
         .map(|(_, scale)| *scale)
-        .ok_or_else(|| {
-            bad(
-                text,
-                if unit.is_empty() {
-                    "no unit"
-                } else {
-                    "unknown unit"
-                },
-            )
-        })?;
+        .ok_or_else(|| bad(text, if unit.is_empty() { "no unit" } else { "unknown unit" }))?;
     let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
     if whole.is_empty() && fraction.is_empty() || fraction.contains('.') {
         return Err(bad(text, "not a number"));
     }
-    let mut nanos: u128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| bad(text, "too large"))?
-    };
-    nanos = nanos
-        .checked_mul(scale)
-        .ok_or_else(|| bad(text, "too large"))?;
+    let mut nanos: u128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad(text, "too large"))? };
+    nanos = nanos.checked_mul(scale).ok_or_else(|| bad(text, "too large"))?;
     let mut place = scale;
     for digit in fraction.bytes() {
         place /= 10;
@@ -67,13 +51,9 @@ fn bad(text: &str, why: &str) -> String {
 
 /// Formats nanoseconds back into the shortest exact duration string.
 pub fn format_duration(nanos: SimTime) -> String {
-    for (name, scale) in [
-        ("h", 3_600_000_000_000u64),
-        ("m", 60_000_000_000),
-        ("s", 1_000_000_000),
-        ("ms", 1_000_000),
-        ("us", 1_000),
-    ] {
+    for (name, scale) in
+        [("h", 3_600_000_000_000u64), ("m", 60_000_000_000), ("s", 1_000_000_000), ("ms", 1_000_000), ("us", 1_000)]
+    {
         if nanos >= scale && nanos.is_multiple_of(scale) {
             return format!("{}{name}", nanos / scale);
         }
@@ -104,15 +84,7 @@ mod tests {
 
     #[test]
     fn rejects_nonsense_with_help() {
-        for bad in [
-            "",
-            "5",
-            "5 parsecs",
-            "-1s",
-            "1.2.3s",
-            "s",
-            "99999999999999999999h",
-        ] {
+        for bad in ["", "5", "5 parsecs", "-1s", "1.2.3s", "s", "99999999999999999999h"] {
             let error = parse_duration(bad).unwrap_err();
             assert!(error.contains("invalid duration"), "{bad}: {error}");
         }

@@ -18,12 +18,7 @@ pub struct KeyError {
 
 impl KeyError {
     pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
-        KeyError {
-            key: key.into(),
-            message: message.into(),
-            allowed: None,
-            suggestion: None,
-        }
+        KeyError { key: key.into(), message: message.into(), allowed: None, suggestion: None }
     }
 
     pub fn allowed(mut self, allowed: impl Into<String>) -> Self {
@@ -115,15 +110,8 @@ pub fn from_serde_message(key: String, message: &str) -> KeyError {
         }
         return error;
     }
-    if let Some(field) = message
-        .strip_prefix("missing field `")
-        .and_then(|r| r.split('`').next())
-    {
-        let key = if key.is_empty() || key == "." {
-            field.to_string()
-        } else {
-            format!("{key}.{field}")
-        };
+    if let Some(field) = message.strip_prefix("missing field `").and_then(|r| r.split('`').next()) {
+        let key = if key.is_empty() || key == "." { field.to_string() } else { format!("{key}.{field}") };
         return KeyError::new(key, "is required but missing");
     }
     KeyError::new(key, message.trim().to_string())
@@ -160,12 +148,7 @@ mod tests {
         let error = ScenarioError {
             file: "a.toml".into(),
             origin: Origin::Position { line: 3, column: 1 },
-            error: Box::new(KeyError::unknown_name(
-                "detector.kind",
-                "detector",
-                "hartbeat",
-                &["heartbeat"],
-            )),
+            error: Box::new(KeyError::unknown_name("detector.kind", "detector", "hartbeat", &["heartbeat"])),
         };
         let text = error.to_string();
         assert!(text.starts_with("a.toml:3:1: key `detector.kind`: unknown detector `hartbeat`"));

@@ -42,19 +42,14 @@ pub fn span_of(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
     let mut best = None;
     for segment in segments(path) {
         let next = match (segment, current) {
-            (Segment::Key(key), DeValue::Table(table)) => table
-                .iter()
-                .find(|(k, _)| k.get_ref() == key)
-                .map(|(k, v)| (k.span(), v)),
+            (Segment::Key(key), DeValue::Table(table)) => {
+                table.iter().find(|(k, _)| k.get_ref() == key).map(|(k, v)| (k.span(), v))
+            }
             (Segment::Index(i), DeValue::Array(array)) => array.get(i).map(|v| (v.span(), v)),
             _ => None,
         };
         let Some((key_span, value)) = next else { break };
-        best = Some(if value.span().is_empty() {
-            key_span
-        } else {
-            value.span()
-        });
+        best = Some(if value.span().is_empty() { key_span } else { value.span() });
         current = value.get_ref();
     }
     best

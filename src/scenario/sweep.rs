@@ -33,9 +33,7 @@ pub fn axes(table: &toml::Table) -> Result<Vec<Axis>, KeyError> {
     let Some(sweep) = table.get("sweep") else {
         return Ok(Vec::new());
     };
-    let sweep = sweep
-        .as_table()
-        .ok_or_else(|| KeyError::new("sweep", "must be a table of \"key\" = [values]"))?;
+    let sweep = sweep.as_table().ok_or_else(|| KeyError::new("sweep", "must be a table of \"key\" = [values]"))?;
     let mut axes = Vec::new();
     for (key, entry) in sweep {
         if key == "zip" {
@@ -66,11 +64,7 @@ fn zip_groups(entry: &Value) -> Result<Vec<&toml::Table>, KeyError> {
         Value::Table(table) => Ok(vec![table]),
         Value::Array(groups) => groups
             .iter()
-            .map(|g| {
-                g.as_table().ok_or_else(|| {
-                    KeyError::new("sweep.zip", "must be tables of \"key\" = [values]")
-                })
-            })
+            .map(|g| g.as_table().ok_or_else(|| KeyError::new("sweep.zip", "must be tables of \"key\" = [values]")))
             .collect(),
         _ => Err(KeyError::new(
             "sweep.zip",
@@ -80,11 +74,7 @@ fn zip_groups(entry: &Value) -> Result<Vec<&toml::Table>, KeyError> {
 }
 
 fn zip_axis(group: &toml::Table, prefix: &str) -> Result<Axis, KeyError> {
-    let mut axis = Axis {
-        keys: Vec::new(),
-        places: Vec::new(),
-        rows: Vec::new(),
-    };
+    let mut axis = Axis { keys: Vec::new(), places: Vec::new(), rows: Vec::new() };
     let mut columns = Vec::new();
     for (key, entry) in group {
         let place = format!("{prefix}.\"{key}\"");
@@ -104,21 +94,18 @@ fn zip_axis(group: &toml::Table, prefix: &str) -> Result<Axis, KeyError> {
         columns.push(column);
     }
     if columns.is_empty() {
-        return Err(KeyError::new(
-            prefix,
-            "an empty zip group: give at least one \"key\" = [values]",
-        ));
+        return Err(KeyError::new(prefix, "an empty zip group: give at least one \"key\" = [values]"));
     }
-    axis.rows = (0..columns[0].len())
-        .map(|i| columns.iter().map(|c| c[i].clone()).collect())
-        .collect();
+    axis.rows = (0..columns[0].len()).map(|i| columns.iter().map(|c| c[i].clone()).collect()).collect();
     Ok(axis)
 }
 
 /// The values of one sweep entry: a non-empty list, or a range table.
 fn values(entry: &Value, place: &str) -> Result<Vec<Value>, KeyError> {
     match entry {
-        Value::Array(list) if list.is_empty() => Err(KeyError::new(place, "is an empty list: a sweep needs at least one value")),
+        Value::Array(list) if list.is_empty() => {
+            Err(KeyError::new(place, "is an empty list: a sweep needs at least one value"))
+        }
         Value::Array(list) => Ok(list.clone()),
         Value::Table(range) => expand_range(range, place),
         _ => Err(KeyError::new(place, "must be a list of values or a range")
@@ -131,34 +118,23 @@ const RANGE_KEYS: &[&str] = &["from", "to", "step", "points", "scale"];
 /// Expands `{ from, to, step }` or `{ from, to, points, scale }` over durations or numbers.
 fn expand_range(range: &toml::Table, place: &str) -> Result<Vec<Value>, KeyError> {
     if let Some(unknown) = range.keys().find(|k| !RANGE_KEYS.contains(&k.as_str())) {
-        let mut error = KeyError::unknown_name(
-            format!("{place}.{unknown}"),
-            "range key",
-            unknown,
-            RANGE_KEYS,
-        );
+        let mut error = KeyError::unknown_name(format!("{place}.{unknown}"), "range key", unknown, RANGE_KEYS);
         error.message = format!("unknown range key `{unknown}`");
         return Err(error);
     }
     let (Some(from), Some(to)) = (range.get("from"), range.get("to")) else {
-        return Err(
-            KeyError::new(place, "a range needs `from` and `to`").allowed(RANGE_KEYS.join(", "))
-        );
+        return Err(KeyError::new(place, "a range needs `from` and `to`").allowed(RANGE_KEYS.join(", ")));
     };
     let log = match range.get("scale").map(|s| s.as_str()) {
         None | Some(Some("linear")) => false,
         Some(Some("log")) => true,
         Some(_) => {
-            return Err(
-                KeyError::new(format!("{place}.scale"), "unknown scale").allowed("linear, log")
-            );
+            return Err(KeyError::new(format!("{place}.scale"), "unknown scale").allowed("linear, log"));
         }
     };
     let spacing = spacing(range, log, place)?;
     let values = match (from, to) {
-        (Value::String(a), Value::String(b)) => {
-            duration_range(a, b, range.get("step"), spacing, log, place)?
-        }
+        (Value::String(a), Value::String(b)) => duration_range(a, b, range.get("step"), spacing, log, place)?,
         _ => number_range(
             number(from, place, "from")?,
             number(to, place, "to")?,
@@ -184,22 +160,15 @@ enum Spacing {
 fn spacing(range: &toml::Table, log: bool, place: &str) -> Result<Spacing, KeyError> {
     match (range.get("step"), range.get("points")) {
         (Some(_), Some(_)) => Err(KeyError::new(place, "give `step` or `points`, not both")),
-        (Some(_), None) if log => Err(KeyError::new(
-            format!("{place}.step"),
-            "a log range is given by `points`",
-        )),
+        (Some(_), None) if log => Err(KeyError::new(format!("{place}.step"), "a log range is given by `points`")),
         (Some(step), None) => match step {
             Value::String(_) => Ok(Spacing::Step(0.0)), // a duration step, read with the bounds
             other => Ok(Spacing::Step(number(other, place, "step")?)),
         },
         (None, Some(points)) => match points.as_integer() {
-            Some(n) if (1..=MAX_RANGE_VALUES as i64).contains(&n) => {
-                Ok(Spacing::Points(n as usize))
-            }
-            _ => Err(
-                KeyError::new(format!("{place}.points"), "must be a whole number")
-                    .allowed(format!("1 to {MAX_RANGE_VALUES}")),
-            ),
+            Some(n) if (1..=MAX_RANGE_VALUES as i64).contains(&n) => Ok(Spacing::Points(n as usize)),
+            _ => Err(KeyError::new(format!("{place}.points"), "must be a whole number")
+                .allowed(format!("1 to {MAX_RANGE_VALUES}"))),
         },
         (None, None) => Err(KeyError::new(place, "a range needs `step` or `points`")),
     }
@@ -209,28 +178,17 @@ fn number(value: &Value, place: &str, name: &str) -> Result<f64, KeyError> {
     match value {
         Value::Integer(i) => Ok(*i as f64),
         Value::Float(f) if f.is_finite() => Ok(*f),
-        _ => Err(KeyError::new(
-            format!("{place}.{name}"),
-            "must be a number (or, for both bounds, a duration string)",
-        )),
+        _ => Err(KeyError::new(format!("{place}.{name}"), "must be a number (or, for both bounds, a duration string)")),
     }
 }
 
 fn all_integers(range: &toml::Table) -> bool {
-    ["from", "to", "step"]
-        .iter()
-        .all(|k| range.get(*k).is_none_or(Value::is_integer))
+    ["from", "to", "step"].iter().all(|k| range.get(*k).is_none_or(Value::is_integer))
 }
 
 /// Positions of `points` evenly spaced values as fractions of the span, 0 to 1.
 fn fractions(points: usize) -> impl Iterator<Item = f64> {
-    (0..points).map(move |i| {
-        if points == 1 {
-            0.0
-        } else {
-            i as f64 / (points - 1) as f64
-        }
-    })
+    (0..points).map(move |i| if points == 1 { 0.0 } else { i as f64 / (points - 1) as f64 })
 }
 
 fn number_range(
@@ -263,13 +221,7 @@ fn number_range(
     let whole = integers && raw.iter().all(|x| round10(*x).fract() == 0.0);
     Ok(raw
         .into_iter()
-        .map(|x| {
-            if whole {
-                Value::Integer(round10(x) as i64)
-            } else {
-                Value::Float(round10(x))
-            }
-        })
+        .map(|x| if whole { Value::Integer(round10(x) as i64) } else { Value::Float(round10(x)) })
         .collect())
 }
 
@@ -281,9 +233,7 @@ fn duration_range(
     log: bool,
     place: &str,
 ) -> Result<Vec<Value>, KeyError> {
-    let parse = |text: &str, name: &str| {
-        parse_duration(text).map_err(|m| KeyError::new(format!("{place}.{name}"), m))
-    };
+    let parse = |text: &str, name: &str| parse_duration(text).map_err(|m| KeyError::new(format!("{place}.{name}"), m));
     let (a, b) = (parse(from, "from")?, parse(to, "to")?);
     check_bounds(a as f64, b as f64, log, place)?;
     let nanos: Vec<u64> = match spacing {
@@ -309,31 +259,20 @@ fn duration_range(
             }
             (0..count as u64).map(|i| a + i * step).collect()
         }
-        Spacing::Points(n) if log => fractions(n)
-            .map(|f| (a as f64 * (b as f64 / a as f64).powf(f)).round() as u64)
-            .collect(),
-        Spacing::Points(n) => fractions(n)
-            .map(|f| a + (f * (b - a) as f64).round() as u64)
-            .collect(),
+        Spacing::Points(n) if log => {
+            fractions(n).map(|f| (a as f64 * (b as f64 / a as f64).powf(f)).round() as u64).collect()
+        }
+        Spacing::Points(n) => fractions(n).map(|f| a + (f * (b - a) as f64).round() as u64).collect(),
     };
-    Ok(nanos
-        .into_iter()
-        .map(|n| Value::String(format_duration(n)))
-        .collect())
+    Ok(nanos.into_iter().map(|n| Value::String(format_duration(n))).collect())
 }
 
 fn check_bounds(from: f64, to: f64, log: bool, place: &str) -> Result<(), KeyError> {
     if to < from {
-        return Err(KeyError::new(
-            format!("{place}.to"),
-            "must not be below `from`",
-        ));
+        return Err(KeyError::new(format!("{place}.to"), "must not be below `from`"));
     }
     if log && from <= 0.0 {
-        return Err(KeyError::new(
-            format!("{place}.from"),
-            "a log range must start above 0",
-        ));
+        return Err(KeyError::new(format!("{place}.from"), "a log range must start above 0"));
     }
     Ok(())
 }
@@ -389,15 +328,7 @@ mod tests {
     }
 
     fn texts(axis: &Axis) -> Vec<String> {
-        axis.rows
-            .iter()
-            .map(|r| {
-                r.iter()
-                    .map(super::super::value_text)
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
-            .collect()
+        axis.rows.iter().map(|r| r.iter().map(super::super::value_text).collect::<Vec<_>>().join("/")).collect()
     }
 
     #[test]
@@ -418,44 +349,18 @@ mod tests {
         assert_eq!(texts(&axes[1]), ["1s/2s", "2s/4s", "4s/8s"]);
         let points = points(&axes);
         assert_eq!(points.len(), 6);
-        assert_eq!(
-            points[4]
-                .iter()
-                .map(|(_, v)| super::super::value_text(v))
-                .collect::<Vec<_>>(),
-            ["0.1", "2s", "4s"]
-        );
+        assert_eq!(points[4].iter().map(|(_, v)| super::super::value_text(v)).collect::<Vec<_>>(), ["0.1", "2s", "4s"]);
     }
 
     #[test]
     fn bad_sweeps_say_what_is_wrong() {
         let cases = [
             ("a = []", "sweep.\"a\"", "empty"),
-            (
-                "a = { from = 1, to = 0, step = 1 }",
-                "sweep.\"a\".to",
-                "below",
-            ),
-            (
-                "a = { from = 1, to = 2 }",
-                "sweep.\"a\"",
-                "`step` or `points`",
-            ),
-            (
-                "a = { from = 1, to = 2, stp = 1 }",
-                "sweep.\"a\".stp",
-                "unknown range key",
-            ),
-            (
-                "a = { from = 0, to = 2, points = 3, scale = \"log\" }",
-                "sweep.\"a\".from",
-                "above 0",
-            ),
-            (
-                "a = { from = \"1s\", to = \"1h\", step = \"1ns\" }",
-                "sweep.\"a\".step",
-                "more than",
-            ),
+            ("a = { from = 1, to = 0, step = 1 }", "sweep.\"a\".to", "below"),
+            ("a = { from = 1, to = 2 }", "sweep.\"a\"", "`step` or `points`"),
+            ("a = { from = 1, to = 2, stp = 1 }", "sweep.\"a\".stp", "unknown range key"),
+            ("a = { from = 0, to = 2, points = 3, scale = \"log\" }", "sweep.\"a\".from", "above 0"),
+            ("a = { from = \"1s\", to = \"1h\", step = \"1ns\" }", "sweep.\"a\".step", "more than"),
             ("a = 3", "sweep.\"a\"", "list of values or a range"),
         ];
         for (entry, key, message) in cases {
@@ -471,8 +376,7 @@ mod tests {
 
     #[test]
     fn pinning_removes_a_key_from_lists_and_zip_groups() {
-        let mut table: toml::Table =
-            toml::from_str("[sweep]\na = [1, 2]\n[sweep.zip]\nb = [1]\nc = [2]\n").unwrap();
+        let mut table: toml::Table = toml::from_str("[sweep]\na = [1, 2]\n[sweep.zip]\nb = [1]\nc = [2]\n").unwrap();
         pin(&mut table, "a");
         pin(&mut table, "b");
         let axes = axes(&table).unwrap();

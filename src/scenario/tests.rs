@@ -37,28 +37,16 @@ fn valid_scenario_resolves_defaults() {
     let loaded = load(VALID).unwrap();
     assert_eq!(loaded.points.len(), 1);
     let s = &loaded.points[0].scenario;
-    assert_eq!(
-        (s.seed, s.replications, s.instances, s.horizon),
-        (1, 2, 10, 100_000_000_000)
-    );
+    assert_eq!((s.seed, s.replications, s.instances, s.horizon), (1, 2, 10, 100_000_000_000));
     assert_eq!(s.network.loss, 0.01);
-    assert!(
-        format!("{:?}", s.detector).contains("timeout: 2000000000"),
-        "default timeout is 2 x interval"
-    );
+    assert!(format!("{:?}", s.detector).contains("timeout: 2000000000"), "default timeout is 2 x interval");
 }
 
 #[test]
 fn misspelled_key_is_placed_and_suggested() {
     let e = error(&VALID.replace("interval = \"1s\"", "intervl = \"1s\""));
     assert_eq!(e.error.key, "detector.intervl");
-    assert_eq!(
-        e.origin,
-        Origin::Position {
-            line: 16,
-            column: 11
-        }
-    );
+    assert_eq!(e.origin, Origin::Position { line: 16, column: 11 });
     assert_eq!(e.error.suggestion.as_deref(), Some("interval"));
     assert!(e.error.allowed.as_deref().unwrap().contains("timeout"));
 }
@@ -68,31 +56,15 @@ fn misspelled_top_level_key_is_suggested() {
     let e = error(&VALID.replace("replications = 2", "replicatons = 2"));
     assert_eq!(e.error.key, "replicatons");
     assert_eq!(e.error.suggestion.as_deref(), Some("replications"));
-    assert_eq!(
-        e.origin,
-        Origin::Position {
-            line: 4,
-            column: 15
-        }
-    );
+    assert_eq!(e.origin, Origin::Position { line: 4, column: 15 });
 }
 
 #[test]
 fn wrong_type_names_the_key() {
     let e = error(&VALID.replace("instances = 10", "instances = \"ten\""));
     assert_eq!(e.error.key, "cluster.instances");
-    assert!(
-        e.error.message.contains("invalid type"),
-        "{}",
-        e.error.message
-    );
-    assert_eq!(
-        e.origin,
-        Origin::Position {
-            line: 7,
-            column: 13
-        }
-    );
+    assert!(e.error.message.contains("invalid type"), "{}", e.error.message);
+    assert_eq!(e.origin, Origin::Position { line: 7, column: 13 });
 }
 
 #[test]
@@ -103,11 +75,7 @@ fn impossible_values_are_rejected() {
         ("horizon = \"100s\"", "horizon = \"0s\"", "horizon"),
         ("instances = 10", "instances = 0", "cluster.instances"),
         ("high = \"3ms\"", "high = \"0ms\"", "network.delay.high"),
-        (
-            "interval = \"1s\"",
-            "interval = \"0s\"",
-            "detector.interval",
-        ),
+        ("interval = \"1s\"", "interval = \"0s\"", "detector.interval"),
         ("replications = 2", "replications = 0", "replications"),
         ("instances = 10", "instances = -3", "cluster.instances"),
     ];
@@ -148,17 +116,8 @@ fn failure_model_needs_its_distributions() {
 fn unknown_detector_lists_the_valid_ones() {
     let e = error(&VALID.replace("kind = \"heartbeat\"", "kind = \"gossip\""));
     assert_eq!(e.error.key, "detector.kind");
-    assert_eq!(
-        e.error.allowed.as_deref(),
-        Some("heartbeat, timer, observer, event")
-    );
-    assert_eq!(
-        e.origin,
-        Origin::Position {
-            line: 15,
-            column: 8
-        }
-    );
+    assert_eq!(e.error.allowed.as_deref(), Some("heartbeat, timer, observer, event"));
+    assert_eq!(e.origin, Origin::Position { line: 15, column: 8 });
 }
 
 #[test]
@@ -168,42 +127,25 @@ fn detector_options_are_checked() {
         "kind = \"timer\"\ninterval = \"1s\"\nprobe_timeout = \"2s\"",
     );
     assert_eq!(error(&timer).error.key, "detector.probe_timeout");
-    let observer = VALID.replace(
-        "kind = \"heartbeat\"\ninterval = \"1s\"",
-        "kind = \"observer\"\ntick = \"1s\"\np = 0",
-    );
+    let observer =
+        VALID.replace("kind = \"heartbeat\"\ninterval = \"1s\"", "kind = \"observer\"\ntick = \"1s\"\np = 0");
     assert_eq!(error(&observer).error.key, "detector.p");
 }
 
 #[test]
 fn faults_are_checked() {
-    let e = error(&with(
-        "[[fault]]\nat = \"10s\"\naction = \"crash\"\ninstances = [3, 12]\n",
-    ));
+    let e = error(&with("[[fault]]\nat = \"10s\"\naction = \"crash\"\ninstances = [3, 12]\n"));
     assert_eq!(e.error.key, "fault[0].instances");
-    assert_eq!(
-        e.origin,
-        Origin::Position {
-            line: 20,
-            column: 13
-        }
-    );
-    let e = error(&with(
-        "[[fault]]\nat = \"10s\"\naction = \"crsh\"\ncount = 1\n",
-    ));
+    assert_eq!(e.origin, Origin::Position { line: 20, column: 13 });
+    let e = error(&with("[[fault]]\nat = \"10s\"\naction = \"crsh\"\ncount = 1\n"));
     assert_eq!(e.error.suggestion.as_deref(), Some("crash"));
-    let e = error(&with(
-        "[[fault]]\nat = \"10s\"\naction = \"crash\"\ncount = 1\nuntil = \"5s\"\n",
-    ));
+    let e = error(&with("[[fault]]\nat = \"10s\"\naction = \"crash\"\ncount = 1\nuntil = \"5s\"\n"));
     assert_eq!(e.error.key, "fault[0].until");
-    let e = error(&with(
-        "[[fault]]\nat = \"10s\"\naction = \"slow\"\ncount = 1\nfactor = 2.0\n",
-    ));
-    assert!(e.error.message.contains("not in this version"), "{e}");
-    let ok = load(&with(
-        "[[fault]]\nat = \"10s\"\naction = \"partition\"\nfraction = 0.5\nuntil = \"20s\"\n",
-    ))
-    .unwrap();
+    let e = error(&with("[[fault]]\nat = \"10s\"\naction = \"slow\"\ncount = 1\nfactor = 2.0\n"));
+    assert!(e.error.message.contains("service_time"), "{e}");
+    let e = error(&with("[[fault]]\nat = \"10s\"\naction = \"spike\"\nfactor = 2.0\n"));
+    assert!(e.error.message.contains("no `[workload]`"), "{e}");
+    let ok = load(&with("[[fault]]\nat = \"10s\"\naction = \"partition\"\nfraction = 0.5\nuntil = \"20s\"\n")).unwrap();
     assert_eq!(ok.points[0].scenario.faults.len(), 1);
 }
 
@@ -224,13 +166,8 @@ fn malformed_and_empty_files_are_errors() {
 #[test]
 fn overrides_replace_values_and_are_blamed_on_the_command_line() {
     let set = |s: &str| Override::parse(s).unwrap();
-    let loaded = parse(
-        VALID,
-        "t.toml",
-        Path::new("."),
-        &[set("detector.interval=2s"), set("cluster.instances=4")],
-    )
-    .unwrap();
+    let loaded =
+        parse(VALID, "t.toml", Path::new("."), &[set("detector.interval=2s"), set("cluster.instances=4")]).unwrap();
     assert_eq!(loaded.points[0].scenario.instances, 4);
     let e = parse(VALID, "t.toml", Path::new("."), &[set("network.loss=7")]).unwrap_err();
     assert_eq!(e.origin, Origin::CommandLine);
@@ -240,19 +177,10 @@ fn overrides_replace_values_and_are_blamed_on_the_command_line() {
 
 #[test]
 fn sweep_expands_to_the_cartesian_product_in_written_order() {
-    let loaded = load(&with(
-        "[sweep]\n\"detector.interval\" = [\"1s\", \"2s\"]\n\"cluster.instances\" = [3, 4, 5]\n",
-    ))
-    .unwrap();
-    assert_eq!(
-        loaded.swept_keys,
-        vec!["detector.interval", "cluster.instances"]
-    );
-    let params: Vec<String> = loaded
-        .points
-        .iter()
-        .map(|p| format!("{}/{}", p.params[0].1, p.params[1].1))
-        .collect();
+    let loaded =
+        load(&with("[sweep]\n\"detector.interval\" = [\"1s\", \"2s\"]\n\"cluster.instances\" = [3, 4, 5]\n")).unwrap();
+    assert_eq!(loaded.swept_keys, vec!["detector.interval", "cluster.instances"]);
+    let params: Vec<String> = loaded.points.iter().map(|p| format!("{}/{}", p.params[0].1, p.params[1].1)).collect();
     assert_eq!(params, ["1s/3", "1s/4", "1s/5", "2s/3", "2s/4", "2s/5"]);
     assert_eq!(loaded.points[5].scenario.instances, 5);
 }
@@ -261,17 +189,9 @@ fn sweep_expands_to_the_cartesian_product_in_written_order() {
 fn bad_sweeps_are_errors_placed_in_the_sweep_table() {
     let e = error(&with("[sweep]\n\"detector.interval\" = []\n"));
     assert!(e.error.message.contains("empty"), "{e}");
-    let e = error(&with(
-        "[sweep]\n\"detector.interval\" = [\"1s\", \"-1s\"]\n",
-    ));
+    let e = error(&with("[sweep]\n\"detector.interval\" = [\"1s\", \"-1s\"]\n"));
     assert_eq!(e.error.key, "detector.interval");
-    assert_eq!(
-        e.origin,
-        Origin::Position {
-            line: 18,
-            column: 23
-        }
-    );
+    assert_eq!(e.origin, Origin::Position { line: 18, column: 23 });
     let e = error(&with("[sweep]\n\"detector.intervl\" = [\"1s\"]\n"));
     assert_eq!(e.error.suggestion.as_deref(), Some("interval"));
 }

@@ -40,13 +40,8 @@ impl Traffic {
             return;
         }
         let after = self.assignment();
-        let moved = after
-            .iter()
-            .zip(&self.assignment)
-            .filter(|(a, b)| a != b)
-            .count();
-        self.metrics
-            .keys_moved(moved as f64 / after.len().max(1) as f64);
+        let moved = after.iter().zip(&self.assignment).filter(|(a, b)| a != b).count();
+        self.metrics.keys_moved(moved as f64 / after.len().max(1) as f64);
         self.assignment = after;
     }
 }

@@ -34,22 +34,11 @@ impl Client {
             routable: vec![true; n],
             live: (0..instances).collect(),
             outstanding: vec![0; n],
-            breakers: if recovery.breaker.is_some() {
-                vec![Breaker::default(); n]
-            } else {
-                Vec::new()
-            },
-            budget: recovery
-                .retry
-                .budget
-                .map(|ratio| Budget::new(ratio, recovery.retry.budget_floor, rate)),
+            breakers: if recovery.breaker.is_some() { vec![Breaker::default(); n] } else { Vec::new() },
+            budget: recovery.retry.budget.map(|ratio| Budget::new(ratio, recovery.retry.budget_floor, rate)),
             issue_generation: 0,
             snapshot: vec![true; n],
-            latencies: recovery
-                .hedge
-                .as_ref()
-                .and_then(|h| h.quantile)
-                .and_then(|_| Histogram::new(3).ok()),
+            latencies: recovery.hedge.as_ref().and_then(|h| h.quantile).and_then(|_| Histogram::new(3).ok()),
         }
     }
 

@@ -16,9 +16,7 @@ impl Keys {
         let Some(s) = zipf else {
             return Keys::Uniform(keys);
         };
-        let mut cumulative: Vec<f64> = (1..=keys.min(MAX_ZIPF_KEYS))
-            .map(|k| libm::pow(k as f64, -s))
-            .collect();
+        let mut cumulative: Vec<f64> = (1..=keys.min(MAX_ZIPF_KEYS)).map(|k| libm::pow(k as f64, -s)).collect();
         let mut total = 0.0;
         for w in cumulative.iter_mut() {
             total += *w;
@@ -53,10 +51,7 @@ mod tests {
         let top = (0..n).filter(|_| keys.sample(&mut rng) == 0).count() as f64 / n as f64;
         let h100: f64 = (1..=100).map(|k| 1.0 / k as f64).sum();
         let p = 1.0 / h100;
-        assert!(
-            (top - p).abs() < 3.3 * (p * (1.0 - p) / n as f64).sqrt(),
-            "{top} vs {p}"
-        );
+        assert!((top - p).abs() < 3.3 * (p * (1.0 - p) / n as f64).sqrt(), "{top} vs {p}");
         assert!((0..1000).all(|_| keys.sample(&mut rng) < 100));
     }
 }

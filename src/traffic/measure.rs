@@ -21,10 +21,7 @@ struct Bins {
 
 impl Bins {
     fn new(width: SimTime) -> Self {
-        Bins {
-            width,
-            ..Default::default()
-        }
+        Bins { width, ..Default::default() }
     }
 
     fn add(&mut self, now: SimTime, hit: bool) {
@@ -99,14 +96,7 @@ impl RequestMetrics {
     }
 
     /// A request finished: `success` within its deadline or not.
-    pub fn complete(
-        &mut self,
-        now: SimTime,
-        issued: SimTime,
-        first_sent: SimTime,
-        attempts: u32,
-        success: bool,
-    ) {
+    pub fn complete(&mut self, now: SimTime, issued: SimTime, first_sent: SimTime, attempts: u32, success: bool) {
         if success {
             self.successes += 1;
             self.latency.record(now - issued);
@@ -138,37 +128,16 @@ impl RequestMetrics {
         out.push("requests", self.requests as f64);
         out.push("successes", self.successes as f64);
         out.push("failures", self.failures as f64);
-        out.push(
-            "success_ratio",
-            ratio(self.successes as f64, completed as f64),
-        );
+        out.push("success_ratio", ratio(self.successes as f64, completed as f64));
         self.latency.report("latency", out);
-        out.push(
-            "attempts_per_request",
-            ratio(self.attempts_of_completed as f64, completed as f64),
-        );
+        out.push("attempts_per_request", ratio(self.attempts_of_completed as f64, completed as f64));
         self.retry_time.report("retry_time", out);
-        out.push(
-            "availability",
-            ratio(self.outcomes.ratio_sum, self.outcomes.ratio_bins as f64),
-        );
+        out.push("availability", ratio(self.outcomes.ratio_sum, self.outcomes.ratio_bins as f64));
         out.push("goodput", self.successes as f64 / seconds);
-        out.push(
-            "offered_load",
-            self.arrivals_per_instance.iter().sum::<u64>() as f64 / seconds,
-        );
-        out.push(
-            "peak_offered_load",
-            self.arrivals.max_total as f64 / to_seconds(self.arrivals.width),
-        );
-        out.push(
-            "load_max_over_mean",
-            max_over_mean(&self.arrivals_per_instance),
-        );
-        out.push(
-            "keys_moved_fraction",
-            ratio(self.keys_moved.0, self.keys_moved.1 as f64),
-        );
+        out.push("offered_load", self.arrivals_per_instance.iter().sum::<u64>() as f64 / seconds);
+        out.push("peak_offered_load", self.arrivals.max_total as f64 / to_seconds(self.arrivals.width));
+        out.push("load_max_over_mean", max_over_mean(&self.arrivals_per_instance));
+        out.push("keys_moved_fraction", ratio(self.keys_moved.0, self.keys_moved.1 as f64));
         self.propagation_time.report("propagation_time", out);
         self.stale_route_time.report("stale_route_time", out);
         self.report_counters(out);

@@ -31,11 +31,7 @@ impl Tracker {
     }
 
     fn agreeing(&self, i: usize) -> u32 {
-        if self.change_to_up[i] {
-            self.holding_up[i]
-        } else {
-            self.clients - self.holding_up[i]
-        }
+        if self.change_to_up[i] { self.holding_up[i] } else { self.clients - self.holding_up[i] }
     }
 }
 
@@ -49,18 +45,8 @@ impl Traffic {
         self.check_propagated(i, env.now);
         if self.model.propagation == Propagation::Watch {
             for client in 0..self.clients.len() as u32 {
-                let delay = self
-                    .network
-                    .delay
-                    .sample(&mut self.rng.propagation[client as usize]);
-                env.at(
-                    env.now.saturating_add(delay),
-                    TrafficEvent::Push {
-                        client,
-                        instance,
-                        up,
-                    },
-                );
+                let delay = self.network.delay.sample(&mut self.rng.propagation[client as usize]);
+                env.at(env.now.saturating_add(delay), TrafficEvent::Push { client, instance, up });
             }
         }
     }

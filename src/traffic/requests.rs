@@ -22,12 +22,14 @@ pub struct Request {
     attempts: u32,
     in_flight: u32,
     tried: [u32; TRIED],
+    /// Instances recorded in `tried` (attempts that found no instance record none).
+    tried_count: u32,
     previous_backoff: SimTime,
 }
 
 impl Request {
     fn tried(&self) -> &[u32] {
-        &self.tried[..(self.attempts as usize).min(TRIED)]
+        &self.tried[..(self.tried_count as usize).min(TRIED)]
     }
 }
 
@@ -44,10 +46,7 @@ impl Traffic {
         let u = self.rng.arrivals[client as usize].uniform_open0();
         let wait = crate::engine::time::from_seconds(-libm::log(u) / rate);
         let generation = self.clients[client as usize].issue_generation;
-        env.at(
-            env.now.saturating_add(wait),
-            TrafficEvent::Issue { client, generation },
-        );
+        env.at(env.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
 
     pub(super) fn on_issue(&mut self, client: u32, generation: u32, env: &mut Env) {
@@ -60,11 +59,7 @@ impl Traffic {
             budget.deposit(env.now);
         }
         let key = self.keys.sample(&mut self.rng.arrivals[client as usize]);
-        let deadline = self
-            .model
-            .recovery
-            .deadline
-            .map_or(SimTime::MAX, |d| env.now.saturating_add(d));
+        let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| env.now.saturating_add(d));
         let request = self.requests.insert(Request {
             client,
             key,
@@ -74,6 +69,7 @@ impl Traffic {
             attempts: 0,
             in_flight: 0,
             tried: [0; TRIED],
+            tried_count: 0,
             previous_backoff: 0,
         });
         if deadline != SimTime::MAX {
@@ -82,29 +78,19 @@ impl Traffic {
         self.send_attempt(request, env);
     }
 
-    /// Picks an instance and sends the request's next attempt (a retry or a hedge), or fails
-    /// the attempt at once when no instance is usable.
+    /// Picks an instance and sends the request's next attempt (a retry or a hedge). An attempt
+    /// that finds no usable instance fails at once (and counts toward `max_attempts`).
     pub(super) fn send_attempt(&mut self, request: Ref, env: &mut Env) {
-        let Some(r) = self.requests.get(request) else {
-            return;
-        };
-        let (client, key) = (r.client, r.key);
-        let c = &self.clients[client as usize];
-        let mut pick = Pick {
-            client,
-            key,
-            live: &c.live,
-            is_live: &c.routable,
-            outstanding: &c.outstanding,
-            tried: r.tried(),
-            rng: &mut self.rng.balance[client as usize],
-        };
-        let Some(instance) = self.balancer.pick(&mut pick) else {
+        let Some(r) = self.requests.get(request) else { return };
+        let client = r.client;
+        let Some(instance) = self.pick_instance(request) else {
             self.metrics.counters.no_instance += 1;
+            self.requests.get_mut(request).expect("checked above").attempts += 1;
             return self.attempt_failed(request, env);
         };
         let r = self.requests.get_mut(request).expect("checked above");
-        r.tried[r.attempts as usize % TRIED] = instance;
+        r.tried[r.tried_count as usize % TRIED] = instance;
+        r.tried_count += 1;
         if r.attempts == 0 {
             r.first_sent = env.now;
         }
@@ -117,16 +103,8 @@ impl Traffic {
             b.on_send();
             c.refresh_routable(instance);
         }
-        let attempt = self.attempts.insert(Attempt {
-            request,
-            client,
-            instance,
-            sent: env.now,
-        });
-        env.at(
-            env.now.saturating_add(self.model.recovery.timeout),
-            TrafficEvent::Timeout { attempt },
-        );
+        let attempt = self.attempts.insert(Attempt { request, client, instance, sent: env.now });
+        env.at(env.now.saturating_add(self.model.recovery.timeout), TrafficEvent::Timeout { attempt });
         if let Some(at) = self.send(client, instance, env.now) {
             let job = self.jobs.insert(super::serving::Job {
                 attempt,
@@ -139,20 +117,34 @@ impl Traffic {
         }
         if first && self.model.recovery.hedge.is_some() {
             let delay = self.hedge_delay(client);
-            env.at(
-                env.now.saturating_add(delay),
-                TrafficEvent::Hedge { request },
-            );
+            env.at(env.now.saturating_add(delay), TrafficEvent::Hedge { request });
         }
     }
 
+    /// The balancer's choice, failing over away from instances already tried; when every
+    /// usable instance was tried, any usable one may be tried again.
+    fn pick_instance(&mut self, request: Ref) -> Option<u32> {
+        let r = self.requests.get(request)?;
+        let c = &self.clients[r.client as usize];
+        let rng = &mut self.rng.balance[r.client as usize];
+        let mut pick = Pick {
+            client: r.client,
+            key: r.key,
+            live: &c.live,
+            is_live: &c.routable,
+            outstanding: &c.outstanding,
+            tried: r.tried(),
+            rng,
+        };
+        if let Some(instance) = self.balancer.pick(&mut pick) {
+            return Some(instance);
+        }
+        pick.tried = &[];
+        self.balancer.pick(&mut pick)
+    }
+
     fn hedge_delay(&self, client: u32) -> SimTime {
-        let hedge = self
-            .model
-            .recovery
-            .hedge
-            .as_ref()
-            .expect("called only when hedging");
+        let hedge = self.model.recovery.hedge.as_ref().expect("called only when hedging");
         match (hedge.quantile, &self.clients[client as usize].latencies) {
             (Some(q), Some(h)) if h.len() >= 100 => h.value_at_quantile(q),
             _ => hedge.delay,
@@ -170,11 +162,7 @@ impl Traffic {
         if let Some(h) = &mut self.clients[a.client as usize].latencies {
             let _ = h.record(env.now - a.sent);
         }
-        if self
-            .requests
-            .get(a.request)
-            .is_some_and(|r| env.now <= r.deadline)
-        {
+        if self.requests.get(a.request).is_some_and(|r| env.now <= r.deadline) {
             self.complete(a.request, true, env.now);
         }
     }
@@ -195,20 +183,11 @@ impl Traffic {
         if let Some(r) = self.requests.get_mut(a.request) {
             r.in_flight -= 1;
         }
-        if let (Some(policy), Some(b)) = (
-            &self.model.recovery.breaker,
-            c.breakers.get_mut(a.instance as usize),
-        ) {
+        if let (Some(policy), Some(b)) = (&self.model.recovery.breaker, c.breakers.get_mut(a.instance as usize)) {
             match b.record(policy, env.now, ok) {
                 Change::Opened(until) => {
                     self.metrics.counters.breaker_opens += 1;
-                    env.at(
-                        until,
-                        TrafficEvent::HalfOpen {
-                            client: a.client,
-                            instance: a.instance,
-                        },
-                    );
+                    env.at(until, TrafficEvent::HalfOpen { client: a.client, instance: a.instance });
                 }
                 Change::Closed | Change::None => {}
             }
@@ -237,12 +216,7 @@ impl Traffic {
             return self.complete(request, false, env.now);
         }
         let (client, retry, previous) = (r.client, r.attempts.max(1), r.previous_backoff);
-        let wait = backoff::delay(
-            policy,
-            retry,
-            previous,
-            &mut self.rng.recovery[client as usize],
-        );
+        let wait = backoff::delay(policy, retry, previous, &mut self.rng.recovery[client as usize]);
         if env.now.saturating_add(wait) >= r.deadline {
             return self.complete(request, false, env.now);
         }
@@ -252,24 +226,15 @@ impl Traffic {
             self.metrics.counters.budget_denied += 1;
             return self.complete(request, false, env.now);
         }
-        self.requests
-            .get_mut(request)
-            .expect("checked above")
-            .previous_backoff = wait;
-        env.at(
-            env.now.saturating_add(wait),
-            TrafficEvent::Retry { request },
-        );
+        self.requests.get_mut(request).expect("checked above").previous_backoff = wait;
+        env.at(env.now.saturating_add(wait), TrafficEvent::Retry { request });
     }
 
     pub(super) fn on_hedge(&mut self, request: Ref, env: &mut Env) {
         let Some(r) = self.requests.get(request) else {
             return;
         };
-        if r.attempts == 1
-            && r.in_flight == 1
-            && r.attempts < self.model.recovery.retry.max_attempts
-        {
+        if r.attempts == 1 && r.in_flight == 1 && r.attempts < self.model.recovery.retry.max_attempts {
             self.metrics.counters.hedges += 1;
             self.send_attempt(request, env);
         }
@@ -285,8 +250,7 @@ impl Traffic {
     /// timeouts will find the request gone).
     fn complete(&mut self, request: Ref, success: bool, now: SimTime) {
         if let Some(r) = self.requests.remove(request) {
-            self.metrics
-                .complete(now, r.issued, r.first_sent, r.attempts, success);
+            self.metrics.complete(now, r.issued, r.first_sent, r.attempts, success);
         }
     }
 }

@@ -30,12 +30,7 @@ pub struct Server {
 
 impl Default for Server {
     fn default() -> Self {
-        Server {
-            in_service: Vec::new(),
-            waiting: VecDeque::new(),
-            slow: 1.0,
-            seen: HashMap::new(),
-        }
+        Server { in_service: Vec::new(), waiting: VecDeque::new(), slow: 1.0, seen: HashMap::new() }
     }
 }
 
@@ -80,19 +75,10 @@ impl Traffic {
 
     fn start_service(&mut self, instance: u32, job: Ref, env: &mut Env) {
         let capacity = self.capacity.as_ref().expect("only with capacity");
-        let base = capacity
-            .service_time
-            .sample(&mut self.rng.service[instance as usize]);
+        let base = capacity.service_time.sample(&mut self.rng.service[instance as usize]);
         let slow = self.servers[instance as usize].slow;
-        let time = if slow == 1.0 {
-            base
-        } else {
-            (base as f64 * slow).round() as SimTime
-        };
-        env.at(
-            env.now.saturating_add(time),
-            TrafficEvent::Done { instance, job },
-        );
+        let time = if slow == 1.0 { base } else { (base as f64 * slow).round() as SimTime };
+        env.at(env.now.saturating_add(time), TrafficEvent::Done { instance, job });
     }
 
     pub(super) fn on_done(&mut self, instance: u32, job: Ref, env: &mut Env) {
@@ -134,24 +120,12 @@ impl Traffic {
             return;
         };
         if let Some(at) = self.send(j.client, j.instance, env.now) {
-            env.at(
-                at,
-                TrafficEvent::Response {
-                    attempt: j.attempt,
-                    ok,
-                },
-            );
+            env.at(at, TrafficEvent::Response { attempt: j.attempt, ok });
         }
     }
 
     /// Whether this instance already took the request; records it otherwise.
-    fn is_duplicate(
-        &mut self,
-        instance: u32,
-        request_id: u64,
-        deadline: SimTime,
-        now: SimTime,
-    ) -> bool {
+    fn is_duplicate(&mut self, instance: u32, request_id: u64, deadline: SimTime, now: SimTime) -> bool {
         let seen = &mut self.servers[instance as usize].seen;
         if seen.len() >= SEEN_CLEANUP {
             seen.retain(|_, (_, until)| *until >= now);
@@ -168,10 +142,7 @@ impl Traffic {
     fn answer_duplicate(&mut self, job: Ref, env: &mut Env) {
         self.metrics.counters.duplicates_suppressed += 1;
         let j = self.jobs.get(job).expect("checked by the caller");
-        let finished = self.servers[j.instance as usize]
-            .seen
-            .get(&j.request_id)
-            .is_some_and(|e| e.0);
+        let finished = self.servers[j.instance as usize].seen.get(&j.request_id).is_some_and(|e| e.0);
         if finished {
             self.respond(job, true, env);
         } else {

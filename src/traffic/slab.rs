@@ -17,10 +17,7 @@ pub struct Slab<T> {
 
 impl<T> Default for Slab<T> {
     fn default() -> Self {
-        Slab {
-            items: Vec::new(),
-            free: Vec::new(),
-        }
+        Slab { items: Vec::new(), free: Vec::new() }
     }
 }
 
@@ -29,16 +26,10 @@ impl<T> Slab<T> {
         if let Some(slot) = self.free.pop() {
             let entry = &mut self.items[slot as usize];
             entry.1 = Some(value);
-            return Ref {
-                slot,
-                generation: entry.0,
-            };
+            return Ref { slot, generation: entry.0 };
         }
         self.items.push((0, Some(value)));
-        Ref {
-            slot: self.items.len() as u32 - 1,
-            generation: 0,
-        }
+        Ref { slot: self.items.len() as u32 - 1, generation: 0 }
     }
 
     pub fn get(&self, r: Ref) -> Option<&T> {

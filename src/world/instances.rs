@@ -9,10 +9,7 @@ pub struct Instances {
 impl Instances {
     /// All instances start up, in epoch 0.
     pub fn new(count: u32) -> Self {
-        Instances {
-            up: vec![true; count as usize],
-            epoch: vec![0; count as usize],
-        }
+        Instances { up: vec![true; count as usize], epoch: vec![0; count as usize] }
     }
 
     pub fn count(&self) -> u32 {

@@ -38,8 +38,7 @@ impl Registry {
         let slot = &mut self.view[instance as usize];
         if *slot != view {
             *slot = view;
-            self.score
-                .on_view_change(instance, now, truth_up, view == View::Up);
+            self.score.on_view_change(instance, now, truth_up, view == View::Up);
             if self.record {
                 self.changes.push((instance, view == View::Up));
             }

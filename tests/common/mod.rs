@@ -14,25 +14,17 @@ use std::path::Path;
 pub const TEST_CONFIDENCE: f64 = 0.999;
 
 pub fn scenario(text: &str) -> Scenario {
-    let loaded =
-        scenario::parse(text, "test.toml", Path::new("."), &[]).unwrap_or_else(|e| panic!("{e}"));
+    let loaded = scenario::parse(text, "test.toml", Path::new("."), &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(loaded.points.len(), 1, "a single-point scenario");
     loaded.points.into_iter().next().unwrap().scenario
 }
 
 pub fn replicate(scenario: &Scenario) -> Vec<MetricValues> {
-    (0..scenario.replications)
-        .map(|r| run_replication(scenario, 0, r).metrics)
-        .collect()
+    (0..scenario.replications).map(|r| run_replication(scenario, 0, r).metrics).collect()
 }
 
 pub fn values(runs: &[MetricValues], metric: &str) -> Vec<f64> {
-    runs.iter()
-        .map(|r| {
-            r.get(metric)
-                .unwrap_or_else(|| panic!("no metric {metric}"))
-        })
-        .collect()
+    runs.iter().map(|r| r.get(metric).unwrap_or_else(|| panic!("no metric {metric}"))).collect()
 }
 
 pub fn ci(runs: &[MetricValues], metric: &str) -> Estimate {
@@ -40,10 +32,7 @@ pub fn ci(runs: &[MetricValues], metric: &str) -> Estimate {
 }
 
 pub fn assert_covers(estimate: Estimate, expected: f64, what: &str) {
-    println!(
-        "{what}: closed form {expected}, simulated {} [{}, {}]",
-        estimate.mean, estimate.ci_low, estimate.ci_high
-    );
+    println!("{what}: closed form {expected}, simulated {} [{}, {}]", estimate.mean, estimate.ci_low, estimate.ci_high);
     assert!(
         estimate.ci_low <= expected && expected <= estimate.ci_high,
         "{what}: closed form {expected} outside the 99.9% CI [{}, {}] (mean {})",
@@ -54,15 +43,11 @@ pub fn assert_covers(estimate: Estimate, expected: f64, what: &str) {
 }
 
 pub fn min_of(runs: &[MetricValues], metric: &str) -> f64 {
-    values(runs, metric)
-        .into_iter()
-        .fold(f64::INFINITY, f64::min)
+    values(runs, metric).into_iter().fold(f64::INFINITY, f64::min)
 }
 
 pub fn max_of(runs: &[MetricValues], metric: &str) -> f64 {
-    values(runs, metric)
-        .into_iter()
-        .fold(f64::NEG_INFINITY, f64::max)
+    values(runs, metric).into_iter().fold(f64::NEG_INFINITY, f64::max)
 }
 
 /// One nanosecond, in seconds: leases and probe timeouts fire one tick after their deadline,

@@ -27,6 +27,16 @@ pub struct Scenario {
     /// Clients and the discovery path; None: a detection-only scenario.
     pub clients: Option<Clients>,
     pub faults: Vec<Fault>,
+    /// Windows whose request metrics are also reported as `<metric>@<phase>`.
+    pub phases: Vec<Phase>,
+}
+
+/// A named window of simulated time [from, to).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Phase {
+    pub name: String,
+    pub from: SimTime,
+    pub to: SimTime,
 }
 
 /// An instance's server: `servers` workers, a service time, a bounded waiting queue.
@@ -35,6 +45,8 @@ pub struct Capacity {
     pub servers: u32,
     pub service_time: Dist,
     pub queue_limit: u32,
+    /// A crash resets connections (attempts fail at once) instead of leaving them to time out.
+    pub reset_on_crash: bool,
 }
 
 /// The clients: their workload, how they learn the view, pick instances and recover.

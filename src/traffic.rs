@@ -131,7 +131,7 @@ impl Traffic {
             rate_factor: 1.0,
             cut: vec![false; n as usize],
             tracker: Tracker::new(n, c),
-            metrics: RequestMetrics::new(n, model.availability_bin),
+            metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases),
             assignment: Vec::new(),
             capacity: scenario.capacity.clone(),
             network: scenario.network.clone(),
@@ -198,7 +198,7 @@ impl Traffic {
     /// The names of the request-path metrics, in column order.
     pub fn metric_names() -> Vec<String> {
         let mut out = MetricValues::default();
-        RequestMetrics::new(0, 1).report(1, &mut out);
+        RequestMetrics::new(0, 1, &[]).report(1, &mut out);
         out.names().map(str::to_string).collect()
     }
 

@@ -6,7 +6,7 @@ use super::file::{RawDist, RawFailure, RawFault, RawNetwork, RawScenario};
 use crate::detect;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use crate::model::{Cut, FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
+use crate::model::{Cut, FailureModel, Fault, FaultAction, NetworkModel, Phase, Scenario, Stopping, Target};
 use std::path::Path;
 
 /// Largest cluster accepted: the per-instance state is a few hundred bytes, so this keeps a
@@ -35,6 +35,7 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         .map(|(i, f)| fault(f, i, instances, has_clients, raw.cluster.service_time.is_some()))
         .collect::<Result<Vec<_>, _>>()?;
     let stopping_rule = stopping(&raw)?;
+    let phases = phases(&raw, horizon)?;
     let capacity = super::build_clients::capacity(&raw.cluster, base_dir)?;
     Ok(Scenario {
         name: raw.name,
@@ -47,6 +48,7 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         network: network(raw.network, base_dir)?,
         detector: detect::parse(raw.detector, "detector")?,
         capacity,
+        phases,
         clients: super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery)?,
         faults,
     })
@@ -97,10 +99,31 @@ fn refuse_unimplemented(raw: &RawScenario) -> Result<(), KeyError> {
             "formula expectations are specified but not implemented in this version yet",
         ));
     }
-    if !raw.phase.is_empty() {
-        return Err(KeyError::new("phase", "per-phase metrics are specified but not implemented in this version yet"));
-    }
     Ok(())
+}
+
+/// Phases: named windows [from, to) inside the horizon, for per-phase request metrics.
+fn phases(raw: &RawScenario, horizon: SimTime) -> Result<Vec<Phase>, KeyError> {
+    let mut phases: Vec<Phase> = Vec::new();
+    for (index, p) in raw.phase.iter().enumerate() {
+        let key = |name: &str| format!("phase[{index}].{name}");
+        if p.name.is_empty() || !p.name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(KeyError::new(key("name"), format!("`{}` is not a usable name", p.name))
+                .allowed("letters, digits, - and _"));
+        }
+        if phases.iter().any(|q| q.name == p.name) {
+            return Err(KeyError::new(key("name"), format!("`{}` is used by two phases", p.name)));
+        }
+        let (from, to) = (duration(&key("from"), &p.from)?, duration(&key("to"), &p.to)?);
+        if to <= from || to > horizon {
+            return Err(KeyError::new(key("to"), "must be after `from` and not after the horizon"));
+        }
+        phases.push(Phase { name: p.name.clone(), from, to });
+    }
+    if !phases.is_empty() && raw.workload.is_none() {
+        return Err(KeyError::new("phase", "per-phase metrics are request metrics: the scenario needs a `[workload]`"));
+    }
+    Ok(phases)
 }
 
 /// Parses a duration at `key`.

@@ -13,9 +13,11 @@ const SECOND: SimTime = 1_000_000_000;
 
 pub fn capacity(raw: &RawCluster, base_dir: &Path) -> Result<Option<Capacity>, KeyError> {
     let Some(service_time) = &raw.service_time else {
-        for (key, given) in
-            [("cluster.servers", raw.servers.is_some()), ("cluster.queue_limit", raw.queue_limit.is_some())]
-        {
+        for (key, given) in [
+            ("cluster.servers", raw.servers.is_some()),
+            ("cluster.queue_limit", raw.queue_limit.is_some()),
+            ("cluster.on_crash", raw.on_crash.is_some()),
+        ] {
             if given {
                 return Err(KeyError::new(key, "only means something with `cluster.service_time`"));
             }
@@ -27,7 +29,14 @@ pub fn capacity(raw: &RawCluster, base_dir: &Path) -> Result<Option<Capacity>, K
     if servers == 0 || servers > 100_000 {
         return Err(KeyError::new("cluster.servers", format!("{servers} is out of range")).allowed("1 to 100000"));
     }
-    Ok(Some(Capacity { servers, service_time, queue_limit: raw.queue_limit.unwrap_or(u32::MAX) }))
+    let reset_on_crash = match raw.on_crash.as_deref().unwrap_or("silent") {
+        "silent" => false,
+        "reset" => true,
+        other => {
+            return Err(KeyError::unknown_name("cluster.on_crash", "crash behaviour", other, &["silent", "reset"]));
+        }
+    };
+    Ok(Some(Capacity { servers, service_time, queue_limit: raw.queue_limit.unwrap_or(u32::MAX), reset_on_crash }))
 }
 
 fn clone_dist(d: &super::file::RawDist) -> super::file::RawDist {

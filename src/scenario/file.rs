@@ -50,10 +50,11 @@ pub struct RawScenario {
     pub sweep: toml::Table,
     #[serde(default)]
     pub fault: Vec<RawFault>,
+    /// Time windows whose request metrics are also reported as `<metric>@<phase>`.
+    #[serde(default)]
+    pub phase: Vec<RawPhase>,
     /// Part of the specification, not of this version: accepted by the parser only to be
     /// refused with a clear message.
-    #[serde(default)]
-    pub phase: Vec<toml::Value>,
     #[serde(default)]
     pub expect: Vec<toml::Value>,
 }
@@ -76,6 +77,17 @@ pub struct RawCluster {
     pub service_time: Option<RawDist>,
     /// Requests that may wait beyond the busy workers; more are rejected (default: no limit).
     pub queue_limit: Option<u32>,
+    /// What clients see of a crash: "silent" (default: attempts time out) or "reset"
+    /// (connections are reset and refused: attempts fail at once).
+    pub on_crash: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPhase {
+    pub name: String,
+    pub from: String,
+    pub to: String,
 }
 
 #[derive(Debug, Deserialize)]

@@ -5,6 +5,35 @@
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use crate::metrics::{MetricValues, Sampled};
+use crate::model::Phase;
+
+/// Request counts inside one phase: requests by issue time, outcomes by completion time,
+/// arrivals at instances by arrival time.
+struct PhaseStats {
+    phase: Phase,
+    requests: u64,
+    successes: u64,
+    failures: u64,
+    arrivals: u64,
+    latency_sum: u128,
+}
+
+impl PhaseStats {
+    fn contains(&self, t: SimTime) -> bool {
+        self.phase.from <= t && t < self.phase.to
+    }
+
+    fn report(&self, out: &mut MetricValues) {
+        let name = &self.phase.name;
+        let seconds = to_seconds(self.phase.to - self.phase.from);
+        let completed = (self.successes + self.failures) as f64;
+        out.push(format!("requests@{name}"), self.requests as f64);
+        out.push(format!("success_ratio@{name}"), ratio(self.successes as f64, completed));
+        out.push(format!("goodput@{name}"), self.successes as f64 / seconds);
+        out.push(format!("offered_load@{name}"), self.arrivals as f64 / seconds);
+        out.push(format!("latency.mean@{name}"), ratio(self.latency_sum as f64 / 1e9, self.successes as f64));
+    }
+}
 
 /// Counts per time bin, finalised as time moves past them (constant memory).
 #[derive(Default)]
@@ -45,12 +74,15 @@ impl Bins {
 }
 
 pub struct RequestMetrics {
-    pub requests: u64,
+    requests: u64,
+    phases: Vec<PhaseStats>,
     successes: u64,
     failures: u64,
     attempts_of_completed: u64,
     latency: Sampled,
     retry_time: Sampled,
+    /// Sum of all retry times, for the mean over every request (retried or not).
+    retry_time_total: u128,
     /// Completions by bin, for availability.
     outcomes: Bins,
     /// Attempt arrivals at instances by bin, for peak offered load.
@@ -77,14 +109,27 @@ pub struct Counters {
 }
 
 impl RequestMetrics {
-    pub fn new(instances: u32, bin: SimTime) -> Self {
+    pub fn new(instances: u32, bin: SimTime, phases: &[Phase]) -> Self {
+        let phases = phases
+            .iter()
+            .map(|p| PhaseStats {
+                phase: p.clone(),
+                requests: 0,
+                successes: 0,
+                failures: 0,
+                arrivals: 0,
+                latency_sum: 0,
+            })
+            .collect();
         RequestMetrics {
             requests: 0,
+            phases,
             successes: 0,
             failures: 0,
             attempts_of_completed: 0,
             latency: Sampled::default(),
             retry_time: Sampled::default(),
+            retry_time_total: 0,
             outcomes: Bins::new(bin),
             arrivals: Bins::new(bin),
             arrivals_per_instance: vec![0; instances as usize],
@@ -95,8 +140,21 @@ impl RequestMetrics {
         }
     }
 
+    pub fn issue(&mut self, now: SimTime) {
+        self.requests += 1;
+        self.phases.iter_mut().filter(|p| p.contains(now)).for_each(|p| p.requests += 1);
+    }
+
     /// A request finished: `success` within its deadline or not.
     pub fn complete(&mut self, now: SimTime, issued: SimTime, first_sent: SimTime, attempts: u32, success: bool) {
+        for p in self.phases.iter_mut().filter(|p| p.contains(now)) {
+            if success {
+                p.successes += 1;
+                p.latency_sum += (now - issued) as u128;
+            } else {
+                p.failures += 1;
+            }
+        }
         if success {
             self.successes += 1;
             self.latency.record(now - issued);
@@ -106,11 +164,13 @@ impl RequestMetrics {
         self.attempts_of_completed += attempts as u64;
         if attempts > 1 {
             self.retry_time.record(now - first_sent);
+            self.retry_time_total += (now - first_sent) as u128;
         }
         self.outcomes.add(now, success);
     }
 
     pub fn arrival(&mut self, now: SimTime, instance: u32) {
+        self.phases.iter_mut().filter(|p| p.contains(now)).for_each(|p| p.arrivals += 1);
         self.arrivals.add(now, true);
         self.arrivals_per_instance[instance as usize] += 1;
     }
@@ -132,6 +192,7 @@ impl RequestMetrics {
         self.latency.report("latency", out);
         out.push("attempts_per_request", ratio(self.attempts_of_completed as f64, completed as f64));
         self.retry_time.report("retry_time", out);
+        out.push("retry_time_per_request", ratio(self.retry_time_total as f64 / 1e9, completed as f64));
         out.push("availability", ratio(self.outcomes.ratio_sum, self.outcomes.ratio_bins as f64));
         out.push("goodput", self.successes as f64 / seconds);
         out.push("offered_load", self.arrivals_per_instance.iter().sum::<u64>() as f64 / seconds);
@@ -141,6 +202,9 @@ impl RequestMetrics {
         self.propagation_time.report("propagation_time", out);
         self.stale_route_time.report("stale_route_time", out);
         self.report_counters(out);
+        for p in &self.phases {
+            p.report(out);
+        }
     }
 
     fn report_counters(&self, out: &mut MetricValues) {
@@ -178,7 +242,7 @@ mod tests {
 
     #[test]
     fn availability_is_the_mean_of_bin_success_ratios() {
-        let mut m = RequestMetrics::new(2, 1_000);
+        let mut m = RequestMetrics::new(2, 1_000, &[Phase { name: "late".into(), from: 1_000, to: 2_000 }]);
         m.complete(100, 0, 0, 1, true);
         m.complete(200, 0, 0, 1, false);
         m.complete(1_500, 1_000, 1_000, 2, true);
@@ -193,5 +257,8 @@ mod tests {
         assert_eq!(out.get("retry_time.count"), Some(1.0));
         assert_eq!(out.get("load_max_over_mean"), Some(2.0 * 2.0 / 3.0));
         assert_eq!(out.get("peak_offered_load"), Some(3.0 / 1e-6));
+        assert_eq!(out.get("success_ratio@late"), Some(1.0));
+        assert_eq!(out.get("goodput@late"), Some(1.0 / 1e-6));
+        assert_eq!(out.get("offered_load@late"), Some(0.0));
     }
 }

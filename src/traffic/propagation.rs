@@ -56,7 +56,7 @@ impl Traffic {
         let i = instance as usize;
         self.tracker.crash_since[i] = env.now;
         self.check_unrouted(i, env.now);
-        self.drop_server_work(instance);
+        self.drop_server_work(instance, env);
     }
 
     pub fn on_instance_up(&mut self, instance: u32) {

@@ -54,7 +54,7 @@ impl Traffic {
             return;
         }
         self.schedule_issue(client, env);
-        self.metrics.requests += 1;
+        self.metrics.issue(env.now);
         if let Some(budget) = &mut self.clients[client as usize].budget {
             budget.deposit(env.now);
         }

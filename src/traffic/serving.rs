@@ -1,5 +1,6 @@
 //! The instance side: `servers` workers and a FIFO queue of at most `queue_limit` waiting
-//! jobs; a full queue rejects at once. A crashed instance loses its queue and answers nothing.
+//! jobs; a full queue rejects at once. A crashed instance loses its queue and answers nothing
+//! (or, with `on_crash = "reset"`, refuses at once).
 //! Work whose deadline has passed is dropped unserved, and with deadlines a duplicate of a
 //! request this instance already holds is recognised by its timestamp and not executed again.
 
@@ -43,7 +44,12 @@ impl Traffic {
         let (instance, deadline, request_id) = (j.instance, j.deadline, j.request_id);
         self.metrics.arrival(env.now, instance);
         if !env.truth.is_up(instance) {
-            self.jobs.remove(job);
+            // A dead process behind a live host refuses at once (reset); a dead host is silent.
+            if self.capacity.as_ref().is_some_and(|c| c.reset_on_crash) {
+                self.respond(job, false, env);
+            } else {
+                self.jobs.remove(job);
+            }
             return;
         }
         if env.now > deadline {
@@ -151,11 +157,18 @@ impl Traffic {
     }
 
     /// A crash loses every job queued or in service on the instance.
-    pub(super) fn drop_server_work(&mut self, instance: u32) {
+    /// With `on_crash = "reset"` the clients of those jobs get a failure at once instead (the
+    /// operating system resets the dead process's connections).
+    pub(super) fn drop_server_work(&mut self, instance: u32, env: &mut Env) {
         let server = &mut self.servers[instance as usize];
-        for job in server.waiting.drain(..).chain(server.in_service.drain(..)) {
-            self.jobs.remove(job);
-        }
+        let lost: Vec<Ref> = server.waiting.drain(..).chain(server.in_service.drain(..)).collect();
         server.seen.clear();
+        for job in lost {
+            if self.capacity.as_ref().is_some_and(|c| c.reset_on_crash) {
+                self.respond(job, false, env);
+            } else {
+                self.jobs.remove(job);
+            }
+        }
     }
 }

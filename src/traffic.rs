@@ -26,6 +26,7 @@ use crate::world::instances::Instances;
 use crate::world::registry::Registry;
 use client::Client;
 use keys::Keys;
+pub use keys::MAX_ZIPF_KEYS;
 use measure::RequestMetrics;
 use propagation::Tracker;
 use serving::{Job, Server};

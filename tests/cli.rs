@@ -130,3 +130,29 @@ fn readme_walkthrough_scenario_is_valid() {
     let output = discosim(&["validate", &file]);
     assert!(output.status.success(), "{}", stderr(&output));
 }
+
+/// Impossible combinations on the request path are clear errors, not silent defaults.
+#[test]
+fn impossible_request_path_combinations_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let with_clients = format!("{GOOD}[workload]\nclients = 2\nrate = 1.0\n");
+    let cases: &[(&str, &str)] = &[
+        ("[recovery.hedge]\ndelay = \"10ms\"\n", "a hedge is a second attempt, but retry.max_attempts is 1"),
+        (
+            "[recovery.retry]\nmax_attempts = 3\nbudget = 1.5\n",
+            "key `recovery.retry.budget`: 1.5 is not a fraction of requests",
+        ),
+        ("[balancer]\nkind = \"random\"\nvnodes = 10\n", "key `balancer.vnodes`: unknown key `vnodes`"),
+        ("[balancer]\nkind = \"ring\"\ntable_size = 101\n", "allowed: vnodes"),
+        ("[discovery]\nmode = \"poll\"\n", "key `discovery.refresh`: is required"),
+        ("[recovery.retry]\nmax_attempts = 3\njitter = \"ful\"\n", "did you mean `full`?"),
+    ];
+    for (extra, expected) in cases {
+        let file = scenario_file(dir.path(), &format!("{with_clients}{extra}"));
+        let output = discosim(&["validate", &file]);
+        assert_eq!(output.status.code(), Some(2), "{extra}");
+        assert!(stderr(&output).contains(expected), "{extra}: expected `{expected}` in\n{}", stderr(&output));
+    }
+    let no_clients = scenario_file(dir.path(), &format!("{GOOD}[balancer]\nkind = \"ring\"\n"));
+    assert!(stderr(&discosim(&["validate", &no_clients])).contains("needs clients"));
+}

@@ -60,3 +60,28 @@ fn adding_an_instance_does_not_shift_the_others_draws() {
     assert!(ten.len() > 1000, "the scenario does something ({} events)", ten.len());
     assert_eq!(ten, eleven);
 }
+
+/// The whole request path (every client-side mechanism and fault) is deterministic too:
+/// threads do not matter, the seed does, and the event streams reproduce.
+#[test]
+fn the_request_path_is_deterministic() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_discosim"))
+            .args(["run", "tests/scenarios/clients.toml", "--quiet", "--out"])
+            .arg(dir.path().join(out))
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    };
+    run("one", &["--threads", "1", "--check-determinism"]);
+    run("two", &["--threads", "2"]);
+    run("seed", &["--seed", "12"]);
+    for file in ["runs.csv", "summary.csv"] {
+        assert_eq!(read(&dir.path().join("one"), file), read(&dir.path().join("two"), file), "{file}");
+        assert_ne!(read(&dir.path().join("one"), file), read(&dir.path().join("seed"), file), "{file}");
+    }
+    let runs = String::from_utf8(read(&dir.path().join("one"), "runs.csv")).unwrap();
+    assert!(runs.lines().count() == 5 && runs.contains("success_ratio@spike"));
+}

@@ -17,7 +17,8 @@ fn check_with(text: &str, overrides: &[scenario::Override]) -> usize {
     if let Ok(loaded) = scenario::parse(text, "fuzz.toml", Path::new("."), overrides) {
         for point in loaded.points.iter().take(2) {
             let mut s = point.scenario.clone();
-            if s.instances > 64 {
+            let busy = s.clients.as_ref().is_some_and(|c| c.count > 64 || c.rate * c.count as f64 > 5_000.0);
+            if s.instances > 64 || busy {
                 continue;
             }
             s.horizon = s.horizon.min(20_000_000_000);
@@ -68,6 +69,10 @@ const KEYS: &[&str] = &[
     "cluster.failure.model",
     "cluster.failure.mttf",
     "cluster.failure.mttr",
+    "cluster.servers",
+    "cluster.service_time",
+    "cluster.queue_limit",
+    "cluster.on_crash",
     "network.delay",
     "network.loss",
     "detector.kind",
@@ -79,13 +84,30 @@ const KEYS: &[&str] = &[
     "detector.p",
     "detector.session_timeout",
     "detector.ping_interval",
+    "workload.clients",
+    "workload.rate",
+    "workload.keys",
+    "workload.key_dist",
+    "discovery.mode",
+    "discovery.refresh",
+    "balancer.kind",
+    "balancer.vnodes",
+    "balancer.c",
+    "recovery.timeout",
+    "recovery.deadline",
+    "recovery.retry.max_attempts",
+    "recovery.retry.jitter",
+    "recovery.retry.budget",
+    "recovery.hedge.delay",
+    "recovery.breaker.window",
     "sweep.\"detector.interval\"",
     "sweep.\"cluster.instances\"",
     "fault",
+    "phase",
     "intervl",
 ];
 
-const BASE: &str = "name = \"f\"\nhorizon = \"10s\"\n[cluster]\ninstances = 4\nfailure = { model = \"crash-recover\", mttf = { dist = \"exponential\", mean = \"2s\" }, mttr = { dist = \"exponential\", mean = \"1s\" } }\n[detector]\nkind = \"heartbeat\"\ninterval = \"100ms\"\n";
+const BASE: &str = "name = \"f\"\nhorizon = \"10s\"\n[cluster]\ninstances = 4\nservice_time = { dist = \"exponential\", mean = \"5ms\" }\nfailure = { model = \"crash-recover\", mttf = { dist = \"exponential\", mean = \"2s\" }, mttr = { dist = \"exponential\", mean = \"1s\" } }\n[detector]\nkind = \"heartbeat\"\ninterval = \"100ms\"\n[workload]\nclients = 3\nrate = 20.0\n[recovery.retry]\nmax_attempts = 3\n";
 
 /// Edits of a valid scenario: some keys set to arbitrary values, as `--set` would, so that the
 /// result is always well-formed TOML and reaches the semantic checks and the run.

@@ -35,7 +35,7 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, 
 }
 
 fn is_prime(n: u64) -> bool {
-    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| n % d != 0)
+    n >= 2 && (2..).take_while(|d| d * d <= n).all(|d| !n.is_multiple_of(d))
 }
 
 impl BalancerFactory for Factory {

@@ -90,7 +90,7 @@ pub fn clients(
         count: w.clients,
         rate: w.rate,
         keys,
-        zipf: zipf(&w)?,
+        zipf: zipf(&w, keys)?,
         availability_bin,
         propagation: propagation(discovery)?,
         balancer: balance::parse(balancer, "balancer")?,
@@ -102,7 +102,11 @@ fn positive(nanos: SimTime, key: &str) -> Result<SimTime, KeyError> {
     if nanos == 0 { Err(KeyError::new(key, "must be longer than 0")) } else { Ok(nanos) }
 }
 
-fn zipf(w: &RawWorkload) -> Result<Option<f64>, KeyError> {
+fn zipf(w: &RawWorkload, keys: u64) -> Result<Option<f64>, KeyError> {
+    if w.key_dist.as_deref() == Some("zipf") && keys > crate::traffic::MAX_ZIPF_KEYS {
+        return Err(KeyError::new("workload.keys", format!("{keys} keys is too many for a Zipf table"))
+            .allowed(format!("at most {} with key_dist = \"zipf\"", crate::traffic::MAX_ZIPF_KEYS)));
+    }
     match (w.key_dist.as_deref().unwrap_or("uniform"), w.zipf_exponent) {
         ("uniform", None) => Ok(None),
         ("uniform", Some(_)) => {

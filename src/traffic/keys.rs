@@ -16,7 +16,7 @@ impl Keys {
         let Some(s) = zipf else {
             return Keys::Uniform(keys);
         };
-        let mut cumulative: Vec<f64> = (1..=keys.min(MAX_ZIPF_KEYS)).map(|k| libm::pow(k as f64, -s)).collect();
+        let mut cumulative: Vec<f64> = (1..=keys).map(|k| libm::pow(k as f64, -s)).collect();
         let mut total = 0.0;
         for w in cumulative.iter_mut() {
             total += *w;

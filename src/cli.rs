@@ -24,6 +24,10 @@ struct Cli {
 enum Command {
     /// Run scenarios (sweep and replications included) and write their results.
     Run(run::RunArgs),
+    /// Run scenarios and evaluate every [[expect]]; exit 1 if one fails.
+    Check(run::RunArgs),
+    /// The source document's formulas: assumptions, the scenario that tests each, verdicts.
+    Formulas,
     /// Check scenario files without running them.
     Validate(ScenarioArgs),
     /// Join the results folders of shards (`run --shard I/N`) into one.
@@ -50,7 +54,12 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => validate(&args),
-        Command::Run(args) => run::run(&args),
+        Command::Run(args) => run::run(&args, false),
+        Command::Check(args) => run::run(&args, true),
+        Command::Formulas => {
+            print!("{}", crate::formulas::catalog());
+            ExitCode::SUCCESS
+        }
         Command::Merge(args) => merge::merge(&args),
     }
 }
@@ -73,8 +82,15 @@ fn load_all(args: &ScenarioArgs) -> Result<Vec<LoadedScenario>, ExitCode> {
         eprintln!("error: {e}");
         ExitCode::from(2)
     })?;
+    let files = match scenario_files(&args.scenarios) {
+        Ok(files) => files,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Err(ExitCode::from(2));
+        }
+    };
     let results: Vec<Result<LoadedScenario, ScenarioError>> =
-        args.scenarios.iter().map(|p| scenario::load(p, &overrides)).collect();
+        files.iter().map(|p| scenario::load(p, &overrides)).collect();
     let errors: Vec<&ScenarioError> = results.iter().filter_map(|r| r.as_ref().err()).collect();
     if !errors.is_empty() {
         for error in errors {
@@ -96,6 +112,28 @@ fn validate(args: &ScenarioArgs) -> ExitCode {
         }
         Err(code) => code,
     }
+}
+
+/// The scenario files named: files as given, folders as every `.toml` file in them, sorted.
+fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let mut files = Vec::new();
+    for path in paths {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).map_err(|e| format!("cannot read the folder {}: {e}", path.display()))?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+            .collect();
+        if found.is_empty() {
+            return Err(format!("{} holds no scenario (.toml) file", path.display()));
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
 }
 
 /// The results folder of a scenario: `--out` itself for one scenario, a folder per scenario

@@ -45,6 +45,9 @@ pub trait Detector {
 /// Checked parameters of a detector; makes a fresh detector for each run.
 pub trait DetectorFactory: Debug + Send + Sync {
     fn build(&self, instances: u32) -> Box<dyn Detector>;
+    /// The resolved parameters (defaults filled in; durations in seconds), by their key names:
+    /// the variables that `[[expect]]` formulas may use.
+    fn parameters(&self) -> Vec<(&'static str, f64)>;
 }
 
 type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn DetectorFactory>, KeyError>;

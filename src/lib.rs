@@ -9,6 +9,8 @@ pub mod cli;
 pub mod detect;
 pub mod dist;
 pub mod engine;
+pub mod expect;
+pub mod formulas;
 pub mod metrics;
 pub mod model;
 pub mod output;

@@ -43,13 +43,25 @@ impl MetricValues {
     }
 }
 
-/// Every metric name a run reports, in column order (what `target_metrics` may name).
+/// The metric names a run of `scenario` reports, in column order.
+pub fn catalog_for(scenario: &crate::model::Scenario) -> Vec<String> {
+    let mut out = MetricValues::default();
+    DetectionScore::new(0).report(0, &[], |_| true, &mut out);
+    let mut names: Vec<String> = out.names().map(str::to_string).collect();
+    names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
+    if scenario.clients.is_some() {
+        names.extend(crate::traffic::Traffic::metric_names(&scenario.phases));
+    }
+    names
+}
+
+/// Every metric name a run may report, phases aside (what `target_metrics` may name).
 pub fn catalog() -> Vec<String> {
     let mut out = MetricValues::default();
     DetectionScore::new(0).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
-    names.extend(crate::traffic::Traffic::metric_names());
+    names.extend(crate::traffic::Traffic::metric_names(&[]));
     names
 }
 

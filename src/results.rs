@@ -20,6 +20,9 @@ pub struct Layout {
     /// Per sweep point, the swept keys' values as written in the CSV files.
     pub points: Vec<Vec<(String, String)>>,
     pub replications: u32,
+    /// The scenario's `[[expect]]`s, and per point (expectation index, predicted value).
+    pub expectations: Vec<crate::expect::Expectation>,
+    pub predictions: Vec<Vec<(usize, f64)>>,
 }
 
 impl Layout {
@@ -37,6 +40,8 @@ impl Layout {
             swept_keys: loaded.swept_keys.clone(),
             points: loaded.points.iter().map(|p| p.params.clone()).collect(),
             replications: loaded.points.first().map_or(1, |p| p.scenario.replications),
+            expectations: loaded.expectations.clone(),
+            predictions: loaded.points.iter().map(|p| p.predictions.clone()).collect(),
         }
     }
 

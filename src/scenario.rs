@@ -5,6 +5,7 @@ pub mod build;
 mod build_clients;
 pub mod duration;
 pub mod error;
+mod expectations;
 pub mod file;
 pub mod locate;
 pub mod sweep;
@@ -43,6 +44,9 @@ impl Override {
 pub struct Point {
     pub params: Vec<(String, String)>,
     pub scenario: Scenario,
+    /// (index into `LoadedScenario::expectations`, predicted value) for every expectation
+    /// that applies at this point.
+    pub predictions: Vec<(usize, f64)>,
 }
 
 /// A scenario file, resolved.
@@ -55,6 +59,7 @@ pub struct LoadedScenario {
     pub resolved: toml::Table,
     pub swept_keys: Vec<String>,
     pub points: Vec<Point>,
+    pub expectations: Vec<crate::expect::Expectation>,
 }
 
 /// Reads and checks a scenario file.
@@ -83,6 +88,7 @@ pub fn parse(
     for o in overrides {
         apply_override(&mut table, o).map_err(place_unswept)?;
     }
+    let parsed = expectations::take(&mut table).map_err(place_unswept)?;
     let axes = sweep::axes(&table).map_err(place_unswept)?;
     let swept: Vec<(String, String)> =
         axes.iter().flat_map(|a| a.keys.iter().cloned().zip(a.places.iter().cloned())).collect();
@@ -95,10 +101,12 @@ pub fn parse(
         for (key, value) in &assignment {
             set_dotted(&mut point_table, key, value.clone()).map_err(place)?;
         }
-        let raw = file::from_value(toml::Value::Table(point_table), "").map_err(place)?;
+        let raw = file::from_value(toml::Value::Table(point_table.clone()), "").map_err(place)?;
         let scenario = build::build(raw, base_dir).map_err(place)?;
         let params = assignment.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();
-        points.push(Point { params, scenario });
+        let mut point = Point { params, scenario, predictions: Vec::new() };
+        expectations::predict(&parsed, &mut point, &point_table).map_err(place)?;
+        points.push(point);
     }
     let first = &points[0].scenario;
     let description = table.get("description").and_then(|d| d.as_str()).unwrap_or("").to_string();
@@ -109,6 +117,7 @@ pub fn parse(
         resolved: table,
         swept_keys,
         points,
+        expectations: parsed.into_iter().map(|p| p.expectation).collect(),
     })
 }
 

@@ -197,9 +197,9 @@ impl Traffic {
     }
 
     /// The names of the request-path metrics, in column order.
-    pub fn metric_names() -> Vec<String> {
+    pub fn metric_names(phases: &[crate::model::Phase]) -> Vec<String> {
         let mut out = MetricValues::default();
-        RequestMetrics::new(0, 1, &[]).report(1, &mut out);
+        RequestMetrics::new(0, 1, phases).report(1, &mut out);
         out.names().map(str::to_string).collect()
     }
 

@@ -44,22 +44,36 @@ pub struct RunArgs {
 /// Why a run stopped early, with its exit code.
 struct Failure(u8, String);
 
-pub fn run(args: &RunArgs) -> ExitCode {
+/// `run` (`strict` false) and `check` (`strict` true: exit 1 when an expectation fails).
+pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
     let loaded = match load_all(&args.scenario) {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    let mut failed = Vec::new();
     for s in &loaded {
         let dir = results_dir(args.out.as_deref(), &s.name, loaded.len());
-        if let Err(Failure(code, message)) = run_scenario(s, &dir, args) {
-            eprintln!("error: {message}");
-            return ExitCode::from(code);
+        match run_scenario(s, &dir, args) {
+            Ok(names) => failed.extend(names.into_iter().map(|n| format!("{}: {n}", s.name))),
+            Err(Failure(code, message)) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(code);
+            }
         }
     }
-    ExitCode::SUCCESS
+    failed.dedup();
+    if failed.is_empty() {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("{} expectation(s) failed at some sweep point:", failed.len());
+    for name in &failed {
+        eprintln!("  FAILED {name}");
+    }
+    if strict { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
-fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<(), Failure> {
+/// Runs one scenario and writes its results; returns the names of failed expectations.
+fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<String>, Failure> {
     let started = SystemTime::now();
     let header = Header::new(Layout::of(s), args.shard.map(|sh| (sh.index, sh.count)));
     let (journal, previous) = open_journal(dir, &header, args.resume)?;
@@ -75,8 +89,13 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<(), Fa
         .map_err(|e| Failure(3, format!("cannot write results to {}: {e}", dir.display())))?;
     let estimates = crate::output::summary_csv::estimates(&header.layout, &records);
     print!("{}", crate::output::table::render(&header.layout, &estimates, records.len()));
+    let checks = crate::expect::evaluate(&header.layout, &records);
+    if !checks.is_empty() {
+        print!("{}", crate::output::checks_csv::table(&header.layout, &checks));
+    }
     println!("\nresults: {}", dir.display());
-    Ok(())
+    let failed = checks.iter().filter(|c| !c.holds).map(|c| header.layout.expectations[c.expectation].name.clone());
+    Ok(failed.collect())
 }
 
 /// A fresh journal, or with `--resume` the old one and its records (refused if it belongs to

@@ -7,6 +7,7 @@
 use super::lease::{Beacon, Lease};
 use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
 use crate::engine::SimTime;
+use crate::engine::time::to_seconds;
 use crate::scenario::KeyError;
 use crate::world::Ctx;
 use serde::Deserialize;
@@ -41,6 +42,10 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
 }
 
 impl DetectorFactory for Factory {
+    fn parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![("session_timeout", to_seconds(self.session_timeout)), ("ping_interval", to_seconds(self.ping_interval))]
+    }
+
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         Box::new(EventDetector {
             beacon: Beacon { interval: self.ping_interval, send_kind: PING, arrive_kind: PING_ARRIVE },

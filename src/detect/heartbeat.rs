@@ -5,6 +5,7 @@
 use super::lease::{Beacon, Lease};
 use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
 use crate::engine::SimTime;
+use crate::engine::time::to_seconds;
 use crate::scenario::KeyError;
 use crate::world::Ctx;
 use serde::Deserialize;
@@ -38,6 +39,10 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
 }
 
 impl DetectorFactory for Factory {
+    fn parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![("interval", to_seconds(self.interval)), ("timeout", to_seconds(self.timeout))]
+    }
+
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         Box::new(Heartbeat {
             beacon: Beacon { interval: self.interval, send_kind: SEND, arrive_kind: ARRIVE },

@@ -42,6 +42,10 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
 }
 
 impl DetectorFactory for Factory {
+    fn parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![("tick", crate::engine::time::to_seconds(self.tick)), ("p", self.p)]
+    }
+
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         Box::new(Observer { config: *self, offset: vec![0; instances as usize] })
     }

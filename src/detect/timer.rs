@@ -4,6 +4,7 @@
 
 use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
 use crate::engine::SimTime;
+use crate::engine::time::to_seconds;
 use crate::scenario::KeyError;
 use crate::world::Ctx;
 use serde::Deserialize;
@@ -48,6 +49,14 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
 }
 
 impl DetectorFactory for Factory {
+    fn parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("interval", to_seconds(self.interval)),
+            ("probe_timeout", to_seconds(self.probe_timeout)),
+            ("failure_threshold", self.failure_threshold as f64),
+        ]
+    }
+
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         let n = instances as usize;
         Box::new(Timer { config: *self, probe: vec![0; n], awaiting: vec![false; n], failures: vec![0; n] })

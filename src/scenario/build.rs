@@ -14,7 +14,6 @@ use std::path::Path;
 const MAX_INSTANCES: u32 = 10_000_000;
 
 pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
-    refuse_unimplemented(&raw)?;
     let horizon = duration("horizon", &raw.horizon)?;
     if horizon == 0 {
         return Err(KeyError::new("horizon", "must be longer than 0").allowed(DURATION_HELP));
@@ -90,16 +89,6 @@ fn stopping(raw: &RawScenario) -> Result<Option<Stopping>, KeyError> {
         ));
     }
     Ok(Some(Stopping { target_ci, metrics: raw.target_metrics.clone(), max_replications }))
-}
-
-fn refuse_unimplemented(raw: &RawScenario) -> Result<(), KeyError> {
-    if !raw.expect.is_empty() {
-        return Err(KeyError::new(
-            "expect",
-            "formula expectations are specified but not implemented in this version yet",
-        ));
-    }
-    Ok(())
 }
 
 /// Phases: named windows [from, to) inside the horizon, for per-phase request metrics.

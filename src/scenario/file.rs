@@ -53,10 +53,6 @@ pub struct RawScenario {
     /// Time windows whose request metrics are also reported as `<metric>@<phase>`.
     #[serde(default)]
     pub phase: Vec<RawPhase>,
-    /// Part of the specification, not of this version: accepted by the parser only to be
-    /// refused with a clear message.
-    #[serde(default)]
-    pub expect: Vec<toml::Value>,
 }
 
 fn default_seed() -> u64 {
@@ -80,6 +76,21 @@ pub struct RawCluster {
     /// What clients see of a crash: "silent" (default: attempts time out) or "reset"
     /// (connections are reset and refused: attempts fail at once).
     pub on_crash: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    pub name: Option<String>,
+    pub metric: String,
+    pub formula: String,
+    /// "mean" (default), "upper-bound" or "lower-bound".
+    pub holds: Option<String>,
+    pub tolerance: Option<f64>,
+    /// Only at sweep points whose swept keys have one of these values, e.g.
+    /// `where = { "balancer.kind" = ["ring", "jump"] }`.
+    #[serde(rename = "where")]
+    pub filter: Option<toml::Table>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,0 +1,88 @@
+//! Reads `[[expect]]` tables: checks the metric, the formula and its variables before anything
+//! runs, and computes each expectation's predicted value at every sweep point it applies to.
+
+use super::error::KeyError;
+use super::file::{RawExpect, from_value};
+use super::{Point, value_text};
+use crate::expect::formula::Formula;
+use crate::expect::{Expectation, Holds, variables};
+
+/// An expectation with its parsed formula and its `where` filter.
+pub struct Parsed {
+    pub expectation: Expectation,
+    formula: Formula,
+    filter: Vec<(String, Vec<String>)>,
+}
+
+/// Takes the `expect` array out of the scenario table (expectations are not swept).
+pub fn take(table: &mut toml::Table) -> Result<Vec<Parsed>, KeyError> {
+    let Some(value) = table.remove("expect") else { return Ok(Vec::new()) };
+    let raws: Vec<RawExpect> = from_value(value, "expect")?;
+    raws.into_iter().enumerate().map(|(i, raw)| parse(raw, i)).collect()
+}
+
+fn parse(raw: RawExpect, index: usize) -> Result<Parsed, KeyError> {
+    let key = |name: &str| format!("expect[{index}].{name}");
+    let holds_name = raw.holds.as_deref().unwrap_or("mean");
+    let holds = Holds::from_name(holds_name)
+        .ok_or_else(|| KeyError::unknown_name(key("holds"), "kind of expectation", holds_name, Holds::NAMES))?;
+    let tolerance = raw.tolerance.unwrap_or(0.0);
+    if !(tolerance >= 0.0 && tolerance.is_finite()) {
+        return Err(KeyError::new(key("tolerance"), format!("{tolerance} is not a relative tolerance"))
+            .allowed("0 or more, e.g. 0.05 for 5 %"));
+    }
+    let formula = Formula::parse(&raw.formula).map_err(|m| KeyError::new(key("formula"), m))?;
+    let filter = filter(raw.filter, &key("where"))?;
+    let name = raw.name.unwrap_or_else(|| format!("{} {} {}", raw.metric, holds.name(), raw.formula));
+    Ok(Parsed {
+        expectation: Expectation { name, metric: raw.metric, formula: raw.formula, holds, tolerance },
+        formula,
+        filter,
+    })
+}
+
+fn filter(table: Option<toml::Table>, key: &str) -> Result<Vec<(String, Vec<String>)>, KeyError> {
+    let mut out = Vec::new();
+    for (swept, values) in table.unwrap_or_default() {
+        let Some(list) = values.as_array() else {
+            return Err(KeyError::new(format!("{key}.{swept}"), "must be a list of values of that swept key"));
+        };
+        out.push((swept, list.iter().map(value_text).collect()));
+    }
+    Ok(out)
+}
+
+/// Checks the expectations against one sweep point (its metric names, its variables) and
+/// stores their predicted values in it.
+pub fn predict(parsed: &[Parsed], point: &mut Point, table: &toml::Table) -> Result<(), KeyError> {
+    let metrics = crate::metrics::catalog_for(&point.scenario);
+    let vars = variables::of_point(table, &point.scenario);
+    for (index, p) in parsed.iter().enumerate() {
+        let key = |name: &str| format!("expect[{index}].{name}");
+        if !metrics.contains(&p.expectation.metric) {
+            let names: Vec<&str> = metrics.iter().map(String::as_str).collect();
+            return Err(KeyError::unknown_name(key("metric"), "metric", &p.expectation.metric, &names));
+        }
+        for (swept, _) in &p.filter {
+            if !point.params.iter().any(|(k, _)| k == swept) {
+                return Err(KeyError::new(key("where"), format!("`{swept}` is not a swept key")));
+            }
+        }
+        if !applies(&p.filter, &point.params) {
+            continue;
+        }
+        if let Some(unknown) = p.formula.variables().into_iter().find(|v| !vars.contains_key(v)) {
+            let mut error = KeyError::new(key("formula"), format!("unknown variable `{unknown}`"))
+                .allowed("scenario keys by dotted name (durations in seconds) and the aliases of `discosim formulas`");
+            error.suggestion = super::error::closest(&unknown, vars.keys().map(String::as_str));
+            return Err(error);
+        }
+        let predicted = p.formula.evaluate(&vars).map_err(|m| KeyError::new(key("formula"), m))?;
+        point.predictions.push((index, predicted));
+    }
+    Ok(())
+}
+
+fn applies(filter: &[(String, Vec<String>)], params: &[(String, String)]) -> bool {
+    filter.iter().all(|(key, allowed)| params.iter().any(|(k, v)| k == key && allowed.contains(v)))
+}

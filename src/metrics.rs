@@ -12,20 +12,35 @@ use serde::{Deserialize, Serialize};
 /// One run's reported values, in a fixed order; names are the CSV column names. Serialized
 /// with undefined values (NaN) as null, so a journal line reads back bit for bit.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(from = "Vec<(String, Option<f64>)>", into = "Vec<(String, Option<f64>)>")]
+#[serde(from = "Wire", into = "Wire")]
 pub struct MetricValues {
     pub entries: Vec<(String, f64)>,
+    /// Per sampled metric, its quantiles at `CDF_LEVELS` (for CDF charts).
+    pub cdfs: Vec<(String, Vec<f64>)>,
 }
 
-impl From<Vec<(String, Option<f64>)>> for MetricValues {
-    fn from(entries: Vec<(String, Option<f64>)>) -> Self {
-        MetricValues { entries: entries.into_iter().map(|(n, v)| (n, v.unwrap_or(f64::NAN))).collect() }
+/// Quantile levels of the CDFs: the minimum, every percent, and the maximum.
+pub fn cdf_levels() -> impl Iterator<Item = f64> {
+    (0..=100).map(|k| k as f64 / 100.0)
+}
+
+#[derive(Serialize, Deserialize)]
+struct Wire {
+    values: Vec<(String, Option<f64>)>,
+    #[serde(default)]
+    cdfs: Vec<(String, Vec<f64>)>,
+}
+
+impl From<Wire> for MetricValues {
+    fn from(wire: Wire) -> Self {
+        let entries = wire.values.into_iter().map(|(n, v)| (n, v.unwrap_or(f64::NAN))).collect();
+        MetricValues { entries, cdfs: wire.cdfs }
     }
 }
 
-impl From<MetricValues> for Vec<(String, Option<f64>)> {
+impl From<MetricValues> for Wire {
     fn from(values: MetricValues) -> Self {
-        values.entries.into_iter().map(|(n, v)| (n, v.is_finite().then_some(v))).collect()
+        Wire { values: values.entries.into_iter().map(|(n, v)| (n, v.is_finite().then_some(v))).collect(), cdfs: values.cdfs }
     }
 }
 

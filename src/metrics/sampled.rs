@@ -75,6 +75,16 @@ impl Sampled {
         }
         out.push(format!("{name}.max"), self.max_seconds());
         out.push(format!("{name}.count"), self.count as f64);
+        if self.count > 0 {
+            let cdf = super::cdf_levels()
+                .map(|q| match q {
+                    0.0 => self.min_seconds(),
+                    1.0 => self.max_seconds(),
+                    q => self.quantile_seconds(q),
+                })
+                .collect();
+            out.cdfs.push((name.to_string(), cdf));
+        }
     }
 }
 

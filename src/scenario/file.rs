@@ -12,6 +12,7 @@ pub fn from_value<T: DeserializeOwned>(value: toml::Value, prefix: &str) -> Resu
         let key = match (prefix.is_empty(), inner.as_str()) {
             (_, ".") => prefix.to_string(),
             (true, _) => inner,
+            (false, i) if i.starts_with('[') => format!("{prefix}{inner}"),
             (false, _) => format!("{prefix}.{inner}"),
         };
         from_serde_message(key, &error.into_inner().to_string())

@@ -197,7 +197,11 @@ fn bad_sweeps_are_errors_placed_in_the_sweep_table() {
 }
 
 #[test]
-fn expectations_are_refused_until_implemented() {
+fn expectations_are_checked_before_running() {
     let e = error(&with("[[expect]]\nmetric = \"detection_time.max\"\n"));
-    assert_eq!(e.error.key, "expect");
+    assert_eq!(e.error.key, "expect[0].formula");
+    let e = error(&with("[[expect]]\nmetric = \"detection_time.max\"\nformula = \"2 * intervall\"\n"));
+    assert_eq!(e.error.suggestion.as_deref(), Some("interval"));
+    let ok = load(&with("[[expect]]\nmetric = \"detection_time.max\"\nformula = \"2 * interval\"\nholds = \"upper-bound\"\n")).unwrap();
+    assert_eq!(ok.points[0].predictions, vec![(0, 2.0)]);
 }

@@ -32,6 +32,11 @@ enum Command {
     Validate(ScenarioArgs),
     /// Join the results folders of shards (`run --shard I/N`) into one.
     Merge(merge::MergeArgs),
+    /// Redraw the charts of results folders from their CSV files (no simulation).
+    Plot {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
 }
 
 #[derive(Args)]
@@ -56,6 +61,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate(&args),
         Command::Run(args) => run::run(&args, false),
         Command::Check(args) => run::run(&args, true),
+        Command::Plot { dirs } => plot(&dirs),
         Command::Formulas => {
             print!("{}", crate::formulas::catalog());
             ExitCode::SUCCESS
@@ -112,6 +118,19 @@ fn validate(args: &ScenarioArgs) -> ExitCode {
         }
         Err(code) => code,
     }
+}
+
+fn plot(dirs: &[PathBuf]) -> ExitCode {
+    for dir in dirs {
+        match crate::chart::draw_all(dir) {
+            Ok(files) => println!("{}: {} chart file(s)", dir.display(), files.len()),
+            Err(message) => {
+                eprintln!("error: {}: {message}", dir.display());
+                return ExitCode::from(2);
+            }
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 /// The scenario files named: files as given, folders as every `.toml` file in them, sorted.

@@ -40,7 +40,10 @@ impl From<Wire> for MetricValues {
 
 impl From<MetricValues> for Wire {
     fn from(values: MetricValues) -> Self {
-        Wire { values: values.entries.into_iter().map(|(n, v)| (n, v.is_finite().then_some(v))).collect(), cdfs: values.cdfs }
+        Wire {
+            values: values.entries.into_iter().map(|(n, v)| (n, v.is_finite().then_some(v))).collect(),
+            cdfs: values.cdfs,
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 //! renamed into place), so a reader never sees half a file. Exporters read run records and the
 //! resolved scenario, never the simulation's internals.
 
+pub mod cdf_csv;
 pub mod checks_csv;
 pub mod engine_csv;
 pub mod journal;
@@ -9,6 +10,7 @@ pub mod manifest;
 pub mod runs_csv;
 pub mod summary_csv;
 pub mod table;
+pub mod trace_csv;
 
 use crate::results::{Layout, RunRecord};
 use std::io;
@@ -25,6 +27,7 @@ pub fn write_results(
     write_atomic(&dir.join("runs.csv"), &runs_csv::render(layout, records))?;
     write_atomic(&dir.join("summary.csv"), &summary_csv::render(layout, &estimates))?;
     write_atomic(&dir.join("engine.csv"), &engine_csv::render(layout, records))?;
+    write_atomic(&dir.join("cdf.csv"), &cdf_csv::render(layout, records))?;
     if !layout.expectations.is_empty() {
         let checks = crate::expect::evaluate(layout, records);
         write_atomic(&dir.join("checks.csv"), &checks_csv::render(layout, &checks))?;

@@ -23,6 +23,10 @@ pub struct Layout {
     /// The scenario's `[[expect]]`s, and per point (expectation index, predicted value).
     pub expectations: Vec<crate::expect::Expectation>,
     pub predictions: Vec<Vec<(usize, f64)>>,
+    #[serde(default)]
+    pub plots: Vec<crate::chart::PlotSpec>,
+    #[serde(default)]
+    pub horizon_seconds: f64,
 }
 
 impl Layout {
@@ -42,6 +46,8 @@ impl Layout {
             replications: loaded.points.first().map_or(1, |p| p.scenario.replications),
             expectations: loaded.expectations.clone(),
             predictions: loaded.points.iter().map(|p| p.predictions.clone()).collect(),
+            plots: loaded.plots.clone(),
+            horizon_seconds: loaded.points.first().map_or(0.0, |p| crate::engine::time::to_seconds(p.scenario.horizon)),
         }
     }
 

@@ -81,6 +81,13 @@ pub fn run_fingerprinted(loaded: &LoadedScenario, job: Job) -> (RunRecord, u64) 
     (record, hasher.finish())
 }
 
+/// Runs a job recording every change of state (for `--trace`).
+pub fn run_traced(loaded: &LoadedScenario, job: Job) -> Vec<crate::world::TraceRecord> {
+    let scenario = &loaded.points[job.point].scenario;
+    let seed = replication_seed(scenario.seed, job.replication as u64);
+    World::new(scenario, seed).run_traced().2
+}
+
 /// Runs `jobs` on `threads` threads (0: all cores), calling `on_done` as each finishes (from
 /// any thread, in any order). Each worker takes the next job from a shared counter, so the
 /// load balances to within one job whatever the jobs cost (rayon's recursive splitting of the

@@ -8,6 +8,7 @@ pub mod error;
 mod expectations;
 pub mod file;
 pub mod locate;
+mod plots;
 pub mod sweep;
 
 use crate::model::Scenario;
@@ -60,6 +61,8 @@ pub struct LoadedScenario {
     pub swept_keys: Vec<String>,
     pub points: Vec<Point>,
     pub expectations: Vec<crate::expect::Expectation>,
+    /// The charts to draw (declared by `[[plot]]`, or the defaults).
+    pub plots: Vec<crate::chart::PlotSpec>,
 }
 
 /// Reads and checks a scenario file.
@@ -89,6 +92,7 @@ pub fn parse(
         apply_override(&mut table, o).map_err(place_unswept)?;
     }
     let parsed = expectations::take(&mut table).map_err(place_unswept)?;
+    let declared_plots = plots::take(&mut table).map_err(place_unswept)?;
     let axes = sweep::axes(&table).map_err(place_unswept)?;
     let swept: Vec<(String, String)> =
         axes.iter().flat_map(|a| a.keys.iter().cloned().zip(a.places.iter().cloned())).collect();
@@ -110,7 +114,7 @@ pub fn parse(
     }
     let first = &points[0].scenario;
     let description = table.get("description").and_then(|d| d.as_str()).unwrap_or("").to_string();
-    Ok(LoadedScenario {
+    let mut loaded = LoadedScenario {
         file: PathBuf::from(label),
         name: first.name.clone(),
         description,
@@ -118,7 +122,10 @@ pub fn parse(
         swept_keys,
         points,
         expectations: parsed.into_iter().map(|p| p.expectation).collect(),
-    })
+        plots: Vec::new(),
+    };
+    loaded.plots = plots::resolve(declared_plots, &loaded).map_err(place_unswept)?;
+    Ok(loaded)
 }
 
 fn parse_toml(text: &str, label: &str) -> Result<toml::Table, ScenarioError> {

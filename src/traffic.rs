@@ -107,6 +107,8 @@ pub struct Traffic {
     metrics: RequestMetrics,
     /// Client 0's first choice for each sampled key (key-affine balancers).
     assignment: Vec<Option<u32>>,
+    /// When tracing: the moments no client (or again some client) routes to an instance.
+    trace: Option<Vec<crate::world::TraceRecord>>,
 }
 
 impl Traffic {
@@ -134,6 +136,7 @@ impl Traffic {
             tracker: Tracker::new(n, c),
             metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases),
             assignment: Vec::new(),
+            trace: None,
             capacity: scenario.capacity.clone(),
             network: scenario.network.clone(),
             rng,
@@ -170,6 +173,14 @@ impl Traffic {
             Install { client } => self.on_install(client, env.now),
             HalfOpen { client, instance } => self.on_half_open(client, instance, env.now),
         }
+    }
+
+    pub fn trace_clients(&mut self) {
+        self.trace = Some(Vec::new());
+    }
+
+    pub fn take_trace(&mut self) -> Vec<crate::world::TraceRecord> {
+        self.trace.take().unwrap_or_default()
     }
 
     /// A partition from the clients starts (`true`) or heals.

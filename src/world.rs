@@ -110,6 +110,18 @@ pub struct World {
     faults: Vec<(FaultAction, Vec<u32>)>,
     /// Clients and servers, when the scenario has a workload.
     traffic: Option<Traffic>,
+    /// Changes of state, when tracing.
+    trace: Option<Vec<TraceRecord>>,
+}
+
+/// One change of state in a traced run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceRecord {
+    pub time: SimTime,
+    /// crash, recover, leave, join, registry_down, registry_up, false_suspicion, clients_down,
+    /// clients_up.
+    pub event: &'static str,
+    pub instance: u32,
 }
 
 macro_rules! env {
@@ -156,6 +168,7 @@ impl World {
             detector_rng: streams.streams(StreamKind::Detector, n as usize),
             faults: faults.collect(),
             traffic: Traffic::new(scenario, &streams),
+            trace: None,
         };
         if world.traffic.is_some() {
             world.registry.record_changes();
@@ -185,12 +198,39 @@ impl World {
         self.run_observed(|_, _| {})
     }
 
+    /// Runs to the horizon recording every change of state (for `trace.csv` and timelines).
+    pub fn run_traced(mut self) -> (MetricValues, EngineWork, Vec<TraceRecord>) {
+        self.trace = Some(Vec::new());
+        self.registry.record_changes();
+        if let Some(traffic) = &mut self.traffic {
+            traffic.trace_clients();
+        }
+        let mut trace = Vec::new();
+        let (out, work) = self.run_with(|_, _| {}, &mut trace);
+        (out, work, trace)
+    }
+
     /// Runs to the horizon, showing every event to `observe` before it is handled (for traces
     /// and tests; a no-op closure compiles away).
-    pub fn run_observed(mut self, mut observe: impl FnMut(SimTime, &Event)) -> (MetricValues, EngineWork) {
+    pub fn run_observed(self, observe: impl FnMut(SimTime, &Event)) -> (MetricValues, EngineWork) {
+        self.run_with(observe, &mut Vec::new())
+    }
+
+    fn run_with(
+        mut self,
+        mut observe: impl FnMut(SimTime, &Event),
+        trace: &mut Vec<TraceRecord>,
+    ) -> (MetricValues, EngineWork) {
         while let Some(event) = self.queue.pop_before(self.horizon) {
             observe(self.queue.now(), &event);
             self.dispatch(event);
+        }
+        if let Some(mut records) = self.trace.take() {
+            if let Some(traffic) = &mut self.traffic {
+                records.append(&mut traffic.take_trace());
+            }
+            records.sort_by_key(|r| r.time);
+            *trace = records;
         }
         let mut out = MetricValues::default();
         let view: Vec<bool> = (0..self.instances.count()).map(|i| self.registry.view(i) == View::Up).collect();
@@ -229,7 +269,17 @@ impl World {
 
     /// Hands the registry's latest changes to the clients (watch pushes, propagation metrics).
     fn forward_view_changes(&mut self) {
+        if let Some(trace) = &mut self.trace {
+            for (instance, up) in self.registry.changes() {
+                let event = if *up { "registry_up" } else { "registry_down" };
+                trace.push(TraceRecord { time: self.queue.now(), event, instance: *instance });
+                if !*up && self.instances.is_up(*instance) {
+                    trace.push(TraceRecord { time: self.queue.now(), event: "false_suspicion", instance: *instance });
+                }
+            }
+        }
         let Some(traffic) = &mut self.traffic else {
+            self.registry.take_changes();
             return;
         };
         for (instance, up) in self.registry.take_changes() {
@@ -265,7 +315,14 @@ impl World {
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, false) {
             self.registry.score.on_crash(instance, self.queue.now(), view_up);
+            self.record("crash", instance);
             self.went_down(instance);
+        }
+    }
+
+    fn record(&mut self, event: &'static str, instance: u32) {
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceRecord { time: self.queue.now(), event, instance });
         }
     }
 
@@ -283,6 +340,7 @@ impl World {
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, true) {
             self.registry.score.on_recover(instance, self.queue.now(), view_up);
+            self.record("recover", instance);
             self.went_up(instance);
         }
     }
@@ -302,6 +360,7 @@ impl World {
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, false) {
             self.registry.score.on_leave(instance, now, view_up);
+            self.record("leave", instance);
             self.registry.set(instance, View::Down, now, false);
             self.went_down(instance);
         }
@@ -313,6 +372,7 @@ impl World {
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, true) {
             self.registry.score.on_join(instance, now, view_up);
+            self.record("join", instance);
             self.registry.set(instance, View::Up, now, true);
             self.went_up(instance);
         }

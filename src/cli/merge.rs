@@ -56,6 +56,7 @@ fn try_merge(args: &MergeArgs) -> Result<PathBuf, (u8, String)> {
         "merged_from": args.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
     });
     write_results(&dir, &layout, &records, &provenance).map_err(io)?;
+    crate::chart::draw_all(&dir).map_err(|e| (3, format!("cannot draw the charts in {}: {e}", dir.display())))?;
     Ok(dir)
 }
 

@@ -36,6 +36,10 @@ pub struct RunArgs {
     /// Re-run a sample of jobs and compare fingerprints of their event streams.
     #[arg(long)]
     check_determinism: bool,
+    /// Also write trace.csv (and a timeline chart): every change of state in the first
+    /// replication of the first sweep point.
+    #[arg(long)]
+    trace: bool,
     /// No progress bar on stderr.
     #[arg(long)]
     quiet: bool,
@@ -85,8 +89,14 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<St
     }
     let provenance =
         Provenance { command_line: std::env::args().collect(), started, threads: args.threads, shard: header.shard };
-    write_results(dir, &header.layout, &records, &provenance.json())
-        .map_err(|e| Failure(3, format!("cannot write results to {}: {e}", dir.display())))?;
+    let cannot = |e: String| Failure(3, format!("cannot write results to {}: {e}", dir.display()));
+    write_results(dir, &header.layout, &records, &provenance.json()).map_err(|e| cannot(e.to_string()))?;
+    if args.trace {
+        let trace = run::run_traced(s, Job { point: 0, replication: 0 });
+        crate::output::write_atomic(&dir.join("trace.csv"), &crate::output::trace_csv::render(&trace))
+            .map_err(|e| cannot(e.to_string()))?;
+    }
+    crate::chart::draw_all(dir).map_err(cannot)?;
     let estimates = crate::output::summary_csv::estimates(&header.layout, &records);
     print!("{}", crate::output::table::render(&header.layout, &estimates, records.len()));
     let checks = crate::expect::evaluate(&header.layout, &records);

@@ -33,6 +33,10 @@ pub fn render(layout: &Layout, records: &[RunRecord], provenance: &serde_json::V
             every sweep point of one replication shares its seed",
         "replication_seeds": seeds,
         "provenance": provenance,
+        "swept_keys": layout.swept_keys,
+        "horizon_seconds": layout.horizon_seconds,
+        "expectations": layout.expectations,
+        "plots": layout.plots,
     });
     let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     bytes.push(b'\n');

@@ -202,6 +202,9 @@ fn expectations_are_checked_before_running() {
     assert_eq!(e.error.key, "expect[0].formula");
     let e = error(&with("[[expect]]\nmetric = \"detection_time.max\"\nformula = \"2 * intervall\"\n"));
     assert_eq!(e.error.suggestion.as_deref(), Some("interval"));
-    let ok = load(&with("[[expect]]\nmetric = \"detection_time.max\"\nformula = \"2 * interval\"\nholds = \"upper-bound\"\n")).unwrap();
+    let ok = load(&with(
+        "[[expect]]\nmetric = \"detection_time.max\"\nformula = \"2 * interval\"\nholds = \"upper-bound\"\n",
+    ))
+    .unwrap();
     assert_eq!(ok.points[0].predictions, vec![(0, 2.0)]);
 }

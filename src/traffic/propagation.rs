@@ -74,6 +74,14 @@ impl Traffic {
         c.refresh_routable(instance);
         let holding = &mut self.tracker.holding_up[i];
         *holding = if up { *holding + 1 } else { *holding - 1 };
+        let edge = match (up, *holding) {
+            (false, 0) => Some("clients_down"),
+            (true, 1) => Some("clients_up"),
+            _ => None,
+        };
+        if let (Some(event), Some(trace)) = (edge, &mut self.trace) {
+            trace.push(crate::world::TraceRecord { time: now, event, instance });
+        }
         self.check_propagated(i, now);
         self.check_unrouted(i, now);
         if client == 0 {

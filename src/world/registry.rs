@@ -50,6 +50,11 @@ impl Registry {
         self.record = true;
     }
 
+    /// The changes not yet taken.
+    pub fn changes(&self) -> &[(u32, bool)] {
+        &self.changes
+    }
+
     /// The changes since the last call, oldest first.
     pub fn take_changes(&mut self) -> Vec<(u32, bool)> {
         std::mem::take(&mut self.changes)

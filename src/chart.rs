@@ -1,0 +1,161 @@
+//! Charts (PNG and SVG) drawn from a results folder's files alone — `summary.csv`,
+//! `checks.csv`, `cdf.csv`, `trace.csv` and the `plots` of `manifest.json` — so that
+//! `discosim plot DIR` redraws exactly what `discosim run` drew, without simulating.
+//!
+//! Kinds: `line` (metrics against a swept parameter, 95 % CI error bars, one line per series,
+//! every `[[expect]]` formula on the same metric as a dashed line), `bar` (a metric across
+//! the values of a swept key, e.g. strategies), `cdf` (the distribution of a sampled metric per
+//! sweep point) and `timeline` (one traced run, per instance: truth, registry, clients).
+
+mod bar;
+mod cdf;
+mod data;
+mod line;
+mod style;
+mod timeline;
+
+pub use data::ResultsData;
+pub use data::axis_value as data_axis_value;
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// One chart to draw, as declared by `[[plot]]` (or chosen by default).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PlotSpec {
+    /// File stem of the chart (`<name>.png`, `<name>.svg`).
+    pub name: String,
+    pub kind: Kind,
+    pub title: String,
+    /// The swept key on the x axis (line, bar).
+    pub x: Option<String>,
+    /// Metrics on the y axis (line, bar); the sampled metric (cdf).
+    pub y: Vec<String>,
+    /// A second swept key: one line (or bar colour) per value.
+    pub series: Option<String>,
+    pub log_x: bool,
+    pub log_y: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    Line,
+    Bar,
+    Cdf,
+    Timeline,
+}
+
+impl Kind {
+    pub const NAMES: &'static [&'static str] = &["line", "bar", "cdf", "timeline"];
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "line" => Some(Kind::Line),
+            "bar" => Some(Kind::Bar),
+            "cdf" => Some(Kind::Cdf),
+            "timeline" => Some(Kind::Timeline),
+            _ => None,
+        }
+    }
+}
+
+pub type ChartResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Draws every chart of a results folder; returns the files written.
+pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let data = ResultsData::read(dir)?;
+    let mut written = Vec::new();
+    for spec in &data.plots {
+        if spec.kind == Kind::Timeline && data.trace.is_empty() {
+            continue; // drawn only when the run was traced
+        }
+        written.extend(draw(dir, spec, &data).map_err(|e| format!("chart `{}`: {e}", spec.name))?);
+    }
+    Ok(written)
+}
+
+/// Draws one chart as PNG and SVG, each written to a temporary file and renamed.
+fn draw(dir: &Path, spec: &PlotSpec, data: &ResultsData) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
+    style::register_font();
+    let (png, svg) = (dir.join(format!("{}.png", spec.name)), dir.join(format!("{}.svg", spec.name)));
+    let (png_tmp, svg_tmp) = (dir.join(format!(".{}.tmp.png", spec.name)), dir.join(format!(".{}.tmp.svg", spec.name)));
+    {
+        let area = BitMapBackend::new(&png_tmp, style::SIZE).into_drawing_area();
+        render(&area, spec, data)?;
+        area.present()?;
+    }
+    {
+        let area = SVGBackend::new(&svg_tmp, style::SIZE).into_drawing_area();
+        render(&area, spec, data)?;
+        area.present()?;
+    }
+    std::fs::rename(&png_tmp, &png)?;
+    std::fs::rename(&svg_tmp, &svg)?;
+    Ok(vec![png, svg])
+}
+
+fn render<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &PlotSpec, data: &ResultsData) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    area.fill(&WHITE)?;
+    match spec.kind {
+        Kind::Line => line::draw(area, spec, data),
+        Kind::Bar => bar::draw(area, spec, data),
+        Kind::Cdf => cdf::draw(area, spec, data),
+        Kind::Timeline => timeline::draw(area, spec, data),
+    }
+}
+
+/// The charts a sweep gets when it declares none: the first swept key against the metrics its
+/// expectations name (or a headline metric), and the CDF of the headline sampled metric.
+pub fn default_plots(
+    swept: &[String],
+    expected_metrics: &[String],
+    has_clients: bool,
+    numeric_x: bool,
+) -> Vec<PlotSpec> {
+    let headline = if has_clients { "latency" } else { "detection_time" };
+    let mut y: Vec<String> = expected_metrics.to_vec();
+    y.dedup();
+    if y.is_empty() {
+        y.push(if has_clients { "success_ratio".into() } else { format!("{headline}.mean") });
+    }
+    let mut plots = Vec::new();
+    if let Some(x) = swept.first() {
+        let kind = if numeric_x { Kind::Line } else { Kind::Bar };
+        plots.push(PlotSpec {
+            name: "chart".into(),
+            kind,
+            title: format!("{} versus {x}", y.join(", ")),
+            x: Some(x.clone()),
+            y,
+            series: swept.get(1).cloned(),
+            log_x: false,
+            log_y: false,
+        });
+    }
+    plots.push(PlotSpec {
+        name: format!("{headline}-cdf"),
+        kind: Kind::Cdf,
+        title: format!("CDF of {headline}"),
+        x: None,
+        y: vec![headline.into()],
+        series: None,
+        log_x: false,
+        log_y: false,
+    });
+    plots.push(PlotSpec {
+        name: "timeline".into(),
+        kind: Kind::Timeline,
+        title: "Timeline of the traced run".into(),
+        x: None,
+        y: Vec::new(),
+        series: None,
+        log_x: false,
+        log_y: false,
+    });
+    plots
+}

@@ -1,0 +1,132 @@
+//! What the charts read: the CSV files of a results folder and the chart list of its
+//! manifest. Never the simulation.
+
+use super::PlotSpec;
+use crate::scenario::duration::parse_duration;
+use std::collections::HashMap;
+use std::path::Path;
+
+pub struct CheckRow {
+    pub expectation: String,
+    pub metric: String,
+    pub formula: String,
+    pub params: Vec<String>,
+    pub predicted: f64,
+}
+
+pub struct CdfRow {
+    pub params: Vec<String>,
+    pub metric: String,
+    pub level: f64,
+    pub value: f64,
+}
+
+pub struct TraceRow {
+    pub time: f64,
+    pub event: String,
+    pub instance: u32,
+}
+
+pub struct ResultsData {
+    pub plots: Vec<PlotSpec>,
+    pub swept_keys: Vec<String>,
+    /// Per sweep point: the swept values (as in the CSV) and every summary column.
+    pub points: Vec<(Vec<String>, HashMap<String, f64>)>,
+    pub checks: Vec<CheckRow>,
+    pub cdf: Vec<CdfRow>,
+    pub trace: Vec<TraceRow>,
+    pub horizon: f64,
+}
+
+impl ResultsData {
+    pub fn read(dir: &Path) -> Result<Self, String> {
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join("manifest.json"))
+                .map_err(|e| format!("{}: {e}", dir.join("manifest.json").display()))?,
+        )
+        .map_err(|e| format!("manifest.json: {e}"))?;
+        let plots: Vec<PlotSpec> = serde_json::from_value(manifest["plots"].clone()).unwrap_or_default();
+        let swept_keys: Vec<String> = serde_json::from_value(manifest["swept_keys"].clone()).unwrap_or_default();
+        let horizon = manifest["horizon_seconds"].as_f64().unwrap_or(0.0);
+        let n = swept_keys.len();
+        let points = rows(dir, "summary.csv")?
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(cells, map)| (cells[..n].to_vec(), numbers(map)))
+            .collect();
+        let checks =
+            rows(dir, "checks.csv")?.unwrap_or_default().into_iter().map(|(_, r)| check_row(r, &swept_keys)).collect();
+        let cdf =
+            rows(dir, "cdf.csv")?.unwrap_or_default().into_iter().map(|(cells, r)| cdf_row(cells, r, n)).collect();
+        let trace = rows(dir, "trace.csv")?.unwrap_or_default().into_iter().map(|(_, r)| trace_row(r)).collect();
+        Ok(ResultsData { plots, swept_keys, points, checks, cdf, trace, horizon })
+    }
+
+    /// The index of a swept key.
+    pub fn key_index(&self, key: &str) -> Option<usize> {
+        self.swept_keys.iter().position(|k| k == key)
+    }
+}
+
+type Row = (Vec<String>, HashMap<String, String>);
+
+/// A CSV file's rows as (cells, column → cell), or None if the file is absent.
+fn rows(dir: &Path, file: &str) -> Result<Option<Vec<Row>>, String> {
+    let path = dir.join(file);
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut reader = csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let header: Vec<String> =
+        reader.headers().map_err(|e| format!("{}: {e}", path.display()))?.iter().map(str::to_string).collect();
+    let mut out = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
+        let cells: Vec<String> = record.iter().map(str::to_string).collect();
+        out.push((cells.clone(), header.iter().cloned().zip(cells).collect()));
+    }
+    Ok(Some(out))
+}
+
+fn numbers(map: HashMap<String, String>) -> HashMap<String, f64> {
+    map.into_iter().filter_map(|(k, v)| v.parse().ok().map(|x| (k, x))).collect()
+}
+
+fn check_row(mut r: HashMap<String, String>, swept: &[String]) -> CheckRow {
+    let params = swept.iter().map(|k| r.get(k).cloned().unwrap_or_default()).collect();
+    CheckRow {
+        expectation: r.remove("expectation").unwrap_or_default(),
+        metric: r.remove("metric").unwrap_or_default(),
+        formula: r.remove("formula").unwrap_or_default(),
+        params,
+        predicted: r.get("predicted").and_then(|v| v.parse().ok()).unwrap_or(f64::NAN),
+    }
+}
+
+fn cdf_row(cells: Vec<String>, r: HashMap<String, String>, swept: usize) -> CdfRow {
+    let number = |k: &str| r.get(k).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+    CdfRow {
+        params: cells[..swept].to_vec(),
+        metric: r.get("metric").cloned().unwrap_or_default(),
+        level: number("level"),
+        value: number("value"),
+    }
+}
+
+fn trace_row(r: HashMap<String, String>) -> TraceRow {
+    TraceRow {
+        time: r.get("time").and_then(|v| v.parse().ok()).unwrap_or(0.0),
+        event: r.get("event").cloned().unwrap_or_default(),
+        instance: r.get("instance").and_then(|v| v.parse().ok()).unwrap_or(0),
+    }
+}
+
+/// A swept value as a number on an axis: durations in seconds, numbers as they are; None for
+/// names (a categorical axis).
+pub fn axis_value(cell: &str) -> Option<f64> {
+    cell.parse::<f64>().ok().or_else(|| parse_duration(cell).ok().map(crate::engine::time::to_seconds))
+}
+
+pub fn is_duration(cell: &str) -> bool {
+    cell.parse::<f64>().is_err() && parse_duration(cell).is_ok()
+}

@@ -112,6 +112,26 @@ fn params<T: serde::de::DeserializeOwned>(value: toml::Value, key: &str) -> Resu
 #[serde(deny_unknown_fields)]
 struct NoParams {}
 
+/// The factory of a balancer without options: `make(instances, clients)` builds it.
+#[derive(Debug)]
+struct Plain(fn(u32, u32) -> Box<dyn Balancer>);
+
+impl BalancerFactory for Plain {
+    fn build(&self, instances: u32, clients: u32) -> Box<dyn Balancer> {
+        (self.0)(instances, clients)
+    }
+}
+
+/// Parses the (empty) options of a balancer that has none.
+fn plain(
+    value: toml::Value,
+    key: &str,
+    make: fn(u32, u32) -> Box<dyn Balancer>,
+) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    let _: NoParams = params(value, key)?;
+    Ok(Arc::new(Plain(make)))
+}
+
 /// A uniformly random usable instance (None if none).
 fn random_usable(pick: &mut Pick) -> Option<u32> {
     let n = pick.live.len() as u64;

@@ -83,6 +83,17 @@ pub fn catalog() -> Vec<String> {
     names
 }
 
+/// The sampled metrics (durations in seconds, with quantile suffixes and a CDF).
+pub const SAMPLED: &[&str] = &[
+    "detection_time",
+    "recovery_detection_time",
+    "mistake_duration",
+    "latency",
+    "retry_time",
+    "propagation_time",
+    "stale_route_time",
+];
+
 /// Detector messages sent, and lost or cut by a partition (reported by the world).
 pub const NETWORK_METRICS: [&str; 2] = ["messages_sent", "messages_lost"];
 

@@ -2,23 +2,13 @@
 //! not usable is re-hashed (a new jump with a salted key), so the keys of a missing instance
 //! spread over the others and no other key moves.
 
-use super::{Balancer, BalancerFactory, NoParams, Pick, key_hash, params};
+use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
 use crate::engine::random::mix64;
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-#[derive(Debug)]
-struct Factory;
-
 pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let _: NoParams = params(value, key)?;
-    Ok(Arc::new(Factory))
-}
-
-impl BalancerFactory for Factory {
-    fn build(&self, instances: u32, _clients: u32) -> Box<dyn Balancer> {
-        Box::new(Jump { instances })
-    }
+    plain(value, key, |instances, _| Box::new(Jump { instances }))
 }
 
 struct Jump {

@@ -1,22 +1,12 @@
 //! `least-outstanding`: the instance with the fewest of this client's attempts in flight
 //! (ties broken at random).
 
-use super::{Balancer, BalancerFactory, NoParams, Pick, params};
+use super::{Balancer, BalancerFactory, Pick, plain};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-#[derive(Debug)]
-struct Factory;
-
 pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let _: NoParams = params(value, key)?;
-    Ok(Arc::new(Factory))
-}
-
-impl BalancerFactory for Factory {
-    fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
-        Box::new(LeastOutstanding)
-    }
+    plain(value, key, |_, _| Box::new(LeastOutstanding))
 }
 
 struct LeastOutstanding;

@@ -1,22 +1,12 @@
 //! `modulo`: the naive key-affine baseline — hash(key) mod (number of instances in the view).
 //! Any change of the view remaps almost every key.
 
-use super::{Balancer, BalancerFactory, NoParams, Pick, key_hash, params};
+use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-#[derive(Debug)]
-struct Factory;
-
 pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let _: NoParams = params(value, key)?;
-    Ok(Arc::new(Factory))
-}
-
-impl BalancerFactory for Factory {
-    fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
-        Box::new(Modulo)
-    }
+    plain(value, key, |_, _| Box::new(Modulo))
 }
 
 struct Modulo;

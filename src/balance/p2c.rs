@@ -1,22 +1,12 @@
 //! `p2c`: the power of two choices — two random instances, the one with fewer of this
 //! client's attempts in flight.
 
-use super::{Balancer, BalancerFactory, NoParams, Pick, params, random_usable};
+use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-#[derive(Debug)]
-struct Factory;
-
 pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let _: NoParams = params(value, key)?;
-    Ok(Arc::new(Factory))
-}
-
-impl BalancerFactory for Factory {
-    fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
-        Box::new(PowerOfTwo)
-    }
+    plain(value, key, |_, _| Box::new(PowerOfTwo))
 }
 
 struct PowerOfTwo;

@@ -1,23 +1,13 @@
 //! `rendezvous`: highest random weight — each key ranks every instance by hash(key, instance)
 //! and takes the best usable one.
 
-use super::{Balancer, BalancerFactory, NoParams, Pick, key_hash, params};
+use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
 use crate::engine::random::mix64;
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-#[derive(Debug)]
-struct Factory;
-
 pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let _: NoParams = params(value, key)?;
-    Ok(Arc::new(Factory))
-}
-
-impl BalancerFactory for Factory {
-    fn build(&self, _instances: u32, _clients: u32) -> Box<dyn Balancer> {
-        Box::new(Rendezvous)
-    }
+    plain(value, key, |_, _| Box::new(Rendezvous))
 }
 
 struct Rendezvous;

@@ -1,21 +1,11 @@
 //! `round-robin`: each client cycles through the instances of its view.
 
-use super::{Balancer, BalancerFactory, NoParams, Pick, params};
+use super::{Balancer, BalancerFactory, Pick, plain};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-#[derive(Debug)]
-struct Factory;
-
 pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let _: NoParams = params(value, key)?;
-    Ok(Arc::new(Factory))
-}
-
-impl BalancerFactory for Factory {
-    fn build(&self, _instances: u32, clients: u32) -> Box<dyn Balancer> {
-        Box::new(RoundRobin { next: vec![0; clients as usize] })
-    }
+    plain(value, key, |_, clients| Box::new(RoundRobin { next: vec![0; clients as usize] }))
 }
 
 struct RoundRobin {

@@ -33,17 +33,8 @@ pub fn register_font() {
 
 /// Metrics measured in seconds (their axis says so).
 pub fn unit_of(metric: &str) -> &'static str {
-    const TIMES: &[&str] = &[
-        "detection_time",
-        "recovery_detection_time",
-        "mistake_duration",
-        "latency",
-        "retry_time",
-        "propagation_time",
-        "stale_route_time",
-    ];
     let base = metric.split(['.', '@']).next().unwrap_or(metric);
-    if TIMES.contains(&base) || base == "retry_time_per_request" { " (s)" } else { "" }
+    if crate::metrics::SAMPLED.contains(&base) || base == "retry_time_per_request" { " (s)" } else { "" }
 }
 
 /// A swept key's axis label, with seconds for durations.

@@ -65,7 +65,7 @@ fn check(raw: RawPlot, index: usize, loaded: &LoadedScenario, metrics: &[String]
         return Err(KeyError::new(key("x"), "is required: the swept key on the x axis").allowed(swept.join(", ")));
     }
     let names: Vec<&str> =
-        if kind == Kind::Cdf { SAMPLED.to_vec() } else { metrics.iter().map(String::as_str).collect() };
+        if kind == Kind::Cdf { crate::metrics::SAMPLED.to_vec() } else { metrics.iter().map(String::as_str).collect() };
     if raw.y.is_empty() && kind != Kind::Timeline {
         return Err(KeyError::new(key("y"), "name at least one metric"));
     }
@@ -81,13 +81,3 @@ fn check(raw: RawPlot, index: usize, loaded: &LoadedScenario, metrics: &[String]
     Ok(PlotSpec { name, kind, title, x: raw.x, y: raw.y, series: raw.series, log_x: raw.log_x, log_y: raw.log_y })
 }
 
-/// The sampled metrics, whose distributions a CDF chart can show.
-const SAMPLED: &[&str] = &[
-    "detection_time",
-    "recovery_detection_time",
-    "mistake_duration",
-    "latency",
-    "retry_time",
-    "propagation_time",
-    "stale_route_time",
-];

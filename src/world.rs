@@ -75,6 +75,13 @@ impl Ctx<'_> {
         self.network.send(instance, self.now)
     }
 
+    /// Sends a message that left at `sent` (not after now), for detectors that generate their
+    /// messages lazily; they must have sent it before any change of the link since then (see
+    /// `Detector::before_link_change`).
+    pub fn send_at(&mut self, instance: u32, sent: SimTime) -> Option<SimTime> {
+        self.network.send(instance, sent.min(self.now))
+    }
+
     pub fn view(&self, instance: u32) -> View {
         self.registry.view(instance)
     }
@@ -194,6 +201,7 @@ impl World {
             observe(self.queue.now(), &event);
             self.dispatch(event);
         }
+        self.detector.finish(self.horizon, ctx!(self));
         let mut out = MetricValues::default();
         let view: Vec<bool> = (0..self.instances.count())
             .map(|i| self.registry.view(i) == View::Up)
@@ -279,10 +287,16 @@ impl World {
             match action {
                 FaultAction::Crash => self.crash(instance),
                 FaultAction::Recover => self.recover(instance),
-                FaultAction::Partition => self.network.set_partitioned(instance, true),
-                FaultAction::Heal => self.network.set_partitioned(instance, false),
+                FaultAction::Partition => self.set_partitioned(instance, true),
+                FaultAction::Heal => self.set_partitioned(instance, false),
             }
         }
+    }
+
+    /// Cuts or heals the instance's link, after letting a lazy detector send what was due.
+    fn set_partitioned(&mut self, instance: u32, partitioned: bool) {
+        self.detector.before_link_change(instance, ctx!(self));
+        self.network.set_partitioned(instance, partitioned);
     }
 }
 

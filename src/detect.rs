@@ -41,12 +41,6 @@ pub trait Detector {
     fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx);
     /// One of this detector's own events is due.
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx);
-    /// The instance's link is about to be cut or healed. A detector that generates its
-    /// messages lazily sends what was due before now under the old link state.
-    fn before_link_change(&mut self, _instance: u32, _ctx: &mut Ctx) {}
-    /// The run ends at `horizon`: a lazy detector sends what was due before it, so that the
-    /// message counters are complete.
-    fn finish(&mut self, _horizon: SimTime, _ctx: &mut Ctx) {}
 }
 
 /// Checked parameters of a detector; makes a fresh detector for each run.

@@ -44,6 +44,8 @@ pub struct Ctx<'a> {
     network: &'a mut Network,
     registry: &'a mut Registry,
     rng: &'a mut [Stream],
+    fault_times: &'a [SimTime],
+    horizon: SimTime,
 }
 
 impl Ctx<'_> {
@@ -75,11 +77,25 @@ impl Ctx<'_> {
         self.network.send(instance, self.now)
     }
 
-    /// Sends a message that left at `sent` (not after now), for detectors that generate their
-    /// messages lazily; they must have sent it before any change of the link since then (see
-    /// `Detector::before_link_change`).
+    /// Sends a message that leaves at `sent`, for a detector that generates an instance's
+    /// periodic sends ahead of time: `sent` must lie before `steady_until`, so that the
+    /// instance is up then and the link is as it is now.
     pub fn send_at(&mut self, instance: u32, sent: SimTime) -> Option<SimTime> {
-        self.network.send(instance, sent.min(self.now))
+        self.network.send(instance, sent)
+    }
+
+    /// A time before which the instance (up now) certainly stays up with its link unchanged:
+    /// its scheduled failure, the next scheduled fault (any), or the horizon. Instance-side
+    /// knowledge: it lets a detector draw the instance's own sends ahead of time; the registry
+    /// still learns of them only at their arrival times. Anything new that can crash an
+    /// instance or change its link must lower this bound.
+    pub fn steady_until(&self, instance: u32) -> SimTime {
+        let next = self.fault_times.partition_point(|&t| t < self.now);
+        let fault = self.fault_times.get(next).copied().unwrap_or(SimTime::MAX);
+        self.instances
+            .up_until(instance)
+            .min(fault)
+            .min(self.horizon)
     }
 
     pub fn view(&self, instance: u32) -> View {
@@ -119,6 +135,8 @@ pub struct World {
     detector_rng: Vec<Stream>,
     /// Scheduled faults with their instances resolved.
     faults: Vec<(FaultAction, Vec<u32>)>,
+    /// Every time at which a scheduled fault starts or ends, sorted.
+    fault_times: Vec<SimTime>,
 }
 
 macro_rules! ctx {
@@ -130,6 +148,8 @@ macro_rules! ctx {
             network: &mut $world.network,
             registry: &mut $world.registry,
             rng: &mut $world.detector_rng,
+            fault_times: &$world.fault_times,
+            horizon: $world.horizon,
         }
     };
 }
@@ -156,6 +176,7 @@ impl World {
             detector: scenario.detector.build(n),
             detector_rng: streams.streams(StreamKind::Detector, n as usize),
             faults: faults.collect(),
+            fault_times: fault_times(scenario),
         };
         world.schedule_start(scenario);
         world
@@ -201,7 +222,6 @@ impl World {
             observe(self.queue.now(), &event);
             self.dispatch(event);
         }
-        self.detector.finish(self.horizon, ctx!(self));
         let mut out = MetricValues::default();
         let view: Vec<bool> = (0..self.instances.count())
             .map(|i| self.registry.view(i) == View::Up)
@@ -245,7 +265,9 @@ impl World {
         };
         let ttf = mttf.sample(&mut self.failure_rng[instance as usize]);
         let epoch = self.instances.epoch(instance);
-        self.queue.schedule_in(ttf, Event::Fail { instance, epoch });
+        let at = self.queue.now().saturating_add(ttf);
+        self.instances.set_up_until(instance, at);
+        self.queue.schedule_at(at, Event::Fail { instance, epoch });
     }
 
     fn schedule_repair(&mut self, instance: u32) {
@@ -287,17 +309,21 @@ impl World {
             match action {
                 FaultAction::Crash => self.crash(instance),
                 FaultAction::Recover => self.recover(instance),
-                FaultAction::Partition => self.set_partitioned(instance, true),
-                FaultAction::Heal => self.set_partitioned(instance, false),
+                FaultAction::Partition => self.network.set_partitioned(instance, true),
+                FaultAction::Heal => self.network.set_partitioned(instance, false),
             }
         }
     }
+}
 
-    /// Cuts or heals the instance's link, after letting a lazy detector send what was due.
-    fn set_partitioned(&mut self, instance: u32, partitioned: bool) {
-        self.detector.before_link_change(instance, ctx!(self));
-        self.network.set_partitioned(instance, partitioned);
-    }
+fn fault_times(scenario: &Scenario) -> Vec<SimTime> {
+    let mut times: Vec<SimTime> = scenario
+        .faults
+        .iter()
+        .flat_map(|fault| std::iter::once(fault.at).chain(fault.until))
+        .collect();
+    times.sort_unstable();
+    times
 }
 
 /// The concrete instances of a fault; `count` and `fraction` pick them with the fault's own

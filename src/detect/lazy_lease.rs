@@ -1,19 +1,20 @@
 //! Push heartbeats with a lease, evaluated lazily: the same model as `Beacon` + `Lease`, with
-//! one queue event per lease deadline instead of one per send, per arrival and per check.
+//! a queue event only where the registry's view changes, instead of one per send, per arrival
+//! and per check.
 //!
-//! Why: in the eager form a heartbeat costs three queue operations (send, arrival, and half a
-//! check) for work that is a few random draws; the queue dominated the profile. Here the
-//! instance's sends are generated only when someone needs to know them — at a lease deadline,
-//! at a crash, before a partition changes, at the horizon — in send order, drawing the same
-//! link stream in the same order as the eager form. While the registry holds the instance up,
-//! arrivals only move the lease, so they are taken in at the next deadline. While it holds the
-//! instance down, the next arrival must mark it up at its exact time, so the detector wakes at
-//! every send and arrival, as the eager form does.
+//! Why: in the eager form a heartbeat costs three queue operations (send, arrival, half a
+//! check) for a few random draws; the queue dominated the profile. Here an instance's sends are
+//! drawn ahead of time, in send order from its link stream exactly as the eager form draws
+//! them, as far as the world promises that the instance stays up with an unchanged link
+//! (`Ctx::steady_until`). While the registry holds the instance up, each arrival only extends
+//! the lease, so the detector folds the arrivals into `cover_end` (the lease holds through it)
+//! and wakes once, where the lease would expire; a heartbeat that arrives later than that is
+//! kept as pending. While the registry holds the instance down, the next arrival marks it up,
+//! so the detector wakes at that arrival's time.
 //!
-//! A heartbeat sent before a deadline and arriving after it is kept in one in-flight slot per
-//! instance (a second one, possible only when delays exceed the interval, gets its own arrival
-//! event). Every instance has exactly one live wake-up event; older ones are recognised as stale
-//! by their tag.
+//! Every instance has exactly one live wake-up event; older ones are stale by their tag. The
+//! wake-up never comes after the first send not drawn, so at the horizon every send before
+//! it has been drawn and the message counters are complete.
 
 use super::{DetectorEvent, random_phase};
 use crate::engine::SimTime;
@@ -21,18 +22,17 @@ use crate::world::{Ctx, View};
 
 const NONE: SimTime = SimTime::MAX;
 
-/// Event kinds: the instance's one live wake-up, and the arrival of an overflow heartbeat.
-pub const WAKE: u8 = 0;
-pub const ARRIVE: u8 = 1;
+/// The event kind of a wake-up (the only kind this detector schedules).
+const WAKE: u8 = 0;
 
-#[derive(Clone, Copy)]
 struct Slot {
-    /// Send time of the next heartbeat not generated yet; NONE while the instance is down.
+    /// Send time of the next heartbeat not drawn yet; NONE while the instance is down.
     next_send: SimTime,
-    /// Latest arrival the registry has taken in.
-    last_seen: SimTime,
-    /// Arrival time of a generated heartbeat that had not arrived when it was generated.
-    in_flight: SimTime,
+    /// While the view is up: the lease holds through this time (last folded arrival +
+    /// timeout); an arrival at or before it extends it.
+    cover_end: SimTime,
+    /// Arrival times of drawn heartbeats not folded into the lease (in no order).
+    pending: Vec<SimTime>,
     /// Tag of the live wake-up event.
     wake: u32,
 }
@@ -46,163 +46,162 @@ pub struct LazyLease {
 
 impl LazyLease {
     pub fn new(instances: u32, interval: SimTime, timeout: SimTime) -> Self {
-        let slot = Slot {
+        let slot = || Slot {
             next_send: NONE,
-            last_seen: 0,
-            in_flight: NONE,
+            cover_end: timeout,
+            pending: Vec::new(),
             wake: 0,
         };
         LazyLease {
             interval,
             timeout,
-            slots: vec![slot; instances as usize],
+            slots: (0..instances).map(|_| slot()).collect(),
         }
     }
 
-    /// Time 0: every instance is registered (seen now) and starts beaconing.
+    /// Time 0: every instance is registered (seen now, so the lease runs from 0) and starts
+    /// beaconing.
     pub fn start(&mut self, ctx: &mut Ctx) {
         for instance in 0..self.slots.len() as u32 {
             self.on_up(instance, ctx);
-            self.arm_lazy(instance, ctx);
         }
     }
 
     /// Each up period starts its heartbeats at a random phase, as the peer model does.
     pub fn on_up(&mut self, instance: u32, ctx: &mut Ctx) {
         let phase = random_phase(self.interval, ctx.rng(instance));
-        self.slots[instance as usize].next_send = ctx.now() + phase;
-        if ctx.view(instance) == View::Down {
-            self.arm_eager(instance, ctx);
-        }
+        self.slot(instance).next_send = ctx.now() + phase;
+        self.advance(instance, ctx);
     }
 
-    /// The instance has crashed: what it sent before now still travels; it sends no more.
+    /// The instance has crashed: every send before now was drawn (a wake-up comes no later
+    /// than the first send not drawn); it sends no more.
     pub fn on_down(&mut self, instance: u32, ctx: &mut Ctx) {
-        self.generate(instance, ctx.now(), false, ctx);
-        self.slots[instance as usize].next_send = NONE;
-    }
-
-    /// The link is about to change: sends before now went out under the old link state.
-    pub fn before_link_change(&mut self, instance: u32, ctx: &mut Ctx) {
-        self.generate(instance, ctx.now(), false, ctx);
-    }
-
-    /// Generates every send before the horizon, so the message counters are complete.
-    pub fn finish(&mut self, horizon: SimTime, ctx: &mut Ctx) {
-        for instance in 0..self.slots.len() as u32 {
-            self.generate(instance, horizon, false, ctx);
-        }
+        debug_assert!(self.slot(instance).next_send >= ctx.now());
+        self.slot(instance).next_send = NONE;
+        self.advance(instance, ctx);
     }
 
     pub fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
-        let instance = event.instance;
-        match event.kind {
-            WAKE if event.tag == self.slots[instance as usize].wake => {
-                self.generate(instance, ctx.now(), true, ctx);
-                match ctx.view(instance) {
-                    View::Up => self.check(instance, ctx),
-                    View::Down => self.watch(instance, ctx),
-                }
-            }
-            ARRIVE => self.arrive(instance, ctx),
-            _ => {}
+        if event.kind == WAKE && event.tag == self.slot(event.instance).wake {
+            self.advance(event.instance, ctx);
         }
     }
 
-    /// Sends every heartbeat due before `until` (or at it, if `inclusive`), in send order.
-    fn generate(&mut self, instance: u32, until: SimTime, inclusive: bool, ctx: &mut Ctx) {
-        let interval = self.interval;
+    fn slot(&mut self, instance: u32) -> &mut Slot {
+        &mut self.slots[instance as usize]
+    }
+
+    /// Brings the instance up to now, changes the view if it is due now, and arms the next
+    /// wake-up.
+    fn advance(&mut self, instance: u32, ctx: &mut Ctx) {
+        let now = ctx.now();
+        if ctx.view(instance) == View::Up {
+            self.draw_lease(instance, ctx);
+            if now > self.slot(instance).cover_end {
+                ctx.mark_down(instance);
+            }
+        }
+        if ctx.view(instance) == View::Down {
+            self.draw_next_arrival(instance, ctx);
+            if self.arrive(instance, now) {
+                ctx.mark_up(instance);
+                self.draw_lease(instance, ctx);
+            }
+        }
+        self.arm(instance, ctx);
+    }
+
+    /// View up: draws sends until the lease's expiry is known (the next send is after
+    /// `cover_end`, so nothing sent from now on can arrive in time) or the world's promise
+    /// ends.
+    fn draw_lease(&mut self, instance: u32, ctx: &mut Ctx) {
+        let bound = ctx.steady_until(instance).max(ctx.now() + 1);
         loop {
-            let sent = self.slots[instance as usize].next_send;
-            if sent > until || (sent == until && !inclusive) {
+            self.fold(instance);
+            let slot = self.slot(instance);
+            if slot.next_send >= bound || slot.next_send > slot.cover_end {
                 return;
             }
-            self.slots[instance as usize].next_send = sent.saturating_add(interval);
-            if let Some(at) = ctx.send_at(instance, sent) {
-                self.place(instance, at, ctx);
+            self.send(instance, true, ctx);
+        }
+    }
+
+    /// View down: draws sends until the next arrival is known (no later send can arrive
+    /// before the earliest pending one) or the world's promise ends.
+    fn draw_next_arrival(&mut self, instance: u32, ctx: &mut Ctx) {
+        let bound = ctx.steady_until(instance).max(ctx.now() + 1);
+        loop {
+            let slot = self.slot(instance);
+            if slot.next_send >= bound || earliest(&slot.pending) <= slot.next_send {
+                return;
+            }
+            self.send(instance, false, ctx);
+        }
+    }
+
+    /// Draws the next send; an arrival within the lease (`fold_now`) extends it at once.
+    fn send(&mut self, instance: u32, fold_now: bool, ctx: &mut Ctx) {
+        let (interval, timeout) = (self.interval, self.timeout);
+        let slot = self.slot(instance);
+        let sent = slot.next_send;
+        slot.next_send = sent.saturating_add(interval);
+        if let Some(at) = ctx.send_at(instance, sent) {
+            let slot = self.slot(instance);
+            if fold_now && at <= slot.cover_end {
+                slot.cover_end = slot.cover_end.max(at.saturating_add(timeout));
+            } else {
+                slot.pending.push(at);
             }
         }
     }
 
-    /// Files a generated heartbeat's arrival: taken in at once if it has arrived and the lease
-    /// is running (the view is up), else kept in flight.
-    fn place(&mut self, instance: u32, at: SimTime, ctx: &mut Ctx) {
-        let slot = &mut self.slots[instance as usize];
-        if at <= ctx.now() && ctx.view(instance) == View::Up {
-            slot.last_seen = slot.last_seen.max(at);
-        } else if slot.in_flight == NONE {
-            slot.in_flight = at;
-        } else {
-            let event = DetectorEvent {
-                instance,
-                kind: ARRIVE,
-                tag: 0,
-            };
-            ctx.schedule_at(at, event);
+    /// Folds every pending arrival that comes while the lease holds (each may extend it).
+    fn fold(&mut self, instance: u32) {
+        let timeout = self.timeout;
+        let slot = self.slot(instance);
+        while !slot.pending.is_empty() {
+            let before = slot.pending.len();
+            let cover_end = &mut slot.cover_end;
+            slot.pending.retain(|&at| {
+                let within = at <= *cover_end;
+                if within {
+                    *cover_end = (*cover_end).max(at.saturating_add(timeout));
+                }
+                !within
+            });
+            if slot.pending.len() == before {
+                return;
+            }
         }
     }
 
-    /// A lease deadline (view up): expire the lease, or move the deadline.
-    fn check(&mut self, instance: u32, ctx: &mut Ctx) {
-        let now = ctx.now();
-        let slot = &mut self.slots[instance as usize];
-        if slot.in_flight <= now {
-            slot.last_seen = slot.last_seen.max(slot.in_flight);
-            slot.in_flight = NONE;
+    /// View down: takes in the heartbeats that have arrived by now; true if there were any.
+    /// The lease then runs from now.
+    fn arrive(&mut self, instance: u32, now: SimTime) -> bool {
+        let timeout = self.timeout;
+        let slot = self.slot(instance);
+        if earliest(&slot.pending) > now {
+            return false;
         }
-        if now > slot.last_seen.saturating_add(self.timeout) {
-            ctx.mark_down(instance);
-            self.arm_eager(instance, ctx);
-        } else {
-            self.arm_lazy(instance, ctx);
-        }
+        slot.pending.retain(|&at| at > now);
+        slot.cover_end = now.saturating_add(timeout);
+        true
     }
 
-    /// A send or an arrival is due while the view is down: an arrival marks the instance up.
-    fn watch(&mut self, instance: u32, ctx: &mut Ctx) {
-        let slot = &mut self.slots[instance as usize];
-        if slot.in_flight <= ctx.now() {
-            slot.in_flight = NONE;
-            self.arrive(instance, ctx);
-        } else {
-            self.arm_eager(instance, ctx);
+    /// Wakes where something is due: the lease's expiry or the next send to draw (view up),
+    /// the next arrival or send to draw (view down). Nothing is due for a down instance with
+    /// nothing in flight and no lease running.
+    fn arm(&mut self, instance: u32, ctx: &mut Ctx) {
+        let slot = self.slot(instance);
+        let at = match ctx.view(instance) {
+            View::Up if slot.next_send > slot.cover_end => slot.cover_end.saturating_add(1),
+            View::Up => slot.next_send,
+            View::Down => earliest(&slot.pending).min(slot.next_send),
+        };
+        if at == NONE {
+            return;
         }
-    }
-
-    /// A heartbeat arrives now: the instance is alive.
-    fn arrive(&mut self, instance: u32, ctx: &mut Ctx) {
-        let slot = &mut self.slots[instance as usize];
-        slot.last_seen = slot.last_seen.max(ctx.now());
-        if ctx.view(instance) == View::Down {
-            ctx.mark_up(instance);
-            self.arm_lazy(instance, ctx);
-        }
-    }
-
-    /// View up: wake at the lease deadline, counting the heartbeat in flight, which is sure
-    /// to arrive, if it arrives in time.
-    fn arm_lazy(&mut self, instance: u32, ctx: &mut Ctx) {
-        let slot = &self.slots[instance as usize];
-        let expiry = |seen: SimTime| seen.saturating_add(self.timeout).saturating_add(1);
-        let mut deadline = expiry(slot.last_seen);
-        if slot.in_flight < deadline {
-            deadline = expiry(slot.in_flight);
-        }
-        self.wake_at(instance, deadline, ctx);
-    }
-
-    /// View down: wake at the next send or arrival, if there is one.
-    fn arm_eager(&mut self, instance: u32, ctx: &mut Ctx) {
-        let slot = &self.slots[instance as usize];
-        let at = slot.in_flight.min(slot.next_send);
-        if at != NONE {
-            self.wake_at(instance, at, ctx);
-        }
-    }
-
-    /// Makes a wake-up at `at` the instance's only live one.
-    fn wake_at(&mut self, instance: u32, at: SimTime, ctx: &mut Ctx) {
-        let slot = &mut self.slots[instance as usize];
         slot.wake = slot.wake.wrapping_add(1);
         let event = DetectorEvent {
             instance,
@@ -211,4 +210,8 @@ impl LazyLease {
         };
         ctx.schedule_at(at, event);
     }
+}
+
+fn earliest(arrivals: &[SimTime]) -> SimTime {
+    arrivals.iter().copied().min().unwrap_or(NONE)
 }

@@ -1,6 +1,7 @@
 //! The command line (SPEC §4): parses arguments and dispatches to the commands. Exit codes:
 //! 0 fine, 2 bad input, 3 results could not be written, 4 a determinism check failed.
 
+mod bench;
 mod merge;
 mod run;
 
@@ -28,6 +29,8 @@ enum Command {
     Validate(ScenarioArgs),
     /// Join the results folders of shards (`run --shard I/N`) into one.
     Merge(merge::MergeArgs),
+    /// Measure the engine against the floor of a heap-driven engine (issue #7).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -52,6 +55,7 @@ pub fn main() -> ExitCode {
         Command::Validate(args) => validate(&args),
         Command::Run(args) => run::run(&args),
         Command::Merge(args) => merge::merge(&args),
+        Command::Bench(args) => bench::bench(&args),
     }
 }
 

@@ -4,6 +4,7 @@
 //! `world`, on the pure `engine`, calling strategies through traits in `detect`) → metrics
 //! (`metrics`, `stats`) → files (`output`). See ARCHITECTURE.md for the map and invariants.
 
+pub mod bench;
 pub mod cli;
 pub mod detect;
 pub mod dist;

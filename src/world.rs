@@ -239,6 +239,7 @@ impl World {
             EngineWork {
                 events: self.queue.processed(),
                 wall_seconds: 0.0,
+                peak_pending: self.queue.peak_pending() as u64,
             },
         )
     }

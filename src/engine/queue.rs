@@ -33,6 +33,7 @@ pub struct EventQueue<E> {
     /// even the first key is greater than the initial 0).
     last: u128,
     len: usize,
+    peak: usize,
     now: SimTime,
     next_seq: u64,
     processed: u64,
@@ -51,6 +52,7 @@ impl<E: Copy> EventQueue<E> {
             occupied: 0,
             last: 0,
             len: 0,
+            peak: 0,
             now: 0,
             next_seq: 1,
             processed: 0,
@@ -72,6 +74,12 @@ impl<E: Copy> EventQueue<E> {
         self.len
     }
 
+    /// The most events that were ever waiting at once (what a benchmark of the bare queue
+    /// should hold).
+    pub fn peak_pending(&self) -> usize {
+        self.peak
+    }
+
     /// Schedules `event` at absolute time `at`. A time in the past is clamped to now, so causality
     /// holds even if a strategy computes a deadline that has already passed.
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
@@ -80,6 +88,7 @@ impl<E: Copy> EventQueue<E> {
         self.next_seq += 1;
         self.insert(Entry { key, event });
         self.len += 1;
+        self.peak = self.peak.max(self.len);
     }
 
     /// Schedules `event` after `delay` nanoseconds (saturating at the end of time).
@@ -157,6 +166,7 @@ mod tests {
         assert_eq!(queue.pop_before(11), Some(3));
         assert_eq!(queue.now(), 5);
         assert_eq!(queue.pending(), 1);
+        assert_eq!(queue.peak_pending(), 2);
     }
 
     /// Against a binary heap of (time, sequence): random delays over many magnitudes (zero,

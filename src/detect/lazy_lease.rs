@@ -117,13 +117,20 @@ impl LazyLease {
     /// ends.
     fn draw_lease(&mut self, instance: u32, ctx: &mut Ctx) {
         let bound = ctx.steady_until(instance).max(ctx.now() + 1);
+        let (interval, timeout) = (self.interval, self.timeout);
+        let slot = &mut self.slots[instance as usize];
         loop {
-            self.fold(instance);
-            let slot = self.slot(instance);
+            slot.fold(timeout);
             if slot.next_send >= bound || slot.next_send > slot.cover_end {
                 return;
             }
-            self.send(instance, true, ctx);
+            if let Some(at) = slot.send(instance, interval, ctx) {
+                if at <= slot.cover_end {
+                    slot.cover_end = slot.cover_end.max(at.saturating_add(timeout));
+                } else {
+                    slot.pending.push(at);
+                }
+            }
         }
     }
 
@@ -131,47 +138,11 @@ impl LazyLease {
     /// before the earliest pending one) or the world's promise ends.
     fn draw_next_arrival(&mut self, instance: u32, ctx: &mut Ctx) {
         let bound = ctx.steady_until(instance).max(ctx.now() + 1);
-        loop {
-            let slot = self.slot(instance);
-            if slot.next_send >= bound || earliest(&slot.pending) <= slot.next_send {
-                return;
-            }
-            self.send(instance, false, ctx);
-        }
-    }
-
-    /// Draws the next send; an arrival within the lease (`fold_now`) extends it at once.
-    fn send(&mut self, instance: u32, fold_now: bool, ctx: &mut Ctx) {
-        let (interval, timeout) = (self.interval, self.timeout);
-        let slot = self.slot(instance);
-        let sent = slot.next_send;
-        slot.next_send = sent.saturating_add(interval);
-        if let Some(at) = ctx.send_at(instance, sent) {
-            let slot = self.slot(instance);
-            if fold_now && at <= slot.cover_end {
-                slot.cover_end = slot.cover_end.max(at.saturating_add(timeout));
-            } else {
+        let interval = self.interval;
+        let slot = &mut self.slots[instance as usize];
+        while slot.next_send < bound && earliest(&slot.pending) > slot.next_send {
+            if let Some(at) = slot.send(instance, interval, ctx) {
                 slot.pending.push(at);
-            }
-        }
-    }
-
-    /// Folds every pending arrival that comes while the lease holds (each may extend it).
-    fn fold(&mut self, instance: u32) {
-        let timeout = self.timeout;
-        let slot = self.slot(instance);
-        while !slot.pending.is_empty() {
-            let before = slot.pending.len();
-            let cover_end = &mut slot.cover_end;
-            slot.pending.retain(|&at| {
-                let within = at <= *cover_end;
-                if within {
-                    *cover_end = (*cover_end).max(at.saturating_add(timeout));
-                }
-                !within
-            });
-            if slot.pending.len() == before {
-                return;
             }
         }
     }
@@ -209,6 +180,33 @@ impl LazyLease {
             tag: slot.wake,
         };
         ctx.schedule_at(at, event);
+    }
+}
+
+impl Slot {
+    /// Draws the next send over the instance's link: its arrival time, unless it is lost.
+    fn send(&mut self, instance: u32, interval: SimTime, ctx: &mut Ctx) -> Option<SimTime> {
+        let sent = self.next_send;
+        self.next_send = sent.saturating_add(interval);
+        ctx.send_at(instance, sent)
+    }
+
+    /// Folds every pending arrival that comes while the lease holds (each may extend it).
+    fn fold(&mut self, timeout: SimTime) {
+        while !self.pending.is_empty() {
+            let before = self.pending.len();
+            let cover_end = &mut self.cover_end;
+            self.pending.retain(|&at| {
+                let within = at <= *cover_end;
+                if within {
+                    *cover_end = (*cover_end).max(at.saturating_add(timeout));
+                }
+                !within
+            });
+            if self.pending.len() == before {
+                return;
+            }
+        }
     }
 }
 

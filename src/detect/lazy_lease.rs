@@ -1,6 +1,6 @@
 //! Push heartbeats with a lease, evaluated lazily: the same model as `Beacon` + `Lease`, with
-//! a queue event only where the registry's view changes, instead of one per send, per arrival
-//! and per check.
+//! queue events only where the registry's view changes (or the world's promise below ends),
+//! instead of one per send, per arrival and per check.
 //!
 //! Why: in the eager form a heartbeat costs three queue operations (send, arrival, half a
 //! check) for a few random draws; the queue dominated the profile. Here an instance's sends are

@@ -1,6 +1,7 @@
 //! The command line (SPEC §4): parses arguments and dispatches to the commands. Exit codes:
 //! 0 fine, 2 bad input, 3 results could not be written, 4 a determinism check failed.
 
+mod bench;
 mod merge;
 mod run;
 
@@ -37,6 +38,8 @@ enum Command {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
+    /// Measure the engine against the floor of a heap-driven engine (issue #7).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Args)]
@@ -67,6 +70,7 @@ pub fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::Merge(args) => merge::merge(&args),
+        Command::Bench(args) => bench::bench(&args),
     }
 }
 

@@ -10,6 +10,7 @@
 
 mod event;
 mod heartbeat;
+mod lazy_lease;
 mod lease;
 mod observer;
 mod timer;

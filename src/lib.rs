@@ -5,6 +5,7 @@
 //! (`metrics`, `stats`) → files (`output`). See ARCHITECTURE.md for the map and invariants.
 
 pub mod balance;
+pub mod bench;
 pub mod chart;
 pub mod cli;
 pub mod detect;

@@ -116,6 +116,9 @@ pub const PROPORTIONS: &[Proportion] = &[
 pub struct EngineWork {
     pub events: u64,
     pub wall_seconds: f64,
+    /// The most events pending at once (for `discosim bench`; absent from older journals).
+    #[serde(default)]
+    pub peak_pending: u64,
 }
 
 impl EngineWork {

@@ -46,6 +46,8 @@ pub struct Ctx<'a> {
     network: &'a mut Network,
     registry: &'a mut Registry,
     rng: &'a mut [Stream],
+    fault_times: &'a [SimTime],
+    horizon: SimTime,
 }
 
 impl Ctx<'_> {
@@ -75,6 +77,24 @@ impl Ctx<'_> {
     /// arrives, or None if it is lost or cut by a partition.
     pub fn send(&mut self, instance: u32) -> Option<SimTime> {
         self.network.send(instance, self.now)
+    }
+
+    /// Sends a message that leaves at `sent`, for a detector that generates an instance's
+    /// periodic sends ahead of time: `sent` must lie before `steady_until`, so that the
+    /// instance is up then and the link is as it is now.
+    pub fn send_at(&mut self, instance: u32, sent: SimTime) -> Option<SimTime> {
+        self.network.send(instance, sent)
+    }
+
+    /// A time before which the instance (up now) certainly stays up with its link unchanged:
+    /// its scheduled failure, the next scheduled fault (any), or the horizon. Instance-side
+    /// knowledge: it lets a detector draw the instance's own sends ahead of time; the registry
+    /// still learns of them only at their arrival times. Anything new that can crash an
+    /// instance or change its link must lower this bound.
+    pub fn steady_until(&self, instance: u32) -> SimTime {
+        let next = self.fault_times.partition_point(|&t| t < self.now);
+        let fault = self.fault_times.get(next).copied().unwrap_or(SimTime::MAX);
+        self.instances.up_until(instance).min(fault).min(self.horizon)
     }
 
     pub fn view(&self, instance: u32) -> View {
@@ -112,6 +132,8 @@ pub struct World {
     traffic: Option<Traffic>,
     /// Changes of state, when tracing.
     trace: Option<Vec<TraceRecord>>,
+    /// Every time at which a scheduled fault starts or ends, sorted.
+    fault_times: Vec<SimTime>,
 }
 
 /// One change of state in a traced run.
@@ -144,6 +166,8 @@ macro_rules! ctx {
             network: &mut $world.network,
             registry: &mut $world.registry,
             rng: &mut $world.detector_rng,
+            fault_times: &$world.fault_times,
+            horizon: $world.horizon,
         }
     };
 }
@@ -169,6 +193,7 @@ impl World {
             faults: faults.collect(),
             traffic: Traffic::new(scenario, &streams),
             trace: None,
+            fault_times: fault_times(scenario),
         };
         if world.traffic.is_some() {
             world.registry.record_changes();
@@ -241,7 +266,12 @@ impl World {
         if let Some(traffic) = &mut self.traffic {
             traffic.report(self.horizon, &mut out);
         }
-        (out, EngineWork { events: self.queue.processed(), wall_seconds: 0.0 })
+        let work = EngineWork {
+            events: self.queue.processed(),
+            wall_seconds: 0.0,
+            peak_pending: self.queue.peak_pending() as u64,
+        };
+        (out, work)
     }
 
     fn dispatch(&mut self, event: Event) {
@@ -300,7 +330,9 @@ impl World {
         };
         let ttf = mttf.sample(&mut self.failure_rng[instance as usize]);
         let epoch = self.instances.epoch(instance);
-        self.queue.schedule_in(ttf, Event::Fail { instance, epoch });
+        let at = self.queue.now().saturating_add(ttf);
+        self.instances.set_up_until(instance, at);
+        self.queue.schedule_at(at, Event::Fail { instance, epoch });
     }
 
     fn schedule_repair(&mut self, instance: u32) {
@@ -416,6 +448,13 @@ impl World {
             FaultAction::Spike(_) => {}
         }
     }
+}
+
+fn fault_times(scenario: &Scenario) -> Vec<SimTime> {
+    let mut times: Vec<SimTime> =
+        scenario.faults.iter().flat_map(|fault| std::iter::once(fault.at).chain(fault.until)).collect();
+    times.sort_unstable();
+    times
 }
 
 /// The concrete instances of a fault; `count` and `fraction` pick them with the fault's own

@@ -156,3 +156,19 @@ fn impossible_request_path_combinations_are_refused() {
     let no_clients = scenario_file(dir.path(), &format!("{GOOD}[balancer]\nkind = \"ring\"\n"));
     assert!(stderr(&discosim(&["validate", &no_clients])).contains("needs clients"));
 }
+
+/// `discosim bench` runs a scenario and reports it beside the floor (not a timing test: only
+/// that every figure is there).
+#[test]
+fn bench_reports_the_engine_beside_the_floor() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), GOOD);
+    let output = discosim(&["bench", &file, "--runs", "1"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for line in ["engine", "floor", "ratio", "queue", "modelled"] {
+        assert!(stdout.contains(line), "no `{line}` in:\n{stdout}");
+    }
+    let missing = discosim(&["bench", "no-such-file.toml"]);
+    assert_eq!(missing.status.code(), Some(2));
+}

@@ -1,19 +1,16 @@
 //! `heartbeat`: each instance pushes a heartbeat every `interval`; the registry marks it down
 //! when nothing arrived for longer than `timeout` (default 2 × interval, the source document's
-//! setting) and up again when a heartbeat arrives.
+//! setting) and up again when a heartbeat arrives. Evaluated lazily (`lazy_lease`): one queue
+//! event per lease deadline rather than one per message.
 
-use super::lease::{Beacon, Lease};
-use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
+use super::lazy_lease::LazyLease;
+use super::{Detector, DetectorEvent, DetectorFactory, params, positive};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use crate::scenario::KeyError;
 use crate::world::Ctx;
 use serde::Deserialize;
 use std::sync::Arc;
-
-const SEND: u8 = 0;
-const ARRIVE: u8 = 1;
-const CHECK: u8 = 2;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -44,41 +41,154 @@ impl DetectorFactory for Factory {
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {
-        Box::new(Heartbeat {
-            beacon: Beacon { interval: self.interval, send_kind: SEND, arrive_kind: ARRIVE },
-            lease: Lease::new(instances, self.timeout, CHECK),
-            instances,
-        })
+        Box::new(Heartbeat(LazyLease::new(instances, self.interval, self.timeout)))
     }
 }
 
-struct Heartbeat {
-    beacon: Beacon,
-    lease: Lease,
-    instances: u32,
-}
+struct Heartbeat(LazyLease);
 
 impl Detector for Heartbeat {
     fn start(&mut self, ctx: &mut Ctx) {
-        self.lease.start(ctx);
-        for instance in 0..self.instances {
-            self.on_instance_up(instance, ctx);
+        self.0.start(ctx);
+    }
+
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+        self.0.on_up(instance, ctx);
+    }
+
+    fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx) {
+        self.0.on_down(instance, ctx);
+    }
+
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+        self.0.on_event(event, ctx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The lazy heartbeat against the eager reference it replaced (`Beacon` + `Lease`: one
+    //! event per send, arrival and check). Both draw every stream in the same order, so every
+    //! metric must be equal — not just statistically close — whenever no two events tie.
+
+    use super::super::lease::{Beacon, Lease};
+    use super::*;
+    use crate::engine::random::replication_seed;
+    use crate::world::World;
+
+    #[derive(Debug)]
+    struct EagerFactory(SimTime, SimTime);
+
+    impl DetectorFactory for EagerFactory {
+        fn build(&self, instances: u32) -> Box<dyn Detector> {
+            let beacon = Beacon { interval: self.0, send_kind: 0, arrive_kind: 1 };
+            let lease = Lease::new(instances, self.1, 2);
+            Box::new(Eager(beacon, lease, instances))
+        }
+
+        fn parameters(&self) -> Vec<(&'static str, f64)> {
+            Vec::new()
         }
     }
 
-    /// Each up period starts its heartbeats at a random phase, as the peer model does.
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
-        let phase = random_phase(self.beacon.interval, ctx.rng(instance));
-        self.beacon.start(instance, phase, ctx);
+    struct Eager(Beacon, Lease, u32);
+
+    impl Detector for Eager {
+        fn start(&mut self, ctx: &mut Ctx) {
+            self.1.start(ctx);
+            for instance in 0..self.2 {
+                self.on_instance_up(instance, ctx);
+            }
+        }
+
+        fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+            let phase = super::super::random_phase(self.0.interval, ctx.rng(instance));
+            self.0.start(instance, phase, ctx);
+        }
+
+        fn on_instance_down(&mut self, _instance: u32, _ctx: &mut Ctx) {}
+
+        fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+            match event.kind {
+                0 => self.0.on_send(event, ctx),
+                1 => self.1.on_arrival(event.instance, ctx),
+                _ => self.1.on_check(event.instance, ctx),
+            }
+        }
     }
 
-    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut Ctx) {}
+    const NETWORKS: [&str; 3] = [
+        r#"delay = { dist = "exponential", mean = "10ms" }
+loss = 0.05"#,
+        // Delays longer than the interval: several heartbeats in flight, overtaking each other.
+        r#"delay = { dist = "pareto", scale = "100ms", shape = 1.2 }
+loss = 0.2"#,
+        r#"delay = { dist = "lognormal", median = "300ms", p99 = "3s" }
+loss = 0.0"#,
+    ];
 
-    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
-        match event.kind {
-            SEND => self.beacon.on_send(event, ctx),
-            ARRIVE => self.lease.on_arrival(event.instance, ctx),
-            _ => self.lease.on_check(event.instance, ctx),
+    const FAILURES: [&str; 3] = [
+        r#"{ model = "crash-recover", mttf = { dist = "exponential", mean = "30s" }, mttr = { dist = "exponential", mean = "3s" } }"#,
+        r#"{ model = "crash-stop", mttf = { dist = "uniform", low = "10s", high = "290s" } }"#,
+        r#"{ model = "none" }"#,
+    ];
+
+    fn scenario(failure: &str, network: &str, timeout: &str) -> crate::model::Scenario {
+        let text = format!(
+            r#"name = "eq"
+horizon = "300s"
+[cluster]
+instances = 40
+failure = {failure}
+[network]
+{network}
+[detector]
+kind = "heartbeat"
+interval = "1s"
+timeout = "{timeout}"
+[[fault]]
+at = "100s"
+action = "partition"
+fraction = 0.25
+until = "104.5s"
+[[fault]]
+at = "150s"
+action = "crash"
+count = 5
+until = "151s"
+"#
+        );
+        let loaded = crate::scenario::parse(&text, "eq.toml", std::path::Path::new("."), &[]);
+        loaded.unwrap().points.remove(0).scenario
+    }
+
+    #[test]
+    fn lazy_heartbeat_equals_the_eager_reference() {
+        let cases = FAILURES.iter().flat_map(|f| NETWORKS.iter().map(move |n| (f, n)));
+        for (failure, network) in cases {
+            // A timeout below the interval expires between any two heartbeats: the view flips
+            // down and up all the time, exercising the detector's watching (view down) mode.
+            for timeout in ["2s", "3.5s", "0.7s"] {
+                let lazy = scenario(failure, network, timeout);
+                let mut eager = lazy.clone();
+                let nanos = positive("detector", "timeout", timeout).unwrap();
+                eager.detector = Arc::new(EagerFactory(1_000_000_000, nanos));
+                for replication in 0..3 {
+                    let seed = replication_seed(1, replication);
+                    let (a, work_a) = World::new(&lazy, seed).run();
+                    let (b, work_b) = World::new(&eager, seed).run();
+                    // Bit patterns, so that undefined metrics (NaN) compare equal.
+                    let bits = |m: &crate::metrics::MetricValues| -> Vec<(String, u64)> {
+                        m.entries.iter().map(|(n, v)| (n.clone(), v.to_bits())).collect()
+                    };
+                    assert_eq!(
+                        bits(&a),
+                        bits(&b),
+                        "{failure}, {network}, timeout {timeout}, replication {replication}"
+                    );
+                    assert!(work_a.events < work_b.events);
+                }
+            }
         }
     }
 }

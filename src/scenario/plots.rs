@@ -80,4 +80,3 @@ fn check(raw: RawPlot, index: usize, loaded: &LoadedScenario, metrics: &[String]
     let title = raw.title.unwrap_or_else(|| format!("{} ({})", raw.y.join(", "), loaded.name));
     Ok(PlotSpec { name, kind, title, x: raw.x, y: raw.y, series: raw.series, log_x: raw.log_x, log_y: raw.log_y })
 }
-

@@ -4,12 +4,18 @@
 pub struct Instances {
     up: Vec<bool>,
     epoch: Vec<u32>,
+    /// When the current up period's scheduled failure comes (MAX: none is scheduled).
+    up_until: Vec<u64>,
 }
 
 impl Instances {
     /// All instances start up, in epoch 0.
     pub fn new(count: u32) -> Self {
-        Instances { up: vec![true; count as usize], epoch: vec![0; count as usize] }
+        Instances {
+            up: vec![true; count as usize],
+            epoch: vec![0; count as usize],
+            up_until: vec![u64::MAX; count as usize],
+        }
     }
 
     pub fn count(&self) -> u32 {
@@ -22,6 +28,14 @@ impl Instances {
 
     pub fn epoch(&self, instance: u32) -> u32 {
         self.epoch[instance as usize]
+    }
+
+    pub fn up_until(&self, instance: u32) -> u64 {
+        self.up_until[instance as usize]
+    }
+
+    pub fn set_up_until(&mut self, instance: u32, at: u64) {
+        self.up_until[instance as usize] = at;
     }
 
     pub fn all_up(&self) -> &[bool] {

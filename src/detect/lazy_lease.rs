@@ -6,11 +6,17 @@
 //! check) for a few random draws; the queue dominated the profile. Here an instance's sends are
 //! drawn ahead of time, in send order from its link stream exactly as the eager form draws
 //! them, as far as the world promises that the instance stays up with an unchanged link
-//! (`Ctx::steady_until`). While the registry holds the instance up, each arrival only extends
-//! the lease, so the detector folds the arrivals into `cover_end` (the lease holds through it)
-//! and wakes once, where the lease would expire; a heartbeat that arrives later than that is
-//! kept as pending. While the registry holds the instance down, the next arrival marks it up,
-//! so the detector wakes at that arrival's time.
+//! (`Ctx::steady_until`).
+//!
+//! The eager lease is mirrored exactly: an arrival marks the instance up and starts the lease
+//! if it is not running; a running lease expires `timeout` after the last arrival and marks
+//! the instance down. While the lease runs and the view is up, an arrival changes nothing
+//! visible but the expiry, so the detector folds such arrivals into `cover_end` (the lease
+//! holds through it) and wakes only where the lease would expire. Otherwise — the view down,
+//! or the lease stopped, which the world can also cause (a leave or join sets the view
+//! itself) — every arrival is visible, and the detector wakes at each. Only arrivals before
+//! the world's promise ends are folded ahead of time, so a view change at a scheduled fault
+//! still sees the heartbeats in flight then.
 //!
 //! Every instance has exactly one live wake-up event; older ones are stale by their tag. The
 //! wake-up never comes after the first send not drawn, so at the horizon every send before
@@ -28,13 +34,15 @@ const WAKE: u8 = 0;
 struct Slot {
     /// Send time of the next heartbeat not drawn yet; NONE while the instance is down.
     next_send: SimTime,
-    /// While the view is up: the lease holds through this time (last folded arrival +
-    /// timeout); an arrival at or before it extends it.
+    /// While the lease runs: it holds through this time (last arrival + timeout).
     cover_end: SimTime,
-    /// Arrival times of drawn heartbeats not folded into the lease (in no order).
+    /// Whether the lease runs (the eager form's "check pending").
+    running: bool,
+    /// Arrival times of drawn heartbeats not taken in yet (in no order).
     pending: Vec<SimTime>,
-    /// Tag of the live wake-up event.
+    /// Tag and time of the live wake-up event (NONE: there is none).
     wake: u32,
+    wake_at: SimTime,
 }
 
 /// Per-instance heartbeat and lease state for one run.
@@ -46,7 +54,8 @@ pub struct LazyLease {
 
 impl LazyLease {
     pub fn new(instances: u32, interval: SimTime, timeout: SimTime) -> Self {
-        let slot = || Slot { next_send: NONE, cover_end: timeout, pending: Vec::new(), wake: 0 };
+        let slot =
+            || Slot { next_send: NONE, cover_end: timeout, running: true, pending: Vec::new(), wake: 0, wake_at: NONE };
         LazyLease { interval, timeout, slots: (0..instances).map(|_| slot()).collect() }
     }
 
@@ -74,7 +83,9 @@ impl LazyLease {
     }
 
     pub fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
-        if event.kind == WAKE && event.tag == self.slot(event.instance).wake {
+        let slot = self.slot(event.instance);
+        if event.kind == WAKE && event.tag == slot.wake {
+            slot.wake_at = NONE;
             self.advance(event.instance, ctx);
         }
     }
@@ -83,88 +94,97 @@ impl LazyLease {
         &mut self.slots[instance as usize]
     }
 
-    /// Brings the instance up to now, changes the view if it is due now, and arms the next
-    /// wake-up.
+    /// Brings the instance up to now — draws what is due, takes in the arrivals due now,
+    /// expires the lease if due now — and arms the next wake-up.
     fn advance(&mut self, instance: u32, ctx: &mut Ctx) {
-        let now = ctx.now();
-        if ctx.view(instance) == View::Up {
-            self.draw_lease(instance, ctx);
-            if now > self.slot(instance).cover_end {
-                ctx.mark_down(instance);
-            }
+        let bound = ctx.steady_until(instance).max(ctx.now() + 1);
+        let folding = self.folding(instance, ctx);
+        self.draw(instance, bound, folding, ctx);
+        if self.take_arrivals(instance, folding, ctx) && !folding {
+            // The arrival started folding (view up, lease running): draw ahead again.
+            self.draw(instance, bound, self.folding(instance, ctx), ctx);
         }
-        if ctx.view(instance) == View::Down {
-            self.draw_next_arrival(instance, ctx);
-            if self.arrive(instance, now) {
-                ctx.mark_up(instance);
-                self.draw_lease(instance, ctx);
-            }
+        let slot = self.slot(instance);
+        if slot.running && ctx.now() > slot.cover_end {
+            slot.running = false;
+            ctx.mark_down(instance);
         }
         self.arm(instance, ctx);
     }
 
-    /// View up: draws sends until the lease's expiry is known (the next send is after
-    /// `cover_end`, so nothing sent from now on can arrive in time) or the world's promise
-    /// ends.
-    fn draw_lease(&mut self, instance: u32, ctx: &mut Ctx) {
-        let bound = ctx.steady_until(instance).max(ctx.now() + 1);
+    /// Whether arrivals are invisible but for the expiry: the lease runs and the view is up.
+    fn folding(&self, instance: u32, ctx: &Ctx) -> bool {
+        self.slots[instance as usize].running && ctx.view(instance) == View::Up
+    }
+
+    /// Draws sends before `bound`: while folding, until the lease's expiry is known (the next
+    /// send is after `cover_end`, so nothing sent from then on arrives in time), folding each
+    /// arrival before `bound` that comes while the lease holds; otherwise until the next
+    /// arrival is known (no later send can arrive before the earliest pending one).
+    fn draw(&mut self, instance: u32, bound: SimTime, folding: bool, ctx: &mut Ctx) {
         let (interval, timeout) = (self.interval, self.timeout);
         let slot = &mut self.slots[instance as usize];
         loop {
-            slot.fold(timeout);
-            if slot.next_send >= bound || slot.next_send > slot.cover_end {
+            if folding {
+                slot.fold(timeout, bound);
+            }
+            let next = slot.next_send;
+            let known = if folding { next > slot.cover_end } else { earliest(&slot.pending) <= next };
+            if next >= bound || known {
                 return;
             }
-            if let Some(at) = slot.send(instance, interval, ctx) {
-                if at <= slot.cover_end {
+            match slot.send(instance, interval, ctx) {
+                Some(at) if folding && at <= slot.cover_end && at < bound => {
                     slot.cover_end = slot.cover_end.max(at.saturating_add(timeout));
-                } else {
-                    slot.pending.push(at);
                 }
+                Some(at) => slot.pending.push(at),
+                None => {}
             }
         }
     }
 
-    /// View down: draws sends until the next arrival is known (no later send can arrive
-    /// before the earliest pending one) or the world's promise ends.
-    fn draw_next_arrival(&mut self, instance: u32, ctx: &mut Ctx) {
-        let bound = ctx.steady_until(instance).max(ctx.now() + 1);
-        let interval = self.interval;
-        let slot = &mut self.slots[instance as usize];
-        while slot.next_send < bound && earliest(&slot.pending) > slot.next_send {
-            if let Some(at) = slot.send(instance, interval, ctx) {
-                slot.pending.push(at);
-            }
-        }
-    }
-
-    /// View down: takes in the heartbeats that have arrived by now; true if there were any.
-    /// The lease then runs from now.
-    fn arrive(&mut self, instance: u32, now: SimTime) -> bool {
-        let timeout = self.timeout;
+    /// Takes in the heartbeats that have arrived by now; true if there were any. While not
+    /// folding, an arrival marks the instance up and (re)starts the lease from now.
+    fn take_arrivals(&mut self, instance: u32, folding: bool, ctx: &mut Ctx) -> bool {
+        let (now, timeout) = (ctx.now(), self.timeout);
         let slot = self.slot(instance);
         if earliest(&slot.pending) > now {
             return false;
         }
+        // The wake-up came at the earliest pending arrival, so those taken in arrive now.
+        // Folding, the lease may already hold longer (arrivals folded ahead of time).
         slot.pending.retain(|&at| at > now);
-        slot.cover_end = now.saturating_add(timeout);
+        slot.cover_end = match folding {
+            true => slot.cover_end.max(now.saturating_add(timeout)),
+            false => now.saturating_add(timeout),
+        };
+        if !folding {
+            slot.running = true;
+            ctx.mark_up(instance);
+        }
         true
     }
 
-    /// Wakes where something is due: the lease's expiry or the next send to draw (view up),
-    /// the next arrival or send to draw (view down). Nothing is due for a down instance with
-    /// nothing in flight and no lease running.
+    /// Wakes at the first of: the lease's expiry (if it runs), the earliest pending arrival,
+    /// and the next send to draw. Nothing is due for a down instance with nothing in flight
+    /// and no lease running.
     fn arm(&mut self, instance: u32, ctx: &mut Ctx) {
         let slot = self.slot(instance);
-        let at = match ctx.view(instance) {
-            View::Up if slot.next_send > slot.cover_end => slot.cover_end.saturating_add(1),
-            View::Up => slot.next_send,
-            View::Down => earliest(&slot.pending).min(slot.next_send),
+        let expiry = match slot.running {
+            true => slot.cover_end.saturating_add(1),
+            false => NONE,
         };
-        if at == NONE {
+        let at = expiry.min(earliest(&slot.pending)).min(slot.next_send);
+        if at == slot.wake_at {
+            // Keep the live event: the same time, and its place among simultaneous events
+            // (the eager form's order; it matters to whoever draws at each view change).
             return;
         }
         slot.wake = slot.wake.wrapping_add(1);
+        slot.wake_at = at;
+        if at == NONE {
+            return;
+        }
         let event = DetectorEvent { instance, kind: WAKE, tag: slot.wake };
         ctx.schedule_at(at, event);
     }
@@ -178,13 +198,14 @@ impl Slot {
         ctx.send_at(instance, sent)
     }
 
-    /// Folds every pending arrival that comes while the lease holds (each may extend it).
-    fn fold(&mut self, timeout: SimTime) {
+    /// Folds every pending arrival before `bound` that comes while the lease holds (each may
+    /// extend it).
+    fn fold(&mut self, timeout: SimTime, bound: SimTime) {
         while !self.pending.is_empty() {
             let before = self.pending.len();
             let cover_end = &mut self.cover_end;
             self.pending.retain(|&at| {
-                let within = at <= *cover_end;
+                let within = at <= *cover_end && at < bound;
                 if within {
                     *cover_end = (*cover_end).max(at.saturating_add(timeout));
                 }

@@ -112,6 +112,21 @@ pub struct Retry {
     pub budget_floor: f64,
 }
 
+impl Retry {
+    /// One attempt, no retry.
+    pub fn none() -> Self {
+        Retry {
+            max_attempts: 1,
+            backoff: Backoff::Fixed,
+            base: 0,
+            cap: 0,
+            jitter: Jitter::None,
+            budget: None,
+            budget_floor: 0.0,
+        }
+    }
+}
+
 /// A circuit breaker per (client, instance): after a window with at least `min_requests`
 /// attempts and a failure fraction of `failure_rate` or more, it opens for `open_for`, then
 /// lets one probe through (half-open): success closes it, failure opens it again.

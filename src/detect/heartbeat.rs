@@ -156,6 +156,11 @@ at = "150s"
 action = "crash"
 count = 5
 until = "151s"
+[[fault]]
+at = "200s"
+action = "leave"
+count = 4
+until = "230.3s"
 "#
         );
         let loaded = crate::scenario::parse(&text, "eq.toml", std::path::Path::new("."), &[]);

@@ -160,15 +160,7 @@ fn recovery(raw: Option<RawRecovery>) -> Result<Recovery, KeyError> {
 
 fn retry(raw: Option<RawRetry>) -> Result<Retry, KeyError> {
     let Some(raw) = raw else {
-        return Ok(Retry {
-            max_attempts: 1,
-            backoff: Backoff::Fixed,
-            base: 0,
-            cap: 0,
-            jitter: Jitter::None,
-            budget: None,
-            budget_floor: 0.0,
-        });
+        return Ok(Retry::none());
     };
     let key = |name: &str| format!("recovery.retry.{name}");
     if raw.max_attempts == 0 || raw.max_attempts > 100 {

@@ -63,25 +63,11 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Backoff, Jitter, Retry};
+    use crate::model::Retry;
 
     #[test]
     fn live_list_follows_the_view() {
-        let recovery = Recovery {
-            timeout: 1,
-            deadline: None,
-            retry: Retry {
-                max_attempts: 1,
-                backoff: Backoff::Fixed,
-                base: 0,
-                cap: 0,
-                jitter: Jitter::None,
-                budget: None,
-                budget_floor: 0.0,
-            },
-            breaker: None,
-            hedge: None,
-        };
+        let recovery = Recovery { timeout: 1, deadline: None, retry: Retry::none(), breaker: None, hedge: None };
         let mut c = Client::new(4, &recovery, 1.0);
         c.view[2] = false;
         c.refresh_routable(2);

@@ -140,8 +140,8 @@ pub struct World {
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceRecord {
     pub time: SimTime,
-    /// crash, recover, leave, join, registry_down, registry_up, false_suspicion, clients_down,
-    /// clients_up.
+    /// crash, recover, leave, join, registry_down, registry_up, detection, false_suspicion,
+    /// clients_down, clients_up.
     pub event: &'static str,
     pub instance: u32,
 }
@@ -303,8 +303,10 @@ impl World {
             for (instance, up) in self.registry.changes() {
                 let event = if *up { "registry_up" } else { "registry_down" };
                 trace.push(TraceRecord { time: self.queue.now(), event, instance: *instance });
-                if !*up && self.instances.is_up(*instance) {
-                    trace.push(TraceRecord { time: self.queue.now(), event: "false_suspicion", instance: *instance });
+                if !*up {
+                    // A mark-down of a live instance is a mistake; of a dead one, a detection.
+                    let event = if self.instances.is_up(*instance) { "false_suspicion" } else { "detection" };
+                    trace.push(TraceRecord { time: self.queue.now(), event, instance: *instance });
                 }
             }
         }

@@ -1,6 +1,6 @@
 //! `timeline`: one traced run (`--trace`). Per instance, three lanes show when it was really
 //! down (truth), when the registry held it down, and when every client had stopped routing to
-//! it; crosses mark crashes, circles false suspicions.
+//! it; crosses mark crashes, triangles detections, circles false suspicions.
 
 use super::data::ResultsData;
 use super::style::{FONT, colour};
@@ -63,6 +63,12 @@ where
         .draw_series(marks("crash").map(|r| Cross::new((r.time, r.instance as f64 + 0.25), 5, BLACK.stroke_width(2))))?
         .label("crash")
         .legend(|(x, y)| Cross::new((x + 7, y), 5, BLACK.stroke_width(2)));
+    chart
+        .draw_series(
+            marks("detection").map(|r| TriangleMarker::new((r.time, r.instance as f64 + 0.1), 6, colour(5).filled())),
+        )?
+        .label("detection")
+        .legend(|(x, y)| TriangleMarker::new((x + 7, y), 6, colour(5).filled()));
     chart
         .draw_series(
             marks("false_suspicion").map(|r| Circle::new((r.time, r.instance as f64), 5, colour(3).stroke_width(2))),

@@ -9,7 +9,7 @@ import os
 
 # The source document's claims, the scenario that tests each, and the corrected formula.
 CLAIMS = [
-    ("heartbeat every T → detection 2T", "heartbeat", "mean 1.5T + E[d] − T·q/(1−q); within (T, 2T] + d"),
+    ("heartbeat every T → detection 2T", "heartbeat", "mean ≈ 1.5T + T²/(12·MTTF) + E[d] − T·q/(1+q); within (T, 2T] + d"),
     ("timer check every T → T", "timer", "mean T/2 + τ − E[d]; max ≤ T + τ"),
     ("observer, probability p → 1/p", "observer", "mean τ/p − τ/2 seconds (1/p ticks)"),
     ("event, probability p → 1/p", "event", "mean (1−q)E[d] + q(S + E[d] − P/2 − Pq/(1−q))"),

@@ -22,7 +22,7 @@ pub const FORMULAS: &[Formula] = &[
         scenario: "scenarios/heartbeat.toml",
         assumptions: "push heartbeats every T from a random phase; down after 2T without an arrival; delay d, loss q",
         verdict: "wrong as the detection time (the mean is 25 % lower); an upper bound only up to the last heartbeat's delay (holds for the p90, not the max)",
-        corrected: "mean = 1.5T + E[d] - T*q/(1-q); each detection in (T, 2T] + d (less T per lost last heartbeat)",
+        corrected: "mean = 2T - E[V mod T] + E[d] - T*q/(1+q), V ~ Exp(MTTF), E[V mod T] ~ T/2 - T^2/(12 MTTF); each detection in (T, 2T] + d (less T after a lost last heartbeat)",
     },
     Formula {
         claim: "timer check every T -> detection time T",

@@ -178,6 +178,17 @@ pub struct NetworkModel {
     pub loss: f64,
 }
 
+impl NetworkModel {
+    /// One message sent at `now`: lost (None) with probability `loss`, else its arrival time.
+    /// The loss draw (only when loss > 0) comes before the delay draw, on the link's stream.
+    pub fn transit(&self, now: SimTime, rng: &mut crate::engine::Stream) -> Option<SimTime> {
+        if self.loss > 0.0 && rng.bernoulli(self.loss) {
+            return None;
+        }
+        Some(now.saturating_add(self.delay.sample(rng)))
+    }
+}
+
 /// Which side of the network a partition cuts an instance off from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Cut {

@@ -220,10 +220,6 @@ impl Traffic {
         if self.cut[instance as usize] {
             return None;
         }
-        let link = &mut self.rng.links[client as usize];
-        if self.network.loss > 0.0 && link.bernoulli(self.network.loss) {
-            return None;
-        }
-        Some(now.saturating_add(self.network.delay.sample(link)))
+        self.network.transit(now, &mut self.rng.links[client as usize])
     }
 }

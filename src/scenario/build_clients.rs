@@ -24,7 +24,7 @@ pub fn capacity(raw: &RawCluster, base_dir: &Path) -> Result<Option<Capacity>, K
         }
         return Ok(None);
     };
-    let service_time = dist(clone_dist(service_time), "cluster.service_time", base_dir)?;
+    let service_time = dist(service_time.clone(), "cluster.service_time", base_dir)?;
     let servers = raw.servers.unwrap_or(1);
     if servers == 0 || servers > 100_000 {
         return Err(KeyError::new("cluster.servers", format!("{servers} is out of range")).allowed("1 to 100000"));
@@ -37,22 +37,6 @@ pub fn capacity(raw: &RawCluster, base_dir: &Path) -> Result<Option<Capacity>, K
         }
     };
     Ok(Some(Capacity { servers, service_time, queue_limit: raw.queue_limit.unwrap_or(u32::MAX), reset_on_crash }))
-}
-
-fn clone_dist(d: &super::file::RawDist) -> super::file::RawDist {
-    super::file::RawDist {
-        dist: d.dist.clone(),
-        value: d.value.clone(),
-        low: d.low.clone(),
-        high: d.high.clone(),
-        mean: d.mean.clone(),
-        sd: d.sd.clone(),
-        median: d.median.clone(),
-        p99: d.p99.clone(),
-        scale: d.scale.clone(),
-        shape: d.shape,
-        file: d.file.clone(),
-    }
 }
 
 pub fn clients(

@@ -182,7 +182,7 @@ pub struct RawNetwork {
 }
 
 /// Every parameter any distribution takes; which ones a given `dist` allows is checked later.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Clone, Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDist {
     pub dist: String,

@@ -136,10 +136,6 @@ impl Traffic {
     /// A poll message between a client and the registry: delayed, and lost with the network's
     /// loss probability.
     fn registry_message(&mut self, client: u32, now: SimTime) -> Option<SimTime> {
-        let rng = &mut self.rng.propagation[client as usize];
-        if self.network.loss > 0.0 && rng.bernoulli(self.network.loss) {
-            return None;
-        }
-        Some(now.saturating_add(self.network.delay.sample(rng)))
+        self.network.transit(now, &mut self.rng.propagation[client as usize])
     }
 }

@@ -1,13 +1,11 @@
 //! The network between instances and the registry: a delay per message, a loss probability,
 //! and partitions that cut an instance off.
 
-use crate::dist::Dist;
 use crate::engine::{SimTime, Stream};
 use crate::model::NetworkModel;
 
 pub struct Network {
-    delay: Dist,
-    loss: f64,
+    model: NetworkModel,
     /// One stream per instance–registry link, so one link's traffic never shifts another's.
     links: Vec<Stream>,
     partitioned: Vec<bool>,
@@ -19,15 +17,7 @@ pub struct Network {
 impl Network {
     pub fn new(model: &NetworkModel, links: Vec<Stream>) -> Self {
         let n = links.len();
-        Network {
-            delay: model.delay.clone(),
-            loss: model.loss,
-            links,
-            partitioned: vec![false; n],
-            sent: 0,
-            lost: 0,
-            cut: 0,
-        }
+        Network { model: model.clone(), links, partitioned: vec![false; n], sent: 0, lost: 0, cut: 0 }
     }
 
     /// Sends a message over `instance`'s link at `now`; returns its arrival time, or None if
@@ -39,12 +29,9 @@ impl Network {
             self.cut += 1;
             return None;
         }
-        let link = &mut self.links[i];
-        if self.loss > 0.0 && link.bernoulli(self.loss) {
-            self.lost += 1;
-            return None;
-        }
-        Some(now.saturating_add(self.delay.sample(link)))
+        let arrival = self.model.transit(now, &mut self.links[i]);
+        self.lost += arrival.is_none() as u64;
+        arrival
     }
 
     pub fn set_partitioned(&mut self, instance: u32, partitioned: bool) {

@@ -4,10 +4,12 @@
 //! It does no IO and uses no outer crate but the random generator. Everything the simulator
 //! models is built on top of it, in `world` and the strategy modules.
 
+pub mod lane;
 pub mod queue;
 pub mod random;
 pub mod time;
 
-pub use queue::EventQueue;
+pub use lane::TimerLane;
+pub use queue::{EventQueue, Reservation};
 pub use random::{RandomStreams, Stream, StreamKind};
 pub use time::{NANOS_PER_SECOND, SimTime};

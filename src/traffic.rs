@@ -18,7 +18,7 @@ mod serving;
 mod slab;
 
 use crate::balance::Balancer;
-use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind};
+use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind, TimerLane};
 use crate::metrics::MetricValues;
 use crate::model::{Capacity, Clients, NetworkModel, Propagation, Scenario};
 use crate::world::Event;
@@ -44,14 +44,15 @@ pub enum TrafficEvent {
     Done { instance: u32, job: Ref },
     /// A response reaches the client: `ok` false for a rejection (full queue).
     Response { attempt: Ref, ok: bool },
-    /// The attempt's timeout.
-    Timeout { attempt: Ref },
+    /// The earliest pending attempt timeout is due (the attempt is in the `timeouts` lane).
+    Timeout,
     /// The backoff before a retry is over.
     Retry { request: Ref },
     /// Time to send a hedge if the first attempt has not answered.
     Hedge { request: Ref },
-    /// The request's deadline (timestamp validity) passed.
-    Expire { request: Ref },
+    /// The earliest pending request deadline (timestamp validity) passed (the request is in
+    /// the `deadlines` lane).
+    Expire,
     /// A watch push: the registry's change reaches the client.
     Push { client: u32, instance: u32, up: bool },
     /// The client's poll period: ask the registry.
@@ -97,6 +98,9 @@ pub struct Traffic {
     balancer: Box<dyn Balancer>,
     requests: Slab<requests::Request>,
     attempts: Slab<requests::Attempt>,
+    /// Attempt timeouts and request deadlines: one fixed delay each, so FIFO lanes.
+    timeouts: TimerLane<Ref>,
+    deadlines: TimerLane<Ref>,
     jobs: Slab<Job>,
     keys: Keys,
     rate_factor: f64,
@@ -129,6 +133,8 @@ impl Traffic {
             balancer: model.balancer.build(n, c),
             requests: Slab::default(),
             attempts: Slab::default(),
+            timeouts: TimerLane::default(),
+            deadlines: TimerLane::default(),
             jobs: Slab::default(),
             keys: Keys::new(model.keys, model.zipf),
             rate_factor: 1.0,
@@ -163,10 +169,10 @@ impl Traffic {
             Arrive { job } => self.on_arrive(job, env),
             Done { instance, job } => self.on_done(instance, job, env),
             Response { attempt, ok } => self.on_response(attempt, ok, env),
-            Timeout { attempt } => self.on_timeout(attempt, env),
+            Timeout => self.on_timeout(env),
             Retry { request } => self.send_attempt(request, env),
             Hedge { request } => self.on_hedge(request, env),
-            Expire { request } => self.on_expire(request, env),
+            Expire => self.on_expire(env),
             Push { client, instance, up } => self.set_cached(client, instance, up, env.now),
             Poll { client } => self.on_poll(client, env),
             Read { client } => self.on_read(client, env),

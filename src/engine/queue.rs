@@ -15,6 +15,17 @@
 
 use super::time::SimTime;
 
+/// A place in the event order, (time, sequence number), taken by `EventQueue::reserve`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Reservation(u128);
+
+impl Reservation {
+    /// The reserved time.
+    pub fn time(self) -> SimTime {
+        (self.0 >> 64) as SimTime
+    }
+}
+
 /// Bucket b holds the keys whose highest bit differing from the last key popped is bit b.
 const BUCKETS: usize = 128;
 
@@ -83,17 +94,33 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` at absolute time `at`. A time in the past is clamped to now, so causality
     /// holds even if a strategy computes a deadline that has already passed.
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
-        let time = at.max(self.now);
-        let key = ((time as u128) << 64) | self.next_seq as u128;
-        self.next_seq += 1;
-        self.insert(Entry { key, event });
-        self.len += 1;
-        self.peak = self.peak.max(self.len);
+        let place = self.reserve(at);
+        self.schedule_reserved(place, event);
     }
 
     /// Schedules `event` after `delay` nanoseconds (saturating at the end of time).
     pub fn schedule_in(&mut self, delay: SimTime, event: E) {
         self.schedule_at(self.now.saturating_add(delay), event);
+    }
+
+    /// Takes the place in the order that `schedule_at(at, ..)` would give an event now, without
+    /// scheduling anything: the event can be scheduled later, or never, with
+    /// `schedule_reserved`. Either way the events scheduled after it are ordered as if it had
+    /// been scheduled now (see `TimerLane`).
+    pub fn reserve(&mut self, at: SimTime) -> Reservation {
+        let time = at.max(self.now);
+        let key = ((time as u128) << 64) | self.next_seq as u128;
+        self.next_seq += 1;
+        Reservation(key)
+    }
+
+    /// Schedules `event` in a place taken earlier. The place must not have been passed: no event
+    /// after it in the order may have been popped yet.
+    pub fn schedule_reserved(&mut self, place: Reservation, event: E) {
+        debug_assert!(place.0 > self.last, "a reservation used after its time");
+        self.insert(Entry { key: place.0, event });
+        self.len += 1;
+        self.peak = self.peak.max(self.len);
     }
 
     /// Pops the next event if it happens strictly before `horizon`, advancing the clock to it.

@@ -8,6 +8,7 @@ use crate::balance::Pick;
 use crate::engine::SimTime;
 use crate::recovery::backoff;
 use crate::recovery::breaker::Change;
+use crate::world::Event;
 
 /// Failover remembers this many instances already tried per request.
 const TRIED: usize = 8;
@@ -73,7 +74,7 @@ impl Traffic {
             previous_backoff: 0,
         });
         if deadline != SimTime::MAX {
-            env.at(deadline, TrafficEvent::Expire { request });
+            self.deadlines.set(deadline, request, Event::Traffic(TrafficEvent::Expire), env.queue);
         }
         self.send_attempt(request, env);
     }
@@ -104,7 +105,8 @@ impl Traffic {
             c.refresh_routable(instance);
         }
         let attempt = self.attempts.insert(Attempt { request, client, instance, sent: env.now });
-        env.at(env.now.saturating_add(self.model.recovery.timeout), TrafficEvent::Timeout { attempt });
+        let timeout_at = env.now.saturating_add(self.model.recovery.timeout);
+        self.timeouts.set(timeout_at, attempt, Event::Traffic(TrafficEvent::Timeout), env.queue);
         if let Some(at) = self.send(client, instance, env.now) {
             let job = self.jobs.insert(super::serving::Job {
                 attempt,
@@ -167,7 +169,14 @@ impl Traffic {
         }
     }
 
-    pub(super) fn on_timeout(&mut self, attempt: Ref, env: &mut Env) {
+    /// The earliest timeout in the lane is due; timeouts of attempts that have already ended
+    /// are dropped from the lane unseen.
+    pub(super) fn on_timeout(&mut self, env: &mut Env) {
+        let attempts = &self.attempts;
+        let wake = Event::Traffic(TrafficEvent::Timeout);
+        let Some(attempt) = self.timeouts.fire(wake, env.queue, |a| attempts.get(a).is_some()) else {
+            return;
+        };
         if let Some(a) = self.finish_attempt(attempt, false, env) {
             self.metrics.counters.timeouts += 1;
             self.attempt_failed(a.request, env);
@@ -240,7 +249,12 @@ impl Traffic {
         }
     }
 
-    pub(super) fn on_expire(&mut self, request: Ref, env: &mut Env) {
+    pub(super) fn on_expire(&mut self, env: &mut Env) {
+        let requests = &self.requests;
+        let wake = Event::Traffic(TrafficEvent::Expire);
+        let Some(request) = self.deadlines.fire(wake, env.queue, |r| requests.get(r).is_some()) else {
+            return;
+        };
         if self.requests.get(request).is_some() {
             self.complete(request, false, env.now);
         }

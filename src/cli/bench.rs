@@ -15,10 +15,17 @@ pub struct BenchArgs {
     /// Timed runs of each measurement; medians are reported.
     #[arg(long, default_value_t = 5)]
     runs: usize,
+    /// Override any scenario key, e.g. --set detector.evaluation=eager (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    set: Vec<String>,
 }
 
 pub fn bench(args: &BenchArgs) -> ExitCode {
-    let loaded = match crate::scenario::load(&args.scenario, &[]) {
+    let overrides: Result<Vec<_>, _> = args.set.iter().map(|s| crate::scenario::Override::parse(s)).collect();
+    let loaded = match overrides
+        .map_err(|e| e.to_string())
+        .and_then(|o| crate::scenario::load(&args.scenario, &o).map_err(|e| e.to_string()))
+    {
         Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("error: {error}");

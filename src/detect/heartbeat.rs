@@ -1,9 +1,13 @@
 //! `heartbeat`: each instance pushes a heartbeat every `interval`; the registry marks it down
 //! when nothing arrived for longer than `timeout` (default 2 × interval, the source document's
 //! setting) and up again when a heartbeat arrives. Evaluated lazily (`lazy_lease`): one queue
-//! event per lease deadline rather than one per message.
+//! event per lease deadline rather than one per message. `evaluation = "eager"` runs the
+//! same model with one queue event per send, per arrival and per lease check (`lease`): the
+//! same results, byte for byte, many times slower; it is the reference the lazy form is tested
+//! against, and what `discosim bench` measures the engine's cost per queue event with.
 
 use super::lazy_lease::LazyLease;
+use super::lease::{Beacon, Lease};
 use super::{Detector, DetectorEvent, DetectorFactory, params, positive};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
@@ -17,12 +21,17 @@ use std::sync::Arc;
 struct Params {
     interval: String,
     timeout: Option<String>,
+    evaluation: Option<String>,
 }
+
+/// How the model is run; both give the same results.
+const EVALUATIONS: &[&str] = &["lazy", "eager"];
 
 #[derive(Debug)]
 struct Factory {
     interval: SimTime,
     timeout: SimTime,
+    eager: bool,
 }
 
 pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
@@ -32,7 +41,14 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
         Some(text) => positive(key, "timeout", text)?,
         None => 2 * interval,
     };
-    Ok(Arc::new(Factory { interval, timeout }))
+    let eager = match raw.evaluation.as_deref() {
+        None | Some("lazy") => false,
+        Some("eager") => true,
+        Some(other) => {
+            return Err(KeyError::unknown_name(format!("{key}.evaluation"), "evaluation", other, EVALUATIONS));
+        }
+    };
+    Ok(Arc::new(Factory { interval, timeout, eager }))
 }
 
 impl DetectorFactory for Factory {
@@ -41,7 +57,47 @@ impl DetectorFactory for Factory {
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {
+        if self.eager {
+            let beacon = Beacon { interval: self.interval, send_kind: SEND, arrive_kind: ARRIVE };
+            return Box::new(Eager { beacon, lease: Lease::new(instances, self.timeout, CHECK), instances });
+        }
         Box::new(Heartbeat(LazyLease::new(instances, self.interval, self.timeout)))
+    }
+}
+
+/// The eager form's event kinds.
+const SEND: u8 = 0;
+const ARRIVE: u8 = 1;
+const CHECK: u8 = 2;
+
+/// The eager form: every heartbeat is a send event and an arrival event.
+struct Eager {
+    beacon: Beacon,
+    lease: Lease,
+    instances: u32,
+}
+
+impl Detector for Eager {
+    fn start(&mut self, ctx: &mut Ctx) {
+        self.lease.start(ctx);
+        for instance in 0..self.instances {
+            self.on_instance_up(instance, ctx);
+        }
+    }
+
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+        let phase = super::random_phase(self.beacon.interval, ctx.rng(instance));
+        self.beacon.start(instance, phase, ctx);
+    }
+
+    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut Ctx) {}
+
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+        match event.kind {
+            SEND => self.beacon.on_send(event, ctx),
+            ARRIVE => self.lease.on_arrival(event.instance, ctx),
+            _ => self.lease.on_check(event.instance, ctx),
+        }
     }
 }
 
@@ -67,55 +123,13 @@ impl Detector for Heartbeat {
 
 #[cfg(test)]
 mod tests {
-    //! The lazy heartbeat against the eager reference it replaced (`Beacon` + `Lease`: one
-    //! event per send, arrival and check). Both draw every stream in the same order, so every
-    //! metric must be equal — not just statistically close — whenever no two events tie.
+    //! The lazy heartbeat against the eager reference (`Beacon` + `Lease`: one event per send,
+    //! arrival and check). Both draw every stream in the same order, so every metric must be
+    //! equal — not just statistically close — whenever no two events tie.
 
-    use super::super::lease::{Beacon, Lease};
     use super::*;
     use crate::engine::random::replication_seed;
     use crate::world::World;
-
-    #[derive(Debug)]
-    struct EagerFactory(SimTime, SimTime);
-
-    impl DetectorFactory for EagerFactory {
-        fn build(&self, instances: u32) -> Box<dyn Detector> {
-            let beacon = Beacon { interval: self.0, send_kind: 0, arrive_kind: 1 };
-            let lease = Lease::new(instances, self.1, 2);
-            Box::new(Eager(beacon, lease, instances))
-        }
-
-        fn parameters(&self) -> Vec<(&'static str, f64)> {
-            Vec::new()
-        }
-    }
-
-    struct Eager(Beacon, Lease, u32);
-
-    impl Detector for Eager {
-        fn start(&mut self, ctx: &mut Ctx) {
-            self.1.start(ctx);
-            for instance in 0..self.2 {
-                self.on_instance_up(instance, ctx);
-            }
-        }
-
-        fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
-            let phase = super::super::random_phase(self.0.interval, ctx.rng(instance));
-            self.0.start(instance, phase, ctx);
-        }
-
-        fn on_instance_down(&mut self, _instance: u32, _ctx: &mut Ctx) {}
-
-        fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
-            match event.kind {
-                0 => self.0.on_send(event, ctx),
-                1 => self.1.on_arrival(event.instance, ctx),
-                _ => self.1.on_check(event.instance, ctx),
-            }
-        }
-    }
 
     const NETWORKS: [&str; 3] = [
         r#"delay = { dist = "exponential", mean = "10ms" }
@@ -133,7 +147,7 @@ loss = 0.0"#,
         r#"{ model = "none" }"#,
     ];
 
-    fn scenario(failure: &str, network: &str, timeout: &str) -> crate::model::Scenario {
+    fn scenario(failure: &str, network: &str, timeout: &str, evaluation: &str) -> crate::model::Scenario {
         let text = format!(
             r#"name = "eq"
 horizon = "300s"
@@ -146,6 +160,7 @@ failure = {failure}
 kind = "heartbeat"
 interval = "1s"
 timeout = "{timeout}"
+evaluation = "{evaluation}"
 [[fault]]
 at = "100s"
 action = "partition"
@@ -174,10 +189,8 @@ until = "230.3s"
             // A timeout below the interval expires between any two heartbeats: the view flips
             // down and up all the time, exercising the detector's watching (view down) mode.
             for timeout in ["2s", "3.5s", "0.7s"] {
-                let lazy = scenario(failure, network, timeout);
-                let mut eager = lazy.clone();
-                let nanos = positive("detector", "timeout", timeout).unwrap();
-                eager.detector = Arc::new(EagerFactory(1_000_000_000, nanos));
+                let lazy = scenario(failure, network, timeout, "lazy");
+                let eager = scenario(failure, network, timeout, "eager");
                 for replication in 0..3 {
                     let seed = replication_seed(1, replication);
                     let (a, work_a) = World::new(&lazy, seed).run();
@@ -195,5 +208,14 @@ until = "230.3s"
                 }
             }
         }
+    }
+
+    #[test]
+    fn an_unknown_evaluation_is_an_error_with_the_valid_ones() {
+        let table: toml::Table = toml::from_str("interval = \"1s\"\nevaluation = \"eagre\"").unwrap();
+        let error = parse(toml::Value::Table(table), "detector").unwrap_err();
+        assert_eq!(error.key, "detector.evaluation");
+        assert_eq!(error.allowed.as_deref(), Some("lazy, eager"));
+        assert_eq!(error.suggestion.as_deref(), Some("eager"));
     }
 }

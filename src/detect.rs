@@ -13,6 +13,7 @@ mod heartbeat;
 mod lazy_lease;
 mod lease;
 mod observer;
+mod phi;
 mod timer;
 
 use crate::engine::{SimTime, Stream};
@@ -54,8 +55,13 @@ pub trait DetectorFactory: Debug + Send + Sync {
 type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn DetectorFactory>, KeyError>;
 
 /// The one place where names map to detectors.
-const DETECTORS: &[(&str, ParseFn)] =
-    &[("heartbeat", heartbeat::parse), ("timer", timer::parse), ("observer", observer::parse), ("event", event::parse)];
+const DETECTORS: &[(&str, ParseFn)] = &[
+    ("heartbeat", heartbeat::parse),
+    ("timer", timer::parse),
+    ("observer", observer::parse),
+    ("event", event::parse),
+    ("phi", phi::parse),
+];
 
 /// Names of the available detectors.
 pub fn names() -> Vec<&'static str> {
@@ -94,6 +100,26 @@ fn positive(key: &str, name: &str, text: &str) -> Result<SimTime, KeyError> {
     Ok(nanos)
 }
 
+/// Test fixture for detectors: scheduled faults of every kind that touches them — a partition
+/// (with heartbeats in flight), a crash fault and a leave with its join.
+#[cfg(test)]
+const EVERY_FAULT: &str = r#"[[fault]]
+at = "100s"
+action = "partition"
+fraction = 0.25
+until = "104.5s"
+[[fault]]
+at = "150s"
+action = "crash"
+count = 5
+until = "151s"
+[[fault]]
+at = "200s"
+action = "leave"
+count = 4
+until = "230.3s"
+"#;
+
 /// A uniformly random offset in [0, period): the phase of a periodic process.
 fn random_phase(period: SimTime, rng: &mut Stream) -> SimTime {
     rng.below(period)
@@ -108,7 +134,7 @@ mod tests {
         let table: toml::Table = toml::from_str("kind = \"hartbeat\"").unwrap();
         let error = parse(table, "detector").unwrap_err();
         assert_eq!(error.key, "detector.kind");
-        assert_eq!(error.allowed.as_deref(), Some("heartbeat, timer, observer, event"));
+        assert_eq!(error.allowed.as_deref(), Some("heartbeat, timer, observer, event, phi"));
         assert_eq!(error.suggestion.as_deref(), Some("heartbeat"));
     }
 

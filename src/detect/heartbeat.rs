@@ -161,22 +161,8 @@ kind = "heartbeat"
 interval = "1s"
 timeout = "{timeout}"
 evaluation = "{evaluation}"
-[[fault]]
-at = "100s"
-action = "partition"
-fraction = 0.25
-until = "104.5s"
-[[fault]]
-at = "150s"
-action = "crash"
-count = 5
-until = "151s"
-[[fault]]
-at = "200s"
-action = "leave"
-count = 4
-until = "230.3s"
-"#
+{faults}"#,
+            faults = super::super::EVERY_FAULT
         );
         let loaded = crate::scenario::parse(&text, "eq.toml", std::path::Path::new("."), &[]);
         loaded.unwrap().points.remove(0).scenario

@@ -1,0 +1,353 @@
+//! `phi`: the phi-accrual failure detector (Hayashibara et al., 2004; the one Akka and Cassandra
+//! use). Instances push heartbeats every `interval`, as for `heartbeat`; the registry keeps each
+//! instance's last `window` inter-arrival times and suspects it once
+//! φ(t) = −log10(1 − F(t − t_last)) reaches `threshold`, where F is the normal distribution
+//! with the window's mean plus `acceptable_pause` and its standard deviation (at least
+//! `min_std_deviation`). A heartbeat marks the instance up again.
+//!
+//! φ grows with the time since the last arrival, so "φ ≥ threshold" is a deadline set at each
+//! arrival: t_last + mean + acceptable_pause + z·sd, with z = Φ⁻¹(1 − 10^−threshold) (about
+//! 5.61 for the default 8). The detector is thus a lease whose length adapts to the observed
+//! jitter; with steady arrivals it is `interval + acceptable_pause + z·min_std_deviation`.
+//!
+//! Choices, as Akka makes them unless said: before an instance's first inter-arrival time is
+//! known the estimate is `interval` with a standard deviation of a quarter of it; the
+//! variance is the window's population variance; a heartbeat from a new incarnation of the
+//! instance (it restarted: the message carries its up period) starts a fresh history, as a
+//! restarted node has a new identity, and heartbeats of an earlier incarnation still in flight
+//! are dropped; a suspicion keeps the history (the late heartbeat's interval joins it). With a
+//! `min_std_deviation` far below the jitter, the first intervals of a history (an sd from two
+//! or three samples) cause most of a short run's mistakes. F is the exact normal distribution, not Akka's logistic approximation.
+//! Memory: 8 bytes × `window` per instance, allocated as heartbeats arrive.
+
+use super::lease::Beacon;
+use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
+use crate::engine::SimTime;
+use crate::engine::time::to_seconds;
+use crate::scenario::KeyError;
+use crate::world::Ctx;
+use serde::Deserialize;
+use statrs::distribution::{ContinuousCDF, Normal};
+use std::sync::Arc;
+
+const SEND: u8 = 0;
+const ARRIVE: u8 = 1;
+const CHECK: u8 = 2;
+
+/// The largest `threshold`: beyond it 10^−threshold underflows the normal's tail.
+const MAX_THRESHOLD: f64 = 300.0;
+const MAX_WINDOW: u32 = 100_000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Params {
+    interval: String,
+    threshold: Option<f64>,
+    window: Option<u32>,
+    min_std_deviation: Option<String>,
+    acceptable_pause: Option<String>,
+}
+
+#[derive(Debug)]
+struct Factory {
+    interval: SimTime,
+    threshold: f64,
+    /// z = Φ⁻¹(1 − 10^−threshold): the deadline is mean + pause + z·sd.
+    z: f64,
+    window: u32,
+    min_std_deviation: SimTime,
+    acceptable_pause: SimTime,
+}
+
+pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let raw: Params = params(value, key)?;
+    let interval = positive(key, "interval", &raw.interval)?;
+    let threshold = raw.threshold.unwrap_or(8.0);
+    if !(threshold > 0.0 && threshold <= MAX_THRESHOLD) {
+        return Err(KeyError::new(format!("{key}.threshold"), "is out of range")
+            .allowed(format!("0 < threshold ≤ {MAX_THRESHOLD}")));
+    }
+    let window = raw.window.unwrap_or(1000);
+    if !(1..=MAX_WINDOW).contains(&window) {
+        return Err(KeyError::new(format!("{key}.window"), "is out of range").allowed(format!("1 to {MAX_WINDOW}")));
+    }
+    let duration = |name: &str, text: Option<&String>, default: &str| {
+        crate::scenario::build::duration(&format!("{key}.{name}"), text.map_or(default, |t| t.as_str()))
+    };
+    let min_std_deviation = duration("min_std_deviation", raw.min_std_deviation.as_ref(), "100ms")?;
+    let acceptable_pause = duration("acceptable_pause", raw.acceptable_pause.as_ref(), "0s")?;
+    Ok(Arc::new(Factory {
+        interval,
+        threshold,
+        z: upper_quantile(threshold),
+        window,
+        min_std_deviation,
+        acceptable_pause,
+    }))
+}
+
+/// z with P(Z > z) = 10^−threshold for a standard normal Z (from the lower tail, which stays
+/// accurate where 1 − 10^−threshold would round to 1).
+fn upper_quantile(threshold: f64) -> f64 {
+    let standard = Normal::standard();
+    -standard.inverse_cdf(10f64.powf(-threshold))
+}
+
+impl DetectorFactory for Factory {
+    fn parameters(&self) -> Vec<(&'static str, f64)> {
+        vec![
+            ("interval", to_seconds(self.interval)),
+            ("threshold", self.threshold),
+            ("threshold_z", self.z),
+            ("window", self.window as f64),
+            ("min_std_deviation", to_seconds(self.min_std_deviation)),
+            ("acceptable_pause", to_seconds(self.acceptable_pause)),
+        ]
+    }
+
+    fn build(&self, instances: u32) -> Box<dyn Detector> {
+        Box::new(Phi {
+            beacon: Beacon { interval: self.interval, send_kind: SEND, arrive_kind: ARRIVE },
+            params: Estimate {
+                z: self.z,
+                window: self.window as usize,
+                first_mean: self.interval as f64,
+                min_sd: self.min_std_deviation as f64,
+                pause: self.acceptable_pause as f64,
+            },
+            registry: (0..instances).map(|_| Tracked::default()).collect(),
+        })
+    }
+}
+
+/// How the deadline is computed from an instance's history.
+struct Estimate {
+    z: f64,
+    window: usize,
+    /// The mean assumed before any inter-arrival time is known (its sd is a quarter of it).
+    first_mean: f64,
+    min_sd: f64,
+    pause: f64,
+}
+
+/// The registry's record of one instance.
+#[derive(Default)]
+struct Tracked {
+    /// The incarnation (up period) of the last heartbeat, and when it arrived.
+    incarnation: u32,
+    last_arrival: Option<SimTime>,
+    /// The last `window` inter-arrival times, oldest first from `head` once full.
+    intervals: Vec<SimTime>,
+    head: usize,
+    /// Sums over `intervals`, in integers so that the estimate is exact and platform-free.
+    sum: u128,
+    sum_squares: u128,
+    /// When φ reaches the threshold, and the check the detector relies on (`check_tag`
+    /// identifies it; older checks are superseded). `check_at` is MAX when none is pending.
+    deadline: SimTime,
+    check_at: SimTime,
+    check_tag: u32,
+}
+
+impl Tracked {
+    fn forget(&mut self, incarnation: u32) {
+        *self = Tracked { incarnation, check_at: self.check_at, check_tag: self.check_tag, ..Tracked::default() };
+    }
+
+    fn record(&mut self, interval: SimTime, window: usize) {
+        if self.intervals.len() < window {
+            self.intervals.push(interval);
+        } else {
+            let old = std::mem::replace(&mut self.intervals[self.head], interval);
+            self.head = (self.head + 1) % window;
+            self.sum -= old as u128;
+            self.sum_squares -= old as u128 * old as u128;
+        }
+        self.sum += interval as u128;
+        self.sum_squares += interval as u128 * interval as u128;
+    }
+
+    /// n·Σx² − (Σx)² = n²·variance: exact in integers, and ≥ 0 (Cauchy–Schwarz), so rounding
+    /// never makes the variance negative. (Σx)² fits in u128 since Σx ≤ the horizon; n·Σx²
+    /// overflows only for windows spanning years of huge intervals, where floats take over.
+    fn spread(&self) -> f64 {
+        let n = self.intervals.len() as u128;
+        match n.checked_mul(self.sum_squares) {
+            Some(scaled) => (scaled - self.sum * self.sum) as f64,
+            None => {
+                let (n, sum, squares) = (n as f64, self.sum as f64, self.sum_squares as f64);
+                (n * squares - sum * sum).max(0.0)
+            }
+        }
+    }
+
+    /// Nanoseconds after the last arrival at which φ reaches the threshold.
+    fn threshold_delay(&self, e: &Estimate) -> SimTime {
+        let n = self.intervals.len() as u128;
+        let (mean, sd) = if n == 0 {
+            (e.first_mean, e.first_mean / 4.0)
+        } else {
+            (self.sum as f64 / n as f64, self.spread().sqrt() / n as f64)
+        };
+        (mean + e.pause + e.z * sd.max(e.min_sd)).ceil() as SimTime
+    }
+}
+
+struct Phi {
+    beacon: Beacon,
+    params: Estimate,
+    registry: Vec<Tracked>,
+}
+
+impl Phi {
+    fn on_arrival(&mut self, instance: u32, incarnation: u32, ctx: &mut Ctx) {
+        let now = ctx.now();
+        let tracked = &mut self.registry[instance as usize];
+        if incarnation < tracked.incarnation {
+            return; // from before a restart: a registry that knows incarnations drops it
+        }
+        if incarnation > tracked.incarnation {
+            tracked.forget(incarnation);
+        }
+        if let Some(last) = tracked.last_arrival {
+            tracked.record(now - last, self.params.window);
+        }
+        tracked.last_arrival = Some(now);
+        tracked.deadline = now.saturating_add(tracked.threshold_delay(&self.params));
+        ctx.mark_up(instance);
+        if tracked.deadline < tracked.check_at {
+            Self::arm(instance, tracked, ctx);
+        }
+    }
+
+    /// A check is due: suspect the instance if φ has reached the threshold, else check again at
+    /// the deadline. A superseded check does nothing.
+    fn on_check(&mut self, instance: u32, tag: u32, ctx: &mut Ctx) {
+        let tracked = &mut self.registry[instance as usize];
+        if tag != tracked.check_tag {
+            return;
+        }
+        tracked.check_at = SimTime::MAX;
+        if ctx.now() >= tracked.deadline {
+            ctx.mark_down(instance);
+        } else {
+            Self::arm(instance, tracked, ctx);
+        }
+    }
+
+    fn arm(instance: u32, tracked: &mut Tracked, ctx: &mut Ctx) {
+        tracked.check_tag = tracked.check_tag.wrapping_add(1);
+        tracked.check_at = tracked.deadline;
+        ctx.schedule_at(tracked.deadline, DetectorEvent { instance, kind: CHECK, tag: tracked.check_tag });
+    }
+}
+
+impl Detector for Phi {
+    /// Time 0: every instance is registered, with the first estimate's deadline.
+    fn start(&mut self, ctx: &mut Ctx) {
+        for instance in 0..self.registry.len() as u32 {
+            let tracked = &mut self.registry[instance as usize];
+            tracked.incarnation = ctx.instance_epoch(instance);
+            tracked.check_at = SimTime::MAX;
+            tracked.deadline = tracked.threshold_delay(&self.params);
+            Self::arm(instance, tracked, ctx);
+            self.on_instance_up(instance, ctx);
+        }
+    }
+
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+        let phase = random_phase(self.beacon.interval, ctx.rng(instance));
+        self.beacon.start(instance, phase, ctx);
+    }
+
+    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut Ctx) {}
+
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+        match event.kind {
+            SEND => self.beacon.on_send(event, ctx),
+            ARRIVE => self.on_arrival(event.instance, event.tag, ctx),
+            _ => self.on_check(event.instance, event.tag, ctx),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn estimate() -> Estimate {
+        Estimate { z: 2.0, window: 3, first_mean: 1e9, min_sd: 1e6, pause: 5e8 }
+    }
+
+    #[test]
+    fn the_deadline_is_mean_plus_pause_plus_z_sd_over_the_last_window() {
+        let e = estimate();
+        let mut t = Tracked::default();
+        // No interval yet: mean 1 s, sd 0.25 s.
+        assert_eq!(t.threshold_delay(&e), 2_000_000_000);
+        t.record(1_000_000_000, e.window);
+        // One interval: sd 0, raised to the 1 ms floor.
+        assert_eq!(t.threshold_delay(&e), 1_502_000_000);
+        for x in [2_000_000_000, 3_000_000_000, 4_000_000_000] {
+            t.record(x, e.window);
+        }
+        // Window {2, 3, 4} s: mean 3 s, population sd √(2/3) s.
+        let expected = 3e9 + 5e8 + 2.0 * (2.0f64 / 3.0).sqrt() * 1e9;
+        assert_eq!(t.threshold_delay(&e), expected.ceil() as SimTime);
+        assert_eq!((t.sum, t.intervals.len()), (9_000_000_000, 3));
+    }
+
+    #[test]
+    fn z_matches_the_normal_tail() {
+        // Φ(-2.3263478740) = 0.01, Φ(-5.6120012) ≈ 1e-8.
+        assert!((upper_quantile(2.0) - 2.326_347_874).abs() < 1e-6);
+        assert!((upper_quantile(8.0) - 5.612_001_2).abs() < 1e-5);
+        assert!(upper_quantile(300.0).is_finite());
+    }
+
+    #[test]
+    fn bad_parameters_are_errors() {
+        for (text, key) in [
+            ("interval = \"1s\"\nthreshold = 0.0", "detector.threshold"),
+            ("interval = \"1s\"\nwindow = 0", "detector.window"),
+            ("interval = \"1s\"\nmin_std_deviation = \"fast\"", "detector.min_std_deviation"),
+            ("interval = \"1s\"\nthreshhold = 3.0", "detector.threshhold"),
+        ] {
+            let table: toml::Table = toml::from_str(text).unwrap();
+            let error = parse(toml::Value::Table(table), "detector").unwrap_err();
+            assert_eq!(error.key, key, "{text}");
+        }
+    }
+
+    /// Heavy-tailed delays (heartbeats overtaking each other), loss, restarts, partitions,
+    /// crash, leave and join faults: the detector keeps working and stays deterministic.
+    #[test]
+    fn survives_every_fault_and_reproduces() {
+        let text = r#"name = "phi-faults"
+horizon = "300s"
+[cluster]
+instances = 40
+failure = { model = "crash-recover", mttf = { dist = "exponential", mean = "30s" }, mttr = { dist = "exponential", mean = "3s" } }
+[network]
+delay = { dist = "pareto", scale = "100ms", shape = 1.2 }
+loss = 0.2
+[detector]
+kind = "phi"
+interval = "1s"
+threshold = 3.0
+min_std_deviation = "10ms"
+window = 50
+"#;
+        let text = format!("{text}{}", super::super::EVERY_FAULT);
+        let loaded = crate::scenario::parse(&text, "phi.toml", std::path::Path::new("."), &[]).unwrap();
+        let scenario = &loaded.points[0].scenario;
+        let seed = crate::engine::random::replication_seed(1, 0);
+        let (a, _) = crate::world::World::new(scenario, seed).run();
+        let (b, _) = crate::world::World::new(scenario, seed).run();
+        let bits =
+            |m: &crate::metrics::MetricValues| -> Vec<u64> { m.entries.iter().map(|(_, v)| v.to_bits()).collect() };
+        assert_eq!(bits(&a), bits(&b));
+        assert!(a.get("detection_time.count").unwrap() > 100.0);
+        assert!(a.get("false_suspicions").unwrap() > 0.0, "pareto jitter and loss fool it sometimes");
+    }
+}

@@ -11,12 +11,29 @@ use serde::{Deserialize, Serialize};
 
 /// One run's reported values, in a fixed order; names are the CSV column names. Serialized
 /// with undefined values (NaN) as null, so a journal line reads back bit for bit.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(from = "Wire", into = "Wire")]
 pub struct MetricValues {
     pub entries: Vec<(String, f64)>,
     /// Per sampled metric, its quantiles at `CDF_LEVELS` (for CDF charts).
     pub cdfs: Vec<(String, Vec<f64>)>,
+}
+
+/// Equal means the same bits: what reproducing a run requires. (Float `==` would call two
+/// runs with the same undefined metric, NaN, different.)
+impl PartialEq for MetricValues {
+    fn eq(&self, other: &Self) -> bool {
+        let same = |a: &f64, b: &f64| a.to_bits() == b.to_bits();
+        let entries = self.entries.len() == other.entries.len()
+            && self.entries.iter().zip(&other.entries).all(|((n, a), (m, b))| n == m && same(a, b));
+        let cdfs = self.cdfs.len() == other.cdfs.len()
+            && self
+                .cdfs
+                .iter()
+                .zip(&other.cdfs)
+                .all(|((n, a), (m, b))| n == m && a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same(a, b)));
+        entries && cdfs
+    }
 }
 
 /// Quantile levels of the CDFs: the minimum, every percent, and the maximum.

@@ -88,3 +88,24 @@ fn the_request_path_is_deterministic() {
     let runs = String::from_utf8(read(&dir.path().join("one"), "runs.csv")).unwrap();
     assert!(runs.lines().count() == 5 && runs.contains("success_ratio@spike"));
 }
+
+/// Regression: `--check-determinism` compared metrics with float `==`, so a run with an
+/// undefined metric (NaN: here no crash, so no detection time) never "reproduced" (exit 4).
+#[test]
+fn determinism_check_accepts_undefined_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("calm.toml");
+    let text = "name = \"calm\"\nhorizon = \"60s\"\n[cluster]\ninstances = 5\nfailure = { model = \"none\" }\n\
+                [detector]\nkind = \"heartbeat\"\ninterval = \"1s\"\n";
+    std::fs::write(&file, text).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_discosim"))
+        .arg("run")
+        .arg(&file)
+        .args(["--quiet", "--check-determinism", "--out"])
+        .arg(dir.path().join("out"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let runs = String::from_utf8(read(&dir.path().join("out"), "runs.csv")).unwrap();
+    assert!(runs.lines().nth(1).unwrap().contains(",,"), "an undefined metric is written empty");
+}

@@ -121,3 +121,18 @@ fn a_retry_budget_caps_retries_at_its_fraction() {
     assert!(attempts <= 1.0 + 0.1 + 0.02, "attempts per request {attempts}");
     assert!(values(&runs, "budget_denied")[0] > 0.0);
 }
+
+/// Hedges draw on the same budget: with every first attempt stuck (the partition) each request
+/// would hedge after 10 ms; a 10 % budget with a negligible floor allows ~0.1 hedges per
+/// request, the rest are denied. (Requests give up at the attempt timeout: one hedge at most.)
+#[test]
+fn a_retry_budget_caps_hedges_too() {
+    let retry = "max_attempts = 2\nbudget = 0.1\nbudget_floor = 0.0001\n[recovery.hedge]\ndelay = \"10ms\"";
+    let runs = replicate(&scenario(&certain_failure(retry)));
+    let (hedges, requests) = (values(&runs, "hedges")[0], values(&runs, "requests")[0]);
+    let denied = values(&runs, "budget_denied")[0];
+    assert!(hedges / requests <= 0.1 + 0.02, "hedges per request {}", hedges / requests);
+    assert!(denied > 0.0 && hedges > 0.0);
+    let unlimited = replicate(&scenario(&certain_failure("max_attempts = 2\n[recovery.hedge]\ndelay = \"10ms\"")));
+    assert!(values(&unlimited, "hedges")[0] >= 0.99 * values(&unlimited, "requests")[0], "without a budget all hedge");
+}

@@ -239,14 +239,23 @@ impl Traffic {
         env.at(env.now.saturating_add(wait), TrafficEvent::Retry { request });
     }
 
+    /// A hedge is an extra attempt, so like a retry it needs a token of the retry budget
+    /// (gRPC's retry throttling covers hedges the same way).
     pub(super) fn on_hedge(&mut self, request: Ref, env: &mut Env) {
         let Some(r) = self.requests.get(request) else {
             return;
         };
-        if r.attempts == 1 && r.in_flight == 1 && r.attempts < self.model.recovery.retry.max_attempts {
-            self.metrics.counters.hedges += 1;
-            self.send_attempt(request, env);
+        if r.attempts != 1 || r.in_flight != 1 || r.attempts >= self.model.recovery.retry.max_attempts {
+            return;
         }
+        if let Some(budget) = &mut self.clients[r.client as usize].budget
+            && !budget.withdraw(env.now)
+        {
+            self.metrics.counters.budget_denied += 1;
+            return;
+        }
+        self.metrics.counters.hedges += 1;
+        self.send_attempt(request, env);
     }
 
     pub(super) fn on_expire(&mut self, env: &mut Env) {

@@ -20,6 +20,18 @@ pub struct Job {
     pub replication: u32,
 }
 
+/// `POINT/REPLICATION` on the command line (`--trace-job`): the sweep point's index in the
+/// order of summary.csv's rows, from 0, and the replication as runs.csv numbers it.
+impl std::str::FromStr for Job {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("`{text}` is not a job: expected POINT/REPLICATION, both from 0, e.g. 2/0");
+        let (p, r) = text.split_once('/').ok_or_else(bad)?;
+        Ok(Job { point: p.trim().parse().map_err(|_| bad())?, replication: r.trim().parse().map_err(|_| bad())? })
+    }
+}
+
 /// The I-th of N slices of a sweep (1-based), for array jobs on a cluster.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {

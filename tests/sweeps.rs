@@ -213,3 +213,29 @@ fn determinism_check_passes_and_bad_shards_are_refused() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("empty list"));
 }
+
+/// `--trace-job P/R` traces that job: its trace has as many crashes and detections as runs.csv
+/// reports for point P, replication R (and not those of the first job); a job outside the
+/// sweep is refused before anything runs.
+#[test]
+fn trace_job_traces_the_named_point_and_replication() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("t");
+    run_sweep(&out, &["--trace-job", "5/2"]);
+    let runs = read(&out, "runs.csv");
+    let header: Vec<&str> = runs.lines().next().unwrap().split(',').collect();
+    let column = |row: usize, name: &str| -> String {
+        let index = header.iter().position(|h| *h == name).unwrap();
+        runs.lines().nth(1 + row).unwrap().split(',').nth(index).unwrap().to_string()
+    };
+    let trace = read(&out, "trace.csv");
+    let count = |event: &str| trace.lines().filter(|l| l.split(',').nth(1) == Some(event)).count().to_string();
+    let row = 5 * 3 + 2; // canonical order: points, then replications
+    assert_eq!(count("crash"), column(row, "crashes"));
+    assert_eq!(count("detection"), column(row, "detection_time.count"));
+    assert_ne!(column(row, "crashes"), column(0, "crashes"), "the first job would not match");
+    for bad in ["8/0", "0/3", "x"] {
+        let output = discosim(&["run", "tests/scenarios/sweep.toml", "--quiet", "--trace-job", bad]);
+        assert_eq!(output.status.code(), Some(2), "--trace-job {bad}");
+    }
+}

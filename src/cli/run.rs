@@ -40,9 +40,38 @@ pub struct RunArgs {
     /// replication of the first sweep point.
     #[arg(long)]
     trace: bool,
+    /// Trace this job instead (implies --trace): the sweep point's index in summary.csv's row
+    /// order and the replication, both from 0, e.g. --trace-job 3/0.
+    #[arg(long, value_name = "POINT/REPLICATION")]
+    trace_job: Option<Job>,
     /// No progress bar on stderr.
     #[arg(long)]
     quiet: bool,
+}
+
+/// The job to trace, if any: `--trace-job`, or point 0 replication 0 with `--trace`.
+fn traced_job(s: &LoadedScenario, args: &RunArgs) -> Result<Option<Job>, Failure> {
+    let Some(job) = args.trace_job.or(args.trace.then_some(Job { point: 0, replication: 0 })) else {
+        return Ok(None);
+    };
+    let Some(point) = s.points.get(job.point) else {
+        let message = format!(
+            "--trace-job {}/{}: the scenario has {} sweep point(s), numbered from 0",
+            job.point,
+            job.replication,
+            s.points.len()
+        );
+        return Err(Failure(2, message));
+    };
+    let replications = point.scenario.replications;
+    if job.replication >= replications {
+        let message = format!(
+            "--trace-job {}/{}: the point has {replications} replication(s), numbered from 0",
+            job.point, job.replication
+        );
+        return Err(Failure(2, message));
+    }
+    Ok(Some(job))
 }
 
 /// Why a run stopped early, with its exit code.
@@ -79,6 +108,7 @@ pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
 /// Runs one scenario and writes its results; returns the names of failed expectations.
 fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<String>, Failure> {
     let started = SystemTime::now();
+    let traced = traced_job(s, args)?;
     let header = Header::new(Layout::of(s), args.shard.map(|sh| (sh.index, sh.count)));
     let (journal, previous) = open_journal(dir, &header, args.resume)?;
     let progress = progress_bar(&s.name, args.quiet);
@@ -91,8 +121,8 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<St
         Provenance { command_line: std::env::args().collect(), started, threads: args.threads, shard: header.shard };
     let cannot = |e: String| Failure(3, format!("cannot write results to {}: {e}", dir.display()));
     write_results(dir, &header.layout, &records, &provenance.json()).map_err(|e| cannot(e.to_string()))?;
-    if args.trace {
-        let trace = run::run_traced(s, Job { point: 0, replication: 0 });
+    if let Some(job) = traced {
+        let trace = run::run_traced(s, job);
         crate::output::write_atomic(&dir.join("trace.csv"), &crate::output::trace_csv::render(&trace))
             .map_err(|e| cannot(e.to_string()))?;
     }

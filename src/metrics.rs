@@ -2,6 +2,7 @@
 //! and the named values a run reports (SPEC §3).
 
 pub mod detection;
+mod phased;
 pub mod sampled;
 
 pub use detection::DetectionScore;
@@ -81,7 +82,7 @@ impl MetricValues {
 /// The metric names a run of `scenario` reports, in column order.
 pub fn catalog_for(scenario: &crate::model::Scenario) -> Vec<String> {
     let mut out = MetricValues::default();
-    DetectionScore::new(0).report(0, &[], |_| true, &mut out);
+    DetectionScore::new(0, &scenario.phases).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
     if scenario.clients.is_some() {
@@ -93,7 +94,7 @@ pub fn catalog_for(scenario: &crate::model::Scenario) -> Vec<String> {
 /// Every metric name a run may report, phases aside (what `target_metrics` may name).
 pub fn catalog() -> Vec<String> {
     let mut out = MetricValues::default();
-    DetectionScore::new(0).report(0, &[], |_| true, &mut out);
+    DetectionScore::new(0, &[]).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
     names.extend(crate::traffic::Traffic::metric_names(&[]));

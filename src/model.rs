@@ -27,7 +27,7 @@ pub struct Scenario {
     /// Clients and the discovery path; None: a detection-only scenario.
     pub clients: Option<Clients>,
     pub faults: Vec<Fault>,
-    /// Windows whose request metrics are also reported as `<metric>@<phase>`.
+    /// Windows whose detection and request metrics are also reported as `<metric>@<phase>`.
     pub phases: Vec<Phase>,
 }
 

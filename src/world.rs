@@ -187,7 +187,7 @@ impl World {
             failure_rng: streams.streams(StreamKind::Failure, n as usize),
             instances: Instances::new(n),
             network: Network::new(&scenario.network, streams.streams(StreamKind::Link, n as usize)),
-            registry: Registry::new(n),
+            registry: Registry::new(n, &scenario.phases),
             detector: scenario.detector.build(n),
             detector_rng: streams.streams(StreamKind::Detector, n as usize),
             faults: faults.collect(),

@@ -194,3 +194,33 @@ min_std_deviation = "1ms"
     );
     assert!(rate.ci_low <= 0.01 && 0.01 <= rate.ci_high, "10^-2 outside the 99.9 % interval");
 }
+
+/// Per-phase detection metrics: phases that tile the horizon split the totals exactly (each
+/// crash and its detection belong to the phase of the crash, each false suspicion to its own),
+/// and a partition inside one phase shows up only there (no loss, constant delay: nothing
+/// else can cause a false suspicion).
+#[test]
+fn phases_that_tile_the_horizon_split_the_detection_metrics() {
+    let text = format!(
+        "{}[[fault]]\nat = \"700s\"\naction = \"partition\"\nfraction = 0.2\nuntil = \"710s\"\n\
+         [[phase]]\nname = \"before\"\nfrom = \"0s\"\nto = \"600s\"\n\
+         [[phase]]\nname = \"after\"\nfrom = \"600s\"\nto = \"1030s\"\n",
+        crash_stop(200, 3, CONSTANT_10MS, "kind = \"heartbeat\"\ninterval = \"1s\"")
+    );
+    let runs = replicate(&scenario(&text));
+    for run in &runs {
+        let get = |name: &str| run.get(name).unwrap_or_else(|| panic!("no {name}"));
+        for metric in ["crashes", "detection_time.count", "false_suspicions", "undetected"] {
+            assert_eq!(get(&format!("{metric}@before")) + get(&format!("{metric}@after")), get(metric), "{metric}");
+        }
+        let (a, b) = (get("detection_time.count@before"), get("detection_time.count@after"));
+        let pooled = (get("detection_time.mean@before") * a + get("detection_time.mean@after") * b) / (a + b);
+        assert!((pooled - get("detection_time.mean")).abs() < 1e-9, "{pooled} vs the overall mean");
+        assert!(get("detection_time.max@before").max(get("detection_time.max@after")) == get("detection_time.max"));
+        assert_eq!(get("false_suspicions@before"), 0.0);
+        // A fifth is cut off for 10 s (5 timeouts); at 700 s about 30 % of instances are
+        // still up (crashes uniform over [10 s, 1000 s]), so ~12 are falsely suspected.
+        assert!(get("false_suspicions@after") >= 3.0, "the partitioned live instances are suspected");
+        assert!(get("query_accuracy@before") == 1.0 && get("query_accuracy@after") < 1.0);
+    }
+}

@@ -1,8 +1,10 @@
 //! Ground-truth scoring of failure detection: compares every change of the registry's view
 //! with the instances' true state, as SPEC §3 defines the detection metrics.
 
+use super::phased::PhaseTally;
 use super::{MetricValues, Sampled};
 use crate::engine::SimTime;
+use crate::model::Phase;
 
 const NONE: SimTime = SimTime::MAX;
 
@@ -24,10 +26,12 @@ pub struct DetectionScore {
     detection: Sampled,
     recovery_detection: Sampled,
     mistake: Sampled,
+    /// The same metrics inside each `[[phase]]` window.
+    phases: Vec<PhaseTally>,
 }
 
 impl DetectionScore {
-    pub fn new(instances: u32) -> Self {
+    pub fn new(instances: u32, phases: &[Phase]) -> Self {
         let n = instances as usize;
         DetectionScore {
             pending_crash: vec![NONE; n],
@@ -42,12 +46,20 @@ impl DetectionScore {
             detection: Sampled::default(),
             recovery_detection: Sampled::default(),
             mistake: Sampled::default(),
+            phases: phases.iter().map(PhaseTally::new).collect(),
         }
+    }
+
+    /// Applies `f` to the phases whose window holds time `t`.
+    fn in_phases(&mut self, t: SimTime, f: impl Fn(&mut PhaseTally)) {
+        self.phases.iter_mut().filter(|p| p.contains(t)).for_each(f);
     }
 
     /// Adds the time since the last change to the integrals, under the state that held then.
     fn account(&mut self, i: usize, now: SimTime, truth_up: bool, view_up: bool) {
         let elapsed = (now - self.last_change[i]) as u128;
+        let since = self.last_change[i];
+        self.phases.iter_mut().for_each(|p| p.account(since, now, truth_up, view_up));
         if truth_up {
             self.up_time += elapsed;
             if view_up {
@@ -62,14 +74,14 @@ impl DetectionScore {
         let i = instance as usize;
         self.account(i, now, true, view_up);
         self.crashes += 1;
+        self.in_phases(now, PhaseTally::crash);
         self.pending_recovery[i] = NONE;
         if view_up {
             self.pending_crash[i] = now;
         } else if self.mistake_since[i] != NONE {
             // Already (wrongly) held down: the mistake ends here, the registry is now right,
             // and there is nothing left to detect.
-            self.mistake.record(now - self.mistake_since[i]);
-            self.mistake_since[i] = NONE;
+            self.end_mistake(i, now);
         }
     }
 
@@ -94,6 +106,7 @@ impl DetectionScore {
         self.account(i, now, false, view_up);
         if self.pending_crash[i] != NONE {
             self.undetected += 1;
+            self.in_phases(self.pending_crash[i], PhaseTally::undetected);
             self.pending_crash[i] = NONE;
         }
         if !view_up {
@@ -107,25 +120,37 @@ impl DetectionScore {
         self.account(i, now, truth_up, !view_up);
         match (truth_up, view_up) {
             (false, false) if self.pending_crash[i] != NONE => {
-                self.detection.record(now - self.pending_crash[i]);
+                let (crashed, took) = (self.pending_crash[i], now - self.pending_crash[i]);
+                self.detection.record(took);
+                self.in_phases(crashed, |p| p.detection(took));
                 self.pending_crash[i] = NONE;
             }
             (true, false) => {
                 self.false_suspicions += 1;
+                self.in_phases(now, PhaseTally::false_suspicion);
                 self.mistake_since[i] = now;
             }
             (true, true) => {
                 if self.pending_recovery[i] != NONE {
-                    self.recovery_detection.record(now - self.pending_recovery[i]);
+                    let (recovered, took) = (self.pending_recovery[i], now - self.pending_recovery[i]);
+                    self.recovery_detection.record(took);
+                    self.in_phases(recovered, |p| p.recovery_detection(took));
                     self.pending_recovery[i] = NONE;
                 }
                 if self.mistake_since[i] != NONE {
-                    self.mistake.record(now - self.mistake_since[i]);
-                    self.mistake_since[i] = NONE;
+                    self.end_mistake(i, now);
                 }
             }
             _ => {}
         }
+    }
+
+    /// A false suspicion of instance `i` ends at `now`.
+    fn end_mistake(&mut self, i: usize, now: SimTime) {
+        let (since, took) = (self.mistake_since[i], now - self.mistake_since[i]);
+        self.mistake.record(took);
+        self.in_phases(since, |p| p.mistake(took));
+        self.mistake_since[i] = NONE;
     }
 
     /// Closes the integrals at the horizon and reports every detection metric.
@@ -156,6 +181,9 @@ impl DetectionScore {
         let instance_time = horizon as u128 * truth_up.len() as u128;
         out.push("instance_up_fraction", ratio(self.up_time, instance_time));
         out.push("up_instance_hours", up_hours);
+        for phase in &self.phases {
+            phase.report(out);
+        }
     }
 }
 
@@ -175,7 +203,7 @@ mod tests {
 
     #[test]
     fn detection_undetected_and_false_suspicion_are_scored() {
-        let mut score = DetectionScore::new(2);
+        let mut score = DetectionScore::new(2, &[]);
         // Instance 0: crash at 10, detected at 13, recovers at 20, marked up at 21.
         score.on_crash(0, 10, true);
         score.on_view_change(0, 13, false, false);
@@ -202,7 +230,7 @@ mod tests {
 
     #[test]
     fn crash_during_a_false_suspicion_ends_the_mistake() {
-        let mut score = DetectionScore::new(1);
+        let mut score = DetectionScore::new(1, &[]);
         score.on_view_change(0, 10, true, false);
         score.on_crash(0, 12, false);
         let out = values(&mut score, 20, &[false], &[false]);

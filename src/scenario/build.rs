@@ -91,7 +91,7 @@ fn stopping(raw: &RawScenario) -> Result<Option<Stopping>, KeyError> {
     Ok(Some(Stopping { target_ci, metrics: raw.target_metrics.clone(), max_replications }))
 }
 
-/// Phases: named windows [from, to) inside the horizon, for per-phase request metrics.
+/// Phases: named windows [from, to) inside the horizon, for per-phase metrics.
 fn phases(raw: &RawScenario, horizon: SimTime) -> Result<Vec<Phase>, KeyError> {
     let mut phases: Vec<Phase> = Vec::new();
     for (index, p) in raw.phase.iter().enumerate() {
@@ -108,9 +108,6 @@ fn phases(raw: &RawScenario, horizon: SimTime) -> Result<Vec<Phase>, KeyError> {
             return Err(KeyError::new(key("to"), "must be after `from` and not after the horizon"));
         }
         phases.push(Phase { name: p.name.clone(), from, to });
-    }
-    if !phases.is_empty() && raw.workload.is_none() {
-        return Err(KeyError::new("phase", "per-phase metrics are request metrics: the scenario needs a `[workload]`"));
     }
     Ok(phases)
 }

@@ -20,10 +20,10 @@ pub struct Registry {
 
 impl Registry {
     /// Every instance starts registered and up.
-    pub fn new(instances: u32) -> Self {
+    pub fn new(instances: u32, phases: &[crate::model::Phase]) -> Self {
         Registry {
             view: vec![View::Up; instances as usize],
-            score: DetectionScore::new(instances),
+            score: DetectionScore::new(instances, phases),
             changes: Vec::new(),
             record: false,
         }

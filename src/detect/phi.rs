@@ -71,11 +71,10 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
     if !(1..=MAX_WINDOW).contains(&window) {
         return Err(KeyError::new(format!("{key}.window"), "is out of range").allowed(format!("1 to {MAX_WINDOW}")));
     }
-    let duration = |name: &str, text: Option<&String>, default: &str| {
-        crate::scenario::build::duration(&format!("{key}.{name}"), text.map_or(default, |t| t.as_str()))
-    };
-    let min_std_deviation = duration("min_std_deviation", raw.min_std_deviation.as_ref(), "100ms")?;
-    let acceptable_pause = duration("acceptable_pause", raw.acceptable_pause.as_ref(), "0s")?;
+    // A zero sd would make F a step, and φ's threshold crossing strict; Akka requires it > 0.
+    let min_std_deviation = positive(key, "min_std_deviation", raw.min_std_deviation.as_deref().unwrap_or("100ms"))?;
+    let pause_text = raw.acceptable_pause.as_deref().unwrap_or("0s");
+    let acceptable_pause = crate::scenario::build::duration(&format!("{key}.acceptable_pause"), pause_text)?;
     Ok(Arc::new(Factory {
         interval,
         threshold,
@@ -311,6 +310,8 @@ mod tests {
             ("interval = \"1s\"\nthreshold = 0.0", "detector.threshold"),
             ("interval = \"1s\"\nwindow = 0", "detector.window"),
             ("interval = \"1s\"\nmin_std_deviation = \"fast\"", "detector.min_std_deviation"),
+            ("interval = \"1s\"\nmin_std_deviation = \"0s\"", "detector.min_std_deviation"),
+            ("interval = \"1s\"\nacceptable_pause = \"-1s\"", "detector.acceptable_pause"),
             ("interval = \"1s\"\nthreshhold = 3.0", "detector.threshhold"),
         ] {
             let table: toml::Table = toml::from_str(text).unwrap();

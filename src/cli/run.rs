@@ -63,7 +63,9 @@ fn traced_job(s: &LoadedScenario, args: &RunArgs) -> Result<Option<Job>, Failure
         );
         return Err(Failure(2, message));
     };
-    let replications = point.scenario.replications;
+    // With sequential stopping a point may run up to max_replications.
+    let stopping = point.scenario.stopping.as_ref();
+    let replications = stopping.map_or(point.scenario.replications, |s| s.max_replications);
     if job.replication >= replications {
         let message = format!(
             "--trace-job {}/{}: the point has {replications} replication(s), numbered from 0",

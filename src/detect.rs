@@ -14,6 +14,7 @@ mod lazy_lease;
 mod lease;
 mod observer;
 mod phi;
+mod swim;
 mod timer;
 
 use crate::engine::{SimTime, Stream};
@@ -61,6 +62,7 @@ const DETECTORS: &[(&str, ParseFn)] = &[
     ("observer", observer::parse),
     ("event", event::parse),
     ("phi", phi::parse),
+    ("swim", swim::parse),
 ];
 
 /// Names of the available detectors.
@@ -134,7 +136,7 @@ mod tests {
         let table: toml::Table = toml::from_str("kind = \"hartbeat\"").unwrap();
         let error = parse(table, "detector").unwrap_err();
         assert_eq!(error.key, "detector.kind");
-        assert_eq!(error.allowed.as_deref(), Some("heartbeat, timer, observer, event, phi"));
+        assert_eq!(error.allowed.as_deref(), Some("heartbeat, timer, observer, event, phi, swim"));
         assert_eq!(error.suggestion.as_deref(), Some("heartbeat"));
     }
 

@@ -86,6 +86,13 @@ impl Ctx<'_> {
         self.network.send(instance, sent)
     }
 
+    /// Sends a message from one instance to another; returns when it arrives, or None if it is
+    /// lost or a partition separates them (the cut-off instances on one side, the registry and
+    /// everyone else on the other).
+    pub fn send_between(&mut self, from: u32, to: u32) -> Option<SimTime> {
+        self.network.send_between(from, to, self.now)
+    }
+
     /// A time before which the instance (up now) certainly stays up with its link unchanged:
     /// its scheduled failure, the next scheduled fault (any), or the horizon. Instance-side
     /// knowledge: it lets a detector draw the instance's own sends ahead of time; the registry

@@ -77,7 +77,7 @@ fn bad_input_gives_a_clear_message_and_exit_code_2() {
         // unknown name among valid ones
         (
             &GOOD.replace("\"heartbeat\"", "\"heartbeet\""),
-            &["key `detector.kind`", "did you mean `heartbeat`?", "heartbeat, timer, observer, event, phi"],
+            &["key `detector.kind`", "did you mean `heartbeat`?", "heartbeat, timer, observer, event, phi, swim"],
         ),
         // malformed TOML
         ("name = \"x\"\nhorizon = [\n", &["s.toml:", "not valid TOML"]),

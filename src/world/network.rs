@@ -1,5 +1,5 @@
-//! The network between instances and the registry: a delay per message, a loss probability,
-//! and partitions that cut an instance off.
+//! The network between instances and the registry (and between instances, for peer-to-peer
+//! detectors): a delay per message, a loss probability, and partitions that cut an instance off.
 
 use crate::engine::{SimTime, Stream};
 use crate::model::NetworkModel;
@@ -30,6 +30,20 @@ impl Network {
             return None;
         }
         let arrival = self.model.transit(now, &mut self.links[i]);
+        self.lost += arrival.is_none() as u64;
+        arrival
+    }
+
+    /// Sends a message from one instance to another (peer-to-peer detectors): cut when a
+    /// partition separates them (one is cut off, the other is not), otherwise the sender's
+    /// link draws its loss and delay.
+    pub fn send_between(&mut self, from: u32, to: u32, now: SimTime) -> Option<SimTime> {
+        self.sent += 1;
+        if self.partitioned[from as usize] != self.partitioned[to as usize] {
+            self.cut += 1;
+            return None;
+        }
+        let arrival = self.model.transit(now, &mut self.links[from as usize]);
         self.lost += arrival.is_none() as u64;
         arrival
     }

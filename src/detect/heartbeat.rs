@@ -3,7 +3,8 @@
 //! setting) and up again when a heartbeat arrives. Evaluated lazily (`lazy_lease`): one queue
 //! event per lease deadline rather than one per message. `evaluation = "eager"` runs the
 //! same model with one queue event per send, per arrival and per lease check (`lease`): the
-//! same results, byte for byte, many times slower; it is the reference the lazy form is tested
+//! same results, byte for byte unless two events fall on the same nanosecond, many times
+//! slower; it is the reference the lazy form is tested
 //! against, and what `discosim bench` measures the engine's cost per queue event with.
 
 use super::lazy_lease::LazyLease;

@@ -122,6 +122,27 @@ count = 4
 until = "230.3s"
 "#;
 
+/// Test helper: the key of the error that a detector's `parse` reports for the table `text`.
+#[cfg(test)]
+fn error_key(parse: ParseFn, text: &str) -> String {
+    let table: toml::Table = toml::from_str(text).unwrap();
+    parse(toml::Value::Table(table), "detector").unwrap_err().key
+}
+
+/// Test helper: runs `text` with `EVERY_FAULT` appended twice with the same seed, checks that
+/// both runs report the same metrics, and returns them.
+#[cfg(test)]
+fn run_twice_with_every_fault(text: &str) -> crate::metrics::MetricValues {
+    let text = format!("{text}{EVERY_FAULT}");
+    let loaded = crate::scenario::parse(&text, "faults.toml", std::path::Path::new("."), &[]).unwrap();
+    let scenario = &loaded.points[0].scenario;
+    let seed = crate::engine::random::replication_seed(1, 0);
+    let (a, _) = crate::world::World::new(scenario, seed).run();
+    let (b, _) = crate::world::World::new(scenario, seed).run();
+    assert_eq!(a, b, "the same seed reproduces every metric");
+    a
+}
+
 /// A uniformly random offset in [0, period): the phase of a periodic process.
 fn random_phase(period: SimTime, rng: &mut Stream) -> SimTime {
     rng.below(period)

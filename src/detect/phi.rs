@@ -314,9 +314,7 @@ mod tests {
             ("interval = \"1s\"\nacceptable_pause = \"-1s\"", "detector.acceptable_pause"),
             ("interval = \"1s\"\nthreshhold = 3.0", "detector.threshhold"),
         ] {
-            let table: toml::Table = toml::from_str(text).unwrap();
-            let error = parse(toml::Value::Table(table), "detector").unwrap_err();
-            assert_eq!(error.key, key, "{text}");
+            assert_eq!(super::super::error_key(parse, text), key, "{text}");
         }
     }
 
@@ -339,15 +337,7 @@ threshold = 3.0
 min_std_deviation = "10ms"
 window = 50
 "#;
-        let text = format!("{text}{}", super::super::EVERY_FAULT);
-        let loaded = crate::scenario::parse(&text, "phi.toml", std::path::Path::new("."), &[]).unwrap();
-        let scenario = &loaded.points[0].scenario;
-        let seed = crate::engine::random::replication_seed(1, 0);
-        let (a, _) = crate::world::World::new(scenario, seed).run();
-        let (b, _) = crate::world::World::new(scenario, seed).run();
-        let bits =
-            |m: &crate::metrics::MetricValues| -> Vec<u64> { m.entries.iter().map(|(_, v)| v.to_bits()).collect() };
-        assert_eq!(bits(&a), bits(&b));
+        let a = super::super::run_twice_with_every_fault(text);
         assert!(a.get("detection_time.count").unwrap() > 100.0);
         assert!(a.get("false_suspicions").unwrap() > 0.0, "pareto jitter and loss fool it sometimes");
     }

@@ -86,8 +86,10 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
             KeyError::new(format!("{key}.indirect_probes"), "is too large").allowed(format!("0 to {MAX_HELPERS}"))
         );
     }
-    let suspicion_text = raw.suspicion_timeout.as_deref().map_or_else(|| format!("{}ns", 5 * interval), str::to_string);
-    let suspicion_timeout = crate::scenario::build::duration(&format!("{key}.suspicion_timeout"), &suspicion_text)?;
+    let suspicion_timeout = match &raw.suspicion_timeout {
+        Some(text) => crate::scenario::build::duration(&format!("{key}.suspicion_timeout"), text)?,
+        None => 5 * interval,
+    };
     Ok(Arc::new(Factory { interval, probe_timeout, indirect_probes, suspicion_timeout }))
 }
 
@@ -326,9 +328,7 @@ mod tests {
             ("interval = \"0s\"", "detector.interval"),
             ("interval = \"1s\"\nfanout = 3", "detector.fanout"),
         ] {
-            let table: toml::Table = toml::from_str(text).unwrap();
-            let error = parse(toml::Value::Table(table), "detector").unwrap_err();
-            assert_eq!(error.key, key, "{text}");
+            assert_eq!(super::super::error_key(parse, text), key, "{text}");
         }
     }
 
@@ -337,28 +337,21 @@ mod tests {
     /// stays deterministic; recovered members re-join.
     #[test]
     fn survives_every_fault_and_reproduces() {
-        let text = format!(
+        let a = super::super::run_twice_with_every_fault(
             r#"name = "swim-faults"
 horizon = "300s"
 [cluster]
 instances = 30
-failure = {{ model = "crash-recover", mttf = {{ dist = "exponential", mean = "60s" }}, mttr = {{ dist = "exponential", mean = "30s" }} }}
+failure = { model = "crash-recover", mttf = { dist = "exponential", mean = "60s" }, mttr = { dist = "exponential", mean = "30s" } }
 [network]
-delay = {{ dist = "pareto", scale = "20ms", shape = 1.2 }}
+delay = { dist = "pareto", scale = "20ms", shape = 1.2 }
 loss = 0.1
 [detector]
 kind = "swim"
 interval = "1s"
 indirect_probes = 2
-{}"#,
-            super::super::EVERY_FAULT
+"#,
         );
-        let loaded = crate::scenario::parse(&text, "swim.toml", std::path::Path::new("."), &[]).unwrap();
-        let scenario = &loaded.points[0].scenario;
-        let seed = crate::engine::random::replication_seed(1, 0);
-        let (a, _) = crate::world::World::new(scenario, seed).run();
-        let (b, _) = crate::world::World::new(scenario, seed).run();
-        assert_eq!(a, b);
         assert!(a.get("detection_time.count").unwrap() > 50.0);
         assert!(a.get("recovery_detection_time.count").unwrap() > 50.0, "recovered members re-join");
         assert!(a.get("false_suspicions").unwrap() > 0.0, "the partition and the tail fool it");

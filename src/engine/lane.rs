@@ -54,11 +54,7 @@ impl<T: Copy> TimerLane<T> {
         Some(expired)
     }
 
-    /// Timers set and not yet expired or dropped (cancelled ones included).
-    pub fn len(&self) -> usize {
-        self.timers.len()
-    }
-
+    /// Whether no timer is set (or every one has expired or been dropped).
     pub fn is_empty(&self) -> bool {
         self.timers.is_empty()
     }

@@ -38,6 +38,26 @@ pub struct PlotSpec {
     pub log_y: bool,
 }
 
+impl PlotSpec {
+    /// Checks a chart read back from a manifest: a usable file name, swept keys that exist,
+    /// the axes its kind needs.
+    pub fn check(&self, swept_keys: &[String]) -> Result<(), String> {
+        crate::input::check_name(&self.name)?;
+        for key in self.x.iter().chain(&self.series) {
+            if !swept_keys.contains(key) {
+                return Err(format!("`{key}` is not a swept key"));
+            }
+        }
+        if matches!(self.kind, Kind::Line | Kind::Bar) && self.x.is_none() {
+            return Err("a line or bar chart needs `x`".into());
+        }
+        if self.kind != Kind::Timeline && self.y.is_empty() {
+            return Err("it names no metric".into());
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -63,24 +83,35 @@ impl Kind {
 
 pub type ChartResult = Result<(), Box<dyn std::error::Error>>;
 
-/// Draws every chart of a results folder; returns the files written.
+/// Draws every chart of a results folder; returns the files written. Charts are drawn in a
+/// private temporary folder inside `dir` (so nothing planted in `dir` is written through,
+/// and nothing is left behind on an error) and renamed into place.
 pub fn draw_all(dir: &Path) -> Result<Vec<PathBuf>, String> {
     let data = ResultsData::read(dir)?;
+    let scratch = tempfile::Builder::new()
+        .prefix(crate::output::folder::TEMPORARY_PREFIX)
+        .tempdir_in(dir)
+        .map_err(|e| format!("cannot create a temporary folder in {}: {e}", dir.display()))?;
     let mut written = Vec::new();
     for spec in &data.plots {
         if spec.kind == Kind::Timeline && data.trace.is_empty() {
             continue; // drawn only when the run was traced
         }
-        written.extend(draw(dir, spec, &data).map_err(|e| format!("chart `{}`: {e}", spec.name))?);
+        written.extend(draw(dir, scratch.path(), spec, &data).map_err(|e| format!("chart `{}`: {e}", spec.name))?);
     }
     Ok(written)
 }
 
-/// Draws one chart as PNG and SVG, each written to a temporary file and renamed.
-fn draw(dir: &Path, spec: &PlotSpec, data: &ResultsData) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
+/// Draws one chart as PNG and SVG into `scratch`, then renames both into `dir`.
+fn draw(
+    dir: &Path,
+    scratch: &Path,
+    spec: &PlotSpec,
+    data: &ResultsData,
+) -> Result<Vec<PathBuf>, Box<dyn std::error::Error>> {
     style::register_font();
-    let (png, svg) = (dir.join(format!("{}.png", spec.name)), dir.join(format!("{}.svg", spec.name)));
-    let (png_tmp, svg_tmp) = (dir.join(format!(".{}.tmp.png", spec.name)), dir.join(format!(".{}.tmp.svg", spec.name)));
+    let files = [format!("{}.png", spec.name), format!("{}.svg", spec.name)];
+    let (png_tmp, svg_tmp) = (scratch.join(&files[0]), scratch.join(&files[1]));
     {
         let area = BitMapBackend::new(&png_tmp, style::SIZE).into_drawing_area();
         render(&area, spec, data)?;
@@ -91,9 +122,12 @@ fn draw(dir: &Path, spec: &PlotSpec, data: &ResultsData) -> Result<Vec<PathBuf>,
         render(&area, spec, data)?;
         area.present()?;
     }
-    std::fs::rename(&png_tmp, &png)?;
-    std::fs::rename(&svg_tmp, &svg)?;
-    Ok(vec![png, svg])
+    let mut written = Vec::new();
+    for file in files {
+        std::fs::rename(scratch.join(&file), dir.join(&file))?;
+        written.push(dir.join(file));
+    }
+    Ok(written)
 }
 
 fn render<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &PlotSpec, data: &ResultsData) -> ChartResult

@@ -56,9 +56,13 @@ pub struct ScenarioArgs {
     /// Override the number of replications.
     #[arg(long)]
     replications: Option<u32>,
+    /// `run`/`check`: clear a results folder that holds another scenario's results.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn main() -> ExitCode {
+    ignore_file_size_signal();
     let cli = Cli::parse();
     match cli.command {
         Command::Validate(args) => validate(&args),
@@ -71,6 +75,17 @@ pub fn main() -> ExitCode {
         }
         Command::Merge(args) => merge::merge(&args),
         Command::Bench(args) => bench::bench(&args),
+    }
+}
+
+/// Past a file-size limit (RLIMIT_FSIZE) a write raises SIGXFSZ, which kills the process by
+/// default; ignored, the write fails with EFBIG instead, so the error is reported (exit 3) and
+/// the temporaries are removed like after any other write failure.
+fn ignore_file_size_signal() {
+    #[cfg(unix)]
+    // SAFETY: installs the "ignore" disposition for one signal, before any other thread exists.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
 
@@ -126,6 +141,17 @@ fn validate(args: &ScenarioArgs) -> ExitCode {
 
 fn plot(dirs: &[PathBuf]) -> ExitCode {
     for dir in dirs {
+        if !dir.is_dir() {
+            eprintln!("error: {}: not a results folder", dir.display());
+            return ExitCode::from(2);
+        }
+        let _lock = match crate::output::folder::lock(dir) {
+            Ok(lock) => lock,
+            Err(e) => {
+                eprintln!("error: {}", e.message);
+                return ExitCode::from(e.code);
+            }
+        };
         match crate::chart::draw_all(dir) {
             Ok(files) => println!("{}: {} chart file(s)", dir.display(), files.len()),
             Err(message) => {

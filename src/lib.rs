@@ -13,6 +13,7 @@ pub mod dist;
 pub mod engine;
 pub mod expect;
 pub mod formulas;
+pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod output;

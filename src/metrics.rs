@@ -66,6 +66,25 @@ impl From<MetricValues> for Wire {
 }
 
 impl MetricValues {
+    /// Checks values read back from a file: some metrics, CDFs of the expected length, and
+    /// (given `like`) the same metrics and CDFs in the same order as `like`.
+    pub fn check_shape(&self, like: Option<&MetricValues>) -> Result<(), String> {
+        if self.entries.is_empty() {
+            return Err("it holds no metric".into());
+        }
+        let levels = cdf_levels().count();
+        if let Some((name, cdf)) = self.cdfs.iter().find(|(_, cdf)| cdf.len() != levels) {
+            return Err(format!("the CDF of `{name}` has {} levels, not {levels}", cdf.len()));
+        }
+        let Some(like) = like else {
+            return Ok(());
+        };
+        if !self.names().eq(like.names()) || !self.cdfs.iter().map(|c| &c.0).eq(like.cdfs.iter().map(|c| &c.0)) {
+            return Err("its metrics are not those of the journal's first record".into());
+        }
+        Ok(())
+    }
+
     pub fn push(&mut self, name: impl Into<String>, value: f64) {
         self.entries.push((name.into(), value));
     }

@@ -5,6 +5,7 @@
 pub mod cdf_csv;
 pub mod checks_csv;
 pub mod engine_csv;
+pub mod folder;
 pub mod journal;
 pub mod manifest;
 pub mod runs_csv;
@@ -35,14 +36,20 @@ pub fn write_results(
     write_atomic(&dir.join("manifest.json"), &manifest::render(layout, records, provenance))
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename. The
+/// temporary has a fresh random name and is created exclusively, so a symbolic link planted in
+/// the folder is never written through; the rename replaces a link at `path` itself, never its
+/// target. On any error the temporary is removed.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    std::fs::write(&temporary, bytes)?;
-    std::fs::rename(&temporary, path)
+    let mut temporary = tempfile::Builder::new().prefix(folder::TEMPORARY_PREFIX).tempfile_in(dir)?;
+    io::Write::write_all(&mut temporary, bytes)?;
+    // Created private (0600); results are ordinary files others may read, as before.
+    #[cfg(unix)]
+    std::fs::set_permissions(temporary.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
+    temporary.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// A number as written in CSV: empty when undefined, else rounded to 10 significant digits.

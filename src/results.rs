@@ -27,6 +27,11 @@ pub struct Layout {
     pub plots: Vec<crate::chart::PlotSpec>,
     #[serde(default)]
     pub horizon_seconds: f64,
+    /// The scenario's seed: a record's seed must be the one derived from it.
+    pub seed: u64,
+    /// Every replication number is below this: the most replications a point may run
+    /// (`max_replications` under sequential stopping). A resume with more raises it.
+    pub replication_ceiling: u32,
 }
 
 impl Layout {
@@ -48,7 +53,51 @@ impl Layout {
             predictions: loaded.points.iter().map(|p| p.predictions.clone()).collect(),
             plots: loaded.plots.clone(),
             horizon_seconds: loaded.points.first().map_or(0.0, |p| crate::engine::time::to_seconds(p.scenario.horizon)),
+            seed: loaded.points.first().map_or(0, |p| p.scenario.seed),
+            replication_ceiling: loaded.points.iter().map(|p| p.replication_ceiling()).max().unwrap_or(1),
         }
+    }
+
+    /// Checks a layout read back from a file: names usable as file names, a consistent shape.
+    pub fn check(&self) -> Result<(), String> {
+        crate::input::check_name(&self.name).map_err(|e| format!("scenario name {e}"))?;
+        if self.points.is_empty() || self.replications == 0 || self.replication_ceiling < self.replications {
+            return Err("no sweep point, or fewer than one replication".into());
+        }
+        for (index, point) in self.points.iter().enumerate() {
+            if !point.iter().map(|(k, _)| k).eq(self.swept_keys.iter()) {
+                return Err(format!("sweep point {index} does not give exactly the swept keys"));
+            }
+        }
+        let expectations = self.expectations.len();
+        if self.predictions.len() != self.points.len()
+            || self.predictions.iter().flatten().any(|(e, _)| *e >= expectations)
+        {
+            return Err("the predictions do not match the sweep points and expectations".into());
+        }
+        for plot in &self.plots {
+            crate::input::check_name(&plot.name).map_err(|e| format!("chart name {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// Checks a record read back from a file against this layout, and against the first
+    /// record read (every record reports the same metrics).
+    pub fn check_record(&self, record: &RunRecord, first: Option<&RunRecord>) -> Result<(), String> {
+        if record.point >= self.points.len() {
+            return Err(format!("point {} is out of range (the layout has {} points)", record.point, self.points.len()));
+        }
+        if record.replication >= self.replication_ceiling {
+            return Err(format!(
+                "replication {} is out of range (the layout has at most {})",
+                record.replication, self.replication_ceiling
+            ));
+        }
+        let seed = crate::engine::random::replication_seed(self.seed, record.replication as u64);
+        if record.seed != seed {
+            return Err(format!("seed {} is not replication {}'s ({seed})", record.seed, record.replication));
+        }
+        record.metrics.check_shape(first.map(|f| &f.metrics))
     }
 
     /// The swept values of a point, as CSV cells.
@@ -94,6 +143,19 @@ pub struct RunRecord {
     pub seed: u64,
     pub metrics: MetricValues,
     pub work: EngineWork,
+}
+
+/// Two records of one job must be the same record; returns the index of the second and why.
+pub fn check_distinct_jobs(records: &[RunRecord]) -> Result<(), (usize, String)> {
+    let mut seen = std::collections::HashMap::new();
+    for (index, r) in records.iter().enumerate() {
+        if let Some(earlier) = seen.insert((r.point, r.replication), index)
+            && records[earlier] != *r
+        {
+            return Err((index, format!("a second, different record of point {} replication {}", r.point, r.replication)));
+        }
+    }
+    Ok(())
 }
 
 /// Sorts records into the order of the files (point, then replication) and drops duplicates,

@@ -50,6 +50,15 @@ pub struct Point {
     pub predictions: Vec<(usize, f64)>,
 }
 
+impl Point {
+    /// The most replications this point may run: `max_replications` under sequential
+    /// stopping, else `replications`.
+    pub fn replication_ceiling(&self) -> u32 {
+        let stopping = self.scenario.stopping.as_ref().map_or(0, |s| s.max_replications);
+        self.scenario.replications.max(stopping)
+    }
+}
+
 /// A scenario file, resolved.
 #[derive(Clone, Debug)]
 pub struct LoadedScenario {
@@ -68,7 +77,7 @@ pub struct LoadedScenario {
 /// Reads and checks a scenario file.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let text = crate::input::read_text(path, crate::input::MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
         file: label.clone(),
         origin: Origin::File,
         error: Box::new(KeyError::new("", format!("cannot read the scenario file: {e}"))),

@@ -2,6 +2,7 @@
 //! manifest. Never the simulation.
 
 use super::PlotSpec;
+use crate::input::{MAX_RESULTS_FILE_BYTES, read_bytes};
 use crate::scenario::duration::parse_duration;
 use std::collections::HashMap;
 use std::path::Path;
@@ -39,26 +40,27 @@ pub struct ResultsData {
 }
 
 impl ResultsData {
+    /// Reads a results folder's files, checking them as input: the manifest's chart names
+    /// and keys, and CSV files whose columns start with the swept keys.
     pub fn read(dir: &Path) -> Result<Self, String> {
-        let manifest: serde_json::Value = serde_json::from_slice(
-            &std::fs::read(dir.join("manifest.json"))
-                .map_err(|e| format!("{}: {e}", dir.join("manifest.json").display()))?,
-        )
-        .map_err(|e| format!("manifest.json: {e}"))?;
-        let plots: Vec<PlotSpec> = serde_json::from_value(manifest["plots"].clone()).unwrap_or_default();
+        let manifest = manifest(dir)?;
         let swept_keys: Vec<String> = serde_json::from_value(manifest["swept_keys"].clone()).unwrap_or_default();
+        let plots: Vec<PlotSpec> = serde_json::from_value(manifest["plots"].clone()).unwrap_or_default();
+        for plot in &plots {
+            plot.check(&swept_keys).map_err(|e| format!("manifest.json: chart `{}`: {e}", plot.name.escape_debug()))?;
+        }
         let horizon = manifest["horizon_seconds"].as_f64().unwrap_or(0.0);
         let n = swept_keys.len();
-        let points = rows(dir, "summary.csv")?
+        let points = rows(dir, "summary.csv", &swept_keys)?
             .unwrap_or_default()
             .into_iter()
-            .map(|(cells, map)| (cells[..n].to_vec(), numbers(map)))
+            .map(|(cells, map)| (cells.into_iter().take(n).collect(), numbers(map)))
             .collect();
-        let checks =
-            rows(dir, "checks.csv")?.unwrap_or_default().into_iter().map(|(_, r)| check_row(r, &swept_keys)).collect();
-        let cdf =
-            rows(dir, "cdf.csv")?.unwrap_or_default().into_iter().map(|(cells, r)| cdf_row(cells, r, n)).collect();
-        let trace = rows(dir, "trace.csv")?.unwrap_or_default().into_iter().map(|(_, r)| trace_row(r)).collect();
+        let checks = rows(dir, "checks.csv", &[])?.unwrap_or_default();
+        let checks = checks.into_iter().map(|(_, r)| check_row(r, &swept_keys)).collect();
+        let cdf = rows(dir, "cdf.csv", &swept_keys)?.unwrap_or_default();
+        let cdf = cdf.into_iter().map(|(cells, r)| cdf_row(cells, r, n)).collect();
+        let trace = rows(dir, "trace.csv", &[])?.unwrap_or_default().into_iter().map(|(_, r)| trace_row(r)).collect();
         Ok(ResultsData { plots, swept_keys, points, checks, cdf, trace, horizon })
     }
 
@@ -70,18 +72,33 @@ impl ResultsData {
 
 type Row = (Vec<String>, HashMap<String, String>);
 
-/// A CSV file's rows as (cells, column → cell), or None if the file is absent.
-fn rows(dir: &Path, file: &str) -> Result<Option<Vec<Row>>, String> {
+fn manifest(dir: &Path) -> Result<serde_json::Value, String> {
+    let path = dir.join("manifest.json");
+    let bytes = read_bytes(&path, MAX_RESULTS_FILE_BYTES).map_err(|e| format!("{}: {e}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !value.is_object() {
+        return Err(format!("{}: is not a discosim manifest (a JSON object)", path.display()));
+    }
+    Ok(value)
+}
+
+/// A CSV file's rows as (cells, column → cell), or None if the file is absent. Its first
+/// columns must be `leading` (the swept keys), in order.
+fn rows(dir: &Path, file: &str, leading: &[String]) -> Result<Option<Vec<Row>>, String> {
     let path = dir.join(file);
     if !path.exists() {
         return Ok(None);
     }
-    let mut reader = csv::Reader::from_path(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let header: Vec<String> =
-        reader.headers().map_err(|e| format!("{}: {e}", path.display()))?.iter().map(str::to_string).collect();
+    let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let bytes = read_bytes(&path, MAX_RESULTS_FILE_BYTES).map_err(|e| shown(&e))?;
+    let mut reader = csv::Reader::from_reader(bytes.as_slice());
+    let header: Vec<String> = reader.headers().map_err(|e| shown(&e))?.iter().map(str::to_string).collect();
+    if !header.iter().take(leading.len()).eq(leading.iter()) {
+        return Err(shown(&format!("its first columns are not the swept keys of the manifest ({})", leading.join(", "))));
+    }
     let mut out = Vec::new();
     for record in reader.records() {
-        let record = record.map_err(|e| format!("{}: {e}", path.display()))?;
+        let record = record.map_err(|e| shown(&e))?;
         let cells: Vec<String> = record.iter().map(str::to_string).collect();
         out.push((cells.clone(), header.iter().cloned().zip(cells).collect()));
     }
@@ -106,7 +123,7 @@ fn check_row(mut r: HashMap<String, String>, swept: &[String]) -> CheckRow {
 fn cdf_row(cells: Vec<String>, r: HashMap<String, String>, swept: usize) -> CdfRow {
     let number = |k: &str| r.get(k).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
     CdfRow {
-        params: cells[..swept].to_vec(),
+        params: cells.into_iter().take(swept).collect(),
         metric: r.get("metric").cloned().unwrap_or_default(),
         level: number("level"),
         value: number("value"),

@@ -2,6 +2,7 @@
 //! files are identical to those of a single-machine run.
 
 use super::run::same_jobs;
+use crate::output::folder;
 use crate::output::journal::{self, Header, Journal};
 use crate::output::write_results;
 use crate::results::{RunRecord, canonical_order};
@@ -18,6 +19,9 @@ pub struct MergeArgs {
     /// Where to write the merged results (default results/<scenario name>/).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Clear the output folder if it holds another scenario's results.
+    #[arg(long)]
+    force: bool,
 }
 
 pub fn merge(args: &MergeArgs) -> ExitCode {
@@ -36,20 +40,25 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
 fn try_merge(args: &MergeArgs) -> Result<PathBuf, (u8, String)> {
     let mut journals = Vec::new();
     for dir in &args.dirs {
-        journals.push(journal::read(dir).map_err(|e| (2, e.to_string()))?);
+        let contents = journal::read(dir).map_err(|e| (2, e.to_string()))?;
+        super::run::warn_torn(dir, &contents);
+        journals.push(contents);
     }
-    let first = journals[0].0.clone();
-    check_shards(&journals.iter().map(|(h, _)| h.clone()).collect::<Vec<_>>(), &args.dirs)?;
-    let mut records: Vec<RunRecord> = journals.into_iter().flat_map(|(_, r)| r).collect();
+    let headers: Vec<Header> = journals.iter().map(|j| j.header.clone()).collect();
+    let Some(first) = headers.first() else {
+        return Err((2, "name at least one folder to merge".into()));
+    };
+    check_shards(&headers, &args.dirs)?;
+    let mut records: Vec<RunRecord> = journals.into_iter().flat_map(|j| j.records).collect();
     canonical_order(&mut records);
-    check_complete(&first, &records)?;
-    let layout = first.layout.clone();
+    check_complete(first, &records)?;
+    let mut layout = first.layout.clone();
+    layout.replication_ceiling = headers.iter().map(|h| h.layout.replication_ceiling).max().unwrap_or(1);
     let dir = args.out.clone().unwrap_or_else(|| Path::new("results").join(&layout.name));
+    let _lock = folder::lock(&dir).map_err(|e| (e.code, e.message))?;
+    folder::prepare(&dir, &layout.scenario_hash, false, args.force).map_err(|e| (e.code, e.message))?;
     let io = |e: std::io::Error| (3, format!("cannot write to {}: {e}", dir.display()));
-    let mut merged = Journal::create(&dir, &Header::new(layout.clone(), None)).map_err(io)?;
-    for record in &records {
-        merged.append(record).map_err(io)?;
-    }
+    Journal::rewrite(&dir, &Header::new(layout.clone(), None), &records).map_err(io)?;
     let provenance = serde_json::json!({
         "command_line": std::env::args().collect::<Vec<_>>(),
         "finished": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
@@ -80,14 +89,16 @@ fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (u8, String)
     let Some((_, count)) = headers[0].shard else {
         return Ok(());
     };
+    // Shards were checked on reading: 1 ≤ index ≤ count ≤ journal::MAX_SHARDS.
     let mut seen = vec![false; count as usize];
     for (header, dir) in headers.iter().zip(dirs) {
-        match header.shard {
-            Some((index, n)) if n == count && !seen[(index - 1) as usize] => seen[(index - 1) as usize] = true,
-            Some((index, n)) if n == count => {
+        let slot = header.shard.and_then(|(index, _)| (index as usize).checked_sub(1)).and_then(|i| seen.get_mut(i));
+        match (header.shard, slot) {
+            (Some((_, n)), Some(slot)) if n == count && !*slot => *slot = true,
+            (Some((index, n)), _) if n == count => {
                 return Err((2, format!("shard {index}/{n} is given twice ({})", dir.display())));
             }
-            other => {
+            (other, _) => {
                 return Err((2, format!("{} is shard {other:?}, not one of {count}", dir.display())));
             }
         }

@@ -2,6 +2,7 @@
 //! then writes the results folder from the complete set of records.
 
 use super::{ScenarioArgs, load_all, results_dir};
+use crate::output::folder::{self, FolderError};
 use crate::output::journal::{self, Header, Journal};
 use crate::output::write_results;
 use crate::results::{Layout, RunRecord, canonical_order};
@@ -85,6 +86,10 @@ pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
         Ok(loaded) => loaded,
         Err(code) => return code,
     };
+    if let Err(message) = distinct_names(&loaded) {
+        eprintln!("error: {message}");
+        return ExitCode::from(2);
+    }
     let mut failed = Vec::new();
     for s in &loaded {
         let dir = results_dir(args.out.as_deref(), &s.name, loaded.len());
@@ -107,12 +112,30 @@ pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
     if strict { ExitCode::from(1) } else { ExitCode::SUCCESS }
 }
 
+/// Several scenarios in one invocation each get the folder of their name: two of one name
+/// would write into one folder.
+fn distinct_names(loaded: &[LoadedScenario]) -> Result<(), String> {
+    for (index, s) in loaded.iter().enumerate() {
+        if let Some(other) = loaded[..index].iter().find(|o| o.name == s.name) {
+            return Err(format!(
+                "{} and {} are both named `{}`, so their results would share a folder; rename one",
+                other.file.display(),
+                s.file.display(),
+                s.name
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Runs one scenario and writes its results; returns the names of failed expectations.
 fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<String>, Failure> {
     let started = SystemTime::now();
     let traced = traced_job(s, args)?;
-    let header = Header::new(Layout::of(s), args.shard.map(|sh| (sh.index, sh.count)));
-    let (journal, previous) = open_journal(dir, &header, args.resume)?;
+    let mut header = Header::new(Layout::of(s), args.shard.map(|sh| (sh.index, sh.count)));
+    let _lock = folder::lock(dir)?;
+    folder::prepare(dir, &header.layout.scenario_hash, args.resume, args.scenario.force)?;
+    let (journal, previous) = open_journal(dir, &mut header, args.resume)?;
     let progress = progress_bar(&s.name, args.quiet);
     let records = run_until_done(s, args, journal, previous, &progress)?;
     progress.finish_and_clear();
@@ -141,32 +164,57 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<St
 }
 
 /// A fresh journal, or with `--resume` the old one and its records (refused if it belongs to
-/// another scenario or shard).
-fn open_journal(dir: &Path, header: &Header, resume: bool) -> Result<(Journal, Vec<RunRecord>), Failure> {
+/// another scenario or shard). Resuming rewrites the journal: a torn last line goes, and the
+/// header keeps the higher replication ceiling of the old and the new run.
+fn open_journal(dir: &Path, header: &mut Header, resume: bool) -> Result<(Journal, Vec<RunRecord>), Failure> {
     let io = |e: std::io::Error| Failure(3, format!("cannot write the journal in {}: {e}", dir.display()));
     if resume {
         match journal::read(dir) {
-            Ok((old, records)) => {
-                if !same_jobs(&old, header) {
-                    return Err(Failure(
-                        2,
-                        format!(
-                            "cannot resume in {}: its journal was written for another scenario or shard (scenario hash {} and shard {:?}, now {} and {:?}); use another --out or run without --resume",
-                            dir.display(),
-                            old.layout.scenario_hash,
-                            old.shard,
-                            header.layout.scenario_hash,
-                            header.shard
-                        ),
-                    ));
-                }
-                return Ok((Journal::append_to(dir).map_err(io)?, records));
+            Ok(old) => {
+                check_same_jobs(dir, &old.header, header)?;
+                warn_torn(dir, &old);
+                let ceiling = &mut header.layout.replication_ceiling;
+                *ceiling = (*ceiling).max(old.header.layout.replication_ceiling);
+                return Ok((Journal::rewrite(dir, header, &old.records).map_err(io)?, old.records));
             }
             Err(journal::ReadError::Missing(_)) => {}
             Err(e) => return Err(Failure(2, format!("cannot resume: {e}"))),
         }
     }
     Ok((Journal::create(dir, header).map_err(io)?, Vec::new()))
+}
+
+fn check_same_jobs(dir: &Path, old: &Header, new: &Header) -> Result<(), Failure> {
+    if same_jobs(old, new) {
+        return Ok(());
+    }
+    Err(Failure(
+        2,
+        format!(
+            "cannot resume in {}: its journal was written for another scenario or shard (scenario hash {} and shard {:?}, now {} and {:?}); use another --out or run without --resume",
+            dir.display(),
+            old.layout.scenario_hash,
+            old.shard,
+            new.layout.scenario_hash,
+            new.shard
+        ),
+    ))
+}
+
+/// The warning for a journal whose last line a kill cut short.
+pub fn warn_torn(dir: &Path, contents: &journal::Contents) {
+    if contents.dropped_torn_line {
+        eprintln!(
+            "warning: {}: its last line was cut short (an interrupted write) and is dropped; that job runs again",
+            dir.join(journal::FILE).display()
+        );
+    }
+}
+
+impl From<FolderError> for Failure {
+    fn from(e: FolderError) -> Self {
+        Failure(e.code, e.message)
+    }
 }
 
 /// Whether two journals describe the same jobs (replication counts may differ: adding

@@ -1,16 +1,27 @@
 //! `journal.jsonl`: every finished job, appended as it finishes, so an interrupted sweep loses
 //! nothing and `--resume` skips what is done. The first line identifies the scenario (its
 //! layout and hash) and the shard; each further line is one `RunRecord` in JSON, whose numbers
-//! read back bit for bit. A line cut short by a kill is ignored on reading.
+//! read back bit for bit.
+//!
+//! Every line is sealed with a checksum of its own bytes: `{"fnv64":"<16 hex>","record":…}`
+//! (`"header"` on the first line). The journal is input when it is read back, so a line that
+//! fails its checksum or does not describe a job of this layout stops `--resume` and `merge`
+//! (exit 2) instead of flowing into the results. Only a last line without its newline — what
+//! a kill mid-write leaves — is dropped, with a warning: its job simply runs again.
 
-use crate::results::{Layout, RunRecord};
+use super::folder::{describe_io, open_no_follow};
+use crate::input::{MAX_JOURNAL_BYTES, read_text};
+use crate::results::{Layout, RunRecord, fnv1a};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
 pub const FILE: &str = "journal.jsonl";
-const FORMAT: u32 = 1;
+/// Format 2 seals each line with a checksum; format 1 had none.
+const FORMAT: u32 = 2;
+/// Most shards a journal may name (`--shard I/N`).
+pub const MAX_SHARDS: u32 = 1 << 20;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Header {
@@ -26,33 +37,55 @@ impl Header {
     }
 }
 
+/// `{"fnv64":"<checksum of body>","<kind>":<body>}`
+fn seal(kind: &str, body: &str) -> String {
+    format!("{{\"fnv64\":\"{:016x}\",\"{kind}\":{body}}}", fnv1a(body.as_bytes()))
+}
+
+/// The body of a sealed line (without its newline), if its checksum holds.
+fn unseal<'a>(line: &'a str, kind: &str) -> Result<&'a str, String> {
+    let not_sealed = || format!("is not a sealed `{kind}` line of a discosim journal (format {FORMAT})");
+    let rest = line.strip_prefix("{\"fnv64\":\"").ok_or_else(not_sealed)?;
+    let (hex, rest) = rest.split_at_checked(16).ok_or_else(not_sealed)?;
+    let body = rest.strip_prefix(&format!("\",\"{kind}\":")).and_then(|r| r.strip_suffix('}')).ok_or_else(not_sealed)?;
+    let sum = u64::from_str_radix(hex, 16).map_err(|_| not_sealed())?;
+    if fnv1a(body.as_bytes()) != sum {
+        return Err("fails its checksum: it was changed after discosim wrote it".into());
+    }
+    Ok(body)
+}
+
 /// An open journal, appended to line by line.
 pub struct Journal {
     file: File,
 }
 
 impl Journal {
-    /// Starts a new journal in `dir` (replacing any old one).
+    /// Starts a new journal in `dir`, replacing any old one (a symbolic link is replaced, not
+    /// followed).
     pub fn create(dir: &Path, header: &Header) -> io::Result<Self> {
-        std::fs::create_dir_all(dir)?;
-        let mut journal = Journal { file: File::create(dir.join(FILE))? };
-        journal.write_line(&serde_json::to_string(header)?)?;
-        Ok(journal)
+        Self::rewrite(dir, header, &[])
     }
 
-    /// Reopens an existing journal to append to it.
-    pub fn append_to(dir: &Path) -> io::Result<Self> {
-        let mut file = OpenOptions::new().append(true).open(dir.join(FILE))?;
-        // Close a line cut short by a kill, so the next record starts on its own line.
-        let text = std::fs::read(dir.join(FILE))?;
-        if text.last().is_some_and(|&b| b != b'\n') {
-            file.write_all(b"\n")?;
+    /// Writes a journal of `header` and `records` in one atomic replacement and opens it for
+    /// appending: how `--resume` continues a journal (dropping a torn last line, and
+    /// recording a raised replication ceiling in the header).
+    pub fn rewrite(dir: &Path, header: &Header, records: &[RunRecord]) -> io::Result<Self> {
+        let mut text = format!("{}\n", seal("header", &serde_json::to_string(header)?));
+        for record in records {
+            text.push_str(&seal("record", &serde_json::to_string(record)?));
+            text.push('\n');
         }
+        let path = dir.join(FILE);
+        super::write_atomic(&path, text.as_bytes())?;
+        let file = open_no_follow(&path, OpenOptions::new().append(true))
+            .map_err(|e| io::Error::new(e.kind(), describe_io(&path, e)))?;
         Ok(Journal { file })
     }
 
     pub fn append(&mut self, record: &RunRecord) -> io::Result<()> {
-        self.write_line(&serde_json::to_string(record)?)
+        let line = seal("record", &serde_json::to_string(record)?);
+        self.write_line(&line)
     }
 
     /// One write per line, then flush: a kill leaves whole lines and at most one partial one.
@@ -65,42 +98,110 @@ impl Journal {
     }
 }
 
-/// Why a journal could not be read.
+/// Why a journal could not be read. Every kind is bad input (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
     #[error("no journal in {0} (nothing to resume or merge there)")]
     Missing(String),
-    #[error("cannot read {path}: {error}")]
-    Io { path: String, error: io::Error },
-    #[error("{path} is not a discosim journal: {why}")]
-    Malformed { path: String, why: String },
+    #[error("cannot read {path}: {why}")]
+    Unreadable { path: String, why: String },
+    #[error("{path}:{line}: {why}")]
+    Bad { path: String, line: usize, why: String },
 }
 
-/// Reads a journal: its header and every complete record.
-pub fn read(dir: &Path) -> Result<(Header, Vec<RunRecord>), ReadError> {
+/// A journal as read back.
+#[derive(Debug)]
+pub struct Contents {
+    pub header: Header,
+    pub records: Vec<RunRecord>,
+    /// A last line without its newline (a kill mid-write) was dropped.
+    pub dropped_torn_line: bool,
+}
+
+/// Reads and checks a journal: its header and every complete record.
+pub fn read(dir: &Path) -> Result<Contents, ReadError> {
     let path = dir.join(FILE);
     let shown = path.display().to_string();
-    if !path.exists() {
+    if std::fs::symlink_metadata(&path).is_err() {
         return Err(ReadError::Missing(dir.display().to_string()));
     }
-    let text = std::fs::read_to_string(&path).map_err(|error| ReadError::Io { path: shown.clone(), error })?;
+    let text = read_text(&path, MAX_JOURNAL_BYTES).map_err(|why| ReadError::Unreadable { path: shown.clone(), why })?;
+    let bad = |line: usize, why: String| ReadError::Bad { path: shown.clone(), line, why };
     let mut lines = text.split_inclusive('\n');
-    let malformed = |why: String| ReadError::Malformed { path: shown.clone(), why };
-    let header: Header = lines
-        .next()
-        .filter(|l| l.ends_with('\n'))
-        .ok_or_else(|| malformed("no header line".into()))
-        .and_then(|l| serde_json::from_str(l).map_err(|e| malformed(format!("header: {e}"))))?;
+    let header = parse_header(lines.next().unwrap_or("")).map_err(|why| bad(1, why))?;
+    let mut contents = Contents { header, records: Vec::new(), dropped_torn_line: false };
+    for (index, line) in lines.enumerate() {
+        let Some(line) = line.strip_suffix('\n') else {
+            contents.dropped_torn_line = true;
+            break;
+        };
+        let record = parse_record(line, &contents).map_err(|why| bad(index + 2, why))?;
+        contents.records.push(record);
+    }
+    super::super::results::check_distinct_jobs(&contents.records).map_err(|(i, why)| bad(i + 2, why))?;
+    Ok(contents)
+}
+
+/// The header of `dir`'s journal (the whole journal is read and checked).
+pub fn read_header(dir: &Path) -> Result<Header, ReadError> {
+    read(dir).map(|c| c.header)
+}
+
+fn parse_header(line: &str) -> Result<Header, String> {
+    let Some(line) = line.strip_suffix('\n') else {
+        return Err("the header line is missing or incomplete".into());
+    };
+    if line.starts_with("{\"journal\":") {
+        return Err(format!(
+            "written by an older discosim (journal format 1, without checksums; this one reads {FORMAT}): rerun without --resume"
+        ));
+    }
+    let body = unseal(line, "header")?;
+    let header: Header = serde_json::from_str(body).map_err(|e| format!("header: {e}"))?;
     if header.journal != FORMAT {
-        return Err(malformed(format!("journal format {} (this discosim reads {FORMAT})", header.journal)));
+        return Err(format!("journal format {} (this discosim reads {FORMAT})", header.journal));
     }
-    let mut records = Vec::new();
-    for line in lines {
-        // An incomplete last line is what a kill mid-write leaves: skip it, the job reruns.
-        if !line.ends_with('\n') || line.trim().is_empty() {
-            continue;
+    check_shard(header.shard)?;
+    header.layout.check().map_err(|why| format!("header: {why}"))?;
+    Ok(header)
+}
+
+fn check_shard(shard: Option<(u32, u32)>) -> Result<(), String> {
+    match shard {
+        Some((index, count)) if !(1..=MAX_SHARDS).contains(&count) || !(1..=count).contains(&index) => {
+            Err(format!("header: shard [{index}, {count}] is not I/N with 1 ≤ I ≤ N ≤ {MAX_SHARDS}"))
         }
-        records.push(serde_json::from_str(line).map_err(|e| malformed(format!("record: {e}")))?);
+        _ => Ok(()),
     }
-    Ok((header, records))
+}
+
+fn parse_record(line: &str, contents: &Contents) -> Result<RunRecord, String> {
+    let body = unseal(line, "record")?;
+    let record: RunRecord = serde_json::from_str(body).map_err(|e| format!("record: {e}"))?;
+    let first = contents.records.first();
+    contents.header.layout.check_record(&record, first).map_err(|why| format!("record: {why}"))?;
+    Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_sealed_line_opens_only_unchanged() {
+        let line = seal("record", "{\"a\":1}");
+        assert_eq!(unseal(&line, "record"), Ok("{\"a\":1}"));
+        assert!(unseal(&line.replace("1}", "2}"), "record").unwrap_err().contains("checksum"));
+        assert!(unseal(&line, "header").unwrap_err().contains("not a sealed"));
+        assert!(unseal("{\"fnv64\":\"ab", "record").is_err());
+        assert!(unseal("", "record").is_err());
+    }
+
+    #[test]
+    fn shards_must_be_one_of_n() {
+        for bad in [(0, 2), (5, 2), (1, 4_000_000_000), (0, 0)] {
+            assert!(check_shard(Some(bad)).is_err(), "{bad:?}");
+        }
+        assert!(check_shard(Some((2, 2))).is_ok() && check_shard(None).is_ok());
+    }
 }

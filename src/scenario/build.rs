@@ -14,6 +14,8 @@ use std::path::Path;
 const MAX_INSTANCES: u32 = 10_000_000;
 
 pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
+    crate::input::check_name(&raw.name)
+        .map_err(|e| KeyError::new("name", format!("{e} (it names the results folder)")))?;
     let horizon = duration("horizon", &raw.horizon)?;
     if horizon == 0 {
         return Err(KeyError::new("horizon", "must be longer than 0").allowed(DURATION_HELP));
@@ -248,7 +250,7 @@ fn given_params(raw: &RawDist) -> Vec<&'static str> {
 /// ("12ms") or plain numbers in seconds; a first line that is neither is taken as a header.
 fn empirical(file: &str, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
     let path = base_dir.join(file);
-    let text = std::fs::read_to_string(&path)
+    let text = crate::input::read_text(&path, crate::input::MAX_SAMPLES_BYTES)
         .map_err(|e| KeyError::new(key, format!("cannot read `{}`: {e}", path.display())))?;
     let mut reader =
         csv::ReaderBuilder::new().has_headers(false).flexible(true).comment(Some(b'#')).from_reader(text.as_bytes());

@@ -73,10 +73,7 @@ fn check(raw: RawPlot, index: usize, loaded: &LoadedScenario, metrics: &[String]
         return Err(KeyError::unknown_name(key("y"), "metric", m, &names));
     }
     let name = raw.name.unwrap_or_else(|| format!("plot-{}", index + 1));
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-        return Err(KeyError::new(key("name"), format!("`{name}` is not a usable file name"))
-            .allowed("letters, digits, - and _"));
-    }
+    crate::input::check_name(&name).map_err(|e| KeyError::new(key("name"), format!("{e} (it names the chart's files)")))?;
     let title = raw.title.unwrap_or_else(|| format!("{} ({})", raw.y.join(", "), loaded.name));
     Ok(PlotSpec { name, kind, title, x: raw.x, y: raw.y, series: raw.series, log_x: raw.log_x, log_y: raw.log_y })
 }

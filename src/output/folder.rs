@@ -1,0 +1,195 @@
+//! The results folder as a whole: one writer at a time (an advisory lock held for the whole
+//! run), the results of one scenario only (another scenario's are refused unless `--force`
+//! clears them), no file of an older run left beside new results, no temporary left behind,
+//! and never a write through a symbolic link.
+
+use super::journal;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, Write};
+use std::path::Path;
+
+/// Every temporary discosim creates in a results folder starts with this.
+pub const TEMPORARY_PREFIX: &str = ".discosim-tmp-";
+/// The lock file: holds the process id and command line of the writer.
+pub const LOCK_FILE: &str = ".discosim.lock";
+/// The files a run writes, charts aside.
+const OUTPUTS: &[&str] =
+    &["runs.csv", "summary.csv", "engine.csv", "cdf.csv", "checks.csv", "trace.csv", "manifest.json"];
+/// Charts drawn without a `[[plot]]`, removed even when the old manifest cannot be read.
+const DEFAULT_CHARTS: &[&str] = &["chart", "detection_time-cdf", "latency-cdf", "timeline"];
+
+/// Why a folder cannot be used, with the exit code: 2 for another writer or another scenario's
+/// results (a usage problem), 3 for what the file system refused.
+#[derive(Debug)]
+pub struct FolderError {
+    pub code: u8,
+    pub message: String,
+}
+
+fn refused(message: String) -> FolderError {
+    FolderError { code: 2, message }
+}
+
+fn io_error(path: &Path, e: io::Error) -> FolderError {
+    FolderError { code: 3, message: format!("{}: {}", path.display(), no_follow_message(e)) }
+}
+
+/// An exclusive lock on a results folder, released when dropped (or when the process ends).
+#[derive(Debug)]
+pub struct FolderLock {
+    _file: File,
+}
+
+/// Takes the folder's lock, or says which process holds it.
+pub fn lock(dir: &Path) -> Result<FolderLock, FolderError> {
+    std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
+    let path = dir.join(LOCK_FILE);
+    let mut file = open_no_follow(&path, OpenOptions::new().read(true).write(true).create(true).truncate(false))
+        .map_err(|e| io_error(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => {
+            let holder = format!("process {} ({})", std::process::id(), std::env::args().collect::<Vec<_>>().join(" "));
+            file.set_len(0).and_then(|()| file.write_all(holder.as_bytes())).map_err(|e| io_error(&path, e))?;
+            Ok(FolderLock { _file: file })
+        }
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = file.rewind().and_then(|()| (&mut file).take(4096).read_to_string(&mut holder));
+            let holder = if holder.is_empty() { "another process".to_string() } else { holder };
+            Err(refused(format!(
+                "{} is being written by another discosim: {holder}; wait for it to finish or use another --out",
+                dir.display()
+            )))
+        }
+        Err(std::fs::TryLockError::Error(e)) => Err(io_error(&path, e)),
+    }
+}
+
+/// What a results folder holds, judged by its journal (or, without one, its manifest).
+#[derive(Debug, PartialEq)]
+pub enum Holds {
+    Nothing,
+    /// Results of the scenario with this hash.
+    Scenario(String),
+    /// discosim's files whose scenario cannot be told (a damaged journal or manifest).
+    Unknown,
+}
+
+pub fn holds(dir: &Path) -> Holds {
+    if dir.join(journal::FILE).exists() {
+        return journal::read_header(dir).map_or(Holds::Unknown, |h| Holds::Scenario(h.layout.scenario_hash));
+    }
+    if dir.join("manifest.json").exists() {
+        return manifest_value(dir)
+            .and_then(|m| m["scenario_hash"].as_str().map(String::from))
+            .map_or(Holds::Unknown, Holds::Scenario);
+    }
+    if OUTPUTS.iter().any(|f| dir.join(f).exists()) { Holds::Unknown } else { Holds::Nothing }
+}
+
+/// Makes a locked folder ready for a run of the scenario `hash`: refuses another scenario's
+/// results (unless `force`), removes temporaries and every output of an older run (the journal
+/// stays when resuming).
+pub fn prepare(dir: &Path, hash: &str, resume: bool, force: bool) -> Result<(), FolderError> {
+    match holds(dir) {
+        Holds::Nothing => {}
+        Holds::Scenario(found) if found == hash => {}
+        found if resume => {
+            return Err(refused(format!(
+                "cannot resume in {}: it holds {}, not this scenario's (hash {hash}); use another --out, or run without --resume{}",
+                dir.display(),
+                describe(&found),
+                " (and with --force to clear it)"
+            )));
+        }
+        found if !force => {
+            return Err(refused(format!(
+                "{} holds {}, not this scenario's (hash {hash}); use another --out, or --force to clear it",
+                dir.display(),
+                describe(&found)
+            )));
+        }
+        _ => {}
+    }
+    remove_temporaries(dir).map_err(|e| io_error(dir, e))?;
+    clear_outputs(dir, resume).map_err(|e| io_error(dir, e))
+}
+
+fn describe(found: &Holds) -> String {
+    match found {
+        Holds::Scenario(hash) => format!("the results of another scenario (hash {hash})"),
+        _ => "results whose scenario cannot be told (a damaged journal or manifest)".into(),
+    }
+}
+
+/// Removes the outputs of an older run: its files, its charts, and (unless `keep_journal`)
+/// its journal. Files discosim does not write are left alone.
+fn clear_outputs(dir: &Path, keep_journal: bool) -> io::Result<()> {
+    let mut charts: Vec<String> = DEFAULT_CHARTS.iter().map(|c| c.to_string()).collect();
+    if let Some(manifest) = manifest_value(dir) {
+        let names = manifest["plots"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str());
+        charts.extend(names.filter(|n| crate::input::check_name(n).is_ok()).map(String::from));
+    }
+    let files = charts.iter().flat_map(|c| [format!("{c}.png"), format!("{c}.svg")]);
+    let mut files: Vec<String> = files.chain(OUTPUTS.iter().map(|f| f.to_string())).collect();
+    if !keep_journal {
+        files.push(journal::FILE.into());
+    }
+    for file in files {
+        remove_if_present(&dir.join(file))?;
+    }
+    Ok(())
+}
+
+/// Removes what an interrupted or failed writer may have left: discosim's temporaries, and
+/// those of versions before this one (`.NAME.tmp-PID`, `.NAME.tmp.png`, `.NAME.tmp.svg`).
+pub fn remove_temporaries(dir: &Path) -> io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let legacy = name.starts_with('.') && (name.contains(".tmp-") || name.ends_with(".tmp.png") || name.ends_with(".tmp.svg"));
+        if name.starts_with(TEMPORARY_PREFIX) || legacy {
+            remove_if_present(&entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Removes a file, a symbolic link (not its target) or a folder of discosim's temporaries.
+fn remove_if_present(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(e),
+        Ok(m) if m.is_dir() => std::fs::remove_dir_all(path),
+        Ok(_) => std::fs::remove_file(path),
+    }
+}
+
+fn manifest_value(dir: &Path) -> Option<serde_json::Value> {
+    let bytes = crate::input::read_bytes(&dir.join("manifest.json"), crate::input::MAX_RESULTS_FILE_BYTES).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// Opens a file for writing without following a symbolic link at its last component.
+pub fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NOFOLLOW);
+    options.open(path)
+}
+
+/// `ELOOP` from `O_NOFOLLOW` says "symbolic link" in a way a user would not guess.
+fn no_follow_message(e: io::Error) -> String {
+    #[cfg(unix)]
+    if e.raw_os_error() == Some(libc::ELOOP) {
+        return "is a symbolic link, and discosim never writes through one; remove it".into();
+    }
+    e.to_string()
+}
+
+/// An error opening a file for writing, worded for a user.
+pub fn describe_io(path: &Path, e: io::Error) -> String {
+    format!("{}: {}", path.display(), no_follow_message(e))
+}

@@ -24,9 +24,9 @@ pub struct RunArgs {
     /// per scenario inside it).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Worker threads (default: all cores). Results do not depend on it.
-    #[arg(long, default_value_t = 0)]
-    threads: usize,
+    /// Worker threads (default: all cores; at most 4096). Results do not depend on it.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u16).range(0..=4096))]
+    threads: u16,
     /// Run only the I-th of N slices of the jobs (1-based), e.g. --shard 2/8; join the slices
     /// with `discosim merge`.
     #[arg(long, value_name = "I/N")]
@@ -143,7 +143,7 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<St
         check_determinism(s, &records)?;
     }
     let provenance =
-        Provenance { command_line: std::env::args().collect(), started, threads: args.threads, shard: header.shard };
+        Provenance { command_line: std::env::args().collect(), started, threads: args.threads.into(), shard: header.shard };
     let cannot = |e: String| Failure(3, format!("cannot write results to {}: {e}", dir.display()));
     write_results(dir, &header.layout, &records, &provenance.json()).map_err(|e| cannot(e.to_string()))?;
     if let Some(job) = traced {
@@ -240,7 +240,7 @@ fn run_until_done(
             state.lock().unwrap().records.iter().map(|r| Job { point: r.point, replication: r.replication }).collect();
         let jobs = run::pending_jobs(&targets, args.shard, stopping, &done);
         progress.inc_length(jobs.len() as u64);
-        run::run_jobs(s, &jobs, args.threads, |record| state.lock().unwrap().finish(record, progress));
+        run::run_jobs(s, &jobs, args.threads.into(), |record| state.lock().unwrap().finish(record, progress));
         let mut state = state.lock().unwrap();
         if let Some(e) = state.error.take() {
             return Err(Failure(3, format!("cannot append to the journal: {e}")));

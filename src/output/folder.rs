@@ -71,20 +71,28 @@ pub enum Holds {
     Nothing,
     /// Results of the scenario with this hash.
     Scenario(String),
-    /// discosim's files whose scenario cannot be told (a damaged journal or manifest).
-    Unknown,
+    /// discosim's files whose scenario cannot be told: a damaged journal (why) or manifest.
+    Unknown(String),
 }
 
 pub fn holds(dir: &Path) -> Holds {
-    if dir.join(journal::FILE).exists() {
-        return journal::read_header(dir).map_or(Holds::Unknown, |h| Holds::Scenario(h.layout.scenario_hash));
+    // A planted link is no journal: it is replaced, or refused on resuming.
+    if std::fs::symlink_metadata(dir.join(journal::FILE)).is_ok_and(|m| m.is_file()) {
+        return match journal::read_header(dir) {
+            Ok(header) => Holds::Scenario(header.layout.scenario_hash),
+            Err(e) => Holds::Unknown(e.to_string()),
+        };
     }
     if dir.join("manifest.json").exists() {
         return manifest_value(dir)
             .and_then(|m| m["scenario_hash"].as_str().map(String::from))
-            .map_or(Holds::Unknown, Holds::Scenario);
+            .map_or(Holds::Unknown("manifest.json is damaged".into()), Holds::Scenario);
     }
-    if OUTPUTS.iter().any(|f| dir.join(f).exists()) { Holds::Unknown } else { Holds::Nothing }
+    if OUTPUTS.iter().any(|f| dir.join(f).exists()) {
+        Holds::Unknown("it has results files but no journal or manifest".into())
+    } else {
+        Holds::Nothing
+    }
 }
 
 /// Makes a locked folder ready for a run of the scenario `hash`: refuses another scenario's
@@ -94,6 +102,7 @@ pub fn prepare(dir: &Path, hash: &str, resume: bool, force: bool) -> Result<(), 
     match holds(dir) {
         Holds::Nothing => {}
         Holds::Scenario(found) if found == hash => {}
+        Holds::Unknown(why) if resume => return Err(refused(format!("cannot resume: {why}"))),
         found if resume => {
             return Err(refused(format!(
                 "cannot resume in {}: it holds {}, not this scenario's (hash {hash}); use another --out, or run without --resume{}",
@@ -118,7 +127,8 @@ pub fn prepare(dir: &Path, hash: &str, resume: bool, force: bool) -> Result<(), 
 fn describe(found: &Holds) -> String {
     match found {
         Holds::Scenario(hash) => format!("the results of another scenario (hash {hash})"),
-        _ => "results whose scenario cannot be told (a damaged journal or manifest)".into(),
+        Holds::Unknown(why) => format!("results whose scenario cannot be told ({why})"),
+        Holds::Nothing => "nothing".into(),
     }
 }
 

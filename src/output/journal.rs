@@ -122,8 +122,13 @@ pub struct Contents {
 pub fn read(dir: &Path) -> Result<Contents, ReadError> {
     let path = dir.join(FILE);
     let shown = path.display().to_string();
-    if std::fs::symlink_metadata(&path).is_err() {
-        return Err(ReadError::Missing(dir.display().to_string()));
+    match std::fs::symlink_metadata(&path) {
+        Err(_) => return Err(ReadError::Missing(dir.display().to_string())),
+        Ok(m) if m.is_symlink() => {
+            let why = "is a symbolic link; discosim neither reads nor writes a journal through one (remove it)";
+            return Err(ReadError::Unreadable { path: shown, why: why.into() });
+        }
+        Ok(_) => {}
     }
     let text = read_text(&path, MAX_JOURNAL_BYTES).map_err(|why| ReadError::Unreadable { path: shown.clone(), why })?;
     let bad = |line: usize, why: String| ReadError::Bad { path: shown.clone(), line, why };

@@ -1,5 +1,7 @@
 //! The command line (SPEC §4): parses arguments and dispatches to the commands. Exit codes:
 //! 0 fine, 2 bad input, 3 results could not be written, 4 a determinism check failed.
+// A module that reads input: nothing here may panic on what it reads (checked by clippy).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod bench;
 mod merge;

@@ -2,6 +2,8 @@
 //! results folder's journal, manifest and CSV files. Every one is untrusted input, so only
 //! regular files are read (a FIFO would block forever, `/dev/zero` never ends) and never more
 //! than a stated number of bytes.
+// A module that reads input: nothing here may panic on what it reads (checked by clippy).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use std::fs::File;
 use std::io::Read;
@@ -100,6 +102,7 @@ fn kind_name(kind: &std::fs::FileType) -> &'static str {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 

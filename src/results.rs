@@ -1,6 +1,8 @@
 //! What runs produce, as the journal and the exporters see it: the layout of a results folder
 //! (scenario identity and sweep points) and one record per (point, replication) job.
 //! Nothing here refers to the simulation's internals.
+// A module that reads input: nothing here may panic on what it reads (checked by clippy).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use crate::metrics::{EngineWork, MetricValues};
 use crate::scenario::LoadedScenario;
@@ -102,7 +104,7 @@ impl Layout {
 
     /// The swept values of a point, as CSV cells.
     pub fn param_cells(&self, point: usize) -> impl Iterator<Item = String> + '_ {
-        self.points[point].iter().map(|(_, v)| v.clone())
+        self.points.get(point).into_iter().flatten().map(|(_, v)| v.clone())
     }
 }
 
@@ -150,7 +152,7 @@ pub fn check_distinct_jobs(records: &[RunRecord]) -> Result<(), (usize, String)>
     let mut seen = std::collections::HashMap::new();
     for (index, r) in records.iter().enumerate() {
         if let Some(earlier) = seen.insert((r.point, r.replication), index)
-            && records[earlier] != *r
+            && records.get(earlier) != Some(r)
         {
             return Err((index, format!("a second, different record of point {} replication {}", r.point, r.replication)));
         }

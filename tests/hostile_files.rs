@@ -124,7 +124,10 @@ impl Space {
 }
 
 /// Runs every case of a class, prints "held N of M", and fails listing those that did not.
-fn class(name: &str, cases: &[(&str, fn() -> Result<(), String>)]) {
+/// A named case: Ok if it held, else what went wrong.
+type Case = (&'static str, fn() -> Result<(), String>);
+
+fn class(name: &str, cases: &[Case]) {
     let outcome = |f: &fn() -> Result<(), String>| match std::panic::catch_unwind(f) {
         Ok(result) => result,
         Err(_) => Err("the test case itself panicked (see above)".into()),

@@ -1,5 +1,7 @@
 //! What the charts read: the CSV files of a results folder and the chart list of its
 //! manifest. Never the simulation.
+// A module that reads input: nothing here may panic on what it reads (checked by clippy).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::PlotSpec;
 use crate::input::{MAX_RESULTS_FILE_BYTES, read_bytes};
@@ -44,12 +46,13 @@ impl ResultsData {
     /// and keys, and CSV files whose columns start with the swept keys.
     pub fn read(dir: &Path) -> Result<Self, String> {
         let manifest = manifest(dir)?;
-        let swept_keys: Vec<String> = serde_json::from_value(manifest["swept_keys"].clone()).unwrap_or_default();
-        let plots: Vec<PlotSpec> = serde_json::from_value(manifest["plots"].clone()).unwrap_or_default();
+        let field = |key: &str| manifest.get(key).cloned().unwrap_or_default();
+        let swept_keys: Vec<String> = serde_json::from_value(field("swept_keys")).unwrap_or_default();
+        let plots: Vec<PlotSpec> = serde_json::from_value(field("plots")).unwrap_or_default();
         for plot in &plots {
             plot.check(&swept_keys).map_err(|e| format!("manifest.json: chart `{}`: {e}", plot.name.escape_debug()))?;
         }
-        let horizon = manifest["horizon_seconds"].as_f64().unwrap_or(0.0);
+        let horizon = field("horizon_seconds").as_f64().unwrap_or(0.0);
         let n = swept_keys.len();
         let points = rows(dir, "summary.csv", &swept_keys)?
             .unwrap_or_default()

@@ -32,7 +32,10 @@ pub fn bench(args: &BenchArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let scenario = &loaded.points[0].scenario;
+    let Some(scenario) = loaded.points.first().map(|p| &p.scenario) else {
+        eprintln!("error: the scenario has no sweep point");
+        return ExitCode::from(2);
+    };
     println!(
         "discosim bench: {} ({} instances, horizon {} s); medians of {} runs",
         args.scenario.display(),

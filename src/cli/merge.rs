@@ -72,21 +72,24 @@ fn try_merge(args: &MergeArgs) -> Result<PathBuf, (u8, String)> {
 /// All folders must hold the same scenario; shards must be of one N and cover 1..=N once.
 fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (u8, String)> {
     let unsharded = |h: &Header| Header { shard: None, ..h.clone() };
+    let (Some(first), Some(first_dir)) = (headers.first(), dirs.first()) else {
+        return Ok(());
+    };
     for (header, dir) in headers.iter().zip(dirs) {
-        if !same_jobs(&unsharded(header), &unsharded(&headers[0])) {
+        if !same_jobs(&unsharded(header), &unsharded(first)) {
             return Err((
                 2,
                 format!(
                     "{} holds another scenario (hash {}) than {} (hash {})",
                     dir.display(),
                     header.layout.scenario_hash,
-                    dirs[0].display(),
-                    headers[0].layout.scenario_hash
+                    first_dir.display(),
+                    first.layout.scenario_hash
                 ),
             ));
         }
     }
-    let Some((_, count)) = headers[0].shard else {
+    let Some((_, count)) = first.shard else {
         return Ok(());
     };
     // Shards were checked on reading: 1 ≤ index ≤ count ≤ journal::MAX_SHARDS.

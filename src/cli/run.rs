@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 #[derive(Args)]
@@ -116,7 +116,7 @@ pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
 /// would write into one folder.
 fn distinct_names(loaded: &[LoadedScenario]) -> Result<(), String> {
     for (index, s) in loaded.iter().enumerate() {
-        if let Some(other) = loaded[..index].iter().find(|o| o.name == s.name) {
+        if let Some(other) = loaded.iter().take(index).find(|o| o.name == s.name) {
             return Err(format!(
                 "{} and {} are both named `{}`, so their results would share a folder; rename one",
                 other.file.display(),
@@ -159,8 +159,8 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<St
         print!("{}", crate::output::checks_csv::table(&header.layout, &checks));
     }
     println!("\nresults: {}", dir.display());
-    let failed = checks.iter().filter(|c| !c.holds).map(|c| header.layout.expectations[c.expectation].name.clone());
-    Ok(failed.collect())
+    let failed = checks.iter().filter(|c| !c.holds).filter_map(|c| header.layout.expectations.get(c.expectation));
+    Ok(failed.map(|e| e.name.clone()).collect())
 }
 
 /// A fresh journal, or with `--resume` the old one and its records (refused if it belongs to
@@ -237,11 +237,11 @@ fn run_until_done(
     let state = Mutex::new(RunState { journal, records: previous, error: None, events: 0 });
     loop {
         let done: HashSet<Job> =
-            state.lock().unwrap().records.iter().map(|r| Job { point: r.point, replication: r.replication }).collect();
+            lock(&state).records.iter().map(|r| Job { point: r.point, replication: r.replication }).collect();
         let jobs = run::pending_jobs(&targets, args.shard, stopping, &done);
         progress.inc_length(jobs.len() as u64);
-        run::run_jobs(s, &jobs, args.threads.into(), |record| state.lock().unwrap().finish(record, progress));
-        let mut state = state.lock().unwrap();
+        run::run_jobs(s, &jobs, args.threads.into(), |record| lock(&state).finish(record, progress));
+        let mut state = lock(&state);
         if let Some(e) = state.error.take() {
             return Err(Failure(3, format!("cannot append to the journal: {e}")));
         }
@@ -249,10 +249,16 @@ fn run_until_done(
             break;
         }
     }
-    let mut records = state.into_inner().unwrap().records;
-    records.retain(|r| r.replication < targets[r.point]);
+    let mut records = state.into_inner().unwrap_or_else(PoisonError::into_inner).records;
+    records.retain(|r| targets.get(r.point).is_some_and(|&target| r.replication < target));
     canonical_order(&mut records);
     Ok(records)
+}
+
+/// The run's shared state. A worker that panicked (a bug) poisons the mutex; the records
+/// journaled so far are still sound, so the rest of the run goes on with them.
+fn lock(state: &Mutex<RunState>) -> MutexGuard<'_, RunState> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 struct RunState {

@@ -2,6 +2,8 @@
 //! run), the results of one scenario only (another scenario's are refused unless `--force`
 //! clears them), no file of an older run left beside new results, no temporary left behind,
 //! and never a write through a symbolic link.
+// A module that reads input: nothing here may panic on what it reads (checked by clippy).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::journal;
 use std::fs::{File, OpenOptions};
@@ -85,7 +87,7 @@ pub fn holds(dir: &Path) -> Holds {
     }
     if dir.join("manifest.json").exists() {
         return manifest_value(dir)
-            .and_then(|m| m["scenario_hash"].as_str().map(String::from))
+            .and_then(|m| m.get("scenario_hash")?.as_str().map(String::from))
             .map_or(Holds::Unknown("manifest.json is damaged".into()), Holds::Scenario);
     }
     if OUTPUTS.iter().any(|f| dir.join(f).exists()) {
@@ -137,7 +139,8 @@ fn describe(found: &Holds) -> String {
 fn clear_outputs(dir: &Path, keep_journal: bool) -> io::Result<()> {
     let mut charts: Vec<String> = DEFAULT_CHARTS.iter().map(|c| c.to_string()).collect();
     if let Some(manifest) = manifest_value(dir) {
-        let names = manifest["plots"].as_array().into_iter().flatten().filter_map(|p| p["name"].as_str());
+        let plots = manifest.get("plots").and_then(|p| p.as_array()).into_iter().flatten();
+        let names = plots.filter_map(|p| p.get("name")?.as_str());
         charts.extend(names.filter(|n| crate::input::check_name(n).is_ok()).map(String::from));
     }
     let files = charts.iter().flat_map(|c| [format!("{c}.png"), format!("{c}.svg")]);

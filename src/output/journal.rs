@@ -8,6 +8,8 @@
 //! fails its checksum or does not describe a job of this layout stops `--resume` and `merge`
 //! (exit 2) instead of flowing into the results. Only a last line without its newline — what
 //! a kill mid-write leaves — is dropped, with a warning: its job simply runs again.
+// A module that reads input: nothing here may panic on what it reads (checked by clippy).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::folder::{describe_io, open_no_follow};
 use crate::input::{MAX_JOURNAL_BYTES, read_text};
@@ -189,6 +191,7 @@ fn parse_record(line: &str, contents: &Contents) -> Result<RunRecord, String> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -95,10 +95,11 @@ fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, String> {
     let mut list: Vec<Override> = args.set.iter().map(|s| Override::parse(s)).collect::<Result<_, _>>()?;
     if let Some(seed) = args.seed {
         let seed = i64::try_from(seed).map_err(|_| format!("--seed {seed} is above {}", i64::MAX))?;
-        list.push(Override { key: "seed".into(), value: toml::Value::Integer(seed) });
+        list.push(Override::from_option("seed", toml::Value::Integer(seed), format!("--seed {seed}")));
     }
     if let Some(replications) = args.replications {
-        list.push(Override { key: "replications".into(), value: toml::Value::Integer(replications as i64) });
+        let value = toml::Value::Integer(replications as i64);
+        list.push(Override::from_option("replications", value, format!("--replications {replications}")));
     }
     Ok(list)
 }

@@ -11,7 +11,7 @@ pub mod formula;
 pub mod variables;
 
 use crate::results::{Layout, RunRecord};
-use crate::stats::{Estimate, estimate};
+use crate::stats::{Estimate, estimate_metric};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,7 +89,7 @@ pub fn evaluate(layout: &Layout, records: &[RunRecord]) -> Vec<Check> {
 }
 
 fn check(point: usize, expectation: usize, e: &Expectation, predicted: f64, values: &[f64]) -> Check {
-    let simulated = estimate(values);
+    let simulated = estimate_metric(&e.metric, values);
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
     let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);

@@ -131,6 +131,24 @@ pub const SAMPLED: &[&str] = &[
     "stale_route_time",
 ];
 
+/// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).
+pub const FRACTIONS: &[&str] = &[
+    "detected_fraction",
+    "success_ratio",
+    "query_accuracy",
+    "instance_up_fraction",
+    "availability",
+    "keys_moved_fraction",
+];
+
+/// The values `name` can take (`@phase` copies like their metric). Every metric is a count,
+/// a duration, a rate or a ratio of non-negative quantities, so none is below 0; fractions
+/// are at most 1. Intervals over replications are cut to this range (`stats::estimate_metric`).
+pub fn range(name: &str) -> (f64, f64) {
+    let base = name.split('@').next().unwrap_or(name);
+    if FRACTIONS.contains(&base) { (0.0, 1.0) } else { (0.0, f64::INFINITY) }
+}
+
 /// Detector messages sent, and lost or cut by a partition (reported by the world).
 pub const NETWORK_METRICS: [&str; 2] = ["messages_sent", "messages_lost"];
 

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 pub struct Override {
     pub key: String,
     pub value: toml::Value,
+    /// The option as written (`--set detector.interval=2s`, `--seed 7`): errors name it.
+    pub option: String,
 }
 
 impl Override {
@@ -36,7 +38,12 @@ impl Override {
             .ok()
             .and_then(|mut t| t.remove("v"))
             .unwrap_or_else(|| toml::Value::String(value.to_string()));
-        Ok(Override { key: key.to_string(), value: parsed })
+        Ok(Override { key: key.to_string(), value: parsed, option: format!("--set {text}") })
+    }
+
+    /// An override made by an option of its own (`--seed 7` sets `seed`).
+    pub fn from_option(key: &str, value: toml::Value, option: String) -> Self {
+        Override { key: key.to_string(), value, option }
     }
 }
 
@@ -90,6 +97,39 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, Scena
 
 /// Checks a scenario given as text; `label` names it in errors, `base_dir` resolves data files.
 pub fn parse(
+    text: &str,
+    label: &str,
+    base_dir: &Path,
+    overrides: &[Override],
+) -> Result<LoadedScenario, ScenarioError> {
+    parse_placed(text, label, base_dir, overrides).map_err(|e| blame_overrides(text, label, base_dir, overrides, e))
+}
+
+/// Puts an error that the file alone does not have on the override that causes it (say
+/// `--set detector.kind=observer` on a file that sets `detector.interval`, or a `--set sweep.*`
+/// list with a bad value): the file is not what needs fixing. Only errors are re-checked.
+fn blame_overrides(
+    text: &str,
+    label: &str,
+    base_dir: &Path,
+    overrides: &[Override],
+    error: ScenarioError,
+) -> ScenarioError {
+    if overrides.is_empty() || matches!(error.origin, Origin::CommandLine { .. }) {
+        return error;
+    }
+    let same = |overrides: &[Override]| matches!(parse_placed(text, label, base_dir, overrides), Err(e) if e.error == error.error);
+    if same(&[]) {
+        return error;
+    }
+    let option = match overrides.iter().find(|o| same(std::slice::from_ref(*o))) {
+        Some(culprit) => culprit.option.clone(),
+        None => overrides.iter().map(|o| o.option.as_str()).collect::<Vec<_>>().join(" "),
+    };
+    ScenarioError { origin: Origin::CommandLine { option }, ..error }
+}
+
+fn parse_placed(
     text: &str,
     label: &str,
     base_dir: &Path,
@@ -178,8 +218,8 @@ fn locate_error(
             || error.key.starts_with(&format!("{prefix}."))
             || error.key.starts_with(&format!("{prefix}["))
     };
-    let origin = if overrides.iter().any(|o| under(&o.key)) {
-        Origin::CommandLine
+    let origin = if let Some(o) = overrides.iter().find(|o| under(&o.key)) {
+        Origin::CommandLine { option: o.option.clone() }
     } else {
         let path = match swept.iter().find(|(k, _)| under(k)) {
             Some((_, place)) => place.clone(),

@@ -1,4 +1,5 @@
-//! Statistics over replications: the mean and its 95 % Student-t confidence interval.
+//! Statistics over replications: the mean and its 95 % Student-t confidence interval, cut to
+//! the values the metric can take.
 
 use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 
@@ -29,6 +30,20 @@ pub fn estimate_at(values: &[f64], confidence: f64) -> Estimate {
     let variance = finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
     let half = t_quantile(n - 1, 0.5 + confidence / 2.0) * (variance / n as f64).sqrt();
     Estimate { mean, ci_low: mean - half, ci_high: mean + half, n }
+}
+
+/// Mean and 95 % interval of metric `name` (see `metrics::range`): the Student-t interval cut
+/// to the metric's range. The true mean lies in that range, so the cut interval covers it
+/// exactly when the t-interval does (the same coverage), and it never claims values the metric
+/// cannot take, such as a negative mean duration. Sequential stopping judges precision by the
+/// uncut half-width (`estimate`): cutting would make a skewed metric look more precise.
+pub fn estimate_metric(name: &str, values: &[f64]) -> Estimate {
+    within(estimate(values), crate::metrics::range(name))
+}
+
+/// `e` with its interval cut to `[low, high]` (a mean of values in the range is inside it).
+pub fn within(e: Estimate, (low, high): (f64, f64)) -> Estimate {
+    Estimate { ci_low: e.ci_low.clamp(low, high), ci_high: e.ci_high.clamp(low, high), ..e }
 }
 
 /// A binomial proportion `successes / trials` with its Wilson score interval at `confidence`
@@ -73,6 +88,20 @@ mod tests {
         assert_eq!(all.ci_high, 1.0);
         assert!(all.ci_low > 0.8 && all.ci_low < 0.9, "{all:?}");
         assert!(wilson(0.0, 0.0, 0.95).mean.is_nan());
+    }
+
+    #[test]
+    fn intervals_are_cut_to_the_metric_range_and_nan_stays_nan() {
+        // A skewed count: mean 2, sd sqrt(20), t-interval 2 ± 2.776·sqrt(20/5) = [-3.55, 7.55].
+        let values = [0.0, 0.0, 0.0, 0.0, 10.0];
+        let plain = estimate(&values);
+        assert!(plain.ci_low < 0.0, "{plain:?}");
+        let cut = estimate_metric("false_suspicions", &values);
+        assert_eq!((cut.mean, cut.ci_low, cut.ci_high), (plain.mean, 0.0, plain.ci_high));
+        let fractions = estimate_metric("query_accuracy@outage", &[1.0, 1.0, 0.9]);
+        assert_eq!(fractions.ci_high, 1.0);
+        assert!(fractions.ci_low > 0.0 && fractions.ci_low < 0.95, "{fractions:?}");
+        assert!(estimate_metric("crashes", &[3.0]).ci_low.is_nan());
     }
 
     #[test]

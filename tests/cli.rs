@@ -1,23 +1,8 @@
 //! The real binary: results files, overrides, validation, and a clear message with exit code 2
 //! for every class of bad input.
 
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn discosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discosim")).args(args).output().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
-/// Writes `text` to a scenario file in `dir` and returns its path.
-fn scenario_file(dir: &Path, text: &str) -> String {
-    let path = dir.join("s.toml");
-    std::fs::write(&path, text).unwrap();
-    path.display().to_string()
-}
+mod common;
+use common::binary::{discosim, scenario_file, stderr};
 
 const GOOD: &str = "name = \"cli\"\nhorizon = \"20s\"\nreplications = 2\n[cluster]\ninstances = 5\nfailure = { model = \"crash-recover\", mttf = { dist = \"exponential\", mean = \"5s\" }, mttr = { dist = \"constant\", value = \"1s\" } }\n[detector]\nkind = \"heartbeat\"\ninterval = \"200ms\"\n";
 
@@ -112,7 +97,7 @@ fn missing_file_and_bad_override_are_exit_code_2() {
     let file = scenario_file(dir.path(), GOOD);
     let output = discosim(&["validate", &file, "--set", "network.loss=3"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("(--set): key `network.loss`"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("(--set network.loss=3): key `network.loss`"), "{}", stderr(&output));
     let output = discosim(&["validate", &file, "--set", "loss"]);
     assert_eq!(output.status.code(), Some(2));
     let output = discosim(&["run", "--bogus-flag", &file]);

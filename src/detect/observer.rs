@@ -32,11 +32,9 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
     let raw: Params = params(value, key)?;
     let tick = positive(key, "tick", &raw.tick)?;
     if !(raw.p > 0.0 && raw.p <= 1.0) {
-        return Err(KeyError::new(
-            format!("{key}.p"),
-            format!("{} is not a usable probability: with p = 0 nothing is ever noticed", raw.p),
-        )
-        .allowed("above 0, at most 1"));
+        let why = if raw.p == 0.0 { "with p = 0 nothing is ever noticed" } else { "a probability is between 0 and 1" };
+        return Err(KeyError::new(format!("{key}.p"), format!("{} is not a usable probability: {why}", raw.p))
+            .allowed("above 0, at most 1 (0 < p ≤ 1)"));
     }
     Ok(Arc::new(Factory { tick, p: raw.p }))
 }

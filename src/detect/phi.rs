@@ -64,12 +64,13 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
     let interval = positive(key, "interval", &raw.interval)?;
     let threshold = raw.threshold.unwrap_or(8.0);
     if !(threshold > 0.0 && threshold <= MAX_THRESHOLD) {
-        return Err(KeyError::new(format!("{key}.threshold"), "is out of range")
+        return Err(KeyError::new(format!("{key}.threshold"), format!("{threshold} is out of range"))
             .allowed(format!("0 < threshold ≤ {MAX_THRESHOLD}")));
     }
     let window = raw.window.unwrap_or(1000);
     if !(1..=MAX_WINDOW).contains(&window) {
-        return Err(KeyError::new(format!("{key}.window"), "is out of range").allowed(format!("1 to {MAX_WINDOW}")));
+        return Err(KeyError::new(format!("{key}.window"), format!("{window} is out of range"))
+            .allowed(format!("1 to {MAX_WINDOW}")));
     }
     // A zero sd would make F a step, and φ's threshold crossing strict; Akka requires it > 0.
     let min_std_deviation = positive(key, "min_std_deviation", raw.min_std_deviation.as_deref().unwrap_or("100ms"))?;

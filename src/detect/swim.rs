@@ -82,9 +82,8 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
     }
     let indirect_probes = raw.indirect_probes.unwrap_or(3);
     if indirect_probes > MAX_HELPERS {
-        return Err(
-            KeyError::new(format!("{key}.indirect_probes"), "is too large").allowed(format!("0 to {MAX_HELPERS}"))
-        );
+        return Err(KeyError::new(format!("{key}.indirect_probes"), format!("{indirect_probes} is too large"))
+            .allowed(format!("0 to {MAX_HELPERS}")));
     }
     let suspicion_timeout = match &raw.suspicion_timeout {
         Some(text) => crate::scenario::build::duration(&format!("{key}.suspicion_timeout"), text)?,

@@ -12,6 +12,13 @@ use std::collections::BTreeMap;
 
 pub const FUNCTIONS: &[&str] = &["ln", "exp", "sqrt", "pow", "min", "max", "abs"];
 
+/// The longest formula, in characters: evalexpr parses and evaluates recursively, so a
+/// formula must be small enough for the stack (longer ones belong in several expectations).
+pub const MAX_LENGTH: usize = 4000;
+
+/// The deepest nesting of parentheses.
+pub const MAX_DEPTH: usize = 64;
+
 /// A parsed formula.
 pub struct Formula {
     node: Node<DefaultNumericTypes>,
@@ -20,6 +27,7 @@ pub struct Formula {
 impl Formula {
     /// Parses `text`; the error says what is wrong with it.
     pub fn parse(text: &str) -> Result<Self, String> {
+        check_size(text)?;
         let node = evalexpr::build_operator_tree::<DefaultNumericTypes>(&floats(text))
             .map_err(|e| format!("cannot parse `{text}`: {e}"))?;
         if let Some(unknown) = node.iter_function_identifiers().find(|f| !FUNCTIONS.contains(f)) {
@@ -47,6 +55,29 @@ impl Formula {
         let value = self.node.eval_with_context(&context).map_err(|e| e.to_string())?;
         value.as_number().map_err(|e| format!("the formula does not give a number: {e}"))
     }
+}
+
+/// Bounds the length and the nesting before evalexpr's recursive parser sees the text (a
+/// formula of 50 000 nested parentheses would overflow its stack).
+fn check_size(text: &str) -> Result<(), String> {
+    let length = text.chars().count();
+    if length > MAX_LENGTH {
+        return Err(format!("the formula is {length} characters long; at most {MAX_LENGTH} are allowed"));
+    }
+    let mut depth: usize = 0;
+    let mut deepest = 0;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        deepest = deepest.max(depth);
+    }
+    if deepest > MAX_DEPTH {
+        return Err(format!("parentheses nest {deepest} deep; at most {MAX_DEPTH} are allowed"));
+    }
+    Ok(())
 }
 
 fn add_functions(
@@ -121,6 +152,37 @@ mod tests {
         assert_eq!(eval("max(1, min(5, 3)) + sqrt(16) + ln(exp(2)) + abs(-1)", &[]), Ok(10.0));
         assert_eq!(eval("1e-3 * 1000", &[]), Ok(1.0));
         assert_eq!(eval("x2 * 2", &[("x2", 3.0)]), Ok(6.0));
+    }
+
+    /// The worst shapes that fit the bounds parse and evaluate without exhausting the stack of
+    /// the thread that loads scenarios (the main thread: 8 MiB on Linux), in any profile.
+    #[test]
+    fn formulas_at_the_bounds_parse_and_evaluate() {
+        let worker = std::thread::Builder::new().stack_size(8 << 20).spawn(parse_the_worst_shapes);
+        assert!(worker.expect("a thread starts").join().is_ok());
+    }
+
+    fn parse_the_worst_shapes() {
+        let half = MAX_LENGTH / 2;
+        let nested = format!("{}1{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        let sum = vec!["1"; half].join("+");
+        let power = vec!["1"; half].join("^");
+        let negations = format!("{}1", "-".repeat(MAX_LENGTH - 1));
+        let calls = format!("{}1{}", "abs(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        let mixed = format!("{}1{}", "-(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH)).repeat(12);
+        for text in [nested, sum, power, negations, calls, mixed] {
+            assert!(text.chars().count() <= MAX_LENGTH, "{}", text.len());
+            let result = eval(&text, &[]);
+            assert!(result.is_ok() || result.as_ref().unwrap_err().contains("cannot parse"), "{result:?}");
+        }
+    }
+
+    #[test]
+    fn formulas_beyond_the_bounds_are_refused_before_parsing() {
+        let deep = format!("{}1{}", "(".repeat(MAX_DEPTH + 1), ")".repeat(MAX_DEPTH + 1));
+        assert!(eval(&deep, &[]).unwrap_err().contains("nest 65 deep; at most 64"));
+        let long = vec!["1"; MAX_LENGTH].join("+");
+        assert!(eval(&long, &[]).unwrap_err().contains("at most 4000"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! A sampled metric (a duration per occurrence) kept as a histogram: constant memory whatever
-//! the number of samples. Count, sum and maximum are exact; quantiles come from an HDR
-//! histogram with 3 significant digits (relative error below 0.1 %).
+//! the number of samples. Count, sum, minimum and maximum are exact; quantiles come from an HDR
+//! histogram with 3 significant digits (relative error below 0.1 %), clamped into the exact
+//! [min, max] so that no quantile contradicts them.
 
 use super::MetricValues;
 use crate::engine::SimTime;
@@ -61,9 +62,14 @@ impl Sampled {
         if self.count == 0 { f64::NAN } else { to_seconds(self.max) }
     }
 
-    /// The q-quantile in seconds, NaN when empty.
+    /// The q-quantile in seconds, NaN when empty. The histogram answers with the top of the
+    /// value's bucket, which can lie above the exact maximum (p99 > max); the true quantile is
+    /// a sample, so between the exact min and max, and clamping there only moves it closer.
     pub fn quantile_seconds(&self, q: f64) -> f64 {
-        if self.count == 0 { f64::NAN } else { to_seconds(self.histogram.value_at_quantile(q)) }
+        if self.count == 0 {
+            return f64::NAN;
+        }
+        to_seconds(self.histogram.value_at_quantile(q).clamp(self.min, self.max))
     }
 
     /// Appends `<name>.mean .min .p50 .p90 .p99 .p999 .max .count`.
@@ -105,6 +111,23 @@ mod tests {
         // HDR with 3 significant digits: within 0.1 % of the true quantile.
         assert!((s.quantile_seconds(0.5) - 0.5).abs() <= 0.5 * 1e-3 + 1e-3);
         assert!((s.quantile_seconds(0.99) - 0.99).abs() <= 0.99 * 1e-3 + 1e-3);
+    }
+
+    #[test]
+    fn quantiles_never_leave_the_exact_range() {
+        // 1 000 003 ns lies in a bucket 1 024 ns wide: the histogram's top of it is above the
+        // maximum, so p99 and p999 would exceed max without the clamp.
+        let mut s = Sampled::default();
+        for _ in 0..1000 {
+            s.record(1_000_003);
+        }
+        assert!(s.histogram.value_at_quantile(0.99) > 1_000_003);
+        let mut out = MetricValues::default();
+        s.report("x", &mut out);
+        for suffix in ["p50", "p90", "p99", "p999"] {
+            assert_eq!(out.get(&format!("x.{suffix}")), out.get("x.max"), "{suffix}");
+        }
+        assert!(out.cdfs[0].1.iter().all(|&v| v == 0.001000003), "{:?}", out.cdfs[0].1);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! `summary.csv`: one row per sweep point — swept parameters, then for every metric its mean
 //! over replications and the 95 % confidence interval (`<metric>.ci_low`, `<metric>.ci_high`):
-//! Student t for means, Wilson for the binomial proportions of `metrics::PROPORTIONS` (whose
-//! estimate is the pooled ratio over all replications).
+//! Student t for means, cut to the metric's range (`stats::estimate_metric`); Wilson for the
+//! binomial proportions of `metrics::PROPORTIONS` (whose estimate is the pooled ratio over all
+//! replications).
 
 use super::{csv_bytes, format_number};
 use crate::metrics::PROPORTIONS;
 use crate::results::{Layout, RunRecord};
-use crate::stats::{Estimate, estimate, wilson};
+use crate::stats::{self, Estimate, wilson};
 
 /// Per point, per metric (in column order): the estimate over that point's replications.
 pub fn estimates(layout: &Layout, records: &[RunRecord]) -> Vec<Vec<(String, Estimate)>> {
@@ -28,7 +29,7 @@ fn estimate_metric(name: &str, runs: &[&RunRecord]) -> Estimate {
         return wilson(successes, successes + failures, 0.95);
     }
     let values: Vec<f64> = runs.iter().map(|r| r.metrics.get(name).unwrap_or(f64::NAN)).collect();
-    estimate(&values)
+    stats::estimate_metric(name, &values)
 }
 
 pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8> {

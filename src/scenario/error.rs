@@ -51,8 +51,8 @@ pub fn closest<'a>(given: &str, candidates: impl Iterator<Item = &'a str>) -> Op
 pub enum Origin {
     /// A line and column (1-based) in the scenario file.
     Position { line: usize, column: usize },
-    /// A `--set key=value` override on the command line.
-    CommandLine,
+    /// An override on the command line: the option as written (`--set key=value`).
+    CommandLine { option: String },
     /// The key is missing or could not be placed; the file as a whole.
     File,
 }
@@ -70,7 +70,7 @@ impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.origin {
             Origin::Position { line, column } => write!(f, "{}:{line}:{column}: ", self.file)?,
-            Origin::CommandLine => write!(f, "{} (--set): ", self.file)?,
+            Origin::CommandLine { option } => write!(f, "{} ({option}): ", self.file)?,
             Origin::File => write!(f, "{}: ", self.file)?,
         }
         if !self.error.key.is_empty() {

@@ -77,10 +77,26 @@ pub fn predict(parsed: &[Parsed], point: &mut Point, table: &toml::Table) -> Res
             error.suggestion = super::error::closest(&unknown, vars.keys().map(String::as_str));
             return Err(error);
         }
-        let predicted = p.formula.evaluate(&vars).map_err(|m| KeyError::new(key("formula"), m))?;
+        let predicted = p.formula.evaluate(&vars).map_err(|m| bad_prediction(p, point, &key("formula"), &m))?;
+        if !predicted.is_finite() {
+            let why = format!("the formula gives {predicted}; a prediction must be a finite number");
+            return Err(bad_prediction(p, point, &key("formula"), &why)
+                .allowed("a formula finite at every sweep point it applies to (narrow those with `where`)"));
+        }
         point.predictions.push((index, predicted));
     }
     Ok(())
+}
+
+/// An expectation that cannot be evaluated at `point`: names it and the point's swept values.
+fn bad_prediction(p: &Parsed, point: &Point, key: &str, why: &str) -> KeyError {
+    let at = if point.params.is_empty() {
+        "the scenario's only point".to_string()
+    } else {
+        let values: Vec<String> = point.params.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+        format!("the sweep point {}", values.join(", "))
+    };
+    KeyError::new(key, format!("expectation \"{}\" at {at}: {why}", p.expectation.name))
 }
 
 fn applies(filter: &[(String, Vec<String>)], params: &[(String, String)]) -> bool {

@@ -170,7 +170,7 @@ fn overrides_replace_values_and_are_blamed_on_the_command_line() {
         parse(VALID, "t.toml", Path::new("."), &[set("detector.interval=2s"), set("cluster.instances=4")]).unwrap();
     assert_eq!(loaded.points[0].scenario.instances, 4);
     let e = parse(VALID, "t.toml", Path::new("."), &[set("network.loss=7")]).unwrap_err();
-    assert_eq!(e.origin, Origin::CommandLine);
+    assert_eq!(e.origin, Origin::CommandLine { option: "--set network.loss=7".into() });
     assert_eq!(e.error.key, "network.loss");
     assert!(Override::parse("novalue").is_err());
 }

@@ -2,6 +2,8 @@
 //! and estimate a metric with a confidence interval.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use discosim::metrics::MetricValues;
 use discosim::model::Scenario;
 use discosim::run::run_replication;

@@ -51,6 +51,47 @@ pub trait DetectorFactory: Debug + Send + Sync {
     /// The resolved parameters (defaults filled in; durations in seconds), by their key names:
     /// the variables that `[[expect]]` formulas may use.
     fn parameters(&self) -> Vec<(&'static str, f64)>;
+    /// What one run costs this detector, for the preflight estimate (`crate::preflight`).
+    fn estimate(&self, load: &Load) -> Cost;
+}
+
+/// What a detector's estimate reads about one run: expected values, all instances together.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Load {
+    pub instances: f64,
+    pub horizon_s: f64,
+    /// Fraction of instance-time up, from the failure model.
+    pub up_fraction: f64,
+    /// Crashes in the run (random and scheduled); each changes the view twice under recovery.
+    pub crashes: f64,
+    /// Scheduled fault times (starts and undos): each ends every instance's promise of a
+    /// steady link (`Ctx::steady_until`).
+    pub fault_edges: f64,
+    /// Probability that one message is lost.
+    pub loss: f64,
+}
+
+impl Load {
+    /// Periods of `period` that the instances spend up over the run (sends of a beacon).
+    pub fn up_periods(&self, period: SimTime) -> f64 {
+        self.periods(period) * self.up_fraction
+    }
+
+    /// Periods of `period` over the run, for every instance, up or not (registry-side timers).
+    pub fn periods(&self, period: SimTime) -> f64 {
+        self.instances * self.horizon_s / crate::engine::time::to_seconds(period.max(1))
+    }
+}
+
+/// A detector's estimated cost over one run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Cost {
+    /// Events through the queue (what `engine.csv` counts as `events`).
+    pub queue_events: f64,
+    /// Modelled events worked out without the queue (heartbeats drawn ahead): they cost time.
+    pub drawn_events: f64,
+    /// Memory held during the run, the detector's pending events included.
+    pub bytes: f64,
 }
 
 type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn DetectorFactory>, KeyError>;

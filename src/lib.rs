@@ -16,6 +16,7 @@ pub mod formulas;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod preflight;
 pub mod recovery;
 pub mod results;
 pub mod run;

@@ -213,7 +213,7 @@ pub fn refusals(e: &Estimate, memory_bytes: Option<u64>) -> Vec<String> {
             count_text(MAX_JOBS as f64)
         ));
     }
-    if e.total_events > MAX_TOTAL_EVENTS {
+    if beyond(e.total_events, MAX_TOTAL_EVENTS) {
         refusals.push(format!(
             "an estimated {} events in all ({} per run on average) is more than the cap of {} (hours to days at 5-50 M events/s per core); shorten the horizon, use fewer instances, clients, sweep points or replications, longer intervals, or --force",
             count_text(e.total_events),
@@ -221,7 +221,7 @@ pub fn refusals(e: &Estimate, memory_bytes: Option<u64>) -> Vec<String> {
             count_text(MAX_TOTAL_EVENTS)
         ));
     }
-    if let Some(memory) = memory_bytes.filter(|&m| e.peak_bytes > m as f64) {
+    if let Some(memory) = memory_bytes.filter(|&m| beyond(e.peak_bytes, m as f64)) {
         refusals.push(format!(
             "an estimated peak of {} ({} job(s) in flight) is more than this machine's memory, {}; use fewer instances or clients, fewer --threads, fewer jobs, or --force",
             bytes_text(e.peak_bytes),
@@ -230,6 +230,11 @@ pub fn refusals(e: &Estimate, memory_bytes: Option<u64>) -> Vec<String> {
         ));
     }
     refusals
+}
+
+/// Whether an estimate exceeds a cap; one that is not a number refuses rather than slips through.
+fn beyond(estimate: f64, cap: f64) -> bool {
+    estimate.is_nan() || estimate > cap
 }
 
 /// One line for people: `estimate: 2.1 M queue events/run, 42 M events in all, peak 35 MB (2

@@ -2,9 +2,9 @@
 //! then writes the results folder from the complete set of records.
 
 use super::{ScenarioArgs, load_all, machine_memory_bytes, report_refusals, results_dir};
-use crate::preflight::{self, Estimate};
 use crate::output::journal::{self, Header, Journal};
 use crate::output::write_results;
+use crate::preflight::{self, Estimate};
 use crate::results::{Layout, RunRecord, canonical_order};
 use crate::run::{self, Job, Shard};
 use crate::scenario::LoadedScenario;
@@ -134,12 +134,7 @@ fn preflight_all(loaded: &[LoadedScenario], args: &RunArgs) -> Option<Vec<Estima
 }
 
 /// Runs one scenario and writes its results; returns the names of failed expectations.
-fn run_scenario(
-    s: &LoadedScenario,
-    dir: &Path,
-    args: &RunArgs,
-    estimate: &Estimate,
-) -> Result<Vec<String>, Failure> {
+fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs, estimate: &Estimate) -> Result<Vec<String>, Failure> {
     let started = SystemTime::now();
     let traced = traced_job(s, args)?;
     let header = Header::new(Layout::of(s), args.shard.map(|sh| (sh.index, sh.count)));

@@ -46,7 +46,8 @@ fn nanosecond_failures_and_polls_are_counted_not_run() {
     let text = HEARTBEAT.replace("\"90s\"", "\"1ns\"").replace("\"10s\"", "\"1ns\"");
     let e = estimate(&loaded(&text), 1, 1);
     assert!(e.total_events > MAX_TOTAL_EVENTS, "{}", e.total_events);
-    let text = format!("{HEARTBEAT}[workload]\nclients = 10\nrate = 1.0\n[discovery]\nmode = \"poll\"\nrefresh = \"1ns\"\n");
+    let text =
+        format!("{HEARTBEAT}[workload]\nclients = 10\nrate = 1.0\n[discovery]\nmode = \"poll\"\nrefresh = \"1ns\"\n");
     assert!(estimate(&loaded(&text), 1, 1).total_events > MAX_TOTAL_EVENTS);
 }
 

@@ -399,7 +399,8 @@ mod tests {
 
     #[test]
     fn points_are_counted_without_building_them() {
-        let axes = sweep("[sweep]\na = { from = 1, to = 100000, step = 1 }\nb = { from = 1, to = 100000, step = 1 }\n").unwrap();
+        let axes = sweep("[sweep]\na = { from = 1, to = 100000, step = 1 }\nb = { from = 1, to = 100000, step = 1 }\n")
+            .unwrap();
         assert_eq!(count_points(&axes), 10_000_000_000);
         let e = check_count(&axes).unwrap_err();
         assert!(e.message.contains("10000000000 sweep points (100000 × 100000)"), "{}", e.message);

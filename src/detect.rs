@@ -94,6 +94,13 @@ pub struct Cost {
     pub bytes: f64,
 }
 
+impl Cost {
+    /// Every modelled event, queued or drawn ahead.
+    pub fn events(&self) -> f64 {
+        self.queue_events + self.drawn_events
+    }
+}
+
 type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn DetectorFactory>, KeyError>;
 
 /// The one place where names map to detectors.
@@ -200,6 +207,36 @@ mod tests {
         assert_eq!(error.key, "detector.kind");
         assert_eq!(error.allowed.as_deref(), Some("heartbeat, timer, observer, event, phi, swim"));
         assert_eq!(error.suggestion.as_deref(), Some("heartbeat"));
+    }
+
+    #[test]
+    fn every_detector_estimates_a_finite_cost_that_grows_with_the_horizon() {
+        let tables = [
+            "kind = \"heartbeat\"\ninterval = \"1s\"",
+            "kind = \"heartbeat\"\ninterval = \"1s\"\nevaluation = \"eager\"",
+            "kind = \"timer\"\ninterval = \"1s\"",
+            "kind = \"observer\"\ntick = \"1s\"\np = 0.5",
+            "kind = \"event\"\nsession_timeout = \"3s\"",
+            "kind = \"phi\"\ninterval = \"1s\"",
+            "kind = \"swim\"\ninterval = \"1s\"",
+        ];
+        let load = Load {
+            instances: 100.0,
+            horizon_s: 1000.0,
+            up_fraction: 0.9,
+            crashes: 1000.0,
+            fault_edges: 2.0,
+            loss: 0.1,
+        };
+        let longer = Load { horizon_s: 2000.0, crashes: 2000.0, ..load };
+        for text in tables {
+            let factory = parse(toml::from_str(text).unwrap(), "detector").unwrap();
+            let (short, long) = (factory.estimate(&load), factory.estimate(&longer));
+            let all = [short.queue_events, short.drawn_events, short.bytes];
+            assert!(all.iter().all(|x| x.is_finite() && *x >= 0.0), "{text}: {short:?}");
+            assert!(short.queue_events > 0.0 && short.bytes >= 100.0 * 16.0, "{text}: {short:?}");
+            assert!(long.events() > 1.5 * short.events(), "{text}: {short:?} then {long:?}");
+        }
     }
 
     #[test]

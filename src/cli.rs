@@ -7,6 +7,7 @@ mod bench;
 mod merge;
 mod run;
 
+use crate::preflight;
 use crate::scenario::{self, LoadedScenario, Override, ScenarioError};
 use clap::{Args, Parser, Subcommand};
 use std::path::{Path, PathBuf};
@@ -58,7 +59,8 @@ pub struct ScenarioArgs {
     /// Override the number of replications.
     #[arg(long)]
     replications: Option<u32>,
-    /// `run`/`check`: clear a results folder that holds another scenario's results.
+    /// Go ahead despite preflight refusals (estimated memory, events or jobs beyond the caps);
+    /// for `run`/`check`, also clear a results folder that holds another scenario's results.
     #[arg(long)]
     force: bool,
 }
@@ -130,16 +132,50 @@ fn load_all(args: &ScenarioArgs) -> Result<Vec<LoadedScenario>, ExitCode> {
 }
 
 fn validate(args: &ScenarioArgs) -> ExitCode {
-    match load_all(args) {
-        Ok(loaded) => {
-            for s in loaded {
-                let runs: u32 = s.points.iter().map(|p| p.scenario.replications).sum();
-                println!("{}: ok — `{}`, {} sweep point(s), {runs} run(s)", s.file.display(), s.name, s.points.len());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(code) => code,
+    let loaded = match load_all(args) {
+        Ok(loaded) => loaded,
+        Err(code) => return code,
+    };
+    let memory = machine_memory_bytes();
+    if let Err(note) = &memory {
+        eprintln!("note: {note}");
     }
+    let threads = rayon::current_num_threads();
+    let mut refused = false;
+    for s in loaded {
+        let estimate = preflight::estimate(&s, threads, 1);
+        let refusals = preflight::refusals(&estimate, memory.as_ref().ok().copied());
+        let verdict = match (refusals.is_empty(), args.force) {
+            (true, _) => "ok",
+            (false, true) => "ok (--force)",
+            (false, false) => "refused",
+        };
+        let (points, jobs) = (s.points.len(), estimate.jobs);
+        let runs = if estimate.sequential { format!("up to {jobs} run(s)") } else { format!("{jobs} run(s)") };
+        let summary = preflight::summary(&estimate);
+        println!("{}: {verdict} — `{}`, {points} sweep point(s), {runs}; {summary}", s.file.display(), s.name);
+        refused |= report_refusals(&s.file, &refusals, args.force);
+    }
+    if refused { ExitCode::from(2) } else { ExitCode::SUCCESS }
+}
+
+/// Prints why the estimate refuses a scenario file (as errors), or, with `--force`, that it
+/// goes ahead anyway (as warnings); true when it refuses.
+pub(crate) fn report_refusals(file: &Path, refusals: &[String], force: bool) -> bool {
+    let label = if force { "warning: going ahead (--force) although" } else { "error:" };
+    for refusal in refusals {
+        eprintln!("{label} {}: {refusal}", file.display());
+    }
+    !force && !refusals.is_empty()
+}
+
+/// The machine's memory (`MemTotal` of /proc/meminfo), or why it cannot be read.
+pub(crate) fn machine_memory_bytes() -> Result<u64, String> {
+    let why = |e: String| format!("cannot read the machine's memory from /proc/meminfo ({e}), so it is not checked");
+    let text = std::fs::read_to_string("/proc/meminfo").map_err(|e| why(e.to_string()))?;
+    let line = text.lines().find(|l| l.starts_with("MemTotal:")).ok_or_else(|| why("no MemTotal line".into()))?;
+    let kib = line.split_whitespace().nth(1).and_then(|n| n.parse::<u64>().ok());
+    kib.map(|k| k.saturating_mul(1024)).ok_or_else(|| why(format!("cannot read `{line}`")))
 }
 
 fn plot(dirs: &[PathBuf]) -> ExitCode {

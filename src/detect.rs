@@ -51,6 +51,54 @@ pub trait DetectorFactory: Debug + Send + Sync {
     /// The resolved parameters (defaults filled in; durations in seconds), by their key names:
     /// the variables that `[[expect]]` formulas may use.
     fn parameters(&self) -> Vec<(&'static str, f64)>;
+    /// What one run costs this detector, for the preflight estimate (`crate::preflight`).
+    fn estimate(&self, load: &Load) -> Cost;
+}
+
+/// What a detector's estimate reads about one run: expected values, all instances together.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Load {
+    pub instances: f64,
+    pub horizon_s: f64,
+    /// Fraction of instance-time up, from the failure model.
+    pub up_fraction: f64,
+    /// Crashes in the run (random and scheduled); each changes the view twice under recovery.
+    pub crashes: f64,
+    /// Scheduled fault times (starts and undos): each ends every instance's promise of a
+    /// steady link (`Ctx::steady_until`).
+    pub fault_edges: f64,
+    /// Probability that one message is lost.
+    pub loss: f64,
+}
+
+impl Load {
+    /// Periods of `period` that the instances spend up over the run (sends of a beacon).
+    pub fn up_periods(&self, period: SimTime) -> f64 {
+        self.periods(period) * self.up_fraction
+    }
+
+    /// Periods of `period` over the run, for every instance, up or not (registry-side timers).
+    pub fn periods(&self, period: SimTime) -> f64 {
+        self.instances * self.horizon_s / crate::engine::time::to_seconds(period.max(1))
+    }
+}
+
+/// A detector's estimated cost over one run.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Cost {
+    /// Events through the queue (what `engine.csv` counts as `events`).
+    pub queue_events: f64,
+    /// Modelled events worked out without the queue (heartbeats drawn ahead): they cost time.
+    pub drawn_events: f64,
+    /// Memory held during the run, the detector's pending events included.
+    pub bytes: f64,
+}
+
+impl Cost {
+    /// Every modelled event, queued or drawn ahead.
+    pub fn events(&self) -> f64 {
+        self.queue_events + self.drawn_events
+    }
 }
 
 type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn DetectorFactory>, KeyError>;
@@ -159,6 +207,36 @@ mod tests {
         assert_eq!(error.key, "detector.kind");
         assert_eq!(error.allowed.as_deref(), Some("heartbeat, timer, observer, event, phi, swim"));
         assert_eq!(error.suggestion.as_deref(), Some("heartbeat"));
+    }
+
+    #[test]
+    fn every_detector_estimates_a_finite_cost_that_grows_with_the_horizon() {
+        let tables = [
+            "kind = \"heartbeat\"\ninterval = \"1s\"",
+            "kind = \"heartbeat\"\ninterval = \"1s\"\nevaluation = \"eager\"",
+            "kind = \"timer\"\ninterval = \"1s\"",
+            "kind = \"observer\"\ntick = \"1s\"\np = 0.5",
+            "kind = \"event\"\nsession_timeout = \"3s\"",
+            "kind = \"phi\"\ninterval = \"1s\"",
+            "kind = \"swim\"\ninterval = \"1s\"",
+        ];
+        let load = Load {
+            instances: 100.0,
+            horizon_s: 1000.0,
+            up_fraction: 0.9,
+            crashes: 1000.0,
+            fault_edges: 2.0,
+            loss: 0.1,
+        };
+        let longer = Load { horizon_s: 2000.0, crashes: 2000.0, ..load };
+        for text in tables {
+            let factory = parse(toml::from_str(text).unwrap(), "detector").unwrap();
+            let (short, long) = (factory.estimate(&load), factory.estimate(&longer));
+            let all = [short.queue_events, short.drawn_events, short.bytes];
+            assert!(all.iter().all(|x| x.is_finite() && *x >= 0.0), "{text}: {short:?}");
+            assert!(short.queue_events > 0.0 && short.bytes >= 100.0 * 16.0, "{text}: {short:?}");
+            assert!(long.events() > 1.5 * short.events(), "{text}: {short:?} then {long:?}");
+        }
     }
 
     #[test]

@@ -143,6 +143,7 @@ fn parse_placed(
     let parsed = expectations::take(&mut table).map_err(place_unswept)?;
     let declared_plots = plots::take(&mut table).map_err(place_unswept)?;
     let axes = sweep::axes(&table).map_err(place_unswept)?;
+    sweep::check_count(&axes).map_err(place_unswept)?;
     let swept: Vec<(String, String)> =
         axes.iter().flat_map(|a| a.keys.iter().cloned().zip(a.places.iter().cloned())).collect();
     let swept_keys: Vec<String> = swept.iter().map(|(k, _)| k.clone()).collect();

@@ -1,10 +1,11 @@
 //! `discosim run`: plans the jobs, runs them in parallel while journaling each as it finishes,
 //! then writes the results folder from the complete set of records.
 
-use super::{ScenarioArgs, load_all, results_dir};
+use super::{ScenarioArgs, load_all, machine_memory_bytes, report_refusals, results_dir};
 use crate::output::folder::{self, FolderError};
 use crate::output::journal::{self, Header, Journal};
 use crate::output::write_results;
+use crate::preflight::{self, Estimate};
 use crate::results::{Layout, RunRecord, canonical_order};
 use crate::run::{self, Job, Shard};
 use crate::scenario::LoadedScenario;
@@ -90,10 +91,13 @@ pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
         eprintln!("error: {message}");
         return ExitCode::from(2);
     }
+    let Some(estimates) = preflight_all(&loaded, args) else {
+        return ExitCode::from(2);
+    };
     let mut failed = Vec::new();
-    for s in &loaded {
+    for (s, estimate) in loaded.iter().zip(&estimates) {
         let dir = results_dir(args.out.as_deref(), &s.name, loaded.len());
-        match run_scenario(s, &dir, args) {
+        match run_scenario(s, &dir, args, estimate) {
             Ok(names) => failed.extend(names.into_iter().map(|n| format!("{}: {n}", s.name))),
             Err(Failure(code, message)) => {
                 eprintln!("error: {message}");
@@ -128,8 +132,30 @@ fn distinct_names(loaded: &[LoadedScenario]) -> Result<(), String> {
     Ok(())
 }
 
+/// Estimates every scenario before any runs, prints each estimate (unless `--quiet`), and
+/// refuses all of them (None) if one exceeds a cap without `--force`.
+fn preflight_all(loaded: &[LoadedScenario], args: &RunArgs) -> Option<Vec<Estimate>> {
+    let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads.into() };
+    let memory = machine_memory_bytes();
+    if let (Err(note), false) = (&memory, args.quiet) {
+        eprintln!("note: {note}");
+    }
+    let mut refused = false;
+    let mut estimates = Vec::new();
+    for s in loaded {
+        let estimate = preflight::estimate(s, threads, args.shard.map_or(1, |sh| sh.count));
+        if !args.quiet {
+            eprintln!("{}: {}", s.name, preflight::summary(&estimate));
+        }
+        let refusals = preflight::refusals(&estimate, memory.as_ref().ok().copied());
+        refused |= report_refusals(&s.file, &refusals, args.scenario.force);
+        estimates.push(estimate);
+    }
+    (!refused).then_some(estimates)
+}
+
 /// Runs one scenario and writes its results; returns the names of failed expectations.
-fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<String>, Failure> {
+fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs, estimate: &Estimate) -> Result<Vec<String>, Failure> {
     let started = SystemTime::now();
     let traced = traced_job(s, args)?;
     let mut header = Header::new(Layout::of(s), args.shard.map(|sh| (sh.index, sh.count)));
@@ -142,8 +168,13 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<St
     if args.check_determinism {
         check_determinism(s, &records)?;
     }
-    let provenance =
-        Provenance { command_line: std::env::args().collect(), started, threads: args.threads.into(), shard: header.shard };
+    let provenance = Provenance {
+        command_line: std::env::args().collect(),
+        started,
+        threads: args.threads.into(),
+        shard: header.shard,
+        estimate: preflight::json(estimate),
+    };
     let cannot = |e: String| Failure(3, format!("cannot write results to {}: {e}", dir.display()));
     write_results(dir, &header.layout, &records, &provenance.json()).map_err(|e| cannot(e.to_string()))?;
     if let Some(job) = traced {
@@ -152,6 +183,9 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs) -> Result<Vec<St
             .map_err(|e| cannot(e.to_string()))?;
     }
     crate::chart::draw_all(dir).map_err(cannot)?;
+    // Again, now that the charts are drawn: its peak memory is then the whole command's.
+    let manifest = crate::output::manifest::render(&header.layout, &records, &provenance.json());
+    crate::output::write_atomic(&dir.join("manifest.json"), &manifest).map_err(|e| cannot(e.to_string()))?;
     let estimates = crate::output::summary_csv::estimates(&header.layout, &records);
     print!("{}", crate::output::table::render(&header.layout, &estimates, records.len()));
     let checks = crate::expect::evaluate(&header.layout, &records);
@@ -329,6 +363,9 @@ pub struct Provenance {
     pub started: SystemTime,
     pub threads: usize,
     pub shard: Option<(u32, u32)>,
+    /// The preflight estimate (`preflight::json`), to compare with `peak_rss_bytes` and
+    /// `engine.csv`.
+    pub estimate: serde_json::Value,
 }
 
 impl Provenance {
@@ -339,6 +376,17 @@ impl Provenance {
             "finished": humantime::format_rfc3339_seconds(SystemTime::now()).to_string(),
             "threads": if self.threads == 0 { rayon::current_num_threads() } else { self.threads },
             "shard": self.shard,
+            "estimate": self.estimate,
+            "peak_rss_bytes": peak_rss_bytes(),
         })
     }
+}
+
+/// The process's peak resident memory so far (`VmHWM` of /proc/self/status); None where that
+/// cannot be read (not Linux).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib.saturating_mul(1024))
 }

@@ -5,7 +5,7 @@
 //! instance re-registers at once with its first ping.
 
 use super::lease::{Beacon, Lease};
-use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use crate::scenario::KeyError;
@@ -44,6 +44,15 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
 impl DetectorFactory for Factory {
     fn parameters(&self) -> Vec<(&'static str, f64)> {
         vec![("session_timeout", to_seconds(self.session_timeout)), ("ping_interval", to_seconds(self.ping_interval))]
+    }
+
+    /// Per ping of an instance that is up: its send, its arrival and half a session check;
+    /// per crash, the notification and the session's expiry. Bytes per instance measured at
+    /// 100 000 instances (mostly pending events).
+    fn estimate(&self, load: &Load) -> Cost {
+        let pings = load.up_periods(self.ping_interval);
+        let queue_events = pings * (1.5 + (1.0 - load.loss)) + 2.0 * load.crashes;
+        Cost { queue_events, drawn_events: 0.0, bytes: 670.0 * load.instances }
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {

@@ -9,7 +9,7 @@
 
 use super::lazy_lease::LazyLease;
 use super::lease::{Beacon, Lease};
-use super::{Detector, DetectorEvent, DetectorFactory, params, positive};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use crate::scenario::KeyError;
@@ -55,6 +55,22 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
 impl DetectorFactory for Factory {
     fn parameters(&self) -> Vec<(&'static str, f64)> {
         vec![("interval", to_seconds(self.interval)), ("timeout", to_seconds(self.timeout))]
+    }
+
+    /// Lazy: a wake-up per instance at the start and at every scheduled fault time (the
+    /// world's promise ends there), and about four per crash, as measured on the shipped
+    /// scenarios (the lease's expiry, the first arrival after the repair, the end of the
+    /// promise at the next failure, stale wake-ups); the heartbeats themselves are drawn ahead. Eager: send, arrival and half a lease check
+    /// per heartbeat. Bytes per instance measured at 100 000 instances (slots and pending
+    /// events).
+    fn estimate(&self, load: &Load) -> Cost {
+        let heartbeats = load.up_periods(self.interval);
+        if self.eager {
+            let queue_events = heartbeats * (1.5 + (1.0 - load.loss)) + 2.0 * load.crashes;
+            return Cost { queue_events, drawn_events: 0.0, bytes: 760.0 * load.instances };
+        }
+        let queue_events = load.instances * (1.0 + load.fault_edges) + 4.0 * load.crashes;
+        Cost { queue_events, drawn_events: heartbeats, bytes: 450.0 * load.instances }
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {

@@ -6,7 +6,7 @@
 //! until it is noticed from the geometric distribution (the first success of independent
 //! Bernoulli(p) trials) and schedules one event: the same law, one event per change.
 
-use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
 use crate::engine::{SimTime, Stream};
 use crate::scenario::KeyError;
 use crate::world::Ctx;
@@ -42,6 +42,11 @@ pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, 
 impl DetectorFactory for Factory {
     fn parameters(&self) -> Vec<(&'static str, f64)> {
         vec![("tick", crate::engine::time::to_seconds(self.tick)), ("p", self.p)]
+    }
+
+    /// One notice per change of state (a crash, its repair): no messages.
+    fn estimate(&self, load: &Load) -> Cost {
+        Cost { queue_events: 2.0 * load.crashes, drawn_events: 0.0, bytes: 16.0 * load.instances }
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {

@@ -21,7 +21,7 @@
 //! Memory: 8 bytes × `window` per instance, allocated as heartbeats arrive.
 
 use super::lease::Beacon;
-use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use crate::scenario::KeyError;
@@ -103,6 +103,16 @@ impl DetectorFactory for Factory {
             ("min_std_deviation", to_seconds(self.min_std_deviation)),
             ("acceptable_pause", to_seconds(self.acceptable_pause)),
         ]
+    }
+
+    /// Per heartbeat: its send, its arrival, and the check it re-arms; the window fills as
+    /// heartbeats arrive, 8 bytes each, up to `window` per instance.
+    fn estimate(&self, load: &Load) -> Cost {
+        let heartbeats = load.up_periods(self.interval);
+        let queue_events = heartbeats * (1.0 + 2.0 * (1.0 - load.loss)) + 2.0 * load.crashes;
+        let per_instance = heartbeats / load.instances.max(1.0);
+        let window_bytes = 8.0 * per_instance.min(f64::from(self.window));
+        Cost { queue_events, drawn_events: 0.0, bytes: (700.0 + window_bytes) * load.instances }
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {

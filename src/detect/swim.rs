@@ -21,7 +21,7 @@
 //! learns that it is not listed by the start of its next period (in SWIM, from the gossip it
 //! receives).
 
-use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
 use crate::engine::time::to_seconds;
 use crate::engine::{SimTime, Stream};
 use crate::scenario::KeyError;
@@ -100,6 +100,18 @@ impl DetectorFactory for Factory {
             ("indirect_probes", self.indirect_probes as f64),
             ("suspicion_timeout", to_seconds(self.suspicion_timeout)),
         ]
+    }
+
+    /// Per protocol period of a member: the period, the ping's and the ack's arrivals, the
+    /// probe timeout; when the direct probe fails, a suspicion timeout and, per indirect
+    /// probe, about three delivered messages.
+    fn estimate(&self, load: &Load) -> Cost {
+        let delivered = 1.0 - load.loss;
+        let direct_fails = 1.0 - delivered * delivered;
+        let indirect = 3.0 * delivered * f64::from(self.indirect_probes);
+        let per_period = 4.0 + direct_fails * (1.0 + indirect);
+        let queue_events = load.up_periods(self.interval) * per_period + 2.0 * load.crashes;
+        Cost { queue_events, drawn_events: 0.0, bytes: 400.0 * load.instances }
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {

@@ -2,7 +2,7 @@
 //! comes within `probe_timeout`; `failure_threshold` consecutive failures mark the instance
 //! down, one success marks it up.
 
-use super::{Detector, DetectorEvent, DetectorFactory, params, positive, random_phase};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use crate::scenario::KeyError;
@@ -55,6 +55,14 @@ impl DetectorFactory for Factory {
             ("probe_timeout", to_seconds(self.probe_timeout)),
             ("failure_threshold", self.failure_threshold as f64),
         ]
+    }
+
+    /// Per probe: the tick, the probe's arrival, its timeout, and the reply's arrival from
+    /// an instance that is up. Three pending events per instance.
+    fn estimate(&self, load: &Load) -> Cost {
+        let delivered = 1.0 - load.loss;
+        let per_probe = 2.0 + delivered + load.up_fraction * delivered * delivered;
+        Cost { queue_events: load.periods(self.interval) * per_probe, drawn_events: 0.0, bytes: 230.0 * load.instances }
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {

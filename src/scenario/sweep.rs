@@ -282,6 +282,29 @@ fn round10(x: f64) -> f64 {
     format!("{x:.9e}").parse().unwrap_or(x)
 }
 
+/// How many points the axes give, counted without building them (saturating: a sweep of
+/// 10^40 points is counted, not overflowed).
+pub fn count_points(axes: &[Axis]) -> u128 {
+    axes.iter().fold(1u128, |count, axis| count.saturating_mul(axis.rows.len() as u128))
+}
+
+/// Refuses a sweep of more than `MAX_SWEEP_POINTS` points before any is built: building them
+/// is itself the cost, so no `--force` lifts this.
+pub fn check_count(axes: &[Axis]) -> Result<(), KeyError> {
+    let (count, cap) = (count_points(axes), crate::preflight::MAX_SWEEP_POINTS);
+    if count <= cap {
+        return Ok(());
+    }
+    let sizes: Vec<String> = axes.iter().map(|a| a.rows.len().to_string()).collect();
+    Err(KeyError::new(
+        "sweep",
+        format!(
+            "gives {count} sweep points ({}), more than the cap of {cap}; every point is built before anything runs, so --force cannot lift it: sweep fewer values, or split the sweep into several scenario files",
+            sizes.join(" × ")
+        ),
+    ))
+}
+
 /// Every combination of the axes' rows, the first axis varying slowest.
 pub fn points(axes: &[Axis]) -> Vec<Vec<(String, Value)>> {
     let mut points = vec![Vec::new()];
@@ -372,6 +395,18 @@ mod tests {
         assert!(e.message.contains("as long"), "{}", e.message);
         let e = sweep("[sweep]\na = [1]\n[sweep.zip]\na = [1]\n").unwrap_err();
         assert!(e.message.contains("twice"), "{}", e.message);
+    }
+
+    #[test]
+    fn points_are_counted_without_building_them() {
+        let axes = sweep("[sweep]\na = { from = 1, to = 100000, step = 1 }\nb = { from = 1, to = 100000, step = 1 }\n")
+            .unwrap();
+        assert_eq!(count_points(&axes), 10_000_000_000);
+        let e = check_count(&axes).unwrap_err();
+        assert!(e.message.contains("10000000000 sweep points (100000 × 100000)"), "{}", e.message);
+        assert!(e.message.contains("--force cannot"), "{}", e.message);
+        assert_eq!(count_points(&[]), 1);
+        assert!(check_count(&axes[..1]).is_ok());
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! (failures, scheduled faults) and the request path (`traffic`) here. The figures are
 //! expected values (means of the distributions, no variance), calibrated against the shipped
 //! scenarios: within a factor of 3 of `engine.csv` and the measured peak RSS (tested).
+// A module that reads input: nothing here may panic on what it reads (checked by clippy).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod traffic;
 
@@ -299,4 +301,5 @@ fn scaled(x: f64, units: &[(f64, &str)], plain: &str) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 mod tests;

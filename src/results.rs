@@ -87,7 +87,11 @@ impl Layout {
     /// record read (every record reports the same metrics).
     pub fn check_record(&self, record: &RunRecord, first: Option<&RunRecord>) -> Result<(), String> {
         if record.point >= self.points.len() {
-            return Err(format!("point {} is out of range (the layout has {} points)", record.point, self.points.len()));
+            return Err(format!(
+                "point {} is out of range (the layout has {} points)",
+                record.point,
+                self.points.len()
+            ));
         }
         if record.replication >= self.replication_ceiling {
             return Err(format!(
@@ -154,7 +158,10 @@ pub fn check_distinct_jobs(records: &[RunRecord]) -> Result<(), (usize, String)>
         if let Some(earlier) = seen.insert((r.point, r.replication), index)
             && records.get(earlier) != Some(r)
         {
-            return Err((index, format!("a second, different record of point {} replication {}", r.point, r.replication)));
+            return Err((
+                index,
+                format!("a second, different record of point {} replication {}", r.point, r.replication),
+            ));
         }
     }
     Ok(())

@@ -1,5 +1,7 @@
 //! Scenario files: read TOML, apply `--set` overrides, expand the sweep, check every value,
 //! and hand back typed `model::Scenario`s — or an error that says where and what.
+// A module that reads input: nothing here may panic on what it reads (checked by clippy).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 pub mod build;
 mod build_clients;
@@ -162,7 +164,9 @@ fn parse_placed(
         expectations::predict(&parsed, &mut point, &point_table).map_err(place)?;
         points.push(point);
     }
-    let first = &points[0].scenario;
+    let Some(first) = points.first().map(|p| &p.scenario) else {
+        return Err(place_unswept(KeyError::new("sweep", "the sweep has no point")));
+    };
     let description = table.get("description").and_then(|d| d.as_str()).unwrap_or("").to_string();
     let mut loaded = LoadedScenario {
         file: PathBuf::from(label),
@@ -258,9 +262,12 @@ fn set_dotted(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<
     let mut current = table;
     for (depth, part) in parts.iter().enumerate() {
         let entry = current.entry(part.to_string()).or_insert_with(|| toml::Value::Table(Default::default()));
-        current = entry
-            .as_table_mut()
-            .ok_or_else(|| KeyError::new(parts[..=depth].join("."), "is not a table, so it has no sub-keys to set"))?;
+        current = entry.as_table_mut().ok_or_else(|| {
+            KeyError::new(
+                parts.get(..=depth).unwrap_or(&parts).join("."),
+                "is not a table, so it has no sub-keys to set",
+            )
+        })?;
     }
     current.insert(last.to_string(), value);
     Ok(())
@@ -275,4 +282,5 @@ pub fn value_text(value: &toml::Value) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 mod tests;

@@ -71,7 +71,8 @@ fn scenario_text(name: &str, extra: &str) -> String {
 }
 
 const SWEEP: &str = "[sweep]\n\"detector.interval\" = [\"100ms\", \"200ms\"]\n";
-const EXPECT: &str = "[[expect]]\nmetric = \"detection_time.mean\"\nformula = \"2 * interval\"\nholds = \"upper-bound\"\n";
+const EXPECT: &str =
+    "[[expect]]\nmetric = \"detection_time.mean\"\nformula = \"2 * interval\"\nholds = \"upper-bound\"\n";
 
 fn write(path: &Path, text: &str) -> String {
     std::fs::write(path, text).unwrap();
@@ -292,7 +293,10 @@ fn class_2_files_read_back_are_checked_like_a_scenario() {
             }),
             ("more swept keys than summary columns", || {
                 let keys = serde_json::json!(["detector.interval", "a", "b", "c", "d", "e", "f", "g", "h", "i"]);
-                plot_refuses(|out| edit_manifest(out, |m| m["swept_keys"] = keys.clone()), &["summary.csv", "swept keys"])
+                plot_refuses(
+                    |out| edit_manifest(out, |m| m["swept_keys"] = keys.clone()),
+                    &["summary.csv", "swept keys"],
+                )
             }),
             ("chart of an unknown swept key", || {
                 plot_refuses(|out| edit_manifest(out, |m| m["plots"][0]["x"] = "nope".into()), &["not a swept key"])
@@ -411,14 +415,20 @@ fn class_3_every_journal_line_carries_a_checksum() {
                 text.truncate(text.len() - last.len() / 2 - 1);
                 std::fs::write(out.join("journal.jsonl"), text).unwrap();
                 let o = space.s("out");
-                run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 0, &["warning", "cut short"])?;
+                run_expect(
+                    space.path(),
+                    &["run", "s.toml", "--quiet", "--resume", "--out", &o],
+                    0,
+                    &["warning", "cut short"],
+                )?;
                 same_files(&space.at("whole"), &out, &["runs.csv", "summary.csv"])?;
                 let (whole, resumed) = (journal_lines(&space.at("whole")), journal_lines(&out));
                 if whole.len() == resumed.len() { Ok(()) } else { Err("the resumed journal lacks a record".into()) }
             }),
             ("a format-1 journal is refused by name", || {
                 let space = finished("out")?;
-                let lines: Vec<String> = journal_lines(&space.at("out")).iter().map(|l| unseal(l).1.to_string()).collect();
+                let lines: Vec<String> =
+                    journal_lines(&space.at("out")).iter().map(|l| unseal(l).1.to_string()).collect();
                 write_journal(&space.at("out"), &lines);
                 refused_on_read(&space, "out", &["format 1"])
             }),
@@ -451,7 +461,12 @@ fn class_4_one_writer_and_one_scenario_per_folder() {
                 lock.try_lock().map_err(|e| e.to_string())?;
                 std::fs::write(space.at("out/.discosim.lock"), "process 4242 (discosim run other.toml)").unwrap();
                 let o = space.s("out");
-                run_expect(space.path(), &["run", "s.toml", "--quiet", "--out", &o], 2, &["process 4242", "another discosim"])?;
+                run_expect(
+                    space.path(),
+                    &["run", "s.toml", "--quiet", "--out", &o],
+                    2,
+                    &["process 4242", "another discosim"],
+                )?;
                 if space.at("out/journal.jsonl").exists() {
                     return Err("the second writer wrote a journal".into());
                 }
@@ -463,7 +478,12 @@ fn class_4_one_writer_and_one_scenario_per_folder() {
                 space.run_ok("out", &[])?;
                 write(&space.at("s.toml"), &scenario_text("second", ""));
                 let o = space.s("out");
-                run_expect(space.path(), &["run", "s.toml", "--quiet", "--out", &o], 2, &["another scenario", "--force"])?;
+                run_expect(
+                    space.path(),
+                    &["run", "s.toml", "--quiet", "--out", &o],
+                    2,
+                    &["another scenario", "--force"],
+                )?;
                 let runs = std::fs::read_to_string(space.at("out/runs.csv")).unwrap_or_default();
                 if !space.at("out/checks.csv").exists() || runs.is_empty() {
                     return Err("the refused run touched the old results".into());
@@ -511,7 +531,12 @@ fn class_4_one_writer_and_one_scenario_per_folder() {
                 let space = Space::new(&scenario_text("twin", ""));
                 write(&space.at("t.toml"), &scenario_text("twin", "seed = 2\n").replacen("seed = 2\n", "", 1));
                 let o = space.s("out");
-                run_expect(space.path(), &["run", "s.toml", "t.toml", "--quiet", "--out", &o], 2, &["both named `twin`"])
+                run_expect(
+                    space.path(),
+                    &["run", "s.toml", "t.toml", "--quiet", "--out", &o],
+                    2,
+                    &["both named `twin`"],
+                )
             }),
             ("merge into another scenario's folder", || {
                 let space = finished("out")?;

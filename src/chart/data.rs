@@ -97,7 +97,10 @@ fn rows(dir: &Path, file: &str, leading: &[String]) -> Result<Option<Vec<Row>>, 
     let mut reader = csv::Reader::from_reader(bytes.as_slice());
     let header: Vec<String> = reader.headers().map_err(|e| shown(&e))?.iter().map(str::to_string).collect();
     if !header.iter().take(leading.len()).eq(leading.iter()) {
-        return Err(shown(&format!("its first columns are not the swept keys of the manifest ({})", leading.join(", "))));
+        return Err(shown(&format!(
+            "its first columns are not the swept keys of the manifest ({})",
+            leading.join(", ")
+        )));
     }
     let mut out = Vec::new();
     for record in reader.records() {

@@ -88,7 +88,10 @@ fn add_functions(
     let binary = |f: fn(f64, f64) -> f64| {
         Function::new(move |a: &Value<DefaultNumericTypes>| {
             let t = a.as_fixed_len_tuple(2)?;
-            Ok(Value::Float(f(t[0].as_number()?, t[1].as_number()?)))
+            let (Some(x), Some(y)) = (t.first(), t.get(1)) else {
+                return Ok(Value::Float(f64::NAN)); // as_fixed_len_tuple(2) gave two; NaN is refused
+            };
+            Ok(Value::Float(f(x.as_number()?, y.as_number()?)))
         })
     };
     context.set_function("ln".into(), unary(libm::log))?;
@@ -104,24 +107,26 @@ fn add_functions(
 /// `p99` or `x2` and existing floats ("2.5", "1e-3") alone.
 fn floats(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
+    // Outside the text (before its start, past its end) reads as a space.
+    let at = |i: usize| chars.get(i).copied().unwrap_or(' ');
     let mut out = String::with_capacity(text.len() + 8);
     let mut i = 0;
     while i < chars.len() {
-        let starts_number = chars[i].is_ascii_digit() && (i == 0 || !is_word(chars[i - 1]));
+        let starts_number = at(i).is_ascii_digit() && !is_word(at(i.wrapping_sub(1)));
         if !starts_number {
-            out.push(chars[i]);
+            out.push(at(i));
             i += 1;
             continue;
         }
         let start = i;
         while i < chars.len()
-            && (chars[i].is_ascii_alphanumeric()
-                || chars[i] == '.'
-                || ((chars[i] == '-' || chars[i] == '+') && matches!(chars[i - 1], 'e' | 'E')))
+            && (at(i).is_ascii_alphanumeric()
+                || at(i) == '.'
+                || (matches!(at(i), '-' | '+') && matches!(at(i.wrapping_sub(1)), 'e' | 'E')))
         {
             i += 1;
         }
-        let literal: String = chars[start..i].iter().collect();
+        let literal: String = chars.iter().skip(start).take(i - start).collect();
         out.push_str(&literal);
         if literal.chars().all(|c| c.is_ascii_digit()) {
             out.push_str(".0");
@@ -135,6 +140,7 @@ fn is_word(c: char) -> bool {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 

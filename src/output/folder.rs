@@ -163,7 +163,8 @@ pub fn remove_temporaries(dir: &Path) -> io::Result<()> {
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let legacy = name.starts_with('.') && (name.contains(".tmp-") || name.ends_with(".tmp.png") || name.ends_with(".tmp.svg"));
+        let legacy = name.starts_with('.')
+            && (name.contains(".tmp-") || name.ends_with(".tmp.png") || name.ends_with(".tmp.svg"));
         if name.starts_with(TEMPORARY_PREFIX) || legacy {
             remove_if_present(&entry.path())?;
         }

@@ -49,7 +49,8 @@ fn unseal<'a>(line: &'a str, kind: &str) -> Result<&'a str, String> {
     let not_sealed = || format!("is not a sealed `{kind}` line of a discosim journal (format {FORMAT})");
     let rest = line.strip_prefix("{\"fnv64\":\"").ok_or_else(not_sealed)?;
     let (hex, rest) = rest.split_at_checked(16).ok_or_else(not_sealed)?;
-    let body = rest.strip_prefix(&format!("\",\"{kind}\":")).and_then(|r| r.strip_suffix('}')).ok_or_else(not_sealed)?;
+    let body =
+        rest.strip_prefix(&format!("\",\"{kind}\":")).and_then(|r| r.strip_suffix('}')).ok_or_else(not_sealed)?;
     let sum = u64::from_str_radix(hex, 16).map_err(|_| not_sealed())?;
     if fnv1a(body.as_bytes()) != sum {
         return Err("fails its checksum: it was changed after discosim wrote it".into());

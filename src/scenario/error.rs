@@ -118,6 +118,7 @@ pub fn from_serde_message(key: String, message: &str) -> KeyError {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 

@@ -35,7 +35,9 @@ pub struct RawPlotSpec(RawPlot);
 
 /// The charts of a loaded scenario: the declared ones, checked, or the defaults.
 pub fn resolve(declared: Vec<(usize, RawPlotSpec)>, loaded: &LoadedScenario) -> Result<Vec<PlotSpec>, KeyError> {
-    let first = &loaded.points[0].scenario;
+    let Some(first) = loaded.points.first().map(|p| &p.scenario) else {
+        return Ok(Vec::new()); // no sweep point, no chart (parse never builds such a scenario)
+    };
     let metrics = crate::metrics::catalog_for(first);
     if declared.is_empty() {
         let expected: Vec<String> =
@@ -73,7 +75,8 @@ fn check(raw: RawPlot, index: usize, loaded: &LoadedScenario, metrics: &[String]
         return Err(KeyError::unknown_name(key("y"), "metric", m, &names));
     }
     let name = raw.name.unwrap_or_else(|| format!("plot-{}", index + 1));
-    crate::input::check_name(&name).map_err(|e| KeyError::new(key("name"), format!("{e} (it names the chart's files)")))?;
+    crate::input::check_name(&name)
+        .map_err(|e| KeyError::new(key("name"), format!("{e} (it names the chart's files)")))?;
     let title = raw.title.unwrap_or_else(|| format!("{} ({})", raw.y.join(", "), loaded.name));
     Ok(PlotSpec { name, kind, title, x: raw.x, y: raw.y, series: raw.series, log_x: raw.log_x, log_y: raw.log_y })
 }

@@ -85,7 +85,7 @@ fn zip_axis(group: &toml::Table, prefix: &str) -> Result<Axis, KeyError> {
                 format!(
                     "has {} values but `{}` has {first}: zipped keys move together, so their lists must be as long",
                     column.len(),
-                    axis.keys[0]
+                    axis.keys.first().map_or("", String::as_str)
                 ),
             ));
         }
@@ -96,7 +96,9 @@ fn zip_axis(group: &toml::Table, prefix: &str) -> Result<Axis, KeyError> {
     if columns.is_empty() {
         return Err(KeyError::new(prefix, "an empty zip group: give at least one \"key\" = [values]"));
     }
-    axis.rows = (0..columns[0].len()).map(|i| columns.iter().map(|c| c[i].clone()).collect()).collect();
+    // Every column has the first one's length (checked above).
+    let length = columns.first().map_or(0, Vec::len);
+    axis.rows = (0..length).map(|i| columns.iter().filter_map(|c| c.get(i).cloned()).collect()).collect();
     Ok(axis)
 }
 
@@ -343,6 +345,7 @@ pub fn pin(table: &mut toml::Table, key: &str) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 mod tests {
     use super::*;
 

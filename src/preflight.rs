@@ -25,8 +25,9 @@ pub const MAX_SWEEP_POINTS: u128 = 100_000;
 /// without `--force`: each keeps a record in memory until the end.
 pub const MAX_JOBS: u64 = 1_000_000;
 /// Most modelled events over all jobs without `--force`: at 5–50 M events/s per core,
-/// 10^12 events take hours to days.
-pub const MAX_TOTAL_EVENTS: f64 = 1e12;
+/// 10^11 events take half an hour to six hours of one core — past that a typo (`refresh =
+/// "1ns"`, a horizon in days) is likelier than intent, and `--force` says it is intent.
+pub const MAX_TOTAL_EVENTS: f64 = 1e11;
 
 /// The process before any job and after the last (code, allocator, results and charts
 /// written): the measured peak RSS of the smallest shipped scenarios.
@@ -217,7 +218,7 @@ pub fn refusals(e: &Estimate, memory_bytes: Option<u64>) -> Vec<String> {
     }
     if beyond(e.total_events, MAX_TOTAL_EVENTS) {
         refusals.push(format!(
-            "an estimated {} events in all ({} per run on average) is more than the cap of {} (hours to days at 5-50 M events/s per core); shorten the horizon, use fewer instances, clients, sweep points or replications, longer intervals, or --force",
+            "an estimated {} events in all ({} per run on average) is more than the cap of {} (half an hour to hours at 5-50 M events/s per core); shorten the horizon, use fewer instances, clients, sweep points or replications, longer intervals, or --force",
             count_text(e.total_events),
             count_text(e.total_events / e.jobs.max(1) as f64),
             count_text(MAX_TOTAL_EVENTS)

@@ -61,7 +61,7 @@ fn each_cap_refuses_with_its_numbers_and_a_way_out() {
     let all = refusals(&e, Some(1000));
     assert_eq!(all.len(), 3, "{all:?}");
     assert!(all[0].contains("1.0 M jobs") && all[0].contains("--force"), "{}", all[0]);
-    assert!(all[1].contains("2.0 T events") && all[1].contains("horizon"), "{}", all[1]);
+    assert!(all[1].contains("200 G events") && all[1].contains("horizon"), "{}", all[1]);
     assert!(all[2].contains("memory, 1.0 KB") && all[2].contains("--threads"), "{}", all[2]);
 }
 

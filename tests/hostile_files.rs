@@ -520,12 +520,19 @@ fn class_4_one_writer_and_one_scenario_per_folder() {
                 let o = space.s("out");
                 run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 2, &["cannot resume"])
             }),
-            ("a folder with a damaged journal is refused", || {
+            ("a folder with a damaged journal and manifest is refused", || {
                 let space = Space::new(&scenario_text("first", ""));
                 space.run_ok("out", &[])?;
                 std::fs::write(space.at("out/journal.jsonl"), "garbage\n").unwrap();
+                std::fs::write(space.at("out/manifest.json"), "garbage\n").unwrap();
                 let o = space.s("out");
                 run_expect(space.path(), &["run", "s.toml", "--quiet", "--out", &o], 2, &["cannot be told", "--force"])
+            }),
+            ("a damaged journal of this scenario is replaced by a fresh run", || {
+                let space = Space::new(&scenario_text("first", ""));
+                space.run_ok("out", &[])?;
+                std::fs::write(space.at("out/journal.jsonl"), "garbage\n").unwrap();
+                space.run_ok("out", &[])
             }),
             ("two scenario files of one name", || {
                 let space = Space::new(&scenario_text("twin", ""));

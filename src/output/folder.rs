@@ -77,23 +77,28 @@ pub enum Holds {
     Unknown(String),
 }
 
+/// The journal tells first; a journal that cannot be read (damaged, of an older format) leaves
+/// it to the manifest, so a fresh run may replace it when the manifest names this scenario.
+/// (`--resume` reads the journal itself and reports what is wrong with it.)
 pub fn holds(dir: &Path) -> Holds {
     // A planted link is no journal: it is replaced, or refused on resuming.
-    if std::fs::symlink_metadata(dir.join(journal::FILE)).is_ok_and(|m| m.is_file()) {
-        return match journal::read_header(dir) {
-            Ok(header) => Holds::Scenario(header.layout.scenario_hash),
-            Err(e) => Holds::Unknown(e.to_string()),
-        };
-    }
-    if dir.join("manifest.json").exists() {
-        return manifest_value(dir)
-            .and_then(|m| m.get("scenario_hash")?.as_str().map(String::from))
-            .map_or(Holds::Unknown("manifest.json is damaged".into()), Holds::Scenario);
-    }
-    if OUTPUTS.iter().any(|f| dir.join(f).exists()) {
-        Holds::Unknown("it has results files but no journal or manifest".into())
+    let journal = if std::fs::symlink_metadata(dir.join(journal::FILE)).is_ok_and(|m| m.is_file()) {
+        match journal::read_header(dir) {
+            Ok(header) => return Holds::Scenario(header.layout.scenario_hash),
+            Err(e) => Some(e.to_string()),
+        }
     } else {
-        Holds::Nothing
+        None
+    };
+    let manifest = manifest_value(dir).and_then(|m| m.get("scenario_hash")?.as_str().map(String::from));
+    match (manifest, journal) {
+        (Some(hash), _) => Holds::Scenario(hash),
+        (None, Some(why)) => Holds::Unknown(why),
+        (None, None) if dir.join("manifest.json").exists() => Holds::Unknown("manifest.json is damaged".into()),
+        (None, None) if OUTPUTS.iter().any(|f| dir.join(f).exists()) => {
+            Holds::Unknown("it has results files but no journal or manifest".into())
+        }
+        (None, None) => Holds::Nothing,
     }
 }
 
@@ -104,7 +109,6 @@ pub fn prepare(dir: &Path, hash: &str, resume: bool, force: bool) -> Result<(), 
     match holds(dir) {
         Holds::Nothing => {}
         Holds::Scenario(found) if found == hash => {}
-        Holds::Unknown(why) if resume => return Err(refused(format!("cannot resume: {why}"))),
         found if resume => {
             return Err(refused(format!(
                 "cannot resume in {}: it holds {}, not this scenario's (hash {hash}); use another --out, or run without --resume{}",

@@ -43,11 +43,14 @@ pub fn write_results(
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let mut temporary = tempfile::Builder::new().prefix(folder::TEMPORARY_PREFIX).tempfile_in(dir)?;
-    io::Write::write_all(&mut temporary, bytes)?;
-    // Created private (0600); results are ordinary files others may read, as before.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(folder::TEMPORARY_PREFIX);
+    // Results are ordinary files: created 0666 less the umask, as `File::create` would (a
+    // temporary file is otherwise private, 0600).
     #[cfg(unix)]
-    std::fs::set_permissions(temporary.path(), std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o666));
+    let mut temporary = builder.tempfile_in(dir)?;
+    io::Write::write_all(&mut temporary, bytes)?;
     temporary.persist(path).map_err(|e| e.error)?;
     Ok(())
 }

@@ -49,6 +49,9 @@ impl std::str::FromStr for Shard {
         if index == 0 || count == 0 || index > count {
             return Err(bad());
         }
+        if count > crate::output::journal::MAX_SHARDS {
+            return Err(format!("`{text}`: at most {} shards", crate::output::journal::MAX_SHARDS));
+        }
         Ok(Shard { index, count })
     }
 }

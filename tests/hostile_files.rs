@@ -472,7 +472,40 @@ fn class_4_one_writer_and_one_scenario_per_folder() {
                 }
                 Ok(())
             }),
-            ("two runs at once: one waits out the other's lock", two_runs_at_once),
+            ("two runs at once: the second is refused while the first runs", two_runs_at_once),
+            ("merge of a shard that is still being written", || {
+                let space = finished("out")?;
+                let lock = std::fs::File::options().write(true).open(space.at("out/.discosim.lock")).unwrap();
+                lock.try_lock().map_err(|e| e.to_string())?;
+                let (o, merged) = (space.s("out"), space.s("merged"));
+                run_expect(space.path(), &["merge", &o, "--out", &merged], 2, &["another discosim"])
+            }),
+            ("a refused resume leaves the folder as it was", || {
+                let space = finished("out")?;
+                let mut lines = journal_lines(&space.at("out"));
+                lines[1] = lines[1].replacen("\"crashes\",", "\"crashes\",1", 1);
+                write_journal(&space.at("out"), &lines);
+                let before = space.entries();
+                let o = space.s("out");
+                run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 2, &["checksum"])?;
+                if space.entries() == before { Ok(()) } else { Err(format!("files changed: {:?}", space.entries())) }
+            }),
+            ("--out into a folder of other files deletes none of them", || {
+                let space = Space::new(&scenario_text("guest", ""));
+                let mine = ["timeline.png", "latency-cdf.svg", ".config.tmp-1", "notes.txt", ".runs.csv.tmp-x"];
+                std::fs::create_dir_all(space.at("home/.notes.tmp-keep")).unwrap();
+                std::fs::write(space.at("home/.notes.tmp-keep/inner"), "keep").unwrap();
+                for f in mine {
+                    std::fs::write(space.at("home").join(f), "mine").unwrap();
+                }
+                space.run_ok("home", &[])?;
+                let gone: Vec<&str> = mine.into_iter().filter(|f| !space.at("home").join(f).exists()).collect();
+                if gone.is_empty() && space.at("home/.notes.tmp-keep/inner").exists() {
+                    Ok(())
+                } else {
+                    Err(format!("deleted: {gone:?}"))
+                }
+            }),
             ("another scenario's folder is refused", || {
                 let space = Space::new(&scenario_text("first", EXPECT));
                 space.run_ok("out", &[])?;
@@ -618,9 +651,20 @@ fn class_5_symbolic_links_in_the_results_folder_are_never_written_through() {
             ("checks.csv", || planted("checks.csv", &[], 0)),
             ("manifest.json", || planted("manifest.json", &[], 0)),
             ("a chart", || planted("chart.png", &[], 0)),
-            ("the old temporary name of runs.csv", || planted(&format!(".runs.csv.tmp-{}", 1), &[], 0)),
-            ("the old temporary name of a chart", || planted(".chart.tmp.png", &[], 0)),
+            ("the old temporary name of a chart (png)", || planted(".chart.tmp.png", &[], 0)),
+            ("the old temporary name of a chart (svg)", || planted(".chart.tmp.svg", &[], 0)),
             ("the lock file", || planted(".discosim.lock", &[], 3)),
+            ("the lock file as a hard link", || {
+                let space = Space::new(&scenario_text("hard", ""));
+                space.run_ok("out", &[])?;
+                std::fs::write(space.at("precious"), "precious\n").unwrap();
+                std::fs::remove_file(space.at("out/.discosim.lock")).unwrap();
+                std::fs::hard_link(space.at("precious"), space.at("out/.discosim.lock")).unwrap();
+                let o = space.s("out");
+                run_expect(space.path(), &["run", "s.toml", "--quiet", "--out", &o], 3, &["hard link"])?;
+                let text = std::fs::read_to_string(space.at("precious")).unwrap_or_default();
+                if text == "precious\n" { Ok(()) } else { Err("the hard link's file was written".into()) }
+            }),
         ],
     );
 }
@@ -757,6 +801,12 @@ fn command_line_abuse_is_an_error_not_a_crash() {
             ("--seed -1", || cli_case(&["--seed", "-1"], &["-1"])),
             ("--threads 100000", || cli_case(&["--threads", "100000"], &["threads"])),
             ("--set without =", || cli_case(&["--set", "detector.interval"], &["key=value"])),
+            ("--shard 1/2000000 (more than a journal may name)", || cli_case(&["--shard", "1/2000000"], &["shards"])),
+            ("--shard 3/4 of a sweep with fewer jobs than shards' share", || {
+                let space = Space::new(&scenario_text("shard", SWEEP));
+                space.run_ok("out", &["--shard", "3/4"])?;
+                space.run_ok("other", &["--shard", "1/1000"])
+            }),
             ("plot of a missing folder", || {
                 let space = Space::new("");
                 run_expect(space.path(), &["plot", "nowhere"], 2, &["nowhere"])

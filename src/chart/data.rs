@@ -63,7 +63,8 @@ impl ResultsData {
         let checks = checks.into_iter().map(|(_, r)| check_row(r, &swept_keys)).collect();
         let cdf = rows(dir, "cdf.csv", &swept_keys)?.unwrap_or_default();
         let cdf = cdf.into_iter().map(|(cells, r)| cdf_row(cells, r, n)).collect();
-        let trace = rows(dir, "trace.csv", &[])?.unwrap_or_default().into_iter().map(|(_, r)| trace_row(r)).collect();
+        let trace =
+            rows(dir, "trace.csv", &[])?.unwrap_or_default().into_iter().filter_map(|(_, r)| trace_row(r)).collect();
         Ok(ResultsData { plots, swept_keys, points, checks, cdf, trace, horizon })
     }
 
@@ -111,8 +112,18 @@ fn rows(dir: &Path, file: &str, leading: &[String]) -> Result<Option<Vec<Row>>, 
     Ok(Some(out))
 }
 
+/// Largest magnitude a charted number may have: discosim writes nothing near it, and every
+/// range and margin computed from such numbers stays finite (an infinite axis range never
+/// finishes laying out its ticks).
+const MAX_PLOTTED: f64 = 1e100;
+
+/// A cell as a number that can be charted; None for text, empty cells and absurd values.
+fn plottable(cell: &str) -> Option<f64> {
+    cell.parse::<f64>().ok().filter(|v| v.is_finite() && v.abs() <= MAX_PLOTTED)
+}
+
 fn numbers(map: HashMap<String, String>) -> HashMap<String, f64> {
-    map.into_iter().filter_map(|(k, v)| v.parse().ok().map(|x| (k, x))).collect()
+    map.into_iter().filter_map(|(k, v)| plottable(&v).map(|x| (k, x))).collect()
 }
 
 fn check_row(mut r: HashMap<String, String>, swept: &[String]) -> CheckRow {
@@ -122,12 +133,12 @@ fn check_row(mut r: HashMap<String, String>, swept: &[String]) -> CheckRow {
         metric: r.remove("metric").unwrap_or_default(),
         formula: r.remove("formula").unwrap_or_default(),
         params,
-        predicted: r.get("predicted").and_then(|v| v.parse().ok()).unwrap_or(f64::NAN),
+        predicted: r.get("predicted").and_then(|v| plottable(v)).unwrap_or(f64::NAN),
     }
 }
 
 fn cdf_row(cells: Vec<String>, r: HashMap<String, String>, swept: usize) -> CdfRow {
-    let number = |k: &str| r.get(k).and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+    let number = |k: &str| r.get(k).and_then(|v| plottable(v)).unwrap_or(f64::NAN);
     CdfRow {
         params: cells.into_iter().take(swept).collect(),
         metric: r.get("metric").cloned().unwrap_or_default(),
@@ -136,18 +147,19 @@ fn cdf_row(cells: Vec<String>, r: HashMap<String, String>, swept: usize) -> CdfR
     }
 }
 
-fn trace_row(r: HashMap<String, String>) -> TraceRow {
-    TraceRow {
-        time: r.get("time").and_then(|v| v.parse().ok()).unwrap_or(0.0),
+/// A row of `trace.csv`; None for a row without a usable time and instance.
+fn trace_row(r: HashMap<String, String>) -> Option<TraceRow> {
+    Some(TraceRow {
+        time: r.get("time").and_then(|v| plottable(v)).filter(|t| *t >= 0.0)?,
         event: r.get("event").cloned().unwrap_or_default(),
-        instance: r.get("instance").and_then(|v| v.parse().ok()).unwrap_or(0),
-    }
+        instance: r.get("instance").and_then(|v| v.parse().ok())?,
+    })
 }
 
 /// A swept value as a number on an axis: durations in seconds, numbers as they are; None for
 /// names (a categorical axis).
 pub fn axis_value(cell: &str) -> Option<f64> {
-    cell.parse::<f64>().ok().or_else(|| parse_duration(cell).ok().map(crate::engine::time::to_seconds))
+    plottable(cell).or_else(|| parse_duration(cell).ok().map(crate::engine::time::to_seconds))
 }
 
 pub fn is_duration(cell: &str) -> bool {

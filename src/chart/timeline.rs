@@ -22,7 +22,7 @@ pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &PlotSpec, 
 where
     DB::ErrorType: 'static,
 {
-    let shown = data.trace.iter().map(|r| r.instance + 1).max().unwrap_or(1).min(SHOWN);
+    let shown = data.trace.iter().map(|r| r.instance.saturating_add(1)).max().unwrap_or(1).min(SHOWN);
     let end = data.horizon.max(data.trace.iter().map(|r| r.time).fold(0.0, f64::max));
     let mut chart = ChartBuilder::on(area)
         .caption(&spec.title, (FONT, 24))

@@ -40,6 +40,11 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
 fn try_merge(args: &MergeArgs) -> Result<PathBuf, (u8, String)> {
     let mut journals = Vec::new();
     for dir in &args.dirs {
+        if !dir.is_dir() {
+            return Err((2, format!("{}: not a results folder", dir.display())));
+        }
+        // Read under the folder's lock: a shard still running is refused, not half-read.
+        let _lock = folder::lock(dir).map_err(|e| (e.code, e.message))?;
         let contents = journal::read(dir).map_err(|e| (2, e.to_string()))?;
         super::run::warn_torn(dir, &contents);
         journals.push(contents);

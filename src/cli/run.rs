@@ -160,8 +160,11 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs, estimate: &Estim
     let traced = traced_job(s, args)?;
     let mut header = Header::new(Layout::of(s), args.shard.map(|sh| (sh.index, sh.count)));
     let _lock = folder::lock(dir)?;
+    // The old journal is read and checked before anything is cleared: a refused resume
+    // leaves the folder as it was.
+    let previous = if args.resume { read_previous(dir, &mut header)? } else { None };
     folder::prepare(dir, &header.layout.scenario_hash, args.resume, args.scenario.force)?;
-    let (journal, previous) = open_journal(dir, &mut header, args.resume)?;
+    let (journal, previous) = open_journal(dir, &header, previous)?;
     let progress = progress_bar(&s.name, args.quiet);
     let records = run_until_done(s, args, journal, previous, &progress)?;
     progress.finish_and_clear();
@@ -197,25 +200,33 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs, estimate: &Estim
     Ok(failed.map(|e| e.name.clone()).collect())
 }
 
-/// A fresh journal, or with `--resume` the old one and its records (refused if it belongs to
-/// another scenario or shard). Resuming rewrites the journal: a torn last line goes, and the
-/// header keeps the higher replication ceiling of the old and the new run.
-fn open_journal(dir: &Path, header: &mut Header, resume: bool) -> Result<(Journal, Vec<RunRecord>), Failure> {
-    let io = |e: std::io::Error| Failure(3, format!("cannot write the journal in {}: {e}", dir.display()));
-    if resume {
-        match journal::read(dir) {
-            Ok(old) => {
-                check_same_jobs(dir, &old.header, header)?;
-                warn_torn(dir, &old);
-                let ceiling = &mut header.layout.replication_ceiling;
-                *ceiling = (*ceiling).max(old.header.layout.replication_ceiling);
-                return Ok((Journal::rewrite(dir, header, &old.records).map_err(io)?, old.records));
-            }
-            Err(journal::ReadError::Missing(_)) => {}
-            Err(e) => return Err(Failure(2, format!("cannot resume: {e}"))),
+/// With `--resume`: the records of the folder's journal (None if it has none), refused if it
+/// belongs to another scenario or shard or fails its checks. The header keeps the higher
+/// replication ceiling of the old and the new run.
+fn read_previous(dir: &Path, header: &mut Header) -> Result<Option<Vec<RunRecord>>, Failure> {
+    match journal::read(dir) {
+        Ok(old) => {
+            check_same_jobs(dir, &old.header, header)?;
+            warn_torn(dir, &old);
+            let ceiling = &mut header.layout.replication_ceiling;
+            *ceiling = (*ceiling).max(old.header.layout.replication_ceiling);
+            Ok(Some(old.records))
         }
+        Err(journal::ReadError::Missing(_)) => Ok(None),
+        Err(e) => Err(Failure(2, format!("cannot resume: {e}"))),
     }
-    Ok((Journal::create(dir, header).map_err(io)?, Vec::new()))
+}
+
+/// The journal to append to: the previous records rewritten (a torn last line goes), or a
+/// fresh journal.
+fn open_journal(
+    dir: &Path,
+    header: &Header,
+    previous: Option<Vec<RunRecord>>,
+) -> Result<(Journal, Vec<RunRecord>), Failure> {
+    let io = |e: std::io::Error| Failure(3, format!("cannot write the journal in {}: {e}", dir.display()));
+    let records = previous.unwrap_or_default();
+    Ok((Journal::rewrite(dir, header, &records).map_err(io)?, records))
 }
 
 fn check_same_jobs(dir: &Path, old: &Header, new: &Header) -> Result<(), Failure> {

@@ -37,9 +37,10 @@ fn io_error(path: &Path, e: io::Error) -> FolderError {
 }
 
 /// An exclusive lock on a results folder, released when dropped (or when the process ends).
+/// None on a file system without `flock` (some cluster file systems): a warning was printed.
 #[derive(Debug)]
 pub struct FolderLock {
-    _file: File,
+    _file: Option<File>,
 }
 
 /// Takes the folder's lock, or says which process holds it.
@@ -48,11 +49,12 @@ pub fn lock(dir: &Path) -> Result<FolderLock, FolderError> {
     let path = dir.join(LOCK_FILE);
     let mut file = open_no_follow(&path, OpenOptions::new().read(true).write(true).create(true).truncate(false))
         .map_err(|e| io_error(&path, e))?;
+    refuse_hard_link(&file).map_err(|e| io_error(&path, e))?;
     match file.try_lock() {
         Ok(()) => {
             let holder = format!("process {} ({})", std::process::id(), std::env::args().collect::<Vec<_>>().join(" "));
             file.set_len(0).and_then(|()| file.write_all(holder.as_bytes())).map_err(|e| io_error(&path, e))?;
-            Ok(FolderLock { _file: file })
+            Ok(FolderLock { _file: Some(file) })
         }
         Err(std::fs::TryLockError::WouldBlock) => {
             let mut holder = String::new();
@@ -63,8 +65,33 @@ pub fn lock(dir: &Path) -> Result<FolderLock, FolderError> {
                 dir.display()
             )))
         }
+        Err(std::fs::TryLockError::Error(e)) if locks_unsupported(&e) => {
+            eprintln!(
+                "warning: {}: the file system does not support locks ({e}); nothing stops a second writer",
+                path.display()
+            );
+            Ok(FolderLock { _file: None })
+        }
         Err(std::fs::TryLockError::Error(e)) => Err(io_error(&path, e)),
     }
+}
+
+/// The lock file is truncated when taken: a hard link planted at its name would truncate
+/// another file, which `O_NOFOLLOW` (symbolic links only) does not stop.
+fn refuse_hard_link(file: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    if std::os::unix::fs::MetadataExt::nlink(&file.metadata()?) > 1 {
+        return Err(io::Error::other("has another name (a hard link); discosim never writes through one; remove it"));
+    }
+    Ok(())
+}
+
+fn locks_unsupported(e: &io::Error) -> bool {
+    #[cfg(unix)]
+    if let Some(code) = e.raw_os_error() {
+        return [libc::ENOSYS, libc::ENOLCK, libc::EOPNOTSUPP].contains(&code);
+    }
+    e.kind() == io::ErrorKind::Unsupported
 }
 
 /// What a results folder holds, judged by its journal (or, without one, its manifest).
@@ -104,30 +131,34 @@ pub fn holds(dir: &Path) -> Holds {
 
 /// Makes a locked folder ready for a run of the scenario `hash`: refuses another scenario's
 /// results (unless `force`), removes temporaries and every output of an older run (the journal
-/// stays when resuming).
+/// stays when resuming). A folder holding no results is left as it is, temporaries aside.
 pub fn prepare(dir: &Path, hash: &str, resume: bool, force: bool) -> Result<(), FolderError> {
-    match holds(dir) {
+    let found = holds(dir);
+    match &found {
         Holds::Nothing => {}
-        Holds::Scenario(found) if found == hash => {}
+        Holds::Scenario(h) if h == hash => {}
         found if resume => {
             return Err(refused(format!(
-                "cannot resume in {}: it holds {}, not this scenario's (hash {hash}); use another --out, or run without --resume{}",
+                "cannot resume in {}: it holds {}, not this scenario's (hash {hash}); use another --out, or run without --resume (and with --force to clear it)",
                 dir.display(),
-                describe(&found),
-                " (and with --force to clear it)"
+                describe(found)
             )));
         }
         found if !force => {
             return Err(refused(format!(
                 "{} holds {}, not this scenario's (hash {hash}); use another --out, or --force to clear it",
                 dir.display(),
-                describe(&found)
+                describe(found)
             )));
         }
         _ => {}
     }
-    remove_temporaries(dir).map_err(|e| io_error(dir, e))?;
-    clear_outputs(dir, resume).map_err(|e| io_error(dir, e))
+    let charts = chart_names(dir);
+    remove_temporaries(dir, &charts).map_err(|e| io_error(dir, e))?;
+    if found == Holds::Nothing {
+        return Ok(());
+    }
+    clear_outputs(dir, &charts, resume).map_err(|e| io_error(dir, e))
 }
 
 fn describe(found: &Holds) -> String {
@@ -138,15 +169,20 @@ fn describe(found: &Holds) -> String {
     }
 }
 
-/// Removes the outputs of an older run: its files, its charts, and (unless `keep_journal`)
-/// its journal. Files discosim does not write are left alone.
-fn clear_outputs(dir: &Path, keep_journal: bool) -> io::Result<()> {
+/// The charts an older run may have drawn: those its manifest names, and the defaults.
+fn chart_names(dir: &Path) -> Vec<String> {
     let mut charts: Vec<String> = DEFAULT_CHARTS.iter().map(|c| c.to_string()).collect();
     if let Some(manifest) = manifest_value(dir) {
         let plots = manifest.get("plots").and_then(|p| p.as_array()).into_iter().flatten();
         let names = plots.filter_map(|p| p.get("name")?.as_str());
         charts.extend(names.filter(|n| crate::input::check_name(n).is_ok()).map(String::from));
     }
+    charts
+}
+
+/// Removes the outputs of an older run: its files, its charts, and (unless `keep_journal`)
+/// its journal. Files discosim does not write are left alone.
+fn clear_outputs(dir: &Path, charts: &[String], keep_journal: bool) -> io::Result<()> {
     let files = charts.iter().flat_map(|c| [format!("{c}.png"), format!("{c}.svg")]);
     let mut files: Vec<String> = files.chain(OUTPUTS.iter().map(|f| f.to_string())).collect();
     if !keep_journal {
@@ -158,22 +194,40 @@ fn clear_outputs(dir: &Path, keep_journal: bool) -> io::Result<()> {
     Ok(())
 }
 
-/// Removes what an interrupted or failed writer may have left: discosim's temporaries, and
-/// those of versions before this one (`.NAME.tmp-PID`, `.NAME.tmp.png`, `.NAME.tmp.svg`).
-pub fn remove_temporaries(dir: &Path) -> io::Result<()> {
+/// Removes what an interrupted or failed writer may have left: discosim's temporaries
+/// (`.discosim-tmp-*`, files or folders), and the temporary files of versions before this one
+/// (`.runs.csv.tmp-PID` and the like, `.CHART.tmp.png`, `.CHART.tmp.svg`). Nothing else.
+fn remove_temporaries(dir: &Path, charts: &[String]) -> io::Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
     };
     for entry in entries {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let legacy = name.starts_with('.')
-            && (name.contains(".tmp-") || name.ends_with(".tmp.png") || name.ends_with(".tmp.svg"));
-        if name.starts_with(TEMPORARY_PREFIX) || legacy {
+        if name.starts_with(TEMPORARY_PREFIX) {
             remove_if_present(&entry.path())?;
+        } else if is_legacy_temporary(&name, charts) && !entry.file_type()?.is_dir() {
+            std::fs::remove_file(entry.path())?;
         }
     }
     Ok(())
+}
+
+/// `.FILE.tmp-PID` for a file discosim writes, or `.CHART.tmp.png` / `.CHART.tmp.svg`.
+fn is_legacy_temporary(name: &str, charts: &[String]) -> bool {
+    let Some(name) = name.strip_prefix('.') else {
+        return false;
+    };
+    let files = OUTPUTS.iter().copied().chain([journal::FILE]);
+    let of_file = files.into_iter().any(|f| {
+        name.strip_prefix(f)
+            .and_then(|rest| rest.strip_prefix(".tmp-"))
+            .is_some_and(|pid| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+    });
+    let of_chart = charts
+        .iter()
+        .any(|c| name.strip_prefix(c.as_str()).is_some_and(|rest| rest == ".tmp.png" || rest == ".tmp.svg"));
+    of_file || of_chart
 }
 
 /// Removes a file, a symbolic link (not its target) or a folder of discosim's temporaries.

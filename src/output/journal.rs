@@ -64,15 +64,10 @@ pub struct Journal {
 }
 
 impl Journal {
-    /// Starts a new journal in `dir`, replacing any old one (a symbolic link is replaced, not
-    /// followed).
-    pub fn create(dir: &Path, header: &Header) -> io::Result<Self> {
-        Self::rewrite(dir, header, &[])
-    }
-
-    /// Writes a journal of `header` and `records` in one atomic replacement and opens it for
-    /// appending: how `--resume` continues a journal (dropping a torn last line, and
-    /// recording a raised replication ceiling in the header).
+    /// Writes a journal of `header` and `records` (none: a new journal) in one atomic
+    /// replacement of any old one — a symbolic link is replaced, not followed — and opens it
+    /// for appending. This is also how `--resume` continues a journal: dropping a torn last
+    /// line, and recording a raised replication ceiling in the header.
     pub fn rewrite(dir: &Path, header: &Header, records: &[RunRecord]) -> io::Result<Self> {
         let mut text = format!("{}\n", seal("header", &serde_json::to_string(header)?));
         for record in records {

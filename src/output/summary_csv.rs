@@ -34,7 +34,10 @@ fn estimate_metric(name: &str, runs: &[&RunRecord]) -> Estimate {
 
 pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8> {
     let mut header = layout.swept_keys.clone();
-    if let Some(first) = estimates.first() {
+    // A shard may hold no run of some points: their rows are empty, the columns come from a
+    // point that has runs.
+    let columns = estimates.iter().find(|metrics| !metrics.is_empty()).map_or(0, Vec::len);
+    if let Some(first) = estimates.iter().find(|metrics| !metrics.is_empty()) {
         for (name, _) in first {
             header.extend([name.clone(), format!("{name}.ci_low"), format!("{name}.ci_high")]);
         }
@@ -46,6 +49,9 @@ pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8>
             let mut row: Vec<String> = layout.param_cells(point).collect();
             for (_, e) in metrics {
                 row.extend([format_number(e.mean), format_number(e.ci_low), format_number(e.ci_high)]);
+            }
+            if metrics.is_empty() {
+                row.extend(std::iter::repeat_n(String::new(), 3 * columns));
             }
             row
         })

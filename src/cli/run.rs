@@ -300,8 +300,8 @@ fn run_until_done(
     Ok(records)
 }
 
-/// The run's shared state. A worker that panicked (a bug) poisons the mutex; the records
-/// journaled so far are still sound, so the rest of the run goes on with them.
+/// The run's shared state. Only a panicking worker (a bug, which rayon re-raises here anyway)
+/// poisons the mutex, and the records behind it are still whole: no second panic for it.
 fn lock(state: &Mutex<RunState>) -> MutexGuard<'_, RunState> {
     state.lock().unwrap_or_else(PoisonError::into_inner)
 }

@@ -7,6 +7,7 @@ mod bench;
 mod merge;
 mod run;
 
+use crate::exit::Exit;
 use crate::preflight;
 use crate::scenario::{self, LoadedScenario, Override, ScenarioError};
 use clap::{Args, Parser, Subcommand};
@@ -110,13 +111,13 @@ fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, String> {
 fn load_all(args: &ScenarioArgs) -> Result<Vec<LoadedScenario>, ExitCode> {
     let overrides = overrides(args).map_err(|e| {
         eprintln!("error: {e}");
-        ExitCode::from(2)
+        ExitCode::from(Exit::BadInput)
     })?;
     let files = match scenario_files(&args.scenarios) {
         Ok(files) => files,
         Err(message) => {
             eprintln!("error: {message}");
-            return Err(ExitCode::from(2));
+            return Err(ExitCode::from(Exit::BadInput));
         }
     };
     let results: Vec<Result<LoadedScenario, ScenarioError>> =
@@ -126,7 +127,7 @@ fn load_all(args: &ScenarioArgs) -> Result<Vec<LoadedScenario>, ExitCode> {
         for error in errors {
             eprintln!("error: {error}");
         }
-        return Err(ExitCode::from(2));
+        return Err(ExitCode::from(Exit::BadInput));
     }
     Ok(results.into_iter().filter_map(Result::ok).collect())
 }
@@ -156,7 +157,7 @@ fn validate(args: &ScenarioArgs) -> ExitCode {
         println!("{}: {verdict} — `{}`, {points} sweep point(s), {runs}; {summary}", s.file.display(), s.name);
         refused |= report_refusals(&s.file, &refusals, args.force);
     }
-    if refused { ExitCode::from(2) } else { ExitCode::SUCCESS }
+    if refused { ExitCode::from(Exit::BadInput) } else { ExitCode::SUCCESS }
 }
 
 /// Prints why the estimate refuses a scenario file (as errors), or, with `--force`, that it
@@ -182,7 +183,7 @@ fn plot(dirs: &[PathBuf]) -> ExitCode {
     for dir in dirs {
         if !dir.is_dir() {
             eprintln!("error: {}: not a results folder", dir.display());
-            return ExitCode::from(2);
+            return ExitCode::from(Exit::BadInput);
         }
         let _lock = match crate::output::folder::lock(dir) {
             Ok(lock) => lock,
@@ -195,7 +196,7 @@ fn plot(dirs: &[PathBuf]) -> ExitCode {
             Ok(files) => println!("{}: {} chart file(s)", dir.display(), files.len()),
             Err(message) => {
                 eprintln!("error: {}: {message}", dir.display());
-                return ExitCode::from(2);
+                return ExitCode::from(Exit::BadInput);
             }
         }
     }

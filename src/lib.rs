@@ -11,6 +11,7 @@ pub mod cli;
 pub mod detect;
 pub mod dist;
 pub mod engine;
+pub mod exit;
 pub mod expect;
 pub mod formulas;
 pub mod input;

@@ -66,14 +66,14 @@ pub enum TrafficEvent {
 }
 
 /// What the request path may see and do during an event.
-pub struct Env<'a> {
+pub struct TrafficCtx<'a> {
     pub now: SimTime,
     pub queue: &'a mut EventQueue<Event>,
     pub truth: &'a Instances,
     pub registry: &'a Registry,
 }
 
-impl Env<'_> {
+impl TrafficCtx<'_> {
     fn at(&mut self, time: SimTime, event: TrafficEvent) {
         self.queue.schedule_at(time, Event::Traffic(event));
     }
@@ -151,33 +151,33 @@ impl Traffic {
     }
 
     /// Time 0: every client schedules its first request (and its first poll).
-    pub fn start(&mut self, env: &mut Env) {
+    pub fn start(&mut self, ctx: &mut TrafficCtx) {
         for client in 0..self.clients.len() as u32 {
-            self.schedule_issue(client, env);
+            self.schedule_issue(client, ctx);
             if let Propagation::Poll { refresh } = self.model.propagation {
                 let phase = self.rng.propagation[client as usize].below(refresh);
-                env.at(env.now + phase, TrafficEvent::Poll { client });
+                ctx.at(ctx.now + phase, TrafficEvent::Poll { client });
             }
         }
-        self.snapshot_assignment(env.now);
+        self.snapshot_assignment(ctx.now);
     }
 
-    pub fn on_event(&mut self, event: TrafficEvent, env: &mut Env) {
+    pub fn on_event(&mut self, event: TrafficEvent, ctx: &mut TrafficCtx) {
         use TrafficEvent::*;
         match event {
-            Issue { client, generation } => self.on_issue(client, generation, env),
-            Arrive { job } => self.on_arrive(job, env),
-            Done { instance, job } => self.on_done(instance, job, env),
-            Response { attempt, ok } => self.on_response(attempt, ok, env),
-            Timeout => self.on_timeout(env),
-            Retry { request } => self.send_attempt(request, env),
-            Hedge { request } => self.on_hedge(request, env),
-            Expire => self.on_expire(env),
-            Push { client, instance, up } => self.set_cached(client, instance, up, env.now),
-            Poll { client } => self.on_poll(client, env),
-            Read { client } => self.on_read(client, env),
-            Install { client } => self.on_install(client, env.now),
-            HalfOpen { client, instance } => self.on_half_open(client, instance, env.now),
+            Issue { client, generation } => self.on_issue(client, generation, ctx),
+            Arrive { job } => self.on_arrive(job, ctx),
+            Done { instance, job } => self.on_done(instance, job, ctx),
+            Response { attempt, ok } => self.on_response(attempt, ok, ctx),
+            Timeout => self.on_timeout(ctx),
+            Retry { request } => self.send_attempt(request, ctx),
+            Hedge { request } => self.on_hedge(request, ctx),
+            Expire => self.on_expire(ctx),
+            Push { client, instance, up } => self.set_cached(client, instance, up, ctx.now),
+            Poll { client } => self.on_poll(client, ctx),
+            Read { client } => self.on_read(client, ctx),
+            Install { client } => self.on_install(client, ctx.now),
+            HalfOpen { client, instance } => self.on_half_open(client, instance, ctx.now),
         }
     }
 
@@ -201,11 +201,11 @@ impl Traffic {
 
     /// A `spike` fault: every client's rate is multiplied by `factor`. Poisson streams are
     /// memoryless, so each client simply redraws its next request at the new rate.
-    pub fn set_rate_factor(&mut self, factor: f64, env: &mut Env) {
+    pub fn set_rate_factor(&mut self, factor: f64, ctx: &mut TrafficCtx) {
         self.rate_factor = factor;
         for client in 0..self.clients.len() as u32 {
             self.clients[client as usize].issue_generation += 1;
-            self.schedule_issue(client, env);
+            self.schedule_issue(client, ctx);
         }
     }
 

@@ -10,7 +10,7 @@ use crate::detect::{Detector, DetectorEvent};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind};
 use crate::metrics::{EngineWork, MetricValues};
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
-use crate::traffic::{Env, Traffic, TrafficEvent};
+use crate::traffic::{Traffic, TrafficCtx, TrafficEvent};
 use instances::Instances;
 use network::Network;
 use registry::Registry;
@@ -153,9 +153,9 @@ pub struct TraceRecord {
     pub instance: u32,
 }
 
-macro_rules! env {
+macro_rules! traffic_ctx {
     ($world:expr) => {
-        &mut Env {
+        &mut TrafficCtx {
             now: $world.queue.now(),
             queue: &mut $world.queue,
             truth: &$world.instances,
@@ -164,7 +164,7 @@ macro_rules! env {
     };
 }
 
-macro_rules! ctx {
+macro_rules! detector_ctx {
     ($world:expr) => {
         &mut Ctx {
             now: $world.queue.now(),
@@ -219,9 +219,9 @@ impl World {
         for instance in 0..self.instances.count() {
             self.schedule_failure(instance);
         }
-        self.detector.start(ctx!(self));
+        self.detector.start(detector_ctx!(self));
         if let Some(traffic) = &mut self.traffic {
-            traffic.start(env!(self));
+            traffic.start(traffic_ctx!(self));
         }
     }
 
@@ -284,12 +284,12 @@ impl World {
     fn dispatch(&mut self, event: Event) {
         match event {
             Event::Detector(e) => {
-                self.detector.on_event(e, ctx!(self));
+                self.detector.on_event(e, detector_ctx!(self));
                 self.forward_view_changes();
             }
             Event::Traffic(e) => {
                 if let Some(traffic) = &mut self.traffic {
-                    traffic.on_event(e, env!(self));
+                    traffic.on_event(e, traffic_ctx!(self));
                 }
             }
             Event::Fail { instance, epoch } if epoch == self.instances.epoch(instance) => {
@@ -322,13 +322,13 @@ impl World {
             return;
         };
         for (instance, up) in self.registry.take_changes() {
-            let env = &mut Env {
+            let ctx = &mut TrafficCtx {
                 now: self.queue.now(),
                 queue: &mut self.queue,
                 truth: &self.instances,
                 registry: &self.registry,
             };
-            traffic.on_view_change(instance, up, env);
+            traffic.on_view_change(instance, up, ctx);
         }
     }
 
@@ -369,10 +369,10 @@ impl World {
 
     /// The instance is down: the detector and the servers learn it.
     fn went_down(&mut self, instance: u32) {
-        self.detector.on_instance_down(instance, ctx!(self));
+        self.detector.on_instance_down(instance, detector_ctx!(self));
         self.forward_view_changes();
         if let Some(traffic) = &mut self.traffic {
-            traffic.on_instance_down(instance, env!(self));
+            traffic.on_instance_down(instance, traffic_ctx!(self));
         }
     }
 
@@ -388,7 +388,7 @@ impl World {
 
     fn went_up(&mut self, instance: u32) {
         self.schedule_failure(instance);
-        self.detector.on_instance_up(instance, ctx!(self));
+        self.detector.on_instance_up(instance, detector_ctx!(self));
         self.forward_view_changes();
         if let Some(traffic) = &mut self.traffic {
             traffic.on_instance_up(instance);
@@ -424,7 +424,7 @@ impl World {
         let action = if undo { action.inverse() } else { action };
         if let FaultAction::Spike(factor) = action {
             if let Some(traffic) = &mut self.traffic {
-                traffic.set_rate_factor(factor, env!(self));
+                traffic.set_rate_factor(factor, traffic_ctx!(self));
             }
             return;
         }

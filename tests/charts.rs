@@ -1,12 +1,9 @@
 //! Charts: every kind renders to a valid PNG and SVG, `plot DIR` redraws the same bytes from
 //! the CSV files alone, and a `[[plot]]` naming something that does not exist is refused.
 
+mod common;
+use common::binary::discosim;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn discosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discosim")).args(args).output().unwrap()
-}
 
 const SCENARIO: &str = r#"
 name = "charts"

@@ -1,11 +1,8 @@
 //! `discosim check`: verdicts, exit codes, and every shipped scenario's expectations holding.
 
+mod common;
+use common::binary::discosim;
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn discosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discosim")).args(args).output().unwrap()
-}
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

@@ -3,17 +3,10 @@
 //! caps but not the cap on sweep points; and on every shipped scenario the estimate printed in
 //! the manifest is within a factor of 3 of the measured events and peak memory.
 
+mod common;
+use common::binary::{discosim, stderr};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-
-fn discosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discosim")).args(args).output().unwrap()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
 
 /// `validate` with `args`: exit 2 within a few seconds, with an error that contains `needle`.
 fn assert_refused(args: &[&str], needle: &str) {

@@ -1,13 +1,11 @@
 //! Parallel sweeps: results independent of threads and shards, interrupted runs resumed to the
 //! same bytes, sequential stopping, and the bad inputs of this layer.
 
+mod common;
+use common::binary::discosim;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn discosim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_discosim")).args(args).output().unwrap()
-}
 
 fn run_ok(args: &[&str]) {
     let output = discosim(args);

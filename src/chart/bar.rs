@@ -7,6 +7,15 @@ use super::{ChartResult, PlotSpec};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+/// One bar: its category (x) and series positions, the mean and its interval.
+struct Bar {
+    category: usize,
+    series: usize,
+    mean: f64,
+    ci_low: f64,
+    ci_high: f64,
+}
+
 pub fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, spec: &PlotSpec, data: &ResultsData) -> ChartResult
 where
     DB::ErrorType: 'static,
@@ -17,17 +26,18 @@ where
     let metric = spec.y.first().ok_or("a bar chart needs one metric in `y`")?;
     let categories = distinct(data.points.iter().map(|(c, _)| c[xi].clone()));
     let series = distinct(data.points.iter().map(|(c, _)| si.map(|i| c[i].clone()).unwrap_or_default()));
-    let bars: Vec<(usize, usize, f64, f64, f64)> = data
+    let bars: Vec<Bar> = data
         .points
         .iter()
         .filter_map(|(cells, v)| {
-            let x = categories.iter().position(|c| *c == cells[xi])?;
-            let s = series.iter().position(|s| si.is_none_or(|i| *s == cells[i]))?;
+            let category = categories.iter().position(|c| *c == cells[xi])?;
+            let series = series.iter().position(|s| si.is_none_or(|i| *s == cells[i]))?;
             let get = |k: String| v.get(&k).copied().unwrap_or(f64::NAN);
-            Some((x, s, get(metric.clone()), get(format!("{metric}.ci_low")), get(format!("{metric}.ci_high"))))
+            let (ci_low, ci_high) = (get(format!("{metric}.ci_low")), get(format!("{metric}.ci_high")));
+            Some(Bar { category, series, mean: get(metric.clone()), ci_low, ci_high })
         })
         .collect();
-    let top = bars.iter().flat_map(|b| [b.2, b.4]).filter(|v| v.is_finite()).fold(0.0f64, f64::max) * 1.15;
+    let top = bars.iter().flat_map(|b| [b.mean, b.ci_high]).filter(|v| v.is_finite()).fold(0.0f64, f64::max) * 1.15;
     let mut chart = ChartBuilder::on(area)
         .caption(&spec.title, (FONT, 24))
         .margin(16)
@@ -51,16 +61,17 @@ where
     for (s_index, s) in series.iter().enumerate() {
         let c = colour(s_index);
         let left = |x: usize| x as f64 - 0.4 + s_index as f64 * width;
-        let mine: Vec<_> = bars.iter().filter(|b| b.1 == s_index && b.2.is_finite()).collect();
+        let mine: Vec<&Bar> = bars.iter().filter(|b| b.series == s_index && b.mean.is_finite()).collect();
         let label = si.map(|i| format!("{} = {s}", data.swept_keys[i])).unwrap_or_else(|| metric.clone());
         chart
-            .draw_series(
-                mine.iter().map(|b| Rectangle::new([(left(b.0), 0.0), (left(b.0) + width * 0.9, b.2)], c.filled())),
-            )?
+            .draw_series(mine.iter().map(|b| {
+                Rectangle::new([(left(b.category), 0.0), (left(b.category) + width * 0.9, b.mean)], c.filled())
+            }))?
             .label(label)
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
-        chart.draw_series(mine.iter().filter(|b| b.3.is_finite()).map(|b| {
-            ErrorBar::new_vertical(left(b.0) + width * 0.45, b.3.max(0.0), b.2, b.4, BLACK.stroke_width(1), 8)
+        chart.draw_series(mine.iter().filter(|b| b.ci_low.is_finite()).map(|b| {
+            let x = left(b.category) + width * 0.45;
+            ErrorBar::new_vertical(x, b.ci_low.max(0.0), b.mean, b.ci_high, BLACK.stroke_width(1), 8)
         }))?;
     }
     chart

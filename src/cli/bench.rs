@@ -3,6 +3,7 @@
 //! number of pops), and what the run models per second against that floor.
 
 use crate::bench::{self, EngineFigures};
+use crate::exit::Exit;
 use clap::Args;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,12 +30,12 @@ pub fn bench(args: &BenchArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(error) => {
             eprintln!("error: {error}");
-            return ExitCode::from(2);
+            return ExitCode::from(Exit::BadInput);
         }
     };
     let Some(scenario) = loaded.points.first().map(|p| &p.scenario) else {
         eprintln!("error: the scenario has no sweep point");
-        return ExitCode::from(2);
+        return ExitCode::from(Exit::BadInput);
     };
     println!(
         "discosim bench: {} ({} instances, horizon {} s); medians of {} runs",

@@ -2,6 +2,7 @@
 //! files are identical to those of a single-machine run.
 
 use super::run::same_jobs;
+use crate::exit::Exit;
 use crate::output::folder;
 use crate::output::journal::{self, Header, Journal};
 use crate::output::write_results;
@@ -37,21 +38,21 @@ pub fn merge(args: &MergeArgs) -> ExitCode {
     }
 }
 
-fn try_merge(args: &MergeArgs) -> Result<PathBuf, (u8, String)> {
+fn try_merge(args: &MergeArgs) -> Result<PathBuf, (Exit, String)> {
     let mut journals = Vec::new();
     for dir in &args.dirs {
         if !dir.is_dir() {
-            return Err((2, format!("{}: not a results folder", dir.display())));
+            return Err((Exit::BadInput, format!("{}: not a results folder", dir.display())));
         }
         // Read under the folder's lock: a shard still running is refused, not half-read.
         let _lock = folder::lock(dir).map_err(|e| (e.code, e.message))?;
-        let contents = journal::read(dir).map_err(|e| (2, e.to_string()))?;
+        let contents = journal::read(dir).map_err(|e| (Exit::BadInput, e.to_string()))?;
         super::run::warn_torn(dir, &contents);
         journals.push(contents);
     }
     let headers: Vec<Header> = journals.iter().map(|j| j.header.clone()).collect();
     let Some(first) = headers.first() else {
-        return Err((2, "name at least one folder to merge".into()));
+        return Err((Exit::BadInput, "name at least one folder to merge".into()));
     };
     check_shards(&headers, &args.dirs)?;
     let mut records: Vec<RunRecord> = journals.into_iter().flat_map(|j| j.records).collect();
@@ -62,7 +63,7 @@ fn try_merge(args: &MergeArgs) -> Result<PathBuf, (u8, String)> {
     let dir = args.out.clone().unwrap_or_else(|| Path::new("results").join(&layout.name));
     let _lock = folder::lock(&dir).map_err(|e| (e.code, e.message))?;
     folder::prepare(&dir, &layout.scenario_hash, false, args.force).map_err(|e| (e.code, e.message))?;
-    let io = |e: std::io::Error| (3, format!("cannot write to {}: {e}", dir.display()));
+    let io = |e: std::io::Error| (Exit::CannotWrite, format!("cannot write to {}: {e}", dir.display()));
     Journal::rewrite(&dir, &Header::new(layout.clone(), None), &records).map_err(io)?;
     let provenance = serde_json::json!({
         "command_line": std::env::args().collect::<Vec<_>>(),
@@ -70,12 +71,13 @@ fn try_merge(args: &MergeArgs) -> Result<PathBuf, (u8, String)> {
         "merged_from": args.dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>(),
     });
     write_results(&dir, &layout, &records, &provenance).map_err(io)?;
-    crate::chart::draw_all(&dir).map_err(|e| (3, format!("cannot draw the charts in {}: {e}", dir.display())))?;
+    crate::chart::draw_all(&dir)
+        .map_err(|e| (Exit::CannotWrite, format!("cannot draw the charts in {}: {e}", dir.display())))?;
     Ok(dir)
 }
 
 /// All folders must hold the same scenario; shards must be of one N and cover 1..=N once.
-fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (u8, String)> {
+fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (Exit, String)> {
     let unsharded = |h: &Header| Header { shard: None, ..h.clone() };
     let (Some(first), Some(first_dir)) = (headers.first(), dirs.first()) else {
         return Ok(());
@@ -83,7 +85,7 @@ fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (u8, String)
     for (header, dir) in headers.iter().zip(dirs) {
         if !same_jobs(&unsharded(header), &unsharded(first)) {
             return Err((
-                2,
+                Exit::BadInput,
                 format!(
                     "{} holds another scenario (hash {}) than {} (hash {})",
                     dir.display(),
@@ -104,28 +106,28 @@ fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (u8, String)
         match (header.shard, slot) {
             (Some((_, n)), Some(slot)) if n == count && !*slot => *slot = true,
             (Some((index, n)), _) if n == count => {
-                return Err((2, format!("shard {index}/{n} is given twice ({})", dir.display())));
+                return Err((Exit::BadInput, format!("shard {index}/{n} is given twice ({})", dir.display())));
             }
             (other, _) => {
-                return Err((2, format!("{} is shard {other:?}, not one of {count}", dir.display())));
+                return Err((Exit::BadInput, format!("{} is shard {other:?}, not one of {count}", dir.display())));
             }
         }
     }
     let missing: Vec<String> =
         seen.iter().enumerate().filter(|(_, s)| !**s).map(|(i, _)| format!("{}/{count}", i + 1)).collect();
     if !missing.is_empty() {
-        return Err((2, format!("missing shard(s): {}", missing.join(", "))));
+        return Err((Exit::BadInput, format!("missing shard(s): {}", missing.join(", "))));
     }
     Ok(())
 }
 
 /// Every point must have its replications (at least the first batch, under sequential stopping).
-fn check_complete(header: &Header, records: &[RunRecord]) -> Result<(), (u8, String)> {
+fn check_complete(header: &Header, records: &[RunRecord]) -> Result<(), (Exit, String)> {
     for point in 0..header.layout.points.len() {
         let have = records.iter().filter(|r| r.point == point).count();
         if have < header.layout.replications as usize {
             return Err((
-                2,
+                Exit::BadInput,
                 format!(
                     "point {point} has {have} of {} replications: a shard did not finish (rerun it with --resume)",
                     header.layout.replications

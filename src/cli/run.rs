@@ -2,6 +2,7 @@
 //! then writes the results folder from the complete set of records.
 
 use super::{ScenarioArgs, load_all, machine_memory_bytes, report_refusals, results_dir};
+use crate::exit::Exit;
 use crate::output::folder::{self, FolderError};
 use crate::output::journal::{self, Header, Journal};
 use crate::output::write_results;
@@ -63,7 +64,7 @@ fn traced_job(s: &LoadedScenario, args: &RunArgs) -> Result<Option<Job>, Failure
             job.replication,
             s.points.len()
         );
-        return Err(Failure(2, message));
+        return Err(Failure(Exit::BadInput, message));
     };
     // With sequential stopping a point may run up to max_replications.
     let stopping = point.scenario.stopping.as_ref();
@@ -73,13 +74,13 @@ fn traced_job(s: &LoadedScenario, args: &RunArgs) -> Result<Option<Job>, Failure
             "--trace-job {}/{}: the point has {replications} replication(s), numbered from 0",
             job.point, job.replication
         );
-        return Err(Failure(2, message));
+        return Err(Failure(Exit::BadInput, message));
     }
     Ok(Some(job))
 }
 
 /// Why a run stopped early, with its exit code.
-struct Failure(u8, String);
+struct Failure(Exit, String);
 
 /// `run` (`strict` false) and `check` (`strict` true: exit 1 when an expectation fails).
 pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
@@ -89,10 +90,10 @@ pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
     };
     if let Err(message) = distinct_names(&loaded) {
         eprintln!("error: {message}");
-        return ExitCode::from(2);
+        return ExitCode::from(Exit::BadInput);
     }
     let Some(estimates) = preflight_all(&loaded, args) else {
-        return ExitCode::from(2);
+        return ExitCode::from(Exit::BadInput);
     };
     let mut failed = Vec::new();
     for (s, estimate) in loaded.iter().zip(&estimates) {
@@ -113,7 +114,7 @@ pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
     for name in &failed {
         eprintln!("  FAILED {name}");
     }
-    if strict { ExitCode::from(1) } else { ExitCode::SUCCESS }
+    if strict { ExitCode::from(Exit::ExpectationFailed) } else { ExitCode::SUCCESS }
 }
 
 /// Several scenarios in one invocation each get the folder of their name: two of one name
@@ -178,7 +179,7 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs, estimate: &Estim
         shard: header.shard,
         estimate: preflight::json(estimate),
     };
-    let cannot = |e: String| Failure(3, format!("cannot write results to {}: {e}", dir.display()));
+    let cannot = |e: String| Failure(Exit::CannotWrite, format!("cannot write results to {}: {e}", dir.display()));
     write_results(dir, &header.layout, &records, &provenance.json()).map_err(|e| cannot(e.to_string()))?;
     if let Some(job) = traced {
         let trace = run::run_traced(s, job);
@@ -213,7 +214,7 @@ fn read_previous(dir: &Path, header: &mut Header) -> Result<Option<Vec<RunRecord
             Ok(Some(old.records))
         }
         Err(journal::ReadError::Missing(_)) => Ok(None),
-        Err(e) => Err(Failure(2, format!("cannot resume: {e}"))),
+        Err(e) => Err(Failure(Exit::BadInput, format!("cannot resume: {e}"))),
     }
 }
 
@@ -224,7 +225,8 @@ fn open_journal(
     header: &Header,
     previous: Option<Vec<RunRecord>>,
 ) -> Result<(Journal, Vec<RunRecord>), Failure> {
-    let io = |e: std::io::Error| Failure(3, format!("cannot write the journal in {}: {e}", dir.display()));
+    let io =
+        |e: std::io::Error| Failure(Exit::CannotWrite, format!("cannot write the journal in {}: {e}", dir.display()));
     let records = previous.unwrap_or_default();
     Ok((Journal::rewrite(dir, header, &records).map_err(io)?, records))
 }
@@ -234,7 +236,7 @@ fn check_same_jobs(dir: &Path, old: &Header, new: &Header) -> Result<(), Failure
         return Ok(());
     }
     Err(Failure(
-        2,
+        Exit::BadInput,
         format!(
             "cannot resume in {}: its journal was written for another scenario or shard (scenario hash {} and shard {:?}, now {} and {:?}); use another --out or run without --resume",
             dir.display(),
@@ -288,7 +290,7 @@ fn run_until_done(
         run::run_jobs(s, &jobs, args.threads.into(), |record| lock(&state).finish(record, progress));
         let mut state = lock(&state);
         if let Some(e) = state.error.take() {
-            return Err(Failure(3, format!("cannot append to the journal: {e}")));
+            return Err(Failure(Exit::CannotWrite, format!("cannot append to the journal: {e}")));
         }
         if !run::extend_targets(s, &mut targets, &state.records) {
             break;
@@ -351,7 +353,7 @@ fn check_determinism(s: &LoadedScenario, records: &[RunRecord]) -> Result<(), Fa
         let (_, hash_b) = run::run_fingerprinted(s, job);
         if hash_a != hash_b || first.metrics != recorded.metrics {
             return Err(Failure(
-                4,
+                Exit::NotDeterministic,
                 format!(
                     "determinism check FAILED for point {} replication {}: event fingerprints {hash_a:016x} and {hash_b:016x}, metrics {}",
                     job.point,

@@ -6,6 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::journal;
+use crate::exit::Exit;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, Write};
 use std::path::Path;
@@ -24,16 +25,16 @@ const DEFAULT_CHARTS: &[&str] = &["chart", "detection_time-cdf", "latency-cdf", 
 /// results (a usage problem), 3 for what the file system refused.
 #[derive(Debug)]
 pub struct FolderError {
-    pub code: u8,
+    pub code: Exit,
     pub message: String,
 }
 
 fn refused(message: String) -> FolderError {
-    FolderError { code: 2, message }
+    FolderError { code: Exit::BadInput, message }
 }
 
 fn io_error(path: &Path, e: io::Error) -> FolderError {
-    FolderError { code: 3, message: format!("{}: {}", path.display(), no_follow_message(e)) }
+    FolderError { code: Exit::CannotWrite, message: format!("{}: {}", path.display(), no_follow_message(e)) }
 }
 
 /// An exclusive lock on a results folder, released when dropped (or when the process ends).

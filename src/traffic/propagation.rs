@@ -2,7 +2,7 @@
 //! path: `propagation_time` (a registry change until every client's cache holds it) and
 //! `stale_route_time` (a crash until no client routes to the instance any more).
 
-use super::{Env, Traffic, TrafficEvent};
+use super::{Traffic, TrafficCtx, TrafficEvent};
 use crate::engine::SimTime;
 use crate::model::Propagation;
 use crate::world::View;
@@ -38,25 +38,25 @@ impl Tracker {
 impl Traffic {
     /// The registry changed its view of `instance` (a newer change supersedes an older one
     /// that has not reached every client yet).
-    pub fn on_view_change(&mut self, instance: u32, up: bool, env: &mut Env) {
+    pub fn on_view_change(&mut self, instance: u32, up: bool, ctx: &mut TrafficCtx) {
         let i = instance as usize;
-        self.tracker.change_since[i] = env.now;
+        self.tracker.change_since[i] = ctx.now;
         self.tracker.change_to_up[i] = up;
-        self.check_propagated(i, env.now);
+        self.check_propagated(i, ctx.now);
         if self.model.propagation == Propagation::Watch {
             for client in 0..self.clients.len() as u32 {
                 let delay = self.network.delay.sample(&mut self.rng.propagation[client as usize]);
-                env.at(env.now.saturating_add(delay), TrafficEvent::Push { client, instance, up });
+                ctx.at(ctx.now.saturating_add(delay), TrafficEvent::Push { client, instance, up });
             }
         }
     }
 
     /// The instance crashed: follow how long clients keep routing to it.
-    pub fn on_instance_down(&mut self, instance: u32, env: &mut Env) {
+    pub fn on_instance_down(&mut self, instance: u32, ctx: &mut TrafficCtx) {
         let i = instance as usize;
-        self.tracker.crash_since[i] = env.now;
-        self.check_unrouted(i, env.now);
-        self.drop_server_work(instance, env);
+        self.tracker.crash_since[i] = ctx.now;
+        self.check_unrouted(i, ctx.now);
+        self.drop_server_work(instance, ctx);
     }
 
     pub fn on_instance_up(&mut self, instance: u32) {
@@ -105,24 +105,24 @@ impl Traffic {
         }
     }
 
-    pub(super) fn on_poll(&mut self, client: u32, env: &mut Env) {
+    pub(super) fn on_poll(&mut self, client: u32, ctx: &mut TrafficCtx) {
         let Propagation::Poll { refresh } = self.model.propagation else {
             return;
         };
-        env.at(env.now + refresh, TrafficEvent::Poll { client });
-        if let Some(at) = self.registry_message(client, env.now) {
-            env.at(at, TrafficEvent::Read { client });
+        ctx.at(ctx.now + refresh, TrafficEvent::Poll { client });
+        if let Some(at) = self.registry_message(client, ctx.now) {
+            ctx.at(at, TrafficEvent::Read { client });
         }
     }
 
     /// The registry answers a poll with its view at this moment.
-    pub(super) fn on_read(&mut self, client: u32, env: &mut Env) {
+    pub(super) fn on_read(&mut self, client: u32, ctx: &mut TrafficCtx) {
         let snapshot = &mut self.clients[client as usize].snapshot;
         for (i, slot) in snapshot.iter_mut().enumerate() {
-            *slot = env.registry.view(i as u32) == View::Up;
+            *slot = ctx.registry.view(i as u32) == View::Up;
         }
-        if let Some(at) = self.registry_message(client, env.now) {
-            env.at(at, TrafficEvent::Install { client });
+        if let Some(at) = self.registry_message(client, ctx.now) {
+            ctx.at(at, TrafficEvent::Install { client });
         }
     }
 

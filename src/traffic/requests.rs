@@ -3,7 +3,7 @@
 //! expire at the deadline (the source document's timestamp mechanism).
 
 use super::slab::Ref;
-use super::{Env, Traffic, TrafficEvent};
+use super::{Traffic, TrafficCtx, TrafficEvent};
 use crate::balance::Pick;
 use crate::engine::SimTime;
 use crate::recovery::backoff;
@@ -42,31 +42,31 @@ pub struct Attempt {
 }
 
 impl Traffic {
-    pub(super) fn schedule_issue(&mut self, client: u32, env: &mut Env) {
+    pub(super) fn schedule_issue(&mut self, client: u32, ctx: &mut TrafficCtx) {
         let rate = self.model.rate * self.rate_factor;
         let u = self.rng.arrivals[client as usize].uniform_open0();
         let wait = crate::engine::time::from_seconds(-libm::log(u) / rate);
         let generation = self.clients[client as usize].issue_generation;
-        env.at(env.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
+        ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
 
-    pub(super) fn on_issue(&mut self, client: u32, generation: u32, env: &mut Env) {
+    pub(super) fn on_issue(&mut self, client: u32, generation: u32, ctx: &mut TrafficCtx) {
         if generation != self.clients[client as usize].issue_generation {
             return;
         }
-        self.schedule_issue(client, env);
-        self.metrics.issue(env.now);
+        self.schedule_issue(client, ctx);
+        self.metrics.issue(ctx.now);
         if let Some(budget) = &mut self.clients[client as usize].budget {
-            budget.deposit(env.now);
+            budget.deposit(ctx.now);
         }
         let key = self.keys.sample(&mut self.rng.arrivals[client as usize]);
-        let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| env.now.saturating_add(d));
+        let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| ctx.now.saturating_add(d));
         let request = self.requests.insert(Request {
             client,
             key,
-            issued: env.now,
+            issued: ctx.now,
             deadline,
-            first_sent: env.now,
+            first_sent: ctx.now,
             attempts: 0,
             in_flight: 0,
             tried: [0; TRIED],
@@ -74,26 +74,26 @@ impl Traffic {
             previous_backoff: 0,
         });
         if deadline != SimTime::MAX {
-            self.deadlines.set(deadline, request, Event::Traffic(TrafficEvent::Expire), env.queue);
+            self.deadlines.set(deadline, request, Event::Traffic(TrafficEvent::Expire), ctx.queue);
         }
-        self.send_attempt(request, env);
+        self.send_attempt(request, ctx);
     }
 
     /// Picks an instance and sends the request's next attempt (a retry or a hedge). An attempt
     /// that finds no usable instance fails at once (and counts toward `max_attempts`).
-    pub(super) fn send_attempt(&mut self, request: Ref, env: &mut Env) {
+    pub(super) fn send_attempt(&mut self, request: Ref, ctx: &mut TrafficCtx) {
         let Some(r) = self.requests.get(request) else { return };
         let client = r.client;
         let Some(instance) = self.pick_instance(request) else {
             self.metrics.counters.no_instance += 1;
             self.requests.get_mut(request).expect("checked above").attempts += 1;
-            return self.attempt_failed(request, env);
+            return self.attempt_failed(request, ctx);
         };
         let r = self.requests.get_mut(request).expect("checked above");
         r.tried[r.tried_count as usize % TRIED] = instance;
         r.tried_count += 1;
         if r.attempts == 0 {
-            r.first_sent = env.now;
+            r.first_sent = ctx.now;
         }
         r.attempts += 1;
         r.in_flight += 1;
@@ -104,10 +104,10 @@ impl Traffic {
             b.on_send();
             c.refresh_routable(instance);
         }
-        let attempt = self.attempts.insert(Attempt { request, client, instance, sent: env.now });
-        let timeout_at = env.now.saturating_add(self.model.recovery.timeout);
-        self.timeouts.set(timeout_at, attempt, Event::Traffic(TrafficEvent::Timeout), env.queue);
-        if let Some(at) = self.send(client, instance, env.now) {
+        let attempt = self.attempts.insert(Attempt { request, client, instance, sent: ctx.now });
+        let timeout_at = ctx.now.saturating_add(self.model.recovery.timeout);
+        self.timeouts.set(timeout_at, attempt, Event::Traffic(TrafficEvent::Timeout), ctx.queue);
+        if let Some(at) = self.send(client, instance, ctx.now) {
             let job = self.jobs.insert(super::serving::Job {
                 attempt,
                 request_id: (request.slot as u64) << 32 | request.generation as u64,
@@ -115,11 +115,11 @@ impl Traffic {
                 instance,
                 deadline,
             });
-            env.at(at, TrafficEvent::Arrive { job });
+            ctx.at(at, TrafficEvent::Arrive { job });
         }
         if first && self.model.recovery.hedge.is_some() {
             let delay = self.hedge_delay(client);
-            env.at(env.now.saturating_add(delay), TrafficEvent::Hedge { request });
+            ctx.at(ctx.now.saturating_add(delay), TrafficEvent::Hedge { request });
         }
     }
 
@@ -153,39 +153,39 @@ impl Traffic {
         }
     }
 
-    pub(super) fn on_response(&mut self, attempt: Ref, ok: bool, env: &mut Env) {
-        let Some(a) = self.finish_attempt(attempt, ok, env) else {
+    pub(super) fn on_response(&mut self, attempt: Ref, ok: bool, ctx: &mut TrafficCtx) {
+        let Some(a) = self.finish_attempt(attempt, ok, ctx) else {
             return;
         };
         if !ok {
             self.metrics.counters.rejected += 1;
-            return self.attempt_failed(a.request, env);
+            return self.attempt_failed(a.request, ctx);
         }
         if let Some(h) = &mut self.clients[a.client as usize].latencies {
-            let _ = h.record(env.now - a.sent);
+            let _ = h.record(ctx.now - a.sent);
         }
-        if self.requests.get(a.request).is_some_and(|r| env.now <= r.deadline) {
-            self.complete(a.request, true, env.now);
+        if self.requests.get(a.request).is_some_and(|r| ctx.now <= r.deadline) {
+            self.complete(a.request, true, ctx.now);
         }
     }
 
     /// The earliest timeout in the lane is due; timeouts of attempts that have already ended
     /// are dropped from the lane unseen.
-    pub(super) fn on_timeout(&mut self, env: &mut Env) {
+    pub(super) fn on_timeout(&mut self, ctx: &mut TrafficCtx) {
         let attempts = &self.attempts;
         let wake = Event::Traffic(TrafficEvent::Timeout);
-        let Some(attempt) = self.timeouts.fire(wake, env.queue, |a| attempts.get(a).is_some()) else {
+        let Some(attempt) = self.timeouts.fire(wake, ctx.queue, |a| attempts.get(a).is_some()) else {
             return;
         };
-        if let Some(a) = self.finish_attempt(attempt, false, env) {
+        if let Some(a) = self.finish_attempt(attempt, false, ctx) {
             self.metrics.counters.timeouts += 1;
-            self.attempt_failed(a.request, env);
+            self.attempt_failed(a.request, ctx);
         }
     }
 
     /// Closes an attempt on the client (its response came, or its timeout): frees it, updates
     /// the outstanding count and the breaker.
-    fn finish_attempt(&mut self, attempt: Ref, ok: bool, env: &mut Env) -> Option<Attempt> {
+    fn finish_attempt(&mut self, attempt: Ref, ok: bool, ctx: &mut TrafficCtx) -> Option<Attempt> {
         let a = self.attempts.remove(attempt)?;
         let c = &mut self.clients[a.client as usize];
         c.outstanding[a.instance as usize] -= 1;
@@ -193,10 +193,10 @@ impl Traffic {
             r.in_flight -= 1;
         }
         if let (Some(policy), Some(b)) = (&self.model.recovery.breaker, c.breakers.get_mut(a.instance as usize)) {
-            match b.record(policy, env.now, ok) {
+            match b.record(policy, ctx.now, ok) {
                 Change::Opened(until) => {
                     self.metrics.counters.breaker_opens += 1;
-                    env.at(until, TrafficEvent::HalfOpen { client: a.client, instance: a.instance });
+                    ctx.at(until, TrafficEvent::HalfOpen { client: a.client, instance: a.instance });
                 }
                 Change::Closed | Change::None => {}
             }
@@ -213,7 +213,7 @@ impl Traffic {
 
     /// An attempt failed: retry after a backoff if the policy, the budget and the deadline
     /// allow, else give up — unless another attempt (a hedge) is still in flight.
-    fn attempt_failed(&mut self, request: Ref, env: &mut Env) {
+    fn attempt_failed(&mut self, request: Ref, ctx: &mut TrafficCtx) {
         let Some(r) = self.requests.get(request) else {
             return;
         };
@@ -222,26 +222,26 @@ impl Traffic {
         }
         let policy = &self.model.recovery.retry;
         if r.attempts >= policy.max_attempts {
-            return self.complete(request, false, env.now);
+            return self.complete(request, false, ctx.now);
         }
         let (client, retry, previous) = (r.client, r.attempts.max(1), r.previous_backoff);
         let wait = backoff::delay(policy, retry, previous, &mut self.rng.recovery[client as usize]);
-        if env.now.saturating_add(wait) >= r.deadline {
-            return self.complete(request, false, env.now);
+        if ctx.now.saturating_add(wait) >= r.deadline {
+            return self.complete(request, false, ctx.now);
         }
         if let Some(budget) = &mut self.clients[client as usize].budget
-            && !budget.withdraw(env.now)
+            && !budget.withdraw(ctx.now)
         {
             self.metrics.counters.budget_denied += 1;
-            return self.complete(request, false, env.now);
+            return self.complete(request, false, ctx.now);
         }
         self.requests.get_mut(request).expect("checked above").previous_backoff = wait;
-        env.at(env.now.saturating_add(wait), TrafficEvent::Retry { request });
+        ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Retry { request });
     }
 
     /// A hedge is an extra attempt, so like a retry it needs a token of the retry budget
     /// (gRPC's retry throttling covers hedges the same way).
-    pub(super) fn on_hedge(&mut self, request: Ref, env: &mut Env) {
+    pub(super) fn on_hedge(&mut self, request: Ref, ctx: &mut TrafficCtx) {
         let Some(r) = self.requests.get(request) else {
             return;
         };
@@ -249,23 +249,23 @@ impl Traffic {
             return;
         }
         if let Some(budget) = &mut self.clients[r.client as usize].budget
-            && !budget.withdraw(env.now)
+            && !budget.withdraw(ctx.now)
         {
             self.metrics.counters.budget_denied += 1;
             return;
         }
         self.metrics.counters.hedges += 1;
-        self.send_attempt(request, env);
+        self.send_attempt(request, ctx);
     }
 
-    pub(super) fn on_expire(&mut self, env: &mut Env) {
+    pub(super) fn on_expire(&mut self, ctx: &mut TrafficCtx) {
         let requests = &self.requests;
         let wake = Event::Traffic(TrafficEvent::Expire);
-        let Some(request) = self.deadlines.fire(wake, env.queue, |r| requests.get(r).is_some()) else {
+        let Some(request) = self.deadlines.fire(wake, ctx.queue, |r| requests.get(r).is_some()) else {
             return;
         };
         if self.requests.get(request).is_some() {
-            self.complete(request, false, env.now);
+            self.complete(request, false, ctx.now);
         }
     }
 

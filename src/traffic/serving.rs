@@ -5,7 +5,7 @@
 //! request this instance already holds is recognised by its timestamp and not executed again.
 
 use super::slab::Ref;
-use super::{Env, Traffic, TrafficEvent};
+use super::{Traffic, TrafficCtx, TrafficEvent};
 use crate::engine::SimTime;
 use std::collections::{HashMap, VecDeque};
 
@@ -39,55 +39,55 @@ impl Default for Server {
 const SEEN_CLEANUP: usize = 4096;
 
 impl Traffic {
-    pub(super) fn on_arrive(&mut self, job: Ref, env: &mut Env) {
+    pub(super) fn on_arrive(&mut self, job: Ref, ctx: &mut TrafficCtx) {
         let Some(j) = self.jobs.get(job) else { return };
         let (instance, deadline, request_id) = (j.instance, j.deadline, j.request_id);
-        self.metrics.arrival(env.now, instance);
-        if !env.truth.is_up(instance) {
+        self.metrics.arrival(ctx.now, instance);
+        if !ctx.truth.is_up(instance) {
             // A dead process behind a live host refuses at once (reset); a dead host is silent.
             if self.capacity.as_ref().is_some_and(|c| c.reset_on_crash) {
-                self.respond(job, false, env);
+                self.respond(job, false, ctx);
             } else {
                 self.jobs.remove(job);
             }
             return;
         }
-        if env.now > deadline {
+        if ctx.now > deadline {
             self.metrics.counters.expired_dropped += 1;
             self.jobs.remove(job);
             return;
         }
-        if deadline != SimTime::MAX && self.is_duplicate(instance, request_id, deadline, env.now) {
-            return self.answer_duplicate(job, env);
+        if deadline != SimTime::MAX && self.is_duplicate(instance, request_id, deadline, ctx.now) {
+            return self.answer_duplicate(job, ctx);
         }
-        self.admit(instance, job, env);
+        self.admit(instance, job, ctx);
     }
 
     /// Starts the job, queues it, or rejects it when the queue is full.
-    fn admit(&mut self, instance: u32, job: Ref, env: &mut Env) {
+    fn admit(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx) {
         let Some(capacity) = &self.capacity else {
-            return self.respond(job, true, env);
+            return self.respond(job, true, ctx);
         };
         let server = &mut self.servers[instance as usize];
         if (server.in_service.len() as u32) < capacity.servers {
             server.in_service.push(job);
-            self.start_service(instance, job, env);
+            self.start_service(instance, job, ctx);
         } else if (server.waiting.len() as u64) < capacity.queue_limit as u64 {
             server.waiting.push_back(job);
         } else {
-            self.respond(job, false, env);
+            self.respond(job, false, ctx);
         }
     }
 
-    fn start_service(&mut self, instance: u32, job: Ref, env: &mut Env) {
+    fn start_service(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx) {
         let capacity = self.capacity.as_ref().expect("only with capacity");
         let base = capacity.service_time.sample(&mut self.rng.service[instance as usize]);
         let slow = self.servers[instance as usize].slow;
         let time = if slow == 1.0 { base } else { (base as f64 * slow).round() as SimTime };
-        env.at(env.now.saturating_add(time), TrafficEvent::Done { instance, job });
+        ctx.at(ctx.now.saturating_add(time), TrafficEvent::Done { instance, job });
     }
 
-    pub(super) fn on_done(&mut self, instance: u32, job: Ref, env: &mut Env) {
+    pub(super) fn on_done(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx) {
         let server = &mut self.servers[instance as usize];
         let Some(pos) = server.in_service.iter().position(|&j| j == job) else {
             return; // the instance crashed since: its work was lost
@@ -99,21 +99,21 @@ impl Traffic {
         {
             entry.0 = true;
         }
-        self.respond(job, true, env);
-        self.next_job(instance, env);
+        self.respond(job, true, ctx);
+        self.next_job(instance, ctx);
     }
 
     /// A worker is free: serve the next waiting job whose deadline has not passed.
-    fn next_job(&mut self, instance: u32, env: &mut Env) {
+    fn next_job(&mut self, instance: u32, ctx: &mut TrafficCtx) {
         while let Some(next) = self.servers[instance as usize].waiting.pop_front() {
             match self.jobs.get(next) {
-                Some(j) if env.now > j.deadline => {
+                Some(j) if ctx.now > j.deadline => {
                     self.metrics.counters.expired_dropped += 1;
                     self.jobs.remove(next);
                 }
                 Some(_) => {
                     self.servers[instance as usize].in_service.push(next);
-                    return self.start_service(instance, next, env);
+                    return self.start_service(instance, next, ctx);
                 }
                 None => {}
             }
@@ -121,12 +121,12 @@ impl Traffic {
     }
 
     /// Sends the job's response (success, or a rejection) back to its client.
-    fn respond(&mut self, job: Ref, ok: bool, env: &mut Env) {
+    fn respond(&mut self, job: Ref, ok: bool, ctx: &mut TrafficCtx) {
         let Some(j) = self.jobs.remove(job) else {
             return;
         };
-        if let Some(at) = self.send(j.client, j.instance, env.now) {
-            env.at(at, TrafficEvent::Response { attempt: j.attempt, ok });
+        if let Some(at) = self.send(j.client, j.instance, ctx.now) {
+            ctx.at(at, TrafficEvent::Response { attempt: j.attempt, ok });
         }
     }
 
@@ -145,12 +145,12 @@ impl Traffic {
 
     /// A duplicate is not executed: answered at once if the original is finished, else
     /// dropped (the original's response answers the request).
-    fn answer_duplicate(&mut self, job: Ref, env: &mut Env) {
+    fn answer_duplicate(&mut self, job: Ref, ctx: &mut TrafficCtx) {
         self.metrics.counters.duplicates_suppressed += 1;
         let j = self.jobs.get(job).expect("checked by the caller");
         let finished = self.servers[j.instance as usize].seen.get(&j.request_id).is_some_and(|e| e.0);
         if finished {
-            self.respond(job, true, env);
+            self.respond(job, true, ctx);
         } else {
             self.jobs.remove(job);
         }
@@ -159,13 +159,13 @@ impl Traffic {
     /// A crash loses every job queued or in service on the instance.
     /// With `on_crash = "reset"` the clients of those jobs get a failure at once instead (the
     /// operating system resets the dead process's connections).
-    pub(super) fn drop_server_work(&mut self, instance: u32, env: &mut Env) {
+    pub(super) fn drop_server_work(&mut self, instance: u32, ctx: &mut TrafficCtx) {
         let server = &mut self.servers[instance as usize];
         let lost: Vec<Ref> = server.waiting.drain(..).chain(server.in_service.drain(..)).collect();
         server.seen.clear();
         for job in lost {
             if self.capacity.as_ref().is_some_and(|c| c.reset_on_crash) {
-                self.respond(job, false, env);
+                self.respond(job, false, ctx);
             } else {
                 self.jobs.remove(job);
             }

@@ -1,0 +1,132 @@
+//! The crate's modules form layers (ARCHITECTURE.md, *Layers*): a module may use modules of its
+//! own layer or below, never above. This test reads every `crate::…` and `super::super::…` path
+//! in `src/` and fails on an upward import that is not in `KNOWN_UPWARD` — the imports that
+//! still break the layering, each to be removed — and on an entry of `KNOWN_UPWARD` that no
+//! longer occurs (so the list only shrinks).
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Bottom to top. A module of layer k may import modules of layers 0..=k.
+const LAYERS: &[&[&str]] = &[
+    &["engine", "exit", "input"],
+    &["dist", "model"],
+    &["metrics", "stats"],
+    &["detect", "balance", "recovery"],
+    &["traffic"],
+    &["world"],
+    &["run", "bench", "results"],
+    &["expect", "preflight", "formulas"],
+    &["output", "chart"],
+    &["scenario"],
+    &["cli"],
+];
+
+/// Upward imports that exist today (from → to), in the order to remove them.
+const KNOWN_UPWARD: &[(&str, &str)] = &[
+    ("model", "detect"),
+    ("model", "balance"),
+    ("detect", "scenario"),
+    ("balance", "scenario"),
+    ("detect", "world"),
+    ("detect", "preflight"),
+    ("metrics", "traffic"),
+    ("traffic", "world"),
+    ("results", "chart"),
+    ("results", "expect"),
+    ("results", "scenario"),
+    ("run", "output"),
+    ("run", "scenario"),
+    ("expect", "scenario"),
+    ("preflight", "scenario"),
+    ("chart", "scenario"),
+];
+
+fn layer_of(module: &str) -> Option<usize> {
+    LAYERS.iter().position(|layer| layer.contains(&module))
+}
+
+/// The top-level module a source file belongs to: `src/detect/phi.rs` → `detect`.
+fn module_of(path: &Path) -> String {
+    let relative = path.strip_prefix("src").unwrap_or(path);
+    let first = relative.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned());
+    first.unwrap_or_default().trim_end_matches(".rs").to_string()
+}
+
+/// The top-level modules a file names through `crate::` (and `super::super::`, which from
+/// `src/a/b.rs` reaches the crate root).
+fn imports(text: &str, nested: bool) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    let mut prefixes = vec!["crate::"];
+    if nested {
+        prefixes.push("super::super::");
+    }
+    for prefix in prefixes {
+        for (at, _) in text.match_indices(prefix) {
+            let name: String =
+                text[at + prefix.len()..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+            found.insert(name);
+        }
+    }
+    found
+}
+
+fn source_files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            source_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every (from, to) module import of the crate, and every module that has no layer.
+fn edges() -> (BTreeSet<(String, String)>, BTreeSet<String>) {
+    let mut files = Vec::new();
+    source_files(Path::new("src"), &mut files);
+    let (mut edges, mut unlayered) = (BTreeSet::new(), BTreeSet::new());
+    for file in files {
+        let from = module_of(&file);
+        if from == "lib" || from == "main" {
+            continue;
+        }
+        let nested = file.components().count() == 3; // `src/a/b.rs`: `super::super` is the root
+        let text = std::fs::read_to_string(&file).unwrap();
+        for to in imports(&text, nested) {
+            if to == from || layer_of(&to).is_none() && !Path::new("src").join(format!("{to}.rs")).exists() {
+                continue; // an item of the crate root or a local path, not a module
+            }
+            for module in [&from, &to] {
+                if layer_of(module).is_none() {
+                    unlayered.insert(module.clone());
+                }
+            }
+            edges.insert((from.clone(), to));
+        }
+    }
+    (edges, unlayered)
+}
+
+#[test]
+fn no_module_imports_from_a_layer_above_it_beyond_the_known_ones() {
+    let (edges, unlayered) = edges();
+    assert!(unlayered.is_empty(), "modules without a layer (add them to LAYERS and ARCHITECTURE.md): {unlayered:?}");
+    let upward: BTreeSet<(String, String)> =
+        edges.into_iter().filter(|(from, to)| layer_of(from) < layer_of(to)).collect();
+    let known: BTreeSet<(String, String)> = KNOWN_UPWARD.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect();
+    let new: Vec<_> = upward.difference(&known).collect();
+    assert!(new.is_empty(), "imports from a layer above (move the code, or the item, down a layer): {new:?}");
+    let gone: Vec<_> = known.difference(&upward).collect();
+    assert!(gone.is_empty(), "no longer imported: remove from KNOWN_UPWARD: {gone:?}");
+}
+
+#[test]
+fn the_layers_in_the_test_are_the_layers_in_architecture_md() {
+    let architecture = std::fs::read_to_string("ARCHITECTURE.md").unwrap();
+    for (index, layer) in LAYERS.iter().enumerate() {
+        let line = format!("{index}. {}", layer.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "));
+        assert!(architecture.contains(&line), "ARCHITECTURE.md lacks the line `{line}`");
+    }
+}

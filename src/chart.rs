@@ -18,68 +18,9 @@ pub use data::ResultsData;
 pub use data::axis_value as data_axis_value;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// One chart to draw, as declared by `[[plot]]` (or chosen by default).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PlotSpec {
-    /// File stem of the chart (`<name>.png`, `<name>.svg`).
-    pub name: String,
-    pub kind: Kind,
-    pub title: String,
-    /// The swept key on the x axis (line, bar).
-    pub x: Option<String>,
-    /// Metrics on the y axis (line, bar); the sampled metric (cdf).
-    pub y: Vec<String>,
-    /// A second swept key: one line (or bar colour) per value.
-    pub series: Option<String>,
-    pub log_x: bool,
-    pub log_y: bool,
-}
-
-impl PlotSpec {
-    /// Checks a chart read back from a manifest: a usable file name, swept keys that exist,
-    /// the axes its kind needs.
-    pub fn check(&self, swept_keys: &[String]) -> Result<(), String> {
-        crate::input::check_name(&self.name)?;
-        for key in self.x.iter().chain(&self.series) {
-            if !swept_keys.contains(key) {
-                return Err(format!("`{key}` is not a swept key"));
-            }
-        }
-        if matches!(self.kind, Kind::Line | Kind::Bar) && self.x.is_none() {
-            return Err("a line or bar chart needs `x`".into());
-        }
-        if self.kind != Kind::Timeline && self.y.is_empty() {
-            return Err("it names no metric".into());
-        }
-        Ok(())
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Kind {
-    Line,
-    Bar,
-    Cdf,
-    Timeline,
-}
-
-impl Kind {
-    pub const NAMES: &'static [&'static str] = &["line", "bar", "cdf", "timeline"];
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "line" => Some(Kind::Line),
-            "bar" => Some(Kind::Bar),
-            "cdf" => Some(Kind::Cdf),
-            "timeline" => Some(Kind::Timeline),
-            _ => None,
-        }
-    }
-}
+pub use crate::results::declared::{Kind, PlotSpec};
 
 pub type ChartResult = Result<(), Box<dyn std::error::Error>>;
 

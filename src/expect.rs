@@ -14,48 +14,8 @@ pub mod variables;
 
 use crate::results::{Layout, RunRecord};
 use crate::stats::{Estimate, estimate_metric};
-use serde::{Deserialize, Serialize};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Holds {
-    #[serde(rename = "mean")]
-    Mean,
-    #[serde(rename = "upper-bound")]
-    UpperBound,
-    #[serde(rename = "lower-bound")]
-    LowerBound,
-}
-
-impl Holds {
-    pub const NAMES: &'static [&'static str] = &["mean", "upper-bound", "lower-bound"];
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "mean" => Some(Holds::Mean),
-            "upper-bound" => Some(Holds::UpperBound),
-            "lower-bound" => Some(Holds::LowerBound),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Holds::Mean => "mean",
-            Holds::UpperBound => "upper-bound",
-            Holds::LowerBound => "lower-bound",
-        }
-    }
-}
-
-/// One `[[expect]]`, checked.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Expectation {
-    pub name: String,
-    pub metric: String,
-    pub formula: String,
-    pub holds: Holds,
-    pub tolerance: f64,
-}
+pub use crate::results::declared::{Expectation, Holds};
 
 /// The verdict of one expectation at one sweep point.
 #[derive(Clone, Debug, PartialEq)]

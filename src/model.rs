@@ -3,6 +3,8 @@
 //! Everything here is plain data in nanoseconds and instance indices; nothing refers to the
 //! file it came from. The simulation reads only this.
 
+pub mod duration;
+
 use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;

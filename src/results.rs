@@ -4,8 +4,9 @@
 // A module that reads input: nothing here may panic on what it reads (checked by clippy).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+pub mod declared;
+
 use crate::metrics::{EngineWork, MetricValues};
-use crate::scenario::LoadedScenario;
 use serde::{Deserialize, Serialize};
 
 /// Everything about a scenario that its result files need, and that shards must share.
@@ -23,10 +24,10 @@ pub struct Layout {
     pub points: Vec<Vec<(String, String)>>,
     pub replications: u32,
     /// The scenario's `[[expect]]`s, and per point (expectation index, predicted value).
-    pub expectations: Vec<crate::expect::Expectation>,
+    pub expectations: Vec<declared::Expectation>,
     pub predictions: Vec<Vec<(usize, f64)>>,
     #[serde(default)]
-    pub plots: Vec<crate::chart::PlotSpec>,
+    pub plots: Vec<declared::PlotSpec>,
     #[serde(default)]
     pub horizon_seconds: f64,
     /// The scenario's seed: a record's seed must be the one derived from it.
@@ -37,29 +38,6 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn of(loaded: &LoadedScenario) -> Self {
-        let mut identity = loaded.resolved.clone();
-        for key in ["replications", "max_replications", "target_ci", "target_metrics"] {
-            identity.remove(key);
-        }
-        let canonical = toml::to_string(&identity).unwrap_or_default();
-        Layout {
-            name: loaded.name.clone(),
-            scenario_file: loaded.file.display().to_string(),
-            scenario_hash: format!("{:016x}", fnv1a(format!("{}\n{canonical}", env!("CARGO_PKG_VERSION")).as_bytes())),
-            resolved_toml: toml::to_string(&loaded.resolved).unwrap_or_default(),
-            swept_keys: loaded.swept_keys.clone(),
-            points: loaded.points.iter().map(|p| p.params.clone()).collect(),
-            replications: loaded.points.first().map_or(1, |p| p.scenario.replications),
-            expectations: loaded.expectations.clone(),
-            predictions: loaded.points.iter().map(|p| p.predictions.clone()).collect(),
-            plots: loaded.plots.clone(),
-            horizon_seconds: loaded.points.first().map_or(0.0, |p| crate::engine::time::to_seconds(p.scenario.horizon)),
-            seed: loaded.points.first().map_or(0, |p| p.scenario.seed),
-            replication_ceiling: loaded.points.iter().map(|p| p.replication_ceiling()).max().unwrap_or(1),
-        }
-    }
-
     /// Checks a layout read back from a file: names usable as file names, a consistent shape.
     pub fn check(&self) -> Result<(), String> {
         crate::input::check_name(&self.name).map_err(|e| format!("scenario name {e}"))?;

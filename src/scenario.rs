@@ -5,7 +5,7 @@
 
 pub mod build;
 mod build_clients;
-pub mod duration;
+pub use crate::model::duration;
 pub mod error;
 mod expectations;
 pub mod file;
@@ -14,6 +14,7 @@ mod plots;
 pub mod sweep;
 
 use crate::model::Scenario;
+use crate::results::Layout;
 pub use error::{KeyError, Origin, ScenarioError};
 use std::path::{Path, PathBuf};
 
@@ -81,6 +82,38 @@ pub struct LoadedScenario {
     pub expectations: Vec<crate::expect::Expectation>,
     /// The charts to draw (declared by `[[plot]]`, or the defaults).
     pub plots: Vec<crate::chart::PlotSpec>,
+}
+
+impl LoadedScenario {
+    /// The layout of its results folder: what its result files and its journal need, and its
+    /// identity (the hash leaves out the replication settings, so adding replications later
+    /// keeps the earlier ones).
+    pub fn layout(&self) -> Layout {
+        let loaded = self;
+        let mut identity = loaded.resolved.clone();
+        for key in ["replications", "max_replications", "target_ci", "target_metrics"] {
+            identity.remove(key);
+        }
+        let canonical = toml::to_string(&identity).unwrap_or_default();
+        Layout {
+            name: loaded.name.clone(),
+            scenario_file: loaded.file.display().to_string(),
+            scenario_hash: format!(
+                "{:016x}",
+                crate::results::fnv1a(format!("{}\n{canonical}", env!("CARGO_PKG_VERSION")).as_bytes())
+            ),
+            resolved_toml: toml::to_string(&loaded.resolved).unwrap_or_default(),
+            swept_keys: loaded.swept_keys.clone(),
+            points: loaded.points.iter().map(|p| p.params.clone()).collect(),
+            replications: loaded.points.first().map_or(1, |p| p.scenario.replications),
+            expectations: loaded.expectations.clone(),
+            predictions: loaded.points.iter().map(|p| p.predictions.clone()).collect(),
+            plots: loaded.plots.clone(),
+            horizon_seconds: loaded.points.first().map_or(0.0, |p| crate::engine::time::to_seconds(p.scenario.horizon)),
+            seed: loaded.points.first().map_or(0, |p| p.scenario.seed),
+            replication_ceiling: loaded.points.iter().map(|p| p.replication_ceiling()).max().unwrap_or(1),
+        }
+    }
 }
 
 /// Reads and checks a scenario file.

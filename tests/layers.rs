@@ -32,14 +32,9 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("detect", "preflight"),
     ("metrics", "traffic"),
     ("traffic", "world"),
-    ("results", "chart"),
-    ("results", "expect"),
-    ("results", "scenario"),
     ("run", "output"),
     ("run", "scenario"),
-    ("expect", "scenario"),
     ("preflight", "scenario"),
-    ("chart", "scenario"),
 ];
 
 fn layer_of(module: &str) -> Option<usize> {

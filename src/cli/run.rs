@@ -7,7 +7,7 @@ use crate::output::folder::{self, FolderError};
 use crate::output::journal::{self, Header, Journal};
 use crate::output::write_results;
 use crate::preflight::{self, Estimate};
-use crate::results::{Layout, RunRecord, canonical_order};
+use crate::results::{RunRecord, canonical_order};
 use crate::run::{self, Job, Shard};
 use crate::scenario::LoadedScenario;
 use clap::Args;
@@ -159,7 +159,7 @@ fn preflight_all(loaded: &[LoadedScenario], args: &RunArgs) -> Option<Vec<Estima
 fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs, estimate: &Estimate) -> Result<Vec<String>, Failure> {
     let started = SystemTime::now();
     let traced = traced_job(s, args)?;
-    let mut header = Header::new(Layout::of(s), args.shard.map(|sh| (sh.index, sh.count)));
+    let mut header = Header::new(s.layout(), args.shard.map(|sh| (sh.index, sh.count)));
     let _lock = folder::lock(dir)?;
     // The old journal is read and checked before anything is cleared: a refused resume
     // leaves the folder as it was.

@@ -1,4 +1,6 @@
 //! Durations written as strings with a unit ("250ms", "1.5s", "2m"), parsed exactly to ns.
+// A module that reads input: nothing here may panic on what it reads (checked by clippy).
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use crate::engine::SimTime;
 

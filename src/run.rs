@@ -33,6 +33,9 @@ impl std::str::FromStr for Job {
 }
 
 /// The I-th of N slices of a sweep (1-based), for array jobs on a cluster.
+/// Most shards a run may be split into (and a journal may name).
+pub const MAX_SHARDS: u32 = 1 << 20;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Shard {
     pub index: u32,
@@ -49,8 +52,8 @@ impl std::str::FromStr for Shard {
         if index == 0 || count == 0 || index > count {
             return Err(bad());
         }
-        if count > crate::output::journal::MAX_SHARDS {
-            return Err(format!("`{text}`: at most {} shards", crate::output::journal::MAX_SHARDS));
+        if count > MAX_SHARDS {
+            return Err(format!("`{text}`: at most {MAX_SHARDS} shards"));
         }
         Ok(Shard { index, count })
     }

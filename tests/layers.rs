@@ -32,7 +32,6 @@ const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("detect", "preflight"),
     ("metrics", "traffic"),
     ("traffic", "world"),
-    ("run", "output"),
     ("run", "scenario"),
     ("preflight", "scenario"),
 ];

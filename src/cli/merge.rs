@@ -99,7 +99,7 @@ fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (Exit, Strin
     let Some((_, count)) = first.shard else {
         return Ok(());
     };
-    // Shards were checked on reading: 1 ≤ index ≤ count ≤ journal::MAX_SHARDS.
+    // Shards were checked on reading: 1 ≤ index ≤ count ≤ run::MAX_SHARDS.
     let mut seen = vec![false; count as usize];
     for (header, dir) in headers.iter().zip(dirs) {
         let slot = header.shard.and_then(|(index, _)| (index as usize).checked_sub(1)).and_then(|i| seen.get_mut(i));

@@ -14,6 +14,7 @@
 use super::folder::{describe_io, open_no_follow};
 use crate::input::{MAX_JOURNAL_BYTES, read_text};
 use crate::results::{Layout, RunRecord, fnv1a};
+use crate::run::MAX_SHARDS;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -22,8 +23,6 @@ use std::path::Path;
 pub const FILE: &str = "journal.jsonl";
 /// Format 2 seals each line with a checksum; format 1 had none.
 const FORMAT: u32 = 2;
-/// Most shards a journal may name (`--shard I/N`).
-pub const MAX_SHARDS: u32 = 1 << 20;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Header {

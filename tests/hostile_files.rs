@@ -273,100 +273,96 @@ fn shard_header(shard: serde_json::Value) -> Result<(), String> {
 
 #[test]
 fn class_2_files_read_back_are_checked_like_a_scenario() {
-    class(
-        "2 read-back",
-        &[
-            ("plot name in the manifest escapes the folder", || {
-                let target = std::env::temp_dir().join(format!("discosim-escape-{}", std::process::id()));
-                let name = format!("/../../../../../..{}", target.display());
-                let result = plot_refuses(
-                    |out| edit_manifest(out, |m| m["plots"][0]["name"] = name.clone().into()),
-                    &["manifest.json", "a name is"],
-                );
-                let escaped = target.with_extension("png").exists();
-                let _ = std::fs::remove_file(target.with_extension("png"));
-                let _ = std::fs::remove_file(target.with_extension("svg"));
-                if escaped { Err("plot wrote outside the folder".into()) } else { result }
-            }),
-            ("plot name `..` in the manifest", || {
-                plot_refuses(|out| edit_manifest(out, |m| m["plots"][0]["name"] = "..".into()), &["a name is"])
-            }),
-            ("more swept keys than summary columns", || {
-                let keys = serde_json::json!(["detector.interval", "a", "b", "c", "d", "e", "f", "g", "h", "i"]);
-                plot_refuses(
-                    |out| edit_manifest(out, |m| m["swept_keys"] = keys.clone()),
-                    &["summary.csv", "swept keys"],
-                )
-            }),
-            ("chart of an unknown swept key", || {
-                plot_refuses(|out| edit_manifest(out, |m| m["plots"][0]["x"] = "nope".into()), &["not a swept key"])
-            }),
-            ("manifest is not JSON", || {
-                plot_refuses(|out| std::fs::write(out.join("manifest.json"), [0xff, 0, 1]).unwrap(), &["manifest.json"])
-            }),
-            ("manifest is a JSON array", || {
-                plot_refuses(|out| std::fs::write(out.join("manifest.json"), "[1]").unwrap(), &["manifest.json"])
-            }),
-            ("summary.csv is ragged", || {
-                plot_refuses(
-                    |out| std::fs::write(out.join("summary.csv"), "detector.interval,x\n1s\n2s,3,4\n").unwrap(),
-                    &["summary.csv"],
-                )
-            }),
-            ("cdf.csv lacks the swept key", || {
-                plot_refuses(|out| std::fs::write(out.join("cdf.csv"), "metric,level\nx,1\n").unwrap(), &["cdf.csv"])
-            }),
-            ("point index out of range", || {
-                let space = finished("out")?;
-                edit_line(&space.at("out"), 1, |r| r["point"] = 99.into());
-                refused_on_read(&space, "out", &["point 99 is out of range"])
-            }),
-            ("replication index out of range", || {
-                let space = finished("out")?;
-                edit_line(&space.at("out"), 1, |r| r["replication"] = 4_000_000_000u32.into());
-                refused_on_read(&space, "out", &["replication 4000000000 is out of range"])
-            }),
-            ("record with no metrics", || {
-                let space = finished("out")?;
-                edit_line(&space.at("out"), 1, |r| r["metrics"]["values"] = serde_json::json!([]));
-                refused_on_read(&space, "out", &["no metric"])
-            }),
-            ("record with a short CDF", || {
-                let space = finished("out")?;
-                edit_line(&space.at("out"), 1, |r| r["metrics"]["cdfs"][0][1] = serde_json::json!([1.0]));
-                refused_on_read(&space, "out", &["levels"])
-            }),
-            ("record with other metrics", || {
-                let space = finished("out")?;
-                edit_line(&space.at("out"), 2, |r| r["metrics"]["values"][0][0] = "other".into());
-                refused_on_read(&space, "out", &["metrics are not those"])
-            }),
-            ("two different records of one job", || {
-                let space = finished("out")?;
-                let mut lines = journal_lines(&space.at("out"));
-                lines.push(lines[1].clone());
-                write_journal(&space.at("out"), &lines);
-                edit_line(&space.at("out"), lines.len() - 1, |r| r["work"]["events"] = 1.into());
-                refused_on_read(&space, "out", &["a second, different record"])
-            }),
-            ("shard [0,2]", || shard_header(serde_json::json!([0, 2]))),
-            ("shard [5,2]", || shard_header(serde_json::json!([5, 2]))),
-            ("shard [1,4000000000]", || shard_header(serde_json::json!([1, 4_000_000_000u32]))),
-            ("scenario name in the journal is a path", || {
-                let space = finished("out")?;
-                edit_line(&space.at("out"), 0, |h| h["layout"]["name"] = "../../x".into());
-                let (o, merged) = (space.s("out"), space.s("merged"));
-                run_expect(space.path(), &["merge", &o, "--out", &merged], 2, &["journal.jsonl:1", "a name is"])
-            }),
-            ("journal of random bytes", || {
-                let space = finished("out")?;
-                std::fs::write(space.at("out/journal.jsonl"), [0x7b, 0xff, 0x0a, 0x00, 0x0a]).unwrap();
-                let o = space.s("out");
-                run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 2, &["journal.jsonl"])
-            }),
-        ],
-    );
+    class("2 read-back", READ_BACK);
 }
+
+const READ_BACK: &[Case] = &[
+    ("plot name in the manifest escapes the folder", || {
+        let target = std::env::temp_dir().join(format!("discosim-escape-{}", std::process::id()));
+        let name = format!("/../../../../../..{}", target.display());
+        let result = plot_refuses(
+            |out| edit_manifest(out, |m| m["plots"][0]["name"] = name.clone().into()),
+            &["manifest.json", "a name is"],
+        );
+        let escaped = target.with_extension("png").exists();
+        let _ = std::fs::remove_file(target.with_extension("png"));
+        let _ = std::fs::remove_file(target.with_extension("svg"));
+        if escaped { Err("plot wrote outside the folder".into()) } else { result }
+    }),
+    ("plot name `..` in the manifest", || {
+        plot_refuses(|out| edit_manifest(out, |m| m["plots"][0]["name"] = "..".into()), &["a name is"])
+    }),
+    ("more swept keys than summary columns", || {
+        let keys = serde_json::json!(["detector.interval", "a", "b", "c", "d", "e", "f", "g", "h", "i"]);
+        plot_refuses(|out| edit_manifest(out, |m| m["swept_keys"] = keys.clone()), &["summary.csv", "swept keys"])
+    }),
+    ("chart of an unknown swept key", || {
+        plot_refuses(|out| edit_manifest(out, |m| m["plots"][0]["x"] = "nope".into()), &["not a swept key"])
+    }),
+    ("manifest is not JSON", || {
+        plot_refuses(|out| std::fs::write(out.join("manifest.json"), [0xff, 0, 1]).unwrap(), &["manifest.json"])
+    }),
+    ("manifest is a JSON array", || {
+        plot_refuses(|out| std::fs::write(out.join("manifest.json"), "[1]").unwrap(), &["manifest.json"])
+    }),
+    ("summary.csv is ragged", || {
+        plot_refuses(
+            |out| std::fs::write(out.join("summary.csv"), "detector.interval,x\n1s\n2s,3,4\n").unwrap(),
+            &["summary.csv"],
+        )
+    }),
+    ("cdf.csv lacks the swept key", || {
+        plot_refuses(|out| std::fs::write(out.join("cdf.csv"), "metric,level\nx,1\n").unwrap(), &["cdf.csv"])
+    }),
+    ("point index out of range", || {
+        let space = finished("out")?;
+        edit_line(&space.at("out"), 1, |r| r["point"] = 99.into());
+        refused_on_read(&space, "out", &["point 99 is out of range"])
+    }),
+    ("replication index out of range", || {
+        let space = finished("out")?;
+        edit_line(&space.at("out"), 1, |r| r["replication"] = 4_000_000_000u32.into());
+        refused_on_read(&space, "out", &["replication 4000000000 is out of range"])
+    }),
+    ("record with no metrics", || {
+        let space = finished("out")?;
+        edit_line(&space.at("out"), 1, |r| r["metrics"]["values"] = serde_json::json!([]));
+        refused_on_read(&space, "out", &["no metric"])
+    }),
+    ("record with a short CDF", || {
+        let space = finished("out")?;
+        edit_line(&space.at("out"), 1, |r| r["metrics"]["cdfs"][0][1] = serde_json::json!([1.0]));
+        refused_on_read(&space, "out", &["levels"])
+    }),
+    ("record with other metrics", || {
+        let space = finished("out")?;
+        edit_line(&space.at("out"), 2, |r| r["metrics"]["values"][0][0] = "other".into());
+        refused_on_read(&space, "out", &["metrics are not those"])
+    }),
+    ("two different records of one job", || {
+        let space = finished("out")?;
+        let mut lines = journal_lines(&space.at("out"));
+        lines.push(lines[1].clone());
+        write_journal(&space.at("out"), &lines);
+        edit_line(&space.at("out"), lines.len() - 1, |r| r["work"]["events"] = 1.into());
+        refused_on_read(&space, "out", &["a second, different record"])
+    }),
+    ("shard [0,2]", || shard_header(serde_json::json!([0, 2]))),
+    ("shard [5,2]", || shard_header(serde_json::json!([5, 2]))),
+    ("shard [1,4000000000]", || shard_header(serde_json::json!([1, 4_000_000_000u32]))),
+    ("scenario name in the journal is a path", || {
+        let space = finished("out")?;
+        edit_line(&space.at("out"), 0, |h| h["layout"]["name"] = "../../x".into());
+        let (o, merged) = (space.s("out"), space.s("merged"));
+        run_expect(space.path(), &["merge", &o, "--out", &merged], 2, &["journal.jsonl:1", "a name is"])
+    }),
+    ("journal of random bytes", || {
+        let space = finished("out")?;
+        std::fs::write(space.at("out/journal.jsonl"), [0x7b, 0xff, 0x0a, 0x00, 0x0a]).unwrap();
+        let o = space.s("out");
+        run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 2, &["journal.jsonl"])
+    }),
+];
 
 // ---------------------------------------------------------------------------------------------
 // 3. Integrity: a checksum on every journal line.
@@ -451,144 +447,128 @@ fn same_files(a: &Path, b: &Path, files: &[&str]) -> Result<(), String> {
 
 #[test]
 fn class_4_one_writer_and_one_scenario_per_folder() {
-    class(
-        "4 one writer",
-        &[
-            ("a second writer while the lock is held", || {
-                let space = Space::new(&scenario_text("locked", ""));
-                std::fs::create_dir(space.at("out")).unwrap();
-                let lock = std::fs::File::create(space.at("out/.discosim.lock")).unwrap();
-                lock.try_lock().map_err(|e| e.to_string())?;
-                std::fs::write(space.at("out/.discosim.lock"), "process 4242 (discosim run other.toml)").unwrap();
-                let o = space.s("out");
-                run_expect(
-                    space.path(),
-                    &["run", "s.toml", "--quiet", "--out", &o],
-                    2,
-                    &["process 4242", "another discosim"],
-                )?;
-                if space.at("out/journal.jsonl").exists() {
-                    return Err("the second writer wrote a journal".into());
-                }
-                Ok(())
-            }),
-            ("two runs at once: the second is refused while the first runs", two_runs_at_once),
-            ("merge of a shard that is still being written", || {
-                let space = finished("out")?;
-                let lock = std::fs::File::options().write(true).open(space.at("out/.discosim.lock")).unwrap();
-                lock.try_lock().map_err(|e| e.to_string())?;
-                let (o, merged) = (space.s("out"), space.s("merged"));
-                run_expect(space.path(), &["merge", &o, "--out", &merged], 2, &["another discosim"])
-            }),
-            ("a refused resume leaves the folder as it was", || {
-                let space = finished("out")?;
-                let mut lines = journal_lines(&space.at("out"));
-                lines[1] = lines[1].replacen("\"crashes\",", "\"crashes\",1", 1);
-                write_journal(&space.at("out"), &lines);
-                let before = space.entries();
-                let o = space.s("out");
-                run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 2, &["checksum"])?;
-                if space.entries() == before { Ok(()) } else { Err(format!("files changed: {:?}", space.entries())) }
-            }),
-            ("--out into a folder of other files deletes none of them", || {
-                let space = Space::new(&scenario_text("guest", ""));
-                let mine = ["timeline.png", "latency-cdf.svg", ".config.tmp-1", "notes.txt", ".runs.csv.tmp-x"];
-                std::fs::create_dir_all(space.at("home/.notes.tmp-keep")).unwrap();
-                std::fs::write(space.at("home/.notes.tmp-keep/inner"), "keep").unwrap();
-                for f in mine {
-                    std::fs::write(space.at("home").join(f), "mine").unwrap();
-                }
-                space.run_ok("home", &[])?;
-                let gone: Vec<&str> = mine.into_iter().filter(|f| !space.at("home").join(f).exists()).collect();
-                if gone.is_empty() && space.at("home/.notes.tmp-keep/inner").exists() {
-                    Ok(())
-                } else {
-                    Err(format!("deleted: {gone:?}"))
-                }
-            }),
-            ("another scenario's folder is refused", || {
-                let space = Space::new(&scenario_text("first", EXPECT));
-                space.run_ok("out", &[])?;
-                write(&space.at("s.toml"), &scenario_text("second", ""));
-                let o = space.s("out");
-                run_expect(
-                    space.path(),
-                    &["run", "s.toml", "--quiet", "--out", &o],
-                    2,
-                    &["another scenario", "--force"],
-                )?;
-                let runs = std::fs::read_to_string(space.at("out/runs.csv")).unwrap_or_default();
-                if !space.at("out/checks.csv").exists() || runs.is_empty() {
-                    return Err("the refused run touched the old results".into());
-                }
-                Ok(())
-            }),
-            ("--force clears another scenario's results", || {
-                let space = Space::new(&scenario_text("first", EXPECT));
-                space.run_ok("out", &[])?;
-                write(&space.at("s.toml"), &scenario_text("second", ""));
-                space.run_ok("out", &["--force"])?;
-                if space.at("out/checks.csv").exists() {
-                    return Err("checks.csv of the first scenario survived".into());
-                }
-                let manifest = std::fs::read_to_string(space.at("out/manifest.json")).unwrap_or_default();
-                if manifest.contains("\"first\"") { Err("the manifest is the first scenario's".into()) } else { Ok(()) }
-            }),
-            ("an older run's trace and timeline do not survive", || {
-                let space = Space::new(&scenario_text("traced", ""));
-                space.run_ok("out", &["--trace"])?;
-                if !space.at("out/timeline.png").exists() {
-                    return Err("the traced run drew no timeline".into());
-                }
-                space.run_ok("out", &[])?;
-                match ["trace.csv", "timeline.png", "timeline.svg"].iter().find(|f| space.at("out").join(f).exists()) {
-                    Some(f) => Err(format!("{f} of the older run survived")),
-                    None => Ok(()),
-                }
-            }),
-            ("resume into another scenario's folder", || {
-                let space = Space::new(&scenario_text("first", ""));
-                space.run_ok("out", &[])?;
-                write(&space.at("s.toml"), &scenario_text("second", ""));
-                let o = space.s("out");
-                run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 2, &["cannot resume"])
-            }),
-            ("a folder with a damaged journal and manifest is refused", || {
-                let space = Space::new(&scenario_text("first", ""));
-                space.run_ok("out", &[])?;
-                std::fs::write(space.at("out/journal.jsonl"), "garbage\n").unwrap();
-                std::fs::write(space.at("out/manifest.json"), "garbage\n").unwrap();
-                let o = space.s("out");
-                run_expect(space.path(), &["run", "s.toml", "--quiet", "--out", &o], 2, &["cannot be told", "--force"])
-            }),
-            ("a damaged journal of this scenario is replaced by a fresh run", || {
-                let space = Space::new(&scenario_text("first", ""));
-                space.run_ok("out", &[])?;
-                std::fs::write(space.at("out/journal.jsonl"), "garbage\n").unwrap();
-                space.run_ok("out", &[])
-            }),
-            ("two scenario files of one name", || {
-                let space = Space::new(&scenario_text("twin", ""));
-                write(&space.at("t.toml"), &scenario_text("twin", "seed = 2\n").replacen("seed = 2\n", "", 1));
-                let o = space.s("out");
-                run_expect(
-                    space.path(),
-                    &["run", "s.toml", "t.toml", "--quiet", "--out", &o],
-                    2,
-                    &["both named `twin`"],
-                )
-            }),
-            ("merge into another scenario's folder", || {
-                let space = finished("out")?;
-                write(&space.at("o.toml"), &scenario_text("other", ""));
-                let other = space.s("other");
-                run_expect(space.path(), &["run", "o.toml", "--quiet", "--out", &other], 0, &[])?;
-                let o = space.s("out");
-                run_expect(space.path(), &["merge", &o, "--out", &other], 2, &["another scenario"])
-            }),
-        ],
-    );
+    class("4 one writer", ONE_WRITER);
 }
+
+const ONE_WRITER: &[Case] = &[
+    ("a second writer while the lock is held", || {
+        let space = Space::new(&scenario_text("locked", ""));
+        std::fs::create_dir(space.at("out")).unwrap();
+        let lock = std::fs::File::create(space.at("out/.discosim.lock")).unwrap();
+        lock.try_lock().map_err(|e| e.to_string())?;
+        std::fs::write(space.at("out/.discosim.lock"), "process 4242 (discosim run other.toml)").unwrap();
+        let o = space.s("out");
+        run_expect(space.path(), &["run", "s.toml", "--quiet", "--out", &o], 2, &["process 4242", "another discosim"])?;
+        if space.at("out/journal.jsonl").exists() {
+            return Err("the second writer wrote a journal".into());
+        }
+        Ok(())
+    }),
+    ("two runs at once: the second is refused while the first runs", two_runs_at_once),
+    ("merge of a shard that is still being written", || {
+        let space = finished("out")?;
+        let lock = std::fs::File::options().write(true).open(space.at("out/.discosim.lock")).unwrap();
+        lock.try_lock().map_err(|e| e.to_string())?;
+        let (o, merged) = (space.s("out"), space.s("merged"));
+        run_expect(space.path(), &["merge", &o, "--out", &merged], 2, &["another discosim"])
+    }),
+    ("a refused resume leaves the folder as it was", || {
+        let space = finished("out")?;
+        let mut lines = journal_lines(&space.at("out"));
+        lines[1] = lines[1].replacen("\"crashes\",", "\"crashes\",1", 1);
+        write_journal(&space.at("out"), &lines);
+        let before = space.entries();
+        let o = space.s("out");
+        run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 2, &["checksum"])?;
+        if space.entries() == before { Ok(()) } else { Err(format!("files changed: {:?}", space.entries())) }
+    }),
+    ("--out into a folder of other files deletes none of them", || {
+        let space = Space::new(&scenario_text("guest", ""));
+        let mine = ["timeline.png", "latency-cdf.svg", ".config.tmp-1", "notes.txt", ".runs.csv.tmp-x"];
+        std::fs::create_dir_all(space.at("home/.notes.tmp-keep")).unwrap();
+        std::fs::write(space.at("home/.notes.tmp-keep/inner"), "keep").unwrap();
+        for f in mine {
+            std::fs::write(space.at("home").join(f), "mine").unwrap();
+        }
+        space.run_ok("home", &[])?;
+        let gone: Vec<&str> = mine.into_iter().filter(|f| !space.at("home").join(f).exists()).collect();
+        if gone.is_empty() && space.at("home/.notes.tmp-keep/inner").exists() {
+            Ok(())
+        } else {
+            Err(format!("deleted: {gone:?}"))
+        }
+    }),
+    ("another scenario's folder is refused", || {
+        let space = Space::new(&scenario_text("first", EXPECT));
+        space.run_ok("out", &[])?;
+        write(&space.at("s.toml"), &scenario_text("second", ""));
+        let o = space.s("out");
+        run_expect(space.path(), &["run", "s.toml", "--quiet", "--out", &o], 2, &["another scenario", "--force"])?;
+        let runs = std::fs::read_to_string(space.at("out/runs.csv")).unwrap_or_default();
+        if !space.at("out/checks.csv").exists() || runs.is_empty() {
+            return Err("the refused run touched the old results".into());
+        }
+        Ok(())
+    }),
+    ("--force clears another scenario's results", || {
+        let space = Space::new(&scenario_text("first", EXPECT));
+        space.run_ok("out", &[])?;
+        write(&space.at("s.toml"), &scenario_text("second", ""));
+        space.run_ok("out", &["--force"])?;
+        if space.at("out/checks.csv").exists() {
+            return Err("checks.csv of the first scenario survived".into());
+        }
+        let manifest = std::fs::read_to_string(space.at("out/manifest.json")).unwrap_or_default();
+        if manifest.contains("\"first\"") { Err("the manifest is the first scenario's".into()) } else { Ok(()) }
+    }),
+    ("an older run's trace and timeline do not survive", || {
+        let space = Space::new(&scenario_text("traced", ""));
+        space.run_ok("out", &["--trace"])?;
+        if !space.at("out/timeline.png").exists() {
+            return Err("the traced run drew no timeline".into());
+        }
+        space.run_ok("out", &[])?;
+        match ["trace.csv", "timeline.png", "timeline.svg"].iter().find(|f| space.at("out").join(f).exists()) {
+            Some(f) => Err(format!("{f} of the older run survived")),
+            None => Ok(()),
+        }
+    }),
+    ("resume into another scenario's folder", || {
+        let space = Space::new(&scenario_text("first", ""));
+        space.run_ok("out", &[])?;
+        write(&space.at("s.toml"), &scenario_text("second", ""));
+        let o = space.s("out");
+        run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 2, &["cannot resume"])
+    }),
+    ("a folder with a damaged journal and manifest is refused", || {
+        let space = Space::new(&scenario_text("first", ""));
+        space.run_ok("out", &[])?;
+        std::fs::write(space.at("out/journal.jsonl"), "garbage\n").unwrap();
+        std::fs::write(space.at("out/manifest.json"), "garbage\n").unwrap();
+        let o = space.s("out");
+        run_expect(space.path(), &["run", "s.toml", "--quiet", "--out", &o], 2, &["cannot be told", "--force"])
+    }),
+    ("a damaged journal of this scenario is replaced by a fresh run", || {
+        let space = Space::new(&scenario_text("first", ""));
+        space.run_ok("out", &[])?;
+        std::fs::write(space.at("out/journal.jsonl"), "garbage\n").unwrap();
+        space.run_ok("out", &[])
+    }),
+    ("two scenario files of one name", || {
+        let space = Space::new(&scenario_text("twin", ""));
+        write(&space.at("t.toml"), &scenario_text("twin", "seed = 2\n").replacen("seed = 2\n", "", 1));
+        let o = space.s("out");
+        run_expect(space.path(), &["run", "s.toml", "t.toml", "--quiet", "--out", &o], 2, &["both named `twin`"])
+    }),
+    ("merge into another scenario's folder", || {
+        let space = finished("out")?;
+        write(&space.at("o.toml"), &scenario_text("other", ""));
+        let other = space.s("other");
+        run_expect(space.path(), &["run", "o.toml", "--quiet", "--out", &other], 0, &[])?;
+        let o = space.s("out");
+        run_expect(space.path(), &["merge", &o, "--out", &other], 2, &["another scenario"])
+    }),
+];
 
 /// Starts a long run, and while it holds the folder starts a second: the second exits 2 and
 /// names the first; the first finishes untouched.

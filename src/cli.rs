@@ -1,4 +1,4 @@
-//! The command line (SPEC §4): parses arguments and dispatches to the commands. Exit codes:
+//! The command line (commands and options: docs/reference.md): parses arguments and dispatches to the commands. Exit codes:
 //! 0 fine, 2 bad input, 3 results could not be written, 4 a determinism check failed.
 // A module that reads input: nothing here may panic on what it reads (checked by clippy).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -41,7 +41,7 @@ enum Command {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
-    /// Measure the engine against the floor of a heap-driven engine (issue #7).
+    /// Measure the engine against the floor of a heap-driven engine.
     Bench(bench::BenchArgs),
 }
 

@@ -38,6 +38,7 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Redraw the charts of results folders from their CSV files (no simulation).
     Plot {
+        /// Results folders written by `run`, `check` or `merge`
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },

@@ -21,6 +21,7 @@ instance count, horizon and seed can be overridden. Prints the same statistics a
 `discosim run` reports in runs.csv: detection_time.count, detection_time.mean,
 false_suspicions, undetected, crashes.
 
+Needs Python 3.11 or later (tomllib) and SimPy (bench/requirements.txt).
 Usage: python3 bench/simpy_baseline.py [SCENARIO] [--seed N] [--instances N] [--horizon SECONDS]
 """
 import argparse

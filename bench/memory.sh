@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Memory against the horizon (issue #7): peak RSS of scenarios/baseline.toml at its horizon
+# Memory against the horizon (a performance target): peak RSS of scenarios/baseline.toml at its horizon
 # (1000 s) and at FACTOR times it (default 10), by /usr/bin/time -f %M, each the median of
 # RUNS runs (default 3). Target: the longer run uses less than 1.2x the memory.
 #   bench/memory.sh            bench/memory.sh 100

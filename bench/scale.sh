@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Scale (issue #7): scenarios/scale-100k.toml — 100 000 instances, one hour of simulated time,
+# Scale (a performance target): scenarios/scale-100k.toml — 100 000 instances, one hour of simulated time,
 # heartbeat detector, crash-recover failures — in one run on one thread. Prints the wall time
 # and peak RSS (/usr/bin/time), the engine's queue events per second, and the heartbeats
 # simulated per second. Target: under 60 s on the project's 2-core machine.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sweep scaling benchmark (issue #4): the heartbeat scenario swept over 8 intervals with
+# Sweep scaling benchmark: the heartbeat scenario swept over 8 intervals with
 # 20 replications (160 runs), timed at each thread count given (default: 1 and 2), each
 # REPEATS times (default 3); prints the median wall time and the speedup over 1 thread, and
 # checks that every thread count wrote byte-identical runs.csv and summary.csv.

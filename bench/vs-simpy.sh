@@ -1,21 +1,20 @@
 #!/usr/bin/env bash
-# discosim against the SimPy peer (issue #7): scenarios/baseline.toml, the peer's model, and
-# `python3 simpy_heartbeat.py 1000 1000 SEED`, each run RUNS times (default 5) with seeds
-# 1..RUNS, alternating so that both see the same machine load. Prints every run, the median
-# wall times (whole processes: start-up, parsing and output included on both sides), the
-# median of the per-seed ratios, and compares the results: mean detection time and false
-# suspicions, as means over the runs with a Welch t statistic (|t| < 3.3: no difference at
-# the 99.9 % level).
+# discosim against SimPy on the same model: scenarios/baseline.toml run by discosim and by
+# bench/simpy_baseline.py (an independent SimPy model of that scenario), each run RUNS times
+# (default 5) with seeds 1..RUNS, alternating so that both see the same machine load. Prints
+# every run, the median wall times (whole processes: start-up, parsing and output included on
+# both sides), the median of the per-seed ratios, and compares the results: mean detection
+# time and false suspicions, as means over the runs with a Welch t statistic (|t| < 3.3: no
+# difference at the 99.9 % level).
 #   bench/vs-simpy.sh            RUNS=9 bench/vs-simpy.sh
-# The peer is ../shared/peers/simpy_heartbeat.py beside the repository, or $SIMPY_PEER; SimPy
-# is installed with pip if missing. Uses target/release/discosim (built if missing) or
-# $DISCOSIM.
+# SimPy is installed with pip (bench/requirements.txt) if missing; $PYTHON picks the
+# interpreter (default python3, 3.11 or later). Uses target/release/discosim (built if
+# missing) or $DISCOSIM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-root=$PWD
-peer=${SIMPY_PEER:-$root/../shared/peers/simpy_heartbeat.py}
-[ -f "$peer" ] || { echo "no SimPy peer at $peer (set SIMPY_PEER)" >&2; exit 2; }
-python3 -c 'import simpy' 2>/dev/null || python3 -m pip install --quiet simpy
+python=${PYTHON:-python3}
+model=bench/simpy_baseline.py
+"$python" -c 'import simpy' 2>/dev/null || "$python" -m pip install --quiet -r bench/requirements.txt
 bin=${DISCOSIM:-target/release/discosim}
 [ -x "$bin" ] || cargo build --release --quiet
 runs=${RUNS:-5}
@@ -28,21 +27,21 @@ elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
 printf '%-9s %-5s %-10s %-16s %-16s\n' tool seed wall_s mean_detection_s false_suspicions
 for seed in $(seq "$runs"); do
     start=$(now)
-    python3 "$peer" 1000 1000 "$seed" > "$out/simpy.txt"
+    "$python" "$model" scenarios/baseline.toml --seed "$seed" > "$out/simpy.txt"
     wall=$(elapsed "$start" "$(now)")
     mean=$(grep -o 'mean_detection_s=[0-9.]*' "$out/simpy.txt" | cut -d= -f2)
     false=$(grep -o 'false_suspicions=[0-9]*' "$out/simpy.txt" | cut -d= -f2)
     printf '%-9s %-5s %-10s %-16s %-16s\n' simpy "$seed" "$wall" "$mean" "$false" | tee -a "$out/rows"
 
     start=$(now)
-    "$bin" run scenarios/baseline.toml --quiet --seed "$seed" --out "$out/d" > /dev/null
+    "$bin" run scenarios/baseline.toml --quiet --seed "$seed" --out "$out/d$seed" > /dev/null
     wall=$(elapsed "$start" "$(now)")
-    row=$(python3 -c 'import csv,sys; r = next(csv.DictReader(open(sys.argv[1])))
-print(r["detection_time.mean"], r["false_suspicions"])' "$out/d/runs.csv")
+    row=$("$python" -c 'import csv,sys; r = next(csv.DictReader(open(sys.argv[1])))
+print(r["detection_time.mean"], r["false_suspicions"])' "$out/d$seed/runs.csv")
     printf '%-9s %-5s %-10s %-16s %-16s\n' discosim "$seed" "$wall" $row | tee -a "$out/rows"
 done
 
-python3 - "$out/rows" <<'EOF'
+"$python" - "$out/rows" <<'EOF'
 import statistics as st, sys
 rows = [line.split() for line in open(sys.argv[1])]
 col = lambda tool, i: [float(r[i]) for r in rows if r[0] == tool]

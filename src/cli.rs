@@ -1,4 +1,4 @@
-//! The command line (SPEC §4): parses arguments and dispatches to the commands. Exit codes:
+//! The command line (commands and options: docs/reference.md): parses arguments and dispatches to the commands. Exit codes:
 //! 0 fine, 2 bad input, 3 results could not be written, 4 a determinism check failed.
 // A module that reads input: nothing here may panic on what it reads (checked by clippy).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
@@ -39,10 +39,11 @@ enum Command {
     Merge(merge::MergeArgs),
     /// Redraw the charts of results folders from their CSV files (no simulation).
     Plot {
+        /// Results folders written by `run`, `check` or `merge`
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
-    /// Measure the engine against the floor of a heap-driven engine (issue #7).
+    /// Measure the engine against the floor of a heap-driven engine.
     Bench(bench::BenchArgs),
 }
 

@@ -1,5 +1,5 @@
 //! Metrics: ground-truth scoring of the registry's view, streamed into fixed-size histograms,
-//! and the named values a run reports (SPEC §3).
+//! and the named values a run reports (listed in docs/reference.md).
 
 pub mod detection;
 mod phased;

@@ -1,4 +1,4 @@
-//! Hostile input and faults around files (issue #11, classes 1–5, 8, 9 and the command line),
+//! Hostile input and faults around files (and on the command line),
 //! through the real binary: a scenario name that is a path, results folders whose journal,
 //! manifest or CSV files were tampered with, two writers, symbolic links planted in a results
 //! folder, files named by a scenario that are not regular files, write failures.

@@ -1,4 +1,4 @@
-//! Preflight (issue #11, class 6), through the real binary: hostile sizes are refused by
+//! Preflight against hostile sizes, through the real binary: hostile sizes are refused by
 //! `validate` with exit 2, quickly, before anything is built or run; `--force` lifts the soft
 //! caps but not the cap on sweep points; and on every shipped scenario the estimate printed in
 //! the manifest is within a factor of 3 of the measured events and peak memory.

@@ -1,4 +1,4 @@
-//! Hostile values drive the real binary (GitHub issue #11): formulas are checked where they
+//! Hostile values drive the real binary: formulas are checked where they
 //! are written, statistics never contradict themselves, and messages say what is wrong. Every
 //! bad input ends with exit code 2 and a message; none with a signal or a panic.
 

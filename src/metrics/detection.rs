@@ -1,5 +1,5 @@
 //! Ground-truth scoring of failure detection: compares every change of the registry's view
-//! with the instances' true state, as SPEC §3 defines the detection metrics.
+//! with the instances' true state, which defines the detection metrics (docs/reference.md).
 
 use super::phased::PhaseTally;
 use super::{MetricValues, Sampled};

@@ -8,7 +8,8 @@ use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use hdrhistogram::Histogram;
 
-/// SPEC §3's suffixes, plus `min` (needed to check lower bounds).
+/// The suffixes of a sampled metric (see docs/reference.md), `min` included (needed to check
+/// lower bounds).
 pub const SUFFIXES: &[&str] = &["mean", "min", "p50", "p90", "p99", "p999", "max", "count"];
 
 #[derive(Clone, Debug)]

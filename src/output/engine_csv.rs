@@ -1,5 +1,5 @@
 //! `engine.csv`: the engine's work per run — events, wall seconds, events per second. Kept
-//! apart from `runs.csv` because wall time differs from run to run (SPEC §3: not part of
+//! apart from `runs.csv` because wall time differs from run to run (it is not part of the
 //! reproducible output).
 
 use super::csv_bytes;

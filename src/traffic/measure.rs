@@ -1,4 +1,4 @@
-//! Request-side metrics (SPEC §3): requests, success ratio, latency, attempts per request,
+//! Request-side metrics: requests, success ratio, latency, attempts per request,
 //! retry time, time-weighted availability, offered load, and the discovery-path metrics
 //! (propagation time, stale route time, keys moved, load spread).
 

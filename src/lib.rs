@@ -17,6 +17,7 @@ pub mod input;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod params;
 pub mod preflight;
 pub mod recovery;
 pub mod results;

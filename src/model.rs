@@ -7,6 +7,7 @@ use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
 use crate::engine::SimTime;
+use crate::params::Configured;
 use std::sync::Arc;
 
 /// One fully resolved simulation setup (one sweep point).
@@ -21,7 +22,7 @@ pub struct Scenario {
     pub instances: u32,
     pub failure: FailureModel,
     pub network: NetworkModel,
-    pub detector: Arc<dyn DetectorFactory>,
+    pub detector: Configured<dyn DetectorFactory>,
     /// Service capacity of each instance; None: requests are served at once.
     pub capacity: Option<Capacity>,
     /// Clients and the discovery path; None: a detection-only scenario.

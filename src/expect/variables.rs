@@ -29,7 +29,7 @@ pub const ALIASES: &[(&str, &str)] = &[
 pub fn of_point(table: &toml::Table, scenario: &Scenario) -> BTreeMap<String, f64> {
     let mut vars = BTreeMap::new();
     flatten("", table, &mut vars);
-    for (name, value) in scenario.detector.parameters() {
+    for (name, value) in scenario.detector.values.variables() {
         vars.insert(name.to_string(), value);
     }
     vars.insert("delay".into(), scenario.network.delay.mean_seconds());

@@ -8,7 +8,6 @@ use crate::detect::DetectorFactory;
 use crate::dist::Dist;
 use crate::engine::SimTime;
 use crate::params::Configured;
-use std::sync::Arc;
 
 /// One fully resolved simulation setup (one sweep point).
 #[derive(Clone, Debug)]
@@ -61,7 +60,7 @@ pub struct Clients {
     pub zipf: Option<f64>,
     pub availability_bin: SimTime,
     pub propagation: Propagation,
-    pub balancer: Arc<dyn BalancerFactory>,
+    pub balancer: Configured<dyn BalancerFactory>,
     pub recovery: Recovery,
 }
 

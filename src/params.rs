@@ -81,6 +81,8 @@ pub struct Strategy<F: ?Sized + 'static> {
     pub name: &'static str,
     pub doc: &'static str,
     pub params: &'static [Param],
+    /// Formula variables that `build` works out beyond the parameters, with their meaning.
+    pub derived: &'static [(&'static str, &'static str)],
     pub build: fn(&mut Values) -> Result<Arc<F>, KeyError>,
 }
 
@@ -357,6 +359,9 @@ pub fn listing<F: ?Sized>(registry: &[Strategy<F>]) -> String {
             let (ty, default) = (p.ty.describe(), default_text(p.default));
             let _ = writeln!(out, "      {} ({ty}; default {default}): {}", p.name, p.doc);
         }
+        for (name, meaning) in strategy.derived {
+            let _ = writeln!(out, "      {name} (derived): {meaning}");
+        }
     }
     out
 }
@@ -377,13 +382,14 @@ pub fn table_markdown<F: ?Sized>(registry: &[Strategy<F>]) -> String {
     out
 }
 
-/// The numeric parameter names of a registry, each once, in registry order: formula aliases.
+/// The numeric parameter names (then the derived variables) of a registry, each once, in registry order: formula aliases.
 pub fn variable_names<F: ?Sized>(registry: &[Strategy<F>]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
     let numeric = registry.iter().flat_map(|s| s.params.iter()).filter(|p| !matches!(p.ty, Type::Choice(_)));
-    for p in numeric {
-        if !names.contains(&p.name) {
-            names.push(p.name);
+    let derived = registry.iter().flat_map(|s| s.derived.iter().map(|(name, _)| *name));
+    for name in numeric.map(|p| p.name).chain(derived) {
+        if !names.contains(&name) {
+            names.push(name);
         }
     }
     names

@@ -2,11 +2,20 @@
 //! client's attempts in flight.
 
 use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
+use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    plain(value, key, |_, _| Box::new(PowerOfTwo))
+pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+    name: "p2c",
+    doc: "two random instances, the one with fewer of this client's attempts in flight",
+    params: &[],
+    derived: &[],
+    build,
+};
+
+fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    plain(|_, _| Box::new(PowerOfTwo))
 }
 
 struct PowerOfTwo;

@@ -35,6 +35,7 @@ pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             doc: "time between the instance's session pings",
         },
     ],
+    derived: &[],
     build,
 };
 

@@ -35,6 +35,7 @@ pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             doc: "lazy (drawn ahead) or eager (one event per message): the same results",
         },
     ],
+    derived: &[],
     build,
 };
 

@@ -23,6 +23,7 @@ pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
         Param { name: "tick", ty: Type::PositiveDuration, default: Required, doc: "length of an observation tick" },
         Param { name: "p", ty: Type::Probability, default: Required, doc: "probability that a tick notices a change" },
     ],
+    derived: &[],
     build,
 };
 

@@ -66,6 +66,7 @@ pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             doc: "added to the mean inter-arrival time",
         },
     ],
+    derived: &[("threshold_z", "z = Φ⁻¹(1 − 10^−threshold): the deadline is mean + pause + z·sd")],
     build,
 };
 

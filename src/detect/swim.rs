@@ -76,6 +76,7 @@ pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             doc: "time a suspicion has to be refuted before it is confirmed",
         },
     ],
+    derived: &[],
     build,
 };
 

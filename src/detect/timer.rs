@@ -33,6 +33,7 @@ pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             doc: "consecutive failed probes that mark the instance down",
         },
     ],
+    derived: &[],
     build,
 };
 

@@ -66,12 +66,45 @@ fn an_unknown_key_lists_the_declared_ones_and_suggests_the_closest() {
 #[test]
 fn every_fixed_default_of_every_strategy_passes_its_own_checks() {
     let detectors = crate::detect::DETECTORS.iter().map(|s| (s.name, s.params));
-    for (name, params) in detectors {
+    let balancers = crate::balance::BALANCERS.iter().map(|s| (s.name, s.params));
+    for (name, params) in detectors.chain(balancers) {
         for p in params {
             if let Default::Fixed(text) = p.default {
                 let value = default_value(p.ty, text);
                 assert!(read(p.ty, &value, p.name).is_ok(), "{name}.{}: default {text}", p.name);
             }
+        }
+    }
+}
+
+/// The names a strategy declares as variables: its numeric parameters and derived ones, sorted.
+fn declared<F: ?Sized>(s: &Strategy<F>) -> Vec<&'static str> {
+    let numeric = s.params.iter().filter(|p| !matches!(p.ty, Type::Choice(_))).map(|p| p.name);
+    let mut names: Vec<&str> = numeric.chain(s.derived.iter().map(|(n, _)| *n)).collect();
+    names.sort_unstable();
+    names
+}
+
+fn sorted_names(values: &Values) -> Vec<&'static str> {
+    let mut names: Vec<&str> = values.variables().iter().map(|(n, _)| *n).collect();
+    names.sort_unstable();
+    names
+}
+
+/// The variables a strategy reports are exactly its numeric parameters and declared derived
+/// ones, so that `discosim formulas` and `discosim list` name every one.
+#[test]
+fn every_strategy_reports_exactly_its_declared_variables() {
+    for s in crate::detect::DETECTORS {
+        for table in examples(s) {
+            let values = crate::detect::parse(table, "detector").unwrap().values;
+            assert_eq!(sorted_names(&values), declared(s), "detector {}", s.name);
+        }
+    }
+    for s in crate::balance::BALANCERS {
+        for table in examples(s) {
+            let values = crate::balance::parse(Some(table), "balancer").unwrap().values;
+            assert_eq!(sorted_names(&values), declared(s), "balancer {}", s.name);
         }
     }
 }

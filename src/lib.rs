@@ -24,5 +24,6 @@ pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod stats;
+pub mod strategies;
 pub mod traffic;
 pub mod world;

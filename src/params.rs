@@ -50,7 +50,7 @@ impl Type {
             Type::Number { min, open_min: true, max } => format!("number, {min} < x ≤ {max}"),
             Type::Number { min, max, .. } if max.is_infinite() => format!("number ≥ {min}"),
             Type::Number { min, max, .. } => format!("number, {min} ≤ x ≤ {max}"),
-            Type::Choice(names) => names.join(" | "),
+            Type::Choice(names) => format!("one of {}", names.join(", ")),
         }
     }
 }
@@ -366,17 +366,17 @@ pub fn listing<F: ?Sized>(registry: &[Strategy<F>]) -> String {
     out
 }
 
-/// The README's table of a registry: one row per parameter (one for a strategy without any).
+/// The README's table of a registry: a row per strategy, then one per parameter.
 pub fn table_markdown<F: ?Sized>(registry: &[Strategy<F>]) -> String {
     let mut out = String::from("| kind | parameter | accepts | default | meaning |\n| --- | --- | --- | --- | --- |\n");
     for strategy in registry {
-        if strategy.params.is_empty() {
-            let _ = writeln!(out, "| `{}` | — | | | {} |", strategy.name, strategy.doc);
-        }
-        for (i, p) in strategy.params.iter().enumerate() {
-            let kind = if i == 0 { format!("`{}`", strategy.name) } else { String::new() };
+        let _ = writeln!(out, "| `{}` | | | | {} |", strategy.name, strategy.doc);
+        for p in strategy.params {
             let (ty, default) = (p.ty.describe(), default_text(p.default));
-            let _ = writeln!(out, "| {kind} | `{}` | {ty} | {default} | {} |", p.name, p.doc);
+            let _ = writeln!(out, "|  | `{}` | {ty} | {default} | {} |", p.name, p.doc);
+        }
+        for (name, meaning) in strategy.derived {
+            let _ = writeln!(out, "|  | `{name}` | derived (formula variable) | | {meaning} |");
         }
     }
     out

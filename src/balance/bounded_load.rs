@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "bounded-load",
-    doc: "consistent hashing with bounded loads: the key's first instance below c × the average load",
+    doc: "ring order, skipping instances above c × the mean load",
     params: &[
         Param {
             name: "c",

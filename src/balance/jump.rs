@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "jump",
-    doc: "jump consistent hash over all instances, re-hashed past unusable ones",
+    doc: "jump consistent hash over all instances; a missing bucket re-hashes",
     params: &[],
     derived: &[],
     build,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "least-outstanding",
-    doc: "the instance with the fewest of this client's attempts in flight",
+    doc: "fewest of this client's attempts in flight (random tie-break)",
     params: &[],
     derived: &[],
     build,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "maglev",
-    doc: "Maglev hashing: a lookup table filled from each instance's permutation of the slots",
+    doc: "Maglev lookup table built over the view",
     params: &[Param {
         name: "table_size",
         ty: Type::Count { min: 3, max: 10_000_019 },

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "modulo",
-    doc: "hash(key) mod the number of instances in the view (key-affine baseline)",
+    doc: "hash(key) mod (instances in view): the naive key-affine baseline",
     params: &[],
     derived: &[],
     build,

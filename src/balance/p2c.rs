@@ -6,13 +6,8 @@ use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
-    name: "p2c",
-    doc: "two random instances, the one with fewer of this client's attempts in flight",
-    params: &[],
-    derived: &[],
-    build,
-};
+pub const STRATEGY: Strategy<dyn BalancerFactory> =
+    Strategy { name: "p2c", doc: "the less loaded of two random instances", params: &[], derived: &[], build };
 
 fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
     plain(|_, _| Box::new(PowerOfTwo))

@@ -6,7 +6,7 @@ use crate::scenario::KeyError;
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> =
-    Strategy { name: "random", doc: "a uniformly random instance of the view", params: &[], derived: &[], build };
+    Strategy { name: "random", doc: "uniformly at random", params: &[], derived: &[], build };
 
 fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
     plain(|_, _| Box::new(Random))

@@ -7,13 +7,8 @@ use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
-    name: "rendezvous",
-    doc: "highest random weight: each key ranks every instance by hash(key, instance)",
-    params: &[],
-    derived: &[],
-    build,
-};
+pub const STRATEGY: Strategy<dyn BalancerFactory> =
+    Strategy { name: "rendezvous", doc: "highest hash(key, instance)", params: &[], derived: &[], build };
 
 fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
     plain(|_, _| Box::new(Rendezvous))

@@ -17,7 +17,7 @@ pub const VNODES: Param = Param {
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "ring",
-    doc: "consistent hashing: the first usable instance clockwise from the key's hash",
+    doc: "consistent hashing: first instance clockwise from hash(key)",
     params: &[VNODES],
     derived: &[],
     build,

@@ -5,13 +5,8 @@ use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
-    name: "round-robin",
-    doc: "each client cycles through the instances of its view",
-    params: &[],
-    derived: &[],
-    build,
-};
+pub const STRATEGY: Strategy<dyn BalancerFactory> =
+    Strategy { name: "round-robin", doc: "each client cycles through its view", params: &[], derived: &[], build };
 
 fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
     plain(|_, clients| Box::new(RoundRobin { next: vec![0; clients as usize] }))

@@ -6,6 +6,8 @@
 //! strategy tables (`table_markdown`). The strategy's own code only reads checked `Values` and
 //! works out defaults that depend on other parameters (documented in the declaration).
 
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use crate::scenario::KeyError;

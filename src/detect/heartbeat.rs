@@ -142,7 +142,6 @@ mod tests {
     //! arrival and check). Both draw every stream in the same order, so every metric must be
     //! equal — not just statistically close — whenever no two events tie.
 
-    use super::*;
     use crate::engine::random::replication_seed;
     use crate::world::World;
 

@@ -329,7 +329,6 @@ impl Detector for Swim {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn bad_parameters_are_errors() {

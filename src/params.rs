@@ -26,7 +26,7 @@ pub enum Type {
     Probability,
     /// An integer in `min..=max`.
     Count { min: u64, max: u64 },
-    /// A number above `above` (or at least `at_least`) and at most `max`.
+    /// A finite number above `min` (at least `min` unless `open_min`) and at most `max`.
     Number { min: f64, open_min: bool, max: f64 },
     /// One of the names, the first being the usual one.
     Choice(&'static [&'static str]),

@@ -6,7 +6,8 @@
 //! each key a preference order over instances and fail over to the key's next choice when the
 //! first is not in the client's view or was already tried for this request.
 //!
-//! Adding a balancer: one file under `balance/`, one line in `BALANCERS`, its tests.
+//! Adding a balancer: one file under `balance/` declaring its `STRATEGY` (name, one-line doc,
+//! parameters, build), its `mod` and one line in `BALANCERS` (`crate::params`).
 
 mod bounded_load;
 mod hashring;
@@ -21,6 +22,7 @@ mod ring;
 mod round_robin;
 
 use crate::engine::Stream;
+use crate::params::{Configured, Strategy};
 use crate::scenario::KeyError;
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -65,52 +67,29 @@ pub trait BalancerFactory: Debug + Send + Sync {
     fn build(&self, instances: u32, clients: u32) -> Box<dyn Balancer>;
 }
 
-type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn BalancerFactory>, KeyError>;
-
-/// The one place where names map to balancers.
-const BALANCERS: &[(&str, ParseFn)] = &[
-    ("round-robin", round_robin::parse),
-    ("random", random::parse),
-    ("least-outstanding", least_outstanding::parse),
-    ("p2c", p2c::parse),
-    ("modulo", modulo::parse),
-    ("ring", ring::parse),
-    ("rendezvous", rendezvous::parse),
-    ("jump", jump::parse),
-    ("maglev", maglev::parse),
-    ("bounded-load", bounded_load::parse),
+/// The one place where names map to balancers: one line per balancer, each declaring its
+/// parameters (`crate::params`).
+pub const BALANCERS: &[Strategy<dyn BalancerFactory>] = &[
+    round_robin::STRATEGY,
+    random::STRATEGY,
+    least_outstanding::STRATEGY,
+    p2c::STRATEGY,
+    modulo::STRATEGY,
+    ring::STRATEGY,
+    rendezvous::STRATEGY,
+    jump::STRATEGY,
+    maglev::STRATEGY,
+    bounded_load::STRATEGY,
 ];
 
 pub fn names() -> Vec<&'static str> {
-    BALANCERS.iter().map(|(name, _)| *name).collect()
+    BALANCERS.iter().map(|s| s.name).collect()
 }
 
 /// Reads a `[balancer]` table at `key` (default: round-robin).
-pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let mut table = table.unwrap_or_default();
-    let kind = match table.remove("kind") {
-        Some(toml::Value::String(kind)) => kind,
-        None => "round-robin".to_string(),
-        Some(_) => {
-            return Err(KeyError::new(format!("{key}.kind"), "must be a string").allowed(names().join(", ")));
-        }
-    };
-    let Some((_, parse)) = BALANCERS.iter().find(|(name, _)| *name == kind) else {
-        return Err(KeyError::unknown_name(format!("{key}.kind"), "balancer", &kind, &names()));
-    };
-    parse(toml::Value::Table(table), key)
+pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Configured<dyn BalancerFactory>, KeyError> {
+    crate::params::parse(BALANCERS, "balancer", table.unwrap_or_default(), key, Some("round-robin"))
 }
-
-/// Deserializes a balancer's parameters; an option meant for another balancer is an unknown
-/// key here, reported with the keys this one accepts.
-fn params<T: serde::de::DeserializeOwned>(value: toml::Value, key: &str) -> Result<T, KeyError> {
-    crate::scenario::file::from_value(value, key)
-}
-
-/// For balancers without options: any key is an error.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NoParams {}
 
 /// The factory of a balancer without options: `make(instances, clients)` builds it.
 #[derive(Debug)]
@@ -122,13 +101,8 @@ impl BalancerFactory for Plain {
     }
 }
 
-/// Parses the (empty) options of a balancer that has none.
-fn plain(
-    value: toml::Value,
-    key: &str,
-    make: fn(u32, u32) -> Box<dyn Balancer>,
-) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let _: NoParams = params(value, key)?;
+/// The factory of a balancer that has no options.
+fn plain(make: fn(u32, u32) -> Box<dyn Balancer>) -> Result<Arc<dyn BalancerFactory>, KeyError> {
     Ok(Arc::new(Plain(make)))
 }
 

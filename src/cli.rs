@@ -33,6 +33,12 @@ enum Command {
     Check(run::RunArgs),
     /// The source document's formulas: assumptions, the scenario that tests each, verdicts.
     Formulas,
+    /// Every detector and balancer with its parameters, their types and defaults.
+    List {
+        /// Print the README's tables (Markdown between their marker comments) instead.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Check scenario files without running them.
     Validate(ScenarioArgs),
     /// Join the results folders of shards (`run --shard I/N`) into one.
@@ -77,6 +83,10 @@ pub fn main() -> ExitCode {
         Command::Plot { dirs } => plot(&dirs),
         Command::Formulas => {
             print!("{}", crate::formulas::catalog());
+            ExitCode::SUCCESS
+        }
+        Command::List { markdown } => {
+            print!("{}", if markdown { crate::strategies::markdown() } else { crate::strategies::list() });
             ExitCode::SUCCESS
         }
         Command::Merge(args) => merge::merge(&args),

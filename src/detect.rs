@@ -6,7 +6,10 @@
 //! answering probes) may read the instance's true state; registry-side code must learn it only
 //! from messages — except the `observer`, which is the source document's oracle model.
 //!
-//! Adding a detector: one file under `detect/`, one line in `DETECTORS`, its tests.
+//! Adding a detector: one file under `detect/` declaring its `STRATEGY` (name, one-line doc,
+//! parameters, build), its `mod` and one line in `DETECTORS`. Parsing and its errors, formula
+//! variables, `discosim list`, the README's table and the tests over every detector follow from
+//! the declaration (`crate::params`).
 
 mod event;
 mod heartbeat;
@@ -18,11 +21,10 @@ mod swim;
 mod timer;
 
 use crate::engine::{SimTime, Stream};
+use crate::params::{Configured, Strategy};
 use crate::scenario::KeyError;
 use crate::world::Ctx;
-use serde::de::DeserializeOwned;
 use std::fmt::Debug;
-use std::sync::Arc;
 
 /// A detector's own event, scheduled through `Ctx` and handed back to it. `kind` and `tag`
 /// mean whatever the detector says (message type, probe number, the instance's epoch).
@@ -48,9 +50,6 @@ pub trait Detector {
 /// Checked parameters of a detector; makes a fresh detector for each run.
 pub trait DetectorFactory: Debug + Send + Sync {
     fn build(&self, instances: u32) -> Box<dyn Detector>;
-    /// The resolved parameters (defaults filled in; durations in seconds), by their key names:
-    /// the variables that `[[expect]]` formulas may use.
-    fn parameters(&self) -> Vec<(&'static str, f64)>;
     /// What one run costs this detector, for the preflight estimate (`crate::preflight`).
     fn estimate(&self, load: &Load) -> Cost;
 }
@@ -101,53 +100,20 @@ impl Cost {
     }
 }
 
-type ParseFn = fn(toml::Value, &str) -> Result<Arc<dyn DetectorFactory>, KeyError>;
-
-/// The one place where names map to detectors.
-const DETECTORS: &[(&str, ParseFn)] = &[
-    ("heartbeat", heartbeat::parse),
-    ("timer", timer::parse),
-    ("observer", observer::parse),
-    ("event", event::parse),
-    ("phi", phi::parse),
-    ("swim", swim::parse),
-];
+/// The one place where names map to detectors: one line per detector, each declaring its
+/// parameters (`crate::params`).
+pub const DETECTORS: &[Strategy<dyn DetectorFactory>] =
+    &[heartbeat::STRATEGY, timer::STRATEGY, observer::STRATEGY, event::STRATEGY, phi::STRATEGY, swim::STRATEGY];
 
 /// Names of the available detectors.
 pub fn names() -> Vec<&'static str> {
-    DETECTORS.iter().map(|(name, _)| *name).collect()
+    DETECTORS.iter().map(|s| s.name).collect()
 }
 
-/// Reads a `[detector]` table found at `key`: its `kind` picks the detector, which checks the
-/// remaining keys itself.
-pub fn parse(mut table: toml::Table, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
-    let kind = match table.remove("kind") {
-        Some(toml::Value::String(kind)) => kind,
-        Some(_) => {
-            return Err(KeyError::new(format!("{key}.kind"), "must be a string").allowed(names().join(", ")));
-        }
-        None => {
-            return Err(KeyError::new(format!("{key}.kind"), "is required").allowed(names().join(", ")));
-        }
-    };
-    let Some((_, parse)) = DETECTORS.iter().find(|(name, _)| *name == kind) else {
-        return Err(KeyError::unknown_name(format!("{key}.kind"), "detector", &kind, &names()));
-    };
-    parse(toml::Value::Table(table), key)
-}
-
-/// Deserializes a detector's parameter struct, with errors placed under `key`.
-fn params<T: DeserializeOwned>(value: toml::Value, key: &str) -> Result<T, KeyError> {
-    crate::scenario::file::from_value(value, key)
-}
-
-/// Parses a duration parameter that must be above zero.
-fn positive(key: &str, name: &str, text: &str) -> Result<SimTime, KeyError> {
-    let nanos = crate::scenario::build::duration(&format!("{key}.{name}"), text)?;
-    if nanos == 0 {
-        return Err(KeyError::new(format!("{key}.{name}"), "must be longer than 0"));
-    }
-    Ok(nanos)
+/// Reads a `[detector]` table found at `key`: its `kind` picks the detector, whose declared
+/// parameters check the remaining keys.
+pub fn parse(table: toml::Table, key: &str) -> Result<Configured<dyn DetectorFactory>, KeyError> {
+    crate::params::parse(DETECTORS, "detector", table, key, None)
 }
 
 /// Test fixture for detectors: scheduled faults of every kind that touches them — a partition
@@ -170,19 +136,25 @@ count = 4
 until = "230.3s"
 "#;
 
-/// Test helper: the key of the error that a detector's `parse` reports for the table `text`.
+/// Test helper: the key of the error that parsing the `[detector]` table `text` reports.
 #[cfg(test)]
-fn error_key(parse: ParseFn, text: &str) -> String {
+fn error_key(text: &str) -> String {
     let table: toml::Table = toml::from_str(text).unwrap();
-    parse(toml::Value::Table(table), "detector").unwrap_err().key
+    parse(table, "detector").unwrap_err().key
 }
 
 /// Test helper: runs `text` with `EVERY_FAULT` appended twice with the same seed, checks that
 /// both runs report the same metrics, and returns them.
 #[cfg(test)]
 fn run_twice_with_every_fault(text: &str) -> crate::metrics::MetricValues {
-    let text = format!("{text}{EVERY_FAULT}");
-    let loaded = crate::scenario::parse(&text, "faults.toml", std::path::Path::new("."), &[]).unwrap();
+    run_twice(&format!("{text}{EVERY_FAULT}"))
+}
+
+/// Test helper: runs the scenario `text` twice with the same seed, checks that both runs report
+/// the same metrics, and returns them.
+#[cfg(test)]
+fn run_twice(text: &str) -> crate::metrics::MetricValues {
+    let loaded = crate::scenario::parse(text, "faults.toml", std::path::Path::new("."), &[]).unwrap();
     let scenario = &loaded.points[0].scenario;
     let seed = crate::engine::random::replication_seed(1, 0);
     let (a, _) = crate::world::World::new(scenario, seed).run();
@@ -205,21 +177,13 @@ mod tests {
         let table: toml::Table = toml::from_str("kind = \"hartbeat\"").unwrap();
         let error = parse(table, "detector").unwrap_err();
         assert_eq!(error.key, "detector.kind");
-        assert_eq!(error.allowed.as_deref(), Some("heartbeat, timer, observer, event, phi, swim"));
+        assert_eq!(error.allowed, Some(names().join(", ")));
         assert_eq!(error.suggestion.as_deref(), Some("heartbeat"));
     }
 
     #[test]
     fn every_detector_estimates_a_finite_cost_that_grows_with_the_horizon() {
-        let tables = [
-            "kind = \"heartbeat\"\ninterval = \"1s\"",
-            "kind = \"heartbeat\"\ninterval = \"1s\"\nevaluation = \"eager\"",
-            "kind = \"timer\"\ninterval = \"1s\"",
-            "kind = \"observer\"\ntick = \"1s\"\np = 0.5",
-            "kind = \"event\"\nsession_timeout = \"3s\"",
-            "kind = \"phi\"\ninterval = \"1s\"",
-            "kind = \"swim\"\ninterval = \"1s\"",
-        ];
+        let tables = DETECTORS.iter().flat_map(crate::params::examples);
         let load = Load {
             instances: 100.0,
             horizon_s: 1000.0,
@@ -229,13 +193,77 @@ mod tests {
             loss: 0.1,
         };
         let longer = Load { horizon_s: 2000.0, crashes: 2000.0, ..load };
-        for text in tables {
-            let factory = parse(toml::from_str(text).unwrap(), "detector").unwrap();
+        for table in tables {
+            let text = table.to_string();
+            let factory = parse(table, "detector").unwrap();
             let (short, long) = (factory.estimate(&load), factory.estimate(&longer));
             let all = [short.queue_events, short.drawn_events, short.bytes];
             assert!(all.iter().all(|x| x.is_finite() && *x >= 0.0), "{text}: {short:?}");
             assert!(short.queue_events > 0.0 && short.bytes >= 100.0 * 16.0, "{text}: {short:?}");
             assert!(long.events() > 1.5 * short.events(), "{text}: {short:?} then {long:?}");
+        }
+    }
+
+    /// A scenario with clients and service times, so that every fault action applies.
+    const EVERY_FAULT_KIND: &str = r#"name = "every-fault-kind"
+horizon = "120s"
+[cluster]
+instances = 20
+service_time = { dist = "exponential", mean = "5ms" }
+failure = { model = "crash-recover", mttf = { dist = "exponential", mean = "40s" }, mttr = { dist = "exponential", mean = "4s" } }
+[network]
+delay = { dist = "pareto", scale = "20ms", shape = 1.5 }
+loss = 0.05
+[workload]
+clients = 2
+rate = 20.0
+[[fault]]
+at = "10s"
+action = "crash"
+count = 3
+[[fault]]
+at = "15s"
+action = "recover"
+[[fault]]
+at = "20s"
+action = "partition"
+fraction = 0.25
+from = "both"
+[[fault]]
+at = "25s"
+action = "heal"
+from = "both"
+[[fault]]
+at = "30s"
+action = "slow"
+count = 5
+factor = 4.0
+until = "40s"
+[[fault]]
+at = "35s"
+action = "spike"
+factor = 3.0
+until = "45s"
+[[fault]]
+at = "50s"
+action = "leave"
+count = 2
+[[fault]]
+at = "60s"
+action = "join"
+count = 2
+"#;
+
+    /// Every form of every detector (`params::examples`) under every fault action: it keeps
+    /// detecting and the same seed reproduces every metric.
+    #[test]
+    fn every_detector_survives_every_fault_kind_and_reproduces() {
+        for action in crate::model::FaultAction::NAMES {
+            assert!(EVERY_FAULT_KIND.contains(&format!("action = \"{action}\"")), "{action} missing");
+        }
+        for table in DETECTORS.iter().flat_map(crate::params::examples) {
+            let a = run_twice(&format!("{EVERY_FAULT_KIND}[detector]\n{table}"));
+            assert!(a.get("detection_time.count").unwrap() > 0.0, "{table}: detects crashes");
         }
     }
 

@@ -4,7 +4,7 @@
 
 use crate::balance::key_hash;
 use crate::engine::random::mix64;
-use crate::expect::variables::ALIASES;
+use crate::expect::variables::aliases;
 use std::fmt::Write;
 
 /// One formula of the source document.
@@ -97,7 +97,7 @@ pub fn catalog() -> String {
         );
     }
     out.push_str("\nFormula variables: any scenario key by its dotted name (durations in seconds), and:\n");
-    for (names, meaning) in ALIASES {
+    for (names, meaning) in aliases() {
         let _ = writeln!(out, "  {names}: {meaning}");
     }
     out

@@ -9,7 +9,7 @@ use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use std::sync::Arc;
+use crate::params::Configured;
 
 /// One fully resolved simulation setup (one sweep point).
 #[derive(Clone, Debug)]
@@ -23,7 +23,7 @@ pub struct Scenario {
     pub instances: u32,
     pub failure: FailureModel,
     pub network: NetworkModel,
-    pub detector: Arc<dyn DetectorFactory>,
+    pub detector: Configured<dyn DetectorFactory>,
     /// Service capacity of each instance; None: requests are served at once.
     pub capacity: Option<Capacity>,
     /// Clients and the discovery path; None: a detection-only scenario.
@@ -62,7 +62,7 @@ pub struct Clients {
     pub zipf: Option<f64>,
     pub availability_bin: SimTime,
     pub propagation: Propagation,
-    pub balancer: Arc<dyn BalancerFactory>,
+    pub balancer: Configured<dyn BalancerFactory>,
     pub recovery: Recovery,
 }
 

@@ -43,6 +43,7 @@ fn validate_accepts_every_shipped_scenario() {
 #[test]
 fn bad_input_gives_a_clear_message_and_exit_code_2() {
     let dir = tempfile::tempdir().unwrap();
+    let detectors = discosim::detect::names().join(", ");
     let cases: &[(&str, &[&str])] = &[
         // unknown key, with a suggestion and the allowed keys
         (
@@ -62,7 +63,7 @@ fn bad_input_gives_a_clear_message_and_exit_code_2() {
         // unknown name among valid ones
         (
             &GOOD.replace("\"heartbeat\"", "\"heartbeet\""),
-            &["key `detector.kind`", "did you mean `heartbeat`?", "heartbeat, timer, observer, event, phi, swim"],
+            &["key `detector.kind`", "did you mean `heartbeat`?", &detectors],
         ),
         // malformed TOML
         ("name = \"x\"\nhorizon = [\n", &["s.toml:", "not valid TOML"]),
@@ -156,4 +157,23 @@ fn bench_reports_the_engine_beside_the_floor() {
     }
     let missing = discosim(&["bench", "no-such-file.toml"]);
     assert_eq!(missing.status.code(), Some(2));
+}
+
+/// `discosim list` and `discosim formulas` name every parameter of every detector and
+/// balancer, from their declarations.
+#[test]
+fn list_and_formulas_name_every_parameter_of_every_strategy() {
+    let list = discosim(&["list"]);
+    let formulas = discosim(&["formulas"]);
+    assert_eq!((list.status.code(), formulas.status.code()), (Some(0), Some(0)));
+    let (list, formulas) = (String::from_utf8_lossy(&list.stdout), String::from_utf8_lossy(&formulas.stdout));
+    let detectors = discosim::detect::DETECTORS.iter().map(|s| (s.name, s.params));
+    let balancers = discosim::balance::BALANCERS.iter().map(|s| (s.name, s.params));
+    for (name, params) in detectors.chain(balancers) {
+        assert!(list.contains(&format!("  {name}: ")), "{name} missing from the list");
+        for p in params.iter().filter(|p| !matches!(p.ty, discosim::params::Type::Choice(_))) {
+            assert!(list.contains(&format!("      {} (", p.name)), "{name}.{} missing from the list", p.name);
+            assert!(formulas.contains(p.name), "{name}.{} missing from the formula variables", p.name);
+        }
+    }
 }

@@ -37,10 +37,7 @@ fn value() -> impl Strategy<Value = String> {
         Just("\"10ms\"".to_string()),
         Just("\"-1s\"".to_string()),
         Just("\"99999999999999h\"".to_string()),
-        Just("\"heartbeat\"".to_string()),
-        Just("\"timer\"".to_string()),
-        Just("\"observer\"".to_string()),
-        Just("\"event\"".to_string()),
+        prop::sample::select(kind_names()),
         Just("\"crash-recover\"".to_string()),
         Just("\"crash\"".to_string()),
         Just("[]".to_string()),
@@ -59,6 +56,26 @@ fn value() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Every detector and balancer name, quoted as a value.
+fn kind_names() -> Vec<String> {
+    let names = discosim::detect::names().into_iter().chain(discosim::balance::names());
+    names.map(|name| format!("\"{name}\"")).collect()
+}
+
+/// `KEYS`, then every parameter that a detector or balancer declares.
+fn keys() -> Vec<String> {
+    let detector = discosim::detect::DETECTORS.iter().flat_map(|s| s.params).map(|p| format!("detector.{}", p.name));
+    let balancer = discosim::balance::BALANCERS.iter().flat_map(|s| s.params).map(|p| format!("balancer.{}", p.name));
+    let mut keys: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
+    for key in detector.chain(balancer) {
+        if !keys.contains(&key) {
+            keys.push(key);
+        }
+    }
+    keys
+}
+
+/// Keys that are not a strategy's parameters (those come from the declarations, `keys`).
 const KEYS: &[&str] = &[
     "name",
     "seed",
@@ -76,14 +93,6 @@ const KEYS: &[&str] = &[
     "network.delay",
     "network.loss",
     "detector.kind",
-    "detector.interval",
-    "detector.timeout",
-    "detector.probe_timeout",
-    "detector.failure_threshold",
-    "detector.tick",
-    "detector.p",
-    "detector.session_timeout",
-    "detector.ping_interval",
     "workload.clients",
     "workload.rate",
     "workload.keys",
@@ -91,8 +100,6 @@ const KEYS: &[&str] = &[
     "discovery.mode",
     "discovery.refresh",
     "balancer.kind",
-    "balancer.vnodes",
-    "balancer.c",
     "recovery.timeout",
     "recovery.deadline",
     "recovery.retry.max_attempts",
@@ -112,7 +119,7 @@ const BASE: &str = "name = \"f\"\nhorizon = \"10s\"\n[cluster]\ninstances = 4\ns
 /// Edits of a valid scenario: some keys set to arbitrary values, as `--set` would, so that the
 /// result is always well-formed TOML and reaches the semantic checks and the run.
 fn edits() -> impl Strategy<Value = Vec<scenario::Override>> {
-    prop::collection::vec((prop::sample::select(KEYS), value()), 0..6).prop_map(|edits| {
+    prop::collection::vec((prop::sample::select(keys()), value()), 0..6).prop_map(|edits| {
         edits
             .into_iter()
             .filter_map(|(key, value)| scenario::Override::parse(&format!("{}={value}", key.replace('"', ""))).ok())
@@ -153,10 +160,32 @@ fn arbitrary_valid_looking_toml_never_panics() {
 fn every_key_with_every_kind_of_value_never_panics() {
     let base = "name = \"f\"\nhorizon = \"10s\"\n[cluster]\ninstances = 4\n[detector]\nkind = \"timer\"\ninterval = \"100ms\"\n";
     let values = ["\"1s\"", "\"0s\"", "-1", "0", "1", "4294967296", "1.5", "nan", "[]", "{}", "\"x\"", "true"];
-    for key in KEYS {
+    for key in keys() {
         for value in values {
             check(&format!("{key} = {value}\n{base}"));
             check(&format!("{base}{}", key.rsplit('.').next().unwrap().to_string() + " = " + value + "\n"));
+        }
+    }
+}
+
+/// Every form of every detector and balancer, each of its parameters set to every kind of
+/// value in turn, on top of a scenario with clients.
+#[test]
+fn every_strategy_kind_with_every_kind_of_parameter_value_never_panics() {
+    let values = ["\"1s\"", "\"0s\"", "-1", "0", "1", "4294967296", "1.5", "nan", "[]", "\"x\"", "true"];
+    let base = "name = \"f\"\nhorizon = \"5s\"\n[cluster]\ninstances = 4\n[workload]\nclients = 2\nrate = 10.0\n";
+    let detectors = discosim::detect::DETECTORS.iter().map(|s| ("detector", discosim::params::examples(s), s.params));
+    let balancers = discosim::balance::BALANCERS.iter().map(|s| ("balancer", discosim::params::examples(s), s.params));
+    for (table, examples, params) in detectors.chain(balancers) {
+        for example in examples {
+            let other = if table == "detector" { "" } else { "[detector]\nkind = \"heartbeat\"\ninterval = \"1s\"\n" };
+            check(&format!("{base}{other}[{table}]\n{example}"));
+            for (param, value) in params.iter().flat_map(|p| values.map(|v| (p.name, v))) {
+                let mut edited = example.clone();
+                edited
+                    .insert(param.into(), toml::from_str::<toml::Table>(&format!("v = {value}")).unwrap()["v"].clone());
+                check(&format!("{base}{other}[{table}]\n{edited}"));
+            }
         }
     }
 }

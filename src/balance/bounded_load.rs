@@ -3,17 +3,27 @@
 //! client's attempts in flight) is below c × the average load, rounded up.
 
 use super::hashring::HashRing;
-use super::{Balancer, BalancerFactory, Pick, params};
+use super::{Balancer, BalancerFactory, Pick};
+use crate::params::{Default, Param, Strategy, Type, Values};
 use crate::scenario::KeyError;
-use serde::Deserialize;
 use std::sync::Arc;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    c: Option<f64>,
-    vnodes: Option<u32>,
-}
+pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+    name: "bounded-load",
+    doc: "ring order, skipping instances above c × the mean load",
+    params: &[
+        Param {
+            name: "c",
+            // Below 1, no instance could take the average load.
+            ty: Type::Number { min: 1.0, open_min: false, max: f64::INFINITY },
+            default: Default::Fixed("1.25"),
+            doc: "load bound, a multiple of the average load",
+        },
+        super::ring::VNODES,
+    ],
+    derived: &[],
+    build,
+};
 
 #[derive(Debug)]
 struct Factory {
@@ -21,17 +31,8 @@ struct Factory {
     vnodes: u32,
 }
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let raw: Params = params(value, key)?;
-    let c = raw.c.unwrap_or(1.25);
-    if !(c >= 1.0 && c.is_finite()) {
-        return Err(KeyError::new(
-            format!("{key}.c"),
-            format!("{c} is below 1: no instance could take the average load"),
-        )
-        .allowed("a number of at least 1, e.g. 1.25"));
-    }
-    Ok(Arc::new(Factory { c, vnodes: super::ring::vnodes(raw.vnodes, key)? }))
+fn build(values: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    Ok(Arc::new(Factory { c: values.required_number("c")?, vnodes: values.required_u32("vnodes")? }))
 }
 
 impl BalancerFactory for Factory {

@@ -4,11 +4,20 @@
 
 use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
 use crate::engine::random::mix64;
+use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    plain(value, key, |instances, _| Box::new(Jump { instances }))
+pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+    name: "jump",
+    doc: "jump consistent hash over all instances; a missing bucket re-hashes",
+    params: &[],
+    derived: &[],
+    build,
+};
+
+fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    plain(|instances, _| Box::new(Jump { instances }))
 }
 
 struct Jump {

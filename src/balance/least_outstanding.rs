@@ -2,11 +2,20 @@
 //! (ties broken at random).
 
 use super::{Balancer, BalancerFactory, Pick, plain};
+use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    plain(value, key, |_, _| Box::new(LeastOutstanding))
+pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+    name: "least-outstanding",
+    doc: "fewest of this client's attempts in flight (random tie-break)",
+    params: &[],
+    derived: &[],
+    build,
+};
+
+fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    plain(|_, _| Box::new(LeastOutstanding))
 }
 
 struct LeastOutstanding;

@@ -4,29 +4,37 @@
 //! is built over the client's view, so a change of view moves few keys. Tables are cached by
 //! view (every client converges to the same views).
 
-use super::{Balancer, BalancerFactory, Pick, key_hash, params};
+use super::{Balancer, BalancerFactory, Pick, key_hash};
 use crate::engine::random::mix64;
+use crate::params::{Default, Param, Strategy, Type, Values};
 use crate::scenario::KeyError;
-use serde::Deserialize;
 use std::sync::Arc;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    table_size: Option<u64>,
-}
+pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+    name: "maglev",
+    doc: "Maglev lookup table built over the view",
+    params: &[Param {
+        name: "table_size",
+        ty: Type::Count { min: 3, max: 10_000_019 },
+        default: Default::Fixed("65537"),
+        doc: "entries of the lookup table: a prime well above the number of instances",
+    }],
+    derived: &[],
+    build,
+};
 
 #[derive(Debug)]
 struct Factory {
     table_size: u64,
 }
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let raw: Params = params(value, key)?;
-    let table_size = raw.table_size.unwrap_or(65_537);
-    if !(3..=10_000_019).contains(&table_size) || !is_prime(table_size) {
+/// The declaration checks the range; a table of prime size is what makes every permutation
+/// visit every slot.
+fn build(values: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    let table_size = u64::from(values.required_u32("table_size")?);
+    if !is_prime(table_size) {
         return Err(KeyError::new(
-            format!("{key}.table_size"),
+            values.key_of("table_size"),
             format!("{table_size} is not a prime between 3 and 10000019"),
         )
         .allowed("a prime well above the number of instances, e.g. 65537"));

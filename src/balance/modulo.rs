@@ -2,11 +2,20 @@
 //! Any change of the view remaps almost every key.
 
 use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
+use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    plain(value, key, |_, _| Box::new(Modulo))
+pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+    name: "modulo",
+    doc: "hash(key) mod (instances in view): the naive key-affine baseline",
+    params: &[],
+    derived: &[],
+    build,
+};
+
+fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    plain(|_, _| Box::new(Modulo))
 }
 
 struct Modulo;

@@ -2,11 +2,15 @@
 //! client's attempts in flight.
 
 use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
+use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    plain(value, key, |_, _| Box::new(PowerOfTwo))
+pub const STRATEGY: Strategy<dyn BalancerFactory> =
+    Strategy { name: "p2c", doc: "the less loaded of two random instances", params: &[], derived: &[], build };
+
+fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    plain(|_, _| Box::new(PowerOfTwo))
 }
 
 struct PowerOfTwo;

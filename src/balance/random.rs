@@ -1,11 +1,15 @@
 //! `random`: a uniformly random instance of the view.
 
 use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
+use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    plain(value, key, |_, _| Box::new(Random))
+pub const STRATEGY: Strategy<dyn BalancerFactory> =
+    Strategy { name: "random", doc: "uniformly at random", params: &[], derived: &[], build };
+
+fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    plain(|_, _| Box::new(Random))
 }
 
 struct Random;

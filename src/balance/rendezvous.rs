@@ -3,11 +3,15 @@
 
 use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
 use crate::engine::random::mix64;
+use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    plain(value, key, |_, _| Box::new(Rendezvous))
+pub const STRATEGY: Strategy<dyn BalancerFactory> =
+    Strategy { name: "rendezvous", doc: "highest hash(key, instance)", params: &[], derived: &[], build };
+
+fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    plain(|_, _| Box::new(Rendezvous))
 }
 
 struct Rendezvous;

@@ -2,33 +2,34 @@
 //! goes to the first usable instance clockwise from its hash.
 
 use super::hashring::HashRing;
-use super::{Balancer, BalancerFactory, Pick, params};
+use super::{Balancer, BalancerFactory, Pick};
+use crate::params::{Default, Param, Strategy, Type, Values};
 use crate::scenario::KeyError;
-use serde::Deserialize;
 use std::sync::Arc;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    vnodes: Option<u32>,
-}
+/// The virtual nodes of an instance on a hash ring (shared with `bounded-load`).
+pub const VNODES: Param = Param {
+    name: "vnodes",
+    ty: Type::Count { min: 1, max: 10_000 },
+    default: Default::Fixed("100"),
+    doc: "virtual nodes per instance on the ring",
+};
+
+pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+    name: "ring",
+    doc: "consistent hashing: first instance clockwise from hash(key)",
+    params: &[VNODES],
+    derived: &[],
+    build,
+};
 
 #[derive(Debug)]
 struct Factory {
     vnodes: u32,
 }
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    let raw: Params = params(value, key)?;
-    Ok(Arc::new(Factory { vnodes: vnodes(raw.vnodes, key)? }))
-}
-
-/// Checks a `vnodes` option (shared with `bounded-load`).
-pub fn vnodes(given: Option<u32>, key: &str) -> Result<u32, KeyError> {
-    match given.unwrap_or(100) {
-        v @ 1..=10_000 => Ok(v),
-        v => Err(KeyError::new(format!("{key}.vnodes"), format!("{v} is out of range")).allowed("1 to 10000")),
-    }
+fn build(values: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    Ok(Arc::new(Factory { vnodes: values.required_u32("vnodes")? }))
 }
 
 impl BalancerFactory for Factory {

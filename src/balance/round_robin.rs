@@ -1,11 +1,15 @@
 //! `round-robin`: each client cycles through the instances of its view.
 
 use super::{Balancer, BalancerFactory, Pick, plain};
+use crate::params::{Strategy, Values};
 use crate::scenario::KeyError;
 use std::sync::Arc;
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn BalancerFactory>, KeyError> {
-    plain(value, key, |_, clients| Box::new(RoundRobin { next: vec![0; clients as usize] }))
+pub const STRATEGY: Strategy<dyn BalancerFactory> =
+    Strategy { name: "round-robin", doc: "each client cycles through its view", params: &[], derived: &[], build };
+
+fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
+    plain(|_, clients| Box::new(RoundRobin { next: vec![0; clients as usize] }))
 }
 
 struct RoundRobin {

@@ -128,3 +128,16 @@ fn options_for_another_balancer_are_refused() {
     let table: toml::Table = toml::from_str("kind = \"rign\"").unwrap();
     assert_eq!(parse(Some(table), "balancer").unwrap_err().suggestion.as_deref(), Some("ring"));
 }
+
+/// Every balancer, with its defaults, picks only instances of the view and never one tried.
+#[test]
+fn every_balancer_picks_inside_the_view_and_avoids_tried_ones() {
+    for table in BALANCERS.iter().flat_map(crate::params::examples) {
+        let mut b = parse(Some(table.clone()), "balancer").unwrap().build(50, 2);
+        let down = [3, 17, 40];
+        for choice in assignment(b.as_mut(), 50, &down, 500) {
+            let i = choice.unwrap();
+            assert!(i < 50 && !down.contains(&i), "{table}: picked {i}");
+        }
+    }
+}

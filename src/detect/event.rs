@@ -5,12 +5,12 @@
 //! instance re-registers at once with its first ping.
 
 use super::lease::{Beacon, Lease};
-use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
-use crate::engine::time::to_seconds;
+use crate::params::Default::{Derived, Required};
+use crate::params::{Param, Strategy, Type, Value, Values};
 use crate::scenario::KeyError;
 use crate::world::Ctx;
-use serde::Deserialize;
 use std::sync::Arc;
 
 const PING: u8 = 0;
@@ -18,12 +18,26 @@ const PING_ARRIVE: u8 = 1;
 const CHECK: u8 = 2;
 const NOTIFICATION: u8 = 3;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    session_timeout: String,
-    ping_interval: Option<String>,
-}
+pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+    name: "event",
+    doc: "a crash notification over the network, with a session lease as the fallback",
+    params: &[
+        Param {
+            name: "session_timeout",
+            ty: Type::PositiveDuration,
+            default: Required,
+            doc: "silence after which the registry expires the session",
+        },
+        Param {
+            name: "ping_interval",
+            ty: Type::PositiveDuration,
+            default: Derived("session_timeout / 3"),
+            doc: "time between the instance's session pings",
+        },
+    ],
+    derived: &[],
+    build,
+};
 
 #[derive(Clone, Copy, Debug)]
 struct Factory {
@@ -31,21 +45,14 @@ struct Factory {
     ping_interval: SimTime,
 }
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
-    let raw: Params = params(value, key)?;
-    let session_timeout = positive(key, "session_timeout", &raw.session_timeout)?;
-    let ping_interval = match &raw.ping_interval {
-        Some(text) => positive(key, "ping_interval", text)?,
-        None => (session_timeout / 3).max(1),
-    };
+fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let session_timeout = values.required_duration("session_timeout")?;
+    let ping_interval = values.duration("ping_interval").unwrap_or((session_timeout / 3).max(1));
+    values.resolve("ping_interval", Value::Duration(ping_interval));
     Ok(Arc::new(Factory { session_timeout, ping_interval }))
 }
 
 impl DetectorFactory for Factory {
-    fn parameters(&self) -> Vec<(&'static str, f64)> {
-        vec![("session_timeout", to_seconds(self.session_timeout)), ("ping_interval", to_seconds(self.ping_interval))]
-    }
-
     /// Per ping of an instance that is up: its send, its arrival and half a session check;
     /// per crash, the notification and the session's expiry. Bytes per instance measured at
     /// 100 000 instances (mostly pending events).

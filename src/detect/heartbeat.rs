@@ -9,24 +9,35 @@
 
 use super::lazy_lease::LazyLease;
 use super::lease::{Beacon, Lease};
-use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load};
 use crate::engine::SimTime;
-use crate::engine::time::to_seconds;
+use crate::params::Default::{Derived, Fixed, Required};
+use crate::params::{Param, Strategy, Type, Value, Values};
 use crate::scenario::KeyError;
 use crate::world::Ctx;
-use serde::Deserialize;
 use std::sync::Arc;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    interval: String,
-    timeout: Option<String>,
-    evaluation: Option<String>,
-}
-
-/// How the model is run; both give the same results.
-const EVALUATIONS: &[&str] = &["lazy", "eager"];
+pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+    name: "heartbeat",
+    doc: "instances push heartbeats; the registry expires a silent one's lease",
+    params: &[
+        Param { name: "interval", ty: Type::PositiveDuration, default: Required, doc: "time between heartbeats" },
+        Param {
+            name: "timeout",
+            ty: Type::PositiveDuration,
+            default: Derived("2 × interval"),
+            doc: "silence after which the instance is marked down",
+        },
+        Param {
+            name: "evaluation",
+            ty: Type::Choice(&["lazy", "eager"]),
+            default: Fixed("lazy"),
+            doc: "lazy (drawn ahead) or eager (one event per message): the same results",
+        },
+    ],
+    derived: &[],
+    build,
+};
 
 #[derive(Debug)]
 struct Factory {
@@ -35,28 +46,15 @@ struct Factory {
     eager: bool,
 }
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
-    let raw: Params = params(value, key)?;
-    let interval = positive(key, "interval", &raw.interval)?;
-    let timeout = match &raw.timeout {
-        Some(text) => positive(key, "timeout", text)?,
-        None => 2 * interval,
-    };
-    let eager = match raw.evaluation.as_deref() {
-        None | Some("lazy") => false,
-        Some("eager") => true,
-        Some(other) => {
-            return Err(KeyError::unknown_name(format!("{key}.evaluation"), "evaluation", other, EVALUATIONS));
-        }
-    };
+fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let interval = values.required_duration("interval")?;
+    let timeout = values.duration("timeout").unwrap_or(2 * interval);
+    values.resolve("timeout", Value::Duration(timeout));
+    let eager = values.choice("evaluation") == Some("eager");
     Ok(Arc::new(Factory { interval, timeout, eager }))
 }
 
 impl DetectorFactory for Factory {
-    fn parameters(&self) -> Vec<(&'static str, f64)> {
-        vec![("interval", to_seconds(self.interval)), ("timeout", to_seconds(self.timeout))]
-    }
-
     /// Lazy: a wake-up per instance at the start and at every scheduled fault time (the
     /// world's promise ends there), and about four per crash, as measured on the shipped
     /// scenarios (the lease's expiry, the first arrival after the repair, the end of the
@@ -144,7 +142,6 @@ mod tests {
     //! arrival and check). Both draw every stream in the same order, so every metric must be
     //! equal — not just statistically close — whenever no two events tie.
 
-    use super::*;
     use crate::engine::random::replication_seed;
     use crate::world::World;
 
@@ -215,8 +212,8 @@ evaluation = "{evaluation}"
 
     #[test]
     fn an_unknown_evaluation_is_an_error_with_the_valid_ones() {
-        let table: toml::Table = toml::from_str("interval = \"1s\"\nevaluation = \"eagre\"").unwrap();
-        let error = parse(toml::Value::Table(table), "detector").unwrap_err();
+        let text = "kind = \"heartbeat\"\ninterval = \"1s\"\nevaluation = \"eagre\"";
+        let error = super::super::parse(toml::from_str(text).unwrap(), "detector").unwrap_err();
         assert_eq!(error.key, "detector.evaluation");
         assert_eq!(error.allowed.as_deref(), Some("lazy, eager"));
         assert_eq!(error.suggestion.as_deref(), Some("eager"));

@@ -6,21 +6,26 @@
 //! until it is noticed from the geometric distribution (the first success of independent
 //! Bernoulli(p) trials) and schedules one event: the same law, one event per change.
 
-use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
+use crate::params::Default::Required;
+use crate::params::{Param, Strategy, Type, Values};
 use crate::scenario::KeyError;
 use crate::world::Ctx;
-use serde::Deserialize;
 use std::sync::Arc;
 
 const NOTICE: u8 = 0;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    tick: String,
-    p: f64,
-}
+pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+    name: "observer",
+    doc: "the source document's oracle: a change is noticed at each tick with probability p",
+    params: &[
+        Param { name: "tick", ty: Type::PositiveDuration, default: Required, doc: "length of an observation tick" },
+        Param { name: "p", ty: Type::Probability, default: Required, doc: "probability that a tick notices a change" },
+    ],
+    derived: &[],
+    build,
+};
 
 #[derive(Clone, Copy, Debug)]
 struct Factory {
@@ -28,22 +33,13 @@ struct Factory {
     p: f64,
 }
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
-    let raw: Params = params(value, key)?;
-    let tick = positive(key, "tick", &raw.tick)?;
-    if !(raw.p > 0.0 && raw.p <= 1.0) {
-        let why = if raw.p == 0.0 { "with p = 0 nothing is ever noticed" } else { "a probability is between 0 and 1" };
-        return Err(KeyError::new(format!("{key}.p"), format!("{} is not a usable probability: {why}", raw.p))
-            .allowed("above 0, at most 1 (0 < p ≤ 1)"));
-    }
-    Ok(Arc::new(Factory { tick, p: raw.p }))
+fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let tick = values.required_duration("tick")?;
+    let p = values.required_number("p")?;
+    Ok(Arc::new(Factory { tick, p }))
 }
 
 impl DetectorFactory for Factory {
-    fn parameters(&self) -> Vec<(&'static str, f64)> {
-        vec![("tick", crate::engine::time::to_seconds(self.tick)), ("p", self.p)]
-    }
-
     /// One notice per change of state (a crash, its repair): no messages.
     fn estimate(&self, load: &Load) -> Cost {
         Cost { queue_events: 2.0 * load.crashes, drawn_events: 0.0, bytes: 16.0 * load.instances }

@@ -21,12 +21,12 @@
 //! Memory: 8 bytes × `window` per instance, allocated as heartbeats arrive.
 
 use super::lease::Beacon;
-use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
-use crate::engine::time::to_seconds;
+use crate::params::Default::{Fixed, Required};
+use crate::params::{Param, Strategy, Type, Value, Values};
 use crate::scenario::KeyError;
 use crate::world::Ctx;
-use serde::Deserialize;
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::sync::Arc;
 
@@ -34,24 +34,45 @@ const SEND: u8 = 0;
 const ARRIVE: u8 = 1;
 const CHECK: u8 = 2;
 
-/// The largest `threshold`: beyond it 10^−threshold underflows the normal's tail.
-const MAX_THRESHOLD: f64 = 300.0;
-const MAX_WINDOW: u32 = 100_000;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    interval: String,
-    threshold: Option<f64>,
-    window: Option<u32>,
-    min_std_deviation: Option<String>,
-    acceptable_pause: Option<String>,
-}
+pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+    name: "phi",
+    doc: "phi accrual: heartbeats, suspected once φ reaches the threshold",
+    params: &[
+        Param { name: "interval", ty: Type::PositiveDuration, default: Required, doc: "time between heartbeats" },
+        Param {
+            name: "threshold",
+            // Beyond 300, 10^−threshold underflows the normal's tail.
+            ty: Type::Number { min: 0.0, open_min: true, max: 300.0 },
+            default: Fixed("8"),
+            doc: "φ at which an instance is suspected",
+        },
+        Param {
+            name: "window",
+            ty: Type::Count { min: 1, max: 100_000 },
+            default: Fixed("1000"),
+            doc: "inter-arrival times kept per instance",
+        },
+        Param {
+            name: "min_std_deviation",
+            // A zero sd would make F a step, and φ's threshold crossing strict; Akka requires it > 0.
+            ty: Type::PositiveDuration,
+            default: Fixed("100ms"),
+            doc: "floor of the estimated standard deviation",
+        },
+        Param {
+            name: "acceptable_pause",
+            ty: Type::Duration,
+            default: Fixed("0s"),
+            doc: "added to the mean inter-arrival time",
+        },
+    ],
+    derived: &[("threshold_z", "z = Φ⁻¹(1 − 10^−threshold): the deadline is mean + pause + z·sd")],
+    build,
+};
 
 #[derive(Debug)]
 struct Factory {
     interval: SimTime,
-    threshold: f64,
     /// z = Φ⁻¹(1 − 10^−threshold): the deadline is mean + pause + z·sd.
     z: f64,
     window: u32,
@@ -59,30 +80,16 @@ struct Factory {
     acceptable_pause: SimTime,
 }
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
-    let raw: Params = params(value, key)?;
-    let interval = positive(key, "interval", &raw.interval)?;
-    let threshold = raw.threshold.unwrap_or(8.0);
-    if !(threshold > 0.0 && threshold <= MAX_THRESHOLD) {
-        return Err(KeyError::new(format!("{key}.threshold"), format!("{threshold} is out of range"))
-            .allowed(format!("0 < threshold ≤ {MAX_THRESHOLD}")));
-    }
-    let window = raw.window.unwrap_or(1000);
-    if !(1..=MAX_WINDOW).contains(&window) {
-        return Err(KeyError::new(format!("{key}.window"), format!("{window} is out of range"))
-            .allowed(format!("1 to {MAX_WINDOW}")));
-    }
-    // A zero sd would make F a step, and φ's threshold crossing strict; Akka requires it > 0.
-    let min_std_deviation = positive(key, "min_std_deviation", raw.min_std_deviation.as_deref().unwrap_or("100ms"))?;
-    let pause_text = raw.acceptable_pause.as_deref().unwrap_or("0s");
-    let acceptable_pause = crate::scenario::build::duration(&format!("{key}.acceptable_pause"), pause_text)?;
+/// Every parameter is checked by its declaration; `threshold_z` joins the formula variables.
+fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let z = upper_quantile(values.required_number("threshold")?);
+    values.resolve("threshold_z", Value::Number(z));
     Ok(Arc::new(Factory {
-        interval,
-        threshold,
-        z: upper_quantile(threshold),
-        window,
-        min_std_deviation,
-        acceptable_pause,
+        interval: values.required_duration("interval")?,
+        z,
+        window: values.required_u32("window")?,
+        min_std_deviation: values.required_duration("min_std_deviation")?,
+        acceptable_pause: values.required_duration("acceptable_pause")?,
     }))
 }
 
@@ -94,17 +101,6 @@ fn upper_quantile(threshold: f64) -> f64 {
 }
 
 impl DetectorFactory for Factory {
-    fn parameters(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("interval", to_seconds(self.interval)),
-            ("threshold", self.threshold),
-            ("threshold_z", self.z),
-            ("window", self.window as f64),
-            ("min_std_deviation", to_seconds(self.min_std_deviation)),
-            ("acceptable_pause", to_seconds(self.acceptable_pause)),
-        ]
-    }
-
     /// Per heartbeat: its send, its arrival, and the check it re-arms; the window fills as
     /// heartbeats arrive, 8 bytes each, up to `window` per instance.
     fn estimate(&self, load: &Load) -> Cost {
@@ -325,7 +321,7 @@ mod tests {
             ("interval = \"1s\"\nacceptable_pause = \"-1s\"", "detector.acceptable_pause"),
             ("interval = \"1s\"\nthreshhold = 3.0", "detector.threshhold"),
         ] {
-            assert_eq!(super::super::error_key(parse, text), key, "{text}");
+            assert_eq!(super::super::error_key(&format!("kind = \"phi\"\n{text}")), key, "{text}");
         }
     }
 

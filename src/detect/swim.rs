@@ -21,12 +21,12 @@
 //! learns that it is not listed by the start of its next period (in SWIM, from the gossip it
 //! receives).
 
-use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
-use crate::engine::time::to_seconds;
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
+use crate::params::Default::{Derived, Fixed, Required};
+use crate::params::{Param, Strategy, Type, Value, Values};
 use crate::scenario::KeyError;
 use crate::world::{Ctx, View};
-use serde::Deserialize;
 use std::sync::Arc;
 
 /// Event kinds. An indirect probe's messages carry the helper's slot: `INDIRECT + 4·slot + hop`.
@@ -52,14 +52,33 @@ const MAX_HELPERS: u32 = 8;
 /// Random draws before a target or helper search falls back to a scan of the members.
 const DRAWS: u32 = 64;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    interval: String,
-    probe_timeout: Option<String>,
-    indirect_probes: Option<u32>,
-    suspicion_timeout: Option<String>,
-}
+pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+    name: "swim",
+    doc: "SWIM: members probe each other directly and indirectly, with suspicion",
+    params: &[
+        Param { name: "interval", ty: Type::PositiveDuration, default: Required, doc: "protocol period of a member" },
+        Param {
+            name: "probe_timeout",
+            ty: Type::PositiveDuration,
+            default: Derived("interval / 5"),
+            doc: "wait for a direct ack before indirect probes; below interval",
+        },
+        Param {
+            name: "indirect_probes",
+            ty: Type::Count { min: 0, max: MAX_HELPERS as u64 },
+            default: Fixed("3"),
+            doc: "members asked to probe the target when the direct ack is late",
+        },
+        Param {
+            name: "suspicion_timeout",
+            ty: Type::Duration,
+            default: Derived("5 × interval"),
+            doc: "time a suspicion has to be refuted before it is confirmed",
+        },
+    ],
+    derived: &[],
+    build,
+};
 
 #[derive(Debug)]
 struct Factory {
@@ -69,39 +88,21 @@ struct Factory {
     suspicion_timeout: SimTime,
 }
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
-    let raw: Params = params(value, key)?;
-    let interval = positive(key, "interval", &raw.interval)?;
-    let probe_timeout = match &raw.probe_timeout {
-        Some(text) => positive(key, "probe_timeout", text)?,
-        None => (interval / 5).max(1),
-    };
+fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let interval = values.required_duration("interval")?;
+    let probe_timeout = values.duration("probe_timeout").unwrap_or((interval / 5).max(1));
     if probe_timeout >= interval {
-        return Err(KeyError::new(format!("{key}.probe_timeout"), "must be shorter than the interval")
+        return Err(KeyError::new(values.key_of("probe_timeout"), "must be shorter than the interval")
             .allowed("0 < probe_timeout < interval"));
     }
-    let indirect_probes = raw.indirect_probes.unwrap_or(3);
-    if indirect_probes > MAX_HELPERS {
-        return Err(KeyError::new(format!("{key}.indirect_probes"), format!("{indirect_probes} is too large"))
-            .allowed(format!("0 to {MAX_HELPERS}")));
-    }
-    let suspicion_timeout = match &raw.suspicion_timeout {
-        Some(text) => crate::scenario::build::duration(&format!("{key}.suspicion_timeout"), text)?,
-        None => 5 * interval,
-    };
+    let suspicion_timeout = values.duration("suspicion_timeout").unwrap_or(5 * interval);
+    values.resolve("probe_timeout", Value::Duration(probe_timeout));
+    values.resolve("suspicion_timeout", Value::Duration(suspicion_timeout));
+    let indirect_probes = values.required_u32("indirect_probes")?;
     Ok(Arc::new(Factory { interval, probe_timeout, indirect_probes, suspicion_timeout }))
 }
 
 impl DetectorFactory for Factory {
-    fn parameters(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("interval", to_seconds(self.interval)),
-            ("probe_timeout", to_seconds(self.probe_timeout)),
-            ("indirect_probes", self.indirect_probes as f64),
-            ("suspicion_timeout", to_seconds(self.suspicion_timeout)),
-        ]
-    }
-
     /// Per protocol period of a member: the period, the ping's and the ack's arrivals, the
     /// probe timeout; when the direct probe fails, a suspicion timeout and, per indirect
     /// probe, about three delivered messages.
@@ -328,7 +329,6 @@ impl Detector for Swim {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
     #[test]
     fn bad_parameters_are_errors() {
@@ -339,7 +339,7 @@ mod tests {
             ("interval = \"0s\"", "detector.interval"),
             ("interval = \"1s\"\nfanout = 3", "detector.fanout"),
         ] {
-            assert_eq!(super::super::error_key(parse, text), key, "{text}");
+            assert_eq!(super::super::error_key(&format!("kind = \"swim\"\n{text}")), key, "{text}");
         }
     }
 

@@ -2,12 +2,12 @@
 //! comes within `probe_timeout`; `failure_threshold` consecutive failures mark the instance
 //! down, one success marks it up.
 
-use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, params, positive, random_phase};
+use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
-use crate::engine::time::to_seconds;
+use crate::params::Default::{Derived, Fixed, Required};
+use crate::params::{Param, Strategy, Type, Value, Values};
 use crate::scenario::KeyError;
 use crate::world::Ctx;
-use serde::Deserialize;
 use std::sync::Arc;
 
 const TICK: u8 = 0;
@@ -15,13 +15,27 @@ const PROBE_ARRIVE: u8 = 1;
 const REPLY_ARRIVE: u8 = 2;
 const PROBE_TIMEOUT: u8 = 3;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Params {
-    interval: String,
-    probe_timeout: Option<String>,
-    failure_threshold: Option<u32>,
-}
+pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+    name: "timer",
+    doc: "the registry probes each instance; consecutive failed probes mark it down",
+    params: &[
+        Param { name: "interval", ty: Type::PositiveDuration, default: Required, doc: "time between probes" },
+        Param {
+            name: "probe_timeout",
+            ty: Type::PositiveDuration,
+            default: Derived("interval / 2"),
+            doc: "wait for a reply before the probe fails; below interval",
+        },
+        Param {
+            name: "failure_threshold",
+            ty: Type::Count { min: 1, max: u32::MAX as u64 },
+            default: Fixed("1"),
+            doc: "consecutive failed probes that mark the instance down",
+        },
+    ],
+    derived: &[],
+    build,
+};
 
 #[derive(Clone, Copy, Debug)]
 struct Factory {
@@ -30,33 +44,19 @@ struct Factory {
     failure_threshold: u32,
 }
 
-pub fn parse(value: toml::Value, key: &str) -> Result<Arc<dyn DetectorFactory>, KeyError> {
-    let raw: Params = params(value, key)?;
-    let interval = positive(key, "interval", &raw.interval)?;
-    let probe_timeout = match &raw.probe_timeout {
-        Some(text) => positive(key, "probe_timeout", text)?,
-        None => interval / 2,
-    };
+fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let interval = values.required_duration("interval")?;
+    let probe_timeout = values.duration("probe_timeout").unwrap_or(interval / 2);
     // One probe outstanding at a time keeps the failure count exact.
     if probe_timeout >= interval {
-        return Err(KeyError::new(format!("{key}.probe_timeout"), "must be shorter than `interval`"));
+        return Err(KeyError::new(values.key_of("probe_timeout"), "must be shorter than `interval`"));
     }
-    let failure_threshold = raw.failure_threshold.unwrap_or(1);
-    if failure_threshold == 0 {
-        return Err(KeyError::new(format!("{key}.failure_threshold"), "must be at least 1"));
-    }
+    values.resolve("probe_timeout", Value::Duration(probe_timeout));
+    let failure_threshold = values.required_u32("failure_threshold")?;
     Ok(Arc::new(Factory { interval, probe_timeout, failure_threshold }))
 }
 
 impl DetectorFactory for Factory {
-    fn parameters(&self) -> Vec<(&'static str, f64)> {
-        vec![
-            ("interval", to_seconds(self.interval)),
-            ("probe_timeout", to_seconds(self.probe_timeout)),
-            ("failure_threshold", self.failure_threshold as f64),
-        ]
-    }
-
     /// Per probe: the tick, the probe's arrival, its timeout, and the reply's arrival from
     /// an instance that is up. Three pending events per instance.
     fn estimate(&self, load: &Load) -> Cost {

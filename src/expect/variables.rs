@@ -7,12 +7,26 @@ use crate::model::duration::parse_duration;
 use crate::model::{FailureModel, Scenario};
 use std::collections::BTreeMap;
 
-/// The aliases, with what they stand for.
-pub const ALIASES: &[(&str, &str)] = &[
-    (
-        "interval, timeout, probe_timeout, failure_threshold, tick, p, session_timeout, ping_interval",
-        "the detector's parameters, defaults resolved",
-    ),
+/// The aliases, with what they stand for: the strategies' parameters (from their declarations,
+/// `crate::params`), then `OTHER_ALIASES`.
+pub fn aliases() -> Vec<(String, String)> {
+    let join = |names: Vec<&str>| names.join(", ");
+    let mut aliases = vec![
+        (
+            join(crate::params::variable_names(crate::detect::DETECTORS)),
+            "the detector's parameters, defaults resolved (`discosim list`)".to_string(),
+        ),
+        (
+            join(crate::params::variable_names(crate::balance::BALANCERS)),
+            "the balancer's parameters, defaults resolved (`discosim list`)".to_string(),
+        ),
+    ];
+    aliases.extend(OTHER_ALIASES.iter().map(|(n, m)| (n.to_string(), m.to_string())));
+    aliases
+}
+
+/// The aliases that are not a strategy's parameters.
+const OTHER_ALIASES: &[(&str, &str)] = &[
     ("delay", "mean network delay (s)"),
     ("loss", "network loss probability"),
     ("instances", "cluster.instances"),
@@ -22,14 +36,13 @@ pub const ALIASES: &[(&str, &str)] = &[
     ("clients, rate, keys", "the workload"),
     ("attempts, base, cap", "recovery.retry: max_attempts, backoff base and cap (s)"),
     ("attempt_timeout, deadline", "recovery.timeout and recovery.deadline (s)"),
-    ("vnodes", "balancer.vnodes, when given"),
 ];
 
 /// Variables of one sweep point: its table flattened, then the aliases.
 pub fn of_point(table: &toml::Table, scenario: &Scenario) -> BTreeMap<String, f64> {
     let mut vars = BTreeMap::new();
     flatten("", table, &mut vars);
-    for (name, value) in scenario.detector.parameters() {
+    for (name, value) in scenario.detector.values.variables() {
         vars.insert(name.to_string(), value);
     }
     vars.insert("delay".into(), scenario.network.delay.mean_seconds());
@@ -45,11 +58,11 @@ pub fn of_point(table: &toml::Table, scenario: &Scenario) -> BTreeMap<String, f6
     if let Some(capacity) = &scenario.capacity {
         vars.insert("service_time".into(), capacity.service_time.mean_seconds());
     }
-    request_aliases(table, scenario, &mut vars);
+    request_aliases(scenario, &mut vars);
     vars
 }
 
-fn request_aliases(table: &toml::Table, scenario: &Scenario, vars: &mut BTreeMap<String, f64>) {
+fn request_aliases(scenario: &Scenario, vars: &mut BTreeMap<String, f64>) {
     let Some(c) = &scenario.clients else { return };
     let r = &c.recovery;
     for (name, value) in [
@@ -66,8 +79,8 @@ fn request_aliases(table: &toml::Table, scenario: &Scenario, vars: &mut BTreeMap
     if let Some(deadline) = r.deadline {
         vars.insert("deadline".into(), to_seconds(deadline));
     }
-    if let Some(v) = table.get("balancer").and_then(|b| b.get("vnodes")).and_then(toml::Value::as_integer) {
-        vars.insert("vnodes".into(), v as f64);
+    for (name, value) in c.balancer.values.variables() {
+        vars.insert(name.into(), value);
     }
 }
 

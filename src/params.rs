@@ -1,0 +1,432 @@
+//! Strategy parameters, declared once per strategy: name, type, unit, default and a one-line doc.
+//!
+//! A registry entry (`Strategy`) carries its `Param` list; from it come the parsing of its table
+//! and every error (unknown key with the allowed ones and a suggestion, wrong type, out of
+//! range), the formula variables (`Values::variables`), `discosim list` and the README's
+//! strategy tables (`table_markdown`). The strategy's own code only reads checked `Values` and
+//! works out defaults that depend on other parameters (documented in the declaration).
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use crate::engine::SimTime;
+use crate::engine::time::to_seconds;
+use crate::scenario::KeyError;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+/// What a parameter accepts; the typed wrapper that does the checking.
+#[derive(Clone, Copy, Debug)]
+pub enum Type {
+    /// A duration string ("250ms"), zero allowed; seconds in formulas.
+    Duration,
+    /// A duration string above zero.
+    PositiveDuration,
+    /// A probability in (0, 1].
+    Probability,
+    /// An integer in `min..=max`.
+    Count { min: u64, max: u64 },
+    /// A finite number above `min` (at least `min` unless `open_min`) and at most `max`.
+    Number { min: f64, open_min: bool, max: f64 },
+    /// One of the names, the first being the usual one.
+    Choice(&'static [&'static str]),
+}
+
+impl Type {
+    /// The unit of the parameter's formula variable.
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Type::Duration | Type::PositiveDuration => "s",
+            Type::Probability | Type::Count { .. } | Type::Number { .. } => "",
+            Type::Choice(_) => "name",
+        }
+    }
+
+    /// What the parameter accepts, in words.
+    pub fn describe(&self) -> String {
+        match self {
+            Type::Duration => "duration ≥ 0".into(),
+            Type::PositiveDuration => "duration > 0".into(),
+            Type::Probability => "probability, 0 < p ≤ 1".into(),
+            Type::Count { min, max } => format!("integer, {min} to {max}"),
+            Type::Number { min, open_min: true, max } => format!("number, {min} < x ≤ {max}"),
+            Type::Number { min, max, .. } if max.is_infinite() => format!("number ≥ {min}"),
+            Type::Number { min, max, .. } => format!("number, {min} ≤ x ≤ {max}"),
+            Type::Choice(names) => format!("one of {}", names.join(", ")),
+        }
+    }
+}
+
+/// A parameter's default.
+#[derive(Clone, Copy, Debug)]
+pub enum Default {
+    /// The key must be given.
+    Required,
+    /// A fixed value, written as in a scenario file (parsed by the same checks).
+    Fixed(&'static str),
+    /// Worked out by the strategy from other parameters; the text says how.
+    Derived(&'static str),
+}
+
+/// One declared parameter.
+#[derive(Clone, Copy, Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub ty: Type,
+    pub default: Default,
+    pub doc: &'static str,
+}
+
+/// A registry entry: a strategy's name, its parameters, and how checked values become it.
+/// `build` may record the defaults it derives (`Values::resolve`) so that they are variables.
+pub struct Strategy<F: ?Sized + 'static> {
+    pub name: &'static str,
+    pub doc: &'static str,
+    pub params: &'static [Param],
+    /// Formula variables that `build` works out beyond the parameters, with their meaning.
+    pub derived: &'static [(&'static str, &'static str)],
+    pub build: fn(&mut Values) -> Result<Arc<F>, KeyError>,
+}
+
+/// A built strategy with the parameters it was built from (defaults resolved): what the model
+/// holds. It dereferences to the strategy's factory.
+#[derive(Debug)]
+pub struct Configured<F: ?Sized> {
+    pub factory: Arc<F>,
+    pub values: Values,
+}
+
+impl<F: ?Sized> Clone for Configured<F> {
+    fn clone(&self) -> Self {
+        Configured { factory: Arc::clone(&self.factory), values: self.values.clone() }
+    }
+}
+
+impl<F: ?Sized> std::ops::Deref for Configured<F> {
+    type Target = F;
+    fn deref(&self) -> &F {
+        &self.factory
+    }
+}
+
+/// A checked parameter value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Value {
+    Duration(SimTime),
+    Number(f64),
+    Count(u64),
+    Choice(&'static str),
+}
+
+/// A strategy's checked parameters (fixed defaults filled in), found at `key`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Values {
+    key: String,
+    map: BTreeMap<&'static str, Value>,
+}
+
+impl Values {
+    /// The dotted key of parameter `name`, for errors.
+    pub fn key_of(&self, name: &str) -> String {
+        format!("{}.{name}", self.key)
+    }
+
+    /// A duration, if given or defaulted.
+    pub fn duration(&self, name: &str) -> Option<SimTime> {
+        match self.map.get(name) {
+            Some(Value::Duration(nanos)) => Some(*nanos),
+            _ => None,
+        }
+    }
+
+    /// A required duration (its absence was refused by `parse`; this never fails then).
+    pub fn required_duration(&self, name: &str) -> Result<SimTime, KeyError> {
+        self.duration(name).ok_or_else(|| KeyError::new(self.key_of(name), "is required but missing"))
+    }
+
+    /// A number that has a fixed default or is required (so `parse` filled it in).
+    pub fn required_number(&self, name: &str) -> Result<f64, KeyError> {
+        self.number(name).ok_or_else(|| KeyError::new(self.key_of(name), "is required but missing"))
+    }
+
+    /// A count as u32 that has a fixed default or is required.
+    pub fn required_u32(&self, name: &str) -> Result<u32, KeyError> {
+        let count = self.count(name).ok_or_else(|| KeyError::new(self.key_of(name), "is required but missing"))?;
+        u32::try_from(count).map_err(|_| KeyError::new(self.key_of(name), format!("{count} is too large")))
+    }
+
+    /// A number or probability, if given or defaulted.
+    pub fn number(&self, name: &str) -> Option<f64> {
+        match self.map.get(name) {
+            Some(Value::Number(x)) => Some(*x),
+            _ => None,
+        }
+    }
+
+    /// A count, if given or defaulted.
+    pub fn count(&self, name: &str) -> Option<u64> {
+        match self.map.get(name) {
+            Some(Value::Count(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// A choice, if given or defaulted.
+    pub fn choice(&self, name: &str) -> Option<&'static str> {
+        match self.map.get(name) {
+            Some(Value::Choice(c)) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Records a derived default, so that it is a formula variable like the others.
+    pub fn resolve(&mut self, name: &'static str, value: Value) {
+        self.map.insert(name, value);
+    }
+
+    /// The numeric parameters by name (durations in seconds): the formula variables.
+    pub fn variables(&self) -> Vec<(&'static str, f64)> {
+        let number = |value: &Value| match value {
+            Value::Duration(nanos) => Some(to_seconds(*nanos)),
+            Value::Number(x) => Some(*x),
+            Value::Count(n) => Some(*n as f64),
+            Value::Choice(_) => None,
+        };
+        self.map.iter().filter_map(|(name, value)| Some((*name, number(value)?))).collect()
+    }
+}
+
+/// Reads a strategy table found at `key`: its `kind` picks the strategy (or `default_kind`
+/// when absent), whose declaration checks the remaining keys.
+pub fn parse<F: ?Sized>(
+    registry: &'static [Strategy<F>],
+    what: &str,
+    mut table: toml::Table,
+    key: &str,
+    default_kind: Option<&str>,
+) -> Result<Configured<F>, KeyError> {
+    let names: Vec<&str> = registry.iter().map(|s| s.name).collect();
+    let kind_key = format!("{key}.kind");
+    let kind = match (table.remove("kind"), default_kind) {
+        (Some(toml::Value::String(kind)), _) => kind,
+        (None, Some(kind)) => kind.to_string(),
+        (Some(_), _) => return Err(KeyError::new(kind_key, "must be a string").allowed(names.join(", "))),
+        (None, None) => return Err(KeyError::new(kind_key, "is required").allowed(names.join(", "))),
+    };
+    let Some(strategy) = registry.iter().find(|s| s.name == kind) else {
+        return Err(KeyError::unknown_name(kind_key, what, &kind, &names));
+    };
+    let mut values = check(strategy.params, table, key)?;
+    let factory = (strategy.build)(&mut values)?;
+    Ok(Configured { factory, values })
+}
+
+/// Checks a table against declared parameters: unknown keys, types, ranges, required keys.
+pub fn check(params: &[Param], table: toml::Table, key: &str) -> Result<Values, KeyError> {
+    let mut map = BTreeMap::new();
+    for (name, value) in table {
+        let full = format!("{key}.{name}");
+        let Some(param) = params.iter().find(|p| p.name == name) else {
+            return Err(unknown_key(params, full, &name));
+        };
+        map.insert(param.name, read(param.ty, &value, &full)?);
+    }
+    for param in params {
+        if map.contains_key(param.name) {
+            continue;
+        }
+        match param.default {
+            Default::Required => return Err(KeyError::new(format!("{key}.{}", param.name), "is required but missing")),
+            Default::Fixed(text) => {
+                let value = default_value(param.ty, text);
+                map.insert(param.name, read(param.ty, &value, &format!("{key}.{}", param.name))?);
+            }
+            Default::Derived(_) => {}
+        }
+    }
+    Ok(Values { key: key.to_string(), map })
+}
+
+/// A key the strategy does not declare: the declared ones, and the closest.
+fn unknown_key(params: &[Param], full: String, name: &str) -> KeyError {
+    let names: Vec<&str> = params.iter().map(|p| p.name).collect();
+    let mut error = KeyError::unknown_name(full, "key", name, &names);
+    if names.is_empty() {
+        error.allowed = Some("nothing here".into());
+    }
+    error
+}
+
+/// A fixed default's text as the TOML value a user would write.
+fn default_value(ty: Type, text: &str) -> toml::Value {
+    match ty {
+        Type::Duration | Type::PositiveDuration | Type::Choice(_) => toml::Value::String(text.into()),
+        Type::Count { .. } => toml::Value::Integer(text.parse().unwrap_or(i64::MIN)),
+        Type::Probability | Type::Number { .. } => toml::Value::Float(text.parse().unwrap_or(f64::NAN)),
+    }
+}
+
+/// Checks one value against its type.
+fn read(ty: Type, value: &toml::Value, key: &str) -> Result<Value, KeyError> {
+    match ty {
+        Type::Duration | Type::PositiveDuration => read_duration(ty, value, key),
+        Type::Probability => read_probability(value, key),
+        Type::Count { min, max } => read_count(min, max, value, key),
+        Type::Number { min, open_min, max } => read_number(min, open_min, max, value, key),
+        Type::Choice(names) => read_choice(names, value, key),
+    }
+}
+
+fn invalid_type(value: &toml::Value, key: &str, expected: &str) -> KeyError {
+    KeyError::new(key, format!("invalid type: {} `{value}`, expected {expected}", value.type_str()))
+}
+
+fn read_duration(ty: Type, value: &toml::Value, key: &str) -> Result<Value, KeyError> {
+    let toml::Value::String(text) = value else {
+        return Err(invalid_type(value, key, "a string: a non-negative number and a unit"));
+    };
+    let nanos = crate::scenario::build::duration(key, text)?;
+    if nanos == 0 && matches!(ty, Type::PositiveDuration) {
+        return Err(KeyError::new(key, "must be longer than 0"));
+    }
+    Ok(Value::Duration(nanos))
+}
+
+/// A TOML number as f64 (integers accepted, as serde did).
+fn as_number(value: &toml::Value) -> Option<f64> {
+    match value {
+        toml::Value::Float(x) => Some(*x),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    }
+}
+
+fn read_probability(value: &toml::Value, key: &str) -> Result<Value, KeyError> {
+    let p = as_number(value).ok_or_else(|| invalid_type(value, key, "a number"))?;
+    if !(p > 0.0 && p <= 1.0) {
+        let why = if p == 0.0 { "with p = 0 nothing is ever noticed" } else { "a probability is between 0 and 1" };
+        return Err(KeyError::new(key, format!("{p} is not a usable probability: {why}"))
+            .allowed("above 0, at most 1 (0 < p ≤ 1)"));
+    }
+    Ok(Value::Number(p))
+}
+
+fn read_count(min: u64, max: u64, value: &toml::Value, key: &str) -> Result<Value, KeyError> {
+    let toml::Value::Integer(n) = value else {
+        return Err(invalid_type(value, key, "an integer"));
+    };
+    match u64::try_from(*n) {
+        Ok(n) if (min..=max).contains(&n) => Ok(Value::Count(n)),
+        _ => Err(KeyError::new(key, format!("{n} is out of range")).allowed(format!("{min} to {max}"))),
+    }
+}
+
+fn read_number(min: f64, open_min: bool, max: f64, value: &toml::Value, key: &str) -> Result<Value, KeyError> {
+    let x = as_number(value).ok_or_else(|| invalid_type(value, key, "a number"))?;
+    let above_min = if open_min { x > min } else { x >= min };
+    if !(above_min && x <= max && x.is_finite()) {
+        let ty = Type::Number { min, open_min, max };
+        return Err(KeyError::new(key, format!("{x} is out of range")).allowed(ty.describe()));
+    }
+    Ok(Value::Number(x))
+}
+
+fn read_choice(names: &[&'static str], value: &toml::Value, key: &str) -> Result<Value, KeyError> {
+    let toml::Value::String(given) = value else {
+        return Err(invalid_type(value, key, "a string").allowed(names.join(", ")));
+    };
+    let noun = key.rsplit('.').next().unwrap_or(key);
+    names
+        .iter()
+        .find(|n| *n == given)
+        .map(|n| Value::Choice(n))
+        .ok_or_else(|| KeyError::unknown_name(key, noun, given, names))
+}
+
+/// A default as printed: required, the fixed text, or how it is derived.
+fn default_text(default: Default) -> String {
+    match default {
+        Default::Required => "required".into(),
+        Default::Fixed(text) => text.into(),
+        Default::Derived(how) => how.into(),
+    }
+}
+
+/// Every strategy of a registry with its parameters, as `discosim list` prints them.
+pub fn listing<F: ?Sized>(registry: &[Strategy<F>]) -> String {
+    let mut out = String::new();
+    for strategy in registry {
+        let _ = writeln!(out, "  {}: {}", strategy.name, strategy.doc);
+        for p in strategy.params {
+            let (ty, default) = (p.ty.describe(), default_text(p.default));
+            let _ = writeln!(out, "      {} ({ty}; default {default}): {}", p.name, p.doc);
+        }
+        for (name, meaning) in strategy.derived {
+            let _ = writeln!(out, "      {name} (derived): {meaning}");
+        }
+    }
+    out
+}
+
+/// The README's table of a registry: a row per strategy, then one per parameter.
+pub fn table_markdown<F: ?Sized>(registry: &[Strategy<F>]) -> String {
+    let mut out = String::from("| kind | parameter | accepts | default | meaning |\n| --- | --- | --- | --- | --- |\n");
+    for strategy in registry {
+        let _ = writeln!(out, "| `{}` | | | | {} |", strategy.name, strategy.doc);
+        for p in strategy.params {
+            let (ty, default) = (p.ty.describe(), default_text(p.default));
+            let _ = writeln!(out, "|  | `{}` | {ty} | {default} | {} |", p.name, p.doc);
+        }
+        for (name, meaning) in strategy.derived {
+            let _ = writeln!(out, "|  | `{name}` | derived (formula variable) | | {meaning} |");
+        }
+    }
+    out
+}
+
+/// The numeric parameter names (then the derived variables) of a registry, each once, in registry order: formula aliases.
+pub fn variable_names<F: ?Sized>(registry: &[Strategy<F>]) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    let numeric = registry.iter().flat_map(|s| s.params.iter()).filter(|p| !matches!(p.ty, Type::Choice(_)));
+    let derived = registry.iter().flat_map(|s| s.derived.iter().map(|(name, _)| *name));
+    for name in numeric.map(|p| p.name).chain(derived) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// A value of `ty` that its checks accept, as a scenario would write it (for examples and tests).
+fn sample(ty: Type) -> toml::Value {
+    match ty {
+        Type::Duration | Type::PositiveDuration => toml::Value::String("1s".into()),
+        Type::Probability => toml::Value::Float(0.5),
+        Type::Count { min, .. } => toml::Value::Integer(i64::try_from(min.max(1)).unwrap_or(1)),
+        Type::Number { min, open_min, .. } => toml::Value::Float(if open_min { min + 1.0 } else { min }),
+        Type::Choice(names) => toml::Value::String(names.first().copied().unwrap_or_default().into()),
+    }
+}
+
+/// Tables that select `strategy`: its required parameters with sample values, then one more
+/// per further choice of each choice parameter (so that every form of a strategy runs).
+pub fn examples<F: ?Sized>(strategy: &Strategy<F>) -> Vec<toml::Table> {
+    let mut base = toml::Table::new();
+    base.insert("kind".into(), toml::Value::String(strategy.name.into()));
+    for p in strategy.params.iter().filter(|p| matches!(p.default, Default::Required)) {
+        base.insert(p.name.into(), sample(p.ty));
+    }
+    let mut tables = vec![base.clone()];
+    for p in strategy.params {
+        let Type::Choice(names) = p.ty else { continue };
+        for name in names.iter().skip(1) {
+            let mut table = base.clone();
+            table.insert(p.name.into(), toml::Value::String((*name).into()));
+            tables.push(table);
+        }
+    }
+    tables
+}
+
+#[cfg(test)]
+mod tests;

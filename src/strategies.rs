@@ -1,0 +1,83 @@
+//! Every registry of strategies together: what `discosim list` prints and the README's
+//! generated tables, both from the strategies' declarations (`crate::params`).
+
+use crate::params::{listing, table_markdown};
+
+/// Each registry: its name in the README's markers, the scenario table it configures, the
+/// listing and the Markdown table of its strategies.
+fn registries() -> [(&'static str, &'static str, String, String); 2] {
+    use crate::balance::BALANCERS;
+    use crate::detect::DETECTORS;
+    [
+        ("detectors", "[detector] kind", listing(DETECTORS), table_markdown(DETECTORS)),
+        ("balancers", "[balancer] kind, default round-robin", listing(BALANCERS), table_markdown(BALANCERS)),
+    ]
+}
+
+/// `discosim list`: every strategy with its parameters, their types and defaults.
+pub fn list() -> String {
+    let mut out = String::new();
+    for (name, table, listed, _) in registries() {
+        out.push_str(&format!("{name} ({table}):\n{listed}\n"));
+    }
+    out.push_str("Durations are strings such as \"250ms\"; they are formula variables in seconds.\n");
+    out
+}
+
+/// The marker lines around a generated table in README.md.
+pub fn markers(name: &str) -> (String, String) {
+    (
+        format!("<!-- generated: {name} (`discosim list --markdown`; a test fails when it drifts) -->"),
+        format!("<!-- end of generated: {name} -->"),
+    )
+}
+
+/// `discosim list --markdown`: the README's generated tables, each between its markers.
+pub fn markdown() -> String {
+    let mut out = String::new();
+    for (name, _, _, table) in registries() {
+        let (begin, end) = markers(name);
+        out.push_str(&format!("{begin}\n{table}{end}\n\n"));
+    }
+    out
+}
+
+/// The tables of `readme` that differ from the declarations (by registry name); a missing
+/// marker counts as a difference.
+pub fn drifted(readme: &str) -> Vec<&'static str> {
+    let mut stale = Vec::new();
+    for (name, _, _, table) in registries() {
+        let (begin, end) = markers(name);
+        let inside = readme.split_once(&begin).and_then(|(_, rest)| rest.split_once(&end)).map(|(t, _)| t);
+        if inside != Some(&format!("\n{table}")) {
+            stale.push(name);
+        }
+    }
+    stale
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The README's detector and balancer tables are the declarations' (regenerate them with
+    /// `discosim list --markdown`).
+    #[test]
+    fn the_readme_strategy_tables_match_the_declarations() {
+        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+        assert_eq!(drifted(&readme), Vec::<&str>::new(), "regenerate with `discosim list --markdown`");
+    }
+
+    #[test]
+    fn the_list_names_every_parameter_of_every_strategy() {
+        let list = list();
+        let detectors = crate::detect::DETECTORS.iter().map(|s| (s.name, s.params));
+        for (name, params) in detectors.chain(crate::balance::BALANCERS.iter().map(|s| (s.name, s.params))) {
+            assert!(list.contains(&format!("  {name}: ")), "{name}");
+            for p in params {
+                assert!(list.contains(&format!("      {} (", p.name)), "{name}.{}", p.name);
+            }
+        }
+        assert!(list.contains("threshold_z (derived)"));
+    }
+}

@@ -22,8 +22,8 @@ mod ring;
 mod round_robin;
 
 use crate::engine::Stream;
+use crate::model::KeyError;
 use crate::params::{Configured, Strategy};
-use crate::scenario::KeyError;
 use std::fmt::Debug;
 use std::sync::Arc;
 

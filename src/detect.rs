@@ -21,8 +21,8 @@ mod swim;
 mod timer;
 
 use crate::engine::{SimTime, Stream};
+use crate::model::KeyError;
 use crate::params::{Configured, Strategy};
-use crate::scenario::KeyError;
 use crate::world::Ctx;
 use std::fmt::Debug;
 

@@ -4,6 +4,9 @@
 //! file it came from. The simulation reads only this.
 
 pub mod duration;
+pub mod error;
+
+pub use error::KeyError;
 
 use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;

@@ -1,6 +1,6 @@
 //! The crate's modules form layers (ARCHITECTURE.md, *Layers*): a module may use modules of its
 //! own layer or below, never above. This test reads every `crate::…` and `super::super::…` path
-//! in `src/` and fails on an upward import that is not in `KNOWN_UPWARD` — the imports that
+//! in the code of `src/` (comments and unit tests aside) and fails on an upward import that is not in `KNOWN_UPWARD` — the imports that
 //! still break the layering, each to be removed — and on an entry of `KNOWN_UPWARD` that no
 //! longer occurs (so the list only shrinks).
 
@@ -10,13 +10,13 @@ use std::path::Path;
 /// Bottom to top. A module of layer k may import modules of layers 0..=k.
 const LAYERS: &[&[&str]] = &[
     &["engine", "exit", "input"],
-    &["dist", "model"],
+    &["dist", "model", "params"],
     &["metrics", "stats"],
     &["detect", "balance", "recovery"],
     &["traffic"],
     &["world"],
     &["run", "bench", "results"],
-    &["expect", "preflight", "formulas"],
+    &["expect", "preflight", "formulas", "strategies"],
     &["output", "chart"],
     &["scenario"],
     &["cli"],
@@ -26,10 +26,7 @@ const LAYERS: &[&[&str]] = &[
 const KNOWN_UPWARD: &[(&str, &str)] = &[
     ("model", "detect"),
     ("model", "balance"),
-    ("detect", "scenario"),
-    ("balance", "scenario"),
     ("detect", "world"),
-    ("detect", "preflight"),
     ("metrics", "traffic"),
     ("traffic", "world"),
     ("run", "scenario"),
@@ -87,8 +84,14 @@ fn edges() -> (BTreeSet<(String, String)>, BTreeSet<String>) {
             continue;
         }
         let nested = file.components().count() == 3; // `src/a/b.rs`: `super::super` is the root
+        if file.file_name().is_some_and(|n| n == "tests.rs") {
+            continue; // unit tests may build a scenario from text
+        }
         let text = std::fs::read_to_string(&file).unwrap();
-        for to in imports(&text, nested) {
+        // The unit tests at the end of a file, likewise; comments name modules without using them.
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        let code: String = code.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+        for to in imports(&code, nested) {
             if to == from || layer_of(&to).is_none() && !Path::new("src").join(format!("{to}.rs")).exists() {
                 continue; // an item of the crate root or a local path, not a module
             }

@@ -57,10 +57,8 @@ fn metrics_block() -> String {
     let mut out = String::from("| metric | columns | kind | range |\n| --- | --- | --- | --- |\n");
     for base in base_metrics() {
         let (columns, kind) = if SAMPLED.contains(&base.as_str()) {
-            let suffixes: Vec<String> = catalog
-                .iter()
-                .filter_map(|n| n.strip_prefix(&format!("{base}.")).map(|s| format!("`.{s}`")))
-                .collect();
+            let suffixes: Vec<String> =
+                catalog.iter().filter_map(|n| n.strip_prefix(&format!("{base}.")).map(|s| format!("`.{s}`"))).collect();
             (suffixes.join(" "), "sampled (seconds)")
         } else if FRACTIONS.contains(&base.as_str()) {
             (format!("`{base}`"), "fraction")
@@ -102,6 +100,9 @@ fn every_metric_is_defined() {
     let definitions = doc.split("<!-- BEGIN generated: metrics -->").next().unwrap();
     let definitions = definitions.rsplit("## Metrics").next().unwrap();
     for base in base_metrics() {
-        assert!(definitions.contains(&format!("`{base}`")), "{PATH}: metric `{base}` has no definition under ## Metrics");
+        assert!(
+            definitions.contains(&format!("`{base}`")),
+            "{PATH}: metric `{base}` has no definition under ## Metrics"
+        );
     }
 }

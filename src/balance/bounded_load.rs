@@ -4,8 +4,8 @@
 
 use super::hashring::HashRing;
 use super::{Balancer, BalancerFactory, Pick};
+use crate::model::KeyError;
 use crate::params::{Default, Param, Strategy, Type, Values};
-use crate::scenario::KeyError;
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {

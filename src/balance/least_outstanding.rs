@@ -2,8 +2,8 @@
 //! (ties broken at random).
 
 use super::{Balancer, BalancerFactory, Pick, plain};
+use crate::model::KeyError;
 use crate::params::{Strategy, Values};
-use crate::scenario::KeyError;
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {

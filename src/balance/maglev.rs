@@ -6,8 +6,8 @@
 
 use super::{Balancer, BalancerFactory, Pick, key_hash};
 use crate::engine::random::mix64;
+use crate::model::KeyError;
 use crate::params::{Default, Param, Strategy, Type, Values};
-use crate::scenario::KeyError;
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {

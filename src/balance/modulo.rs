@@ -2,8 +2,8 @@
 //! Any change of the view remaps almost every key.
 
 use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
+use crate::model::KeyError;
 use crate::params::{Strategy, Values};
-use crate::scenario::KeyError;
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {

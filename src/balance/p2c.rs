@@ -2,8 +2,8 @@
 //! client's attempts in flight.
 
 use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
+use crate::model::KeyError;
 use crate::params::{Strategy, Values};
-use crate::scenario::KeyError;
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> =

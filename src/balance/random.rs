@@ -1,8 +1,8 @@
 //! `random`: a uniformly random instance of the view.
 
 use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
+use crate::model::KeyError;
 use crate::params::{Strategy, Values};
-use crate::scenario::KeyError;
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> =

@@ -3,8 +3,8 @@
 
 use super::hashring::HashRing;
 use super::{Balancer, BalancerFactory, Pick};
+use crate::model::KeyError;
 use crate::params::{Default, Param, Strategy, Type, Values};
-use crate::scenario::KeyError;
 use std::sync::Arc;
 
 /// The virtual nodes of an instance on a hash ring (shared with `bounded-load`).

@@ -1,8 +1,8 @@
 //! `round-robin`: each client cycles through the instances of its view.
 
 use super::{Balancer, BalancerFactory, Pick, plain};
+use crate::model::KeyError;
 use crate::params::{Strategy, Values};
-use crate::scenario::KeyError;
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> =

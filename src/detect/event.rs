@@ -7,9 +7,9 @@
 use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
+use crate::model::KeyError;
 use crate::params::Default::{Derived, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
-use crate::scenario::KeyError;
 use crate::world::Ctx;
 use std::sync::Arc;
 

@@ -11,9 +11,9 @@ use super::lazy_lease::LazyLease;
 use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load};
 use crate::engine::SimTime;
+use crate::model::KeyError;
 use crate::params::Default::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
-use crate::scenario::KeyError;
 use crate::world::Ctx;
 use std::sync::Arc;
 

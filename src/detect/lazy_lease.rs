@@ -67,7 +67,7 @@ impl LazyLease {
         }
     }
 
-    /// Each up period starts its heartbeats at a random phase, as the peer model does.
+    /// Each up period starts its heartbeats at a random phase (as the SimPy model in `bench/` does).
     pub fn on_up(&mut self, instance: u32, ctx: &mut Ctx) {
         let phase = random_phase(self.interval, ctx.rng(instance));
         self.slot(instance).next_send = ctx.now() + phase;

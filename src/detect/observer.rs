@@ -8,9 +8,9 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
+use crate::model::KeyError;
 use crate::params::Default::Required;
 use crate::params::{Param, Strategy, Type, Values};
-use crate::scenario::KeyError;
 use crate::world::Ctx;
 use std::sync::Arc;
 

@@ -23,9 +23,9 @@
 use super::lease::Beacon;
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
+use crate::model::KeyError;
 use crate::params::Default::{Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
-use crate::scenario::KeyError;
 use crate::world::Ctx;
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::sync::Arc;

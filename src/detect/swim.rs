@@ -23,9 +23,9 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
+use crate::model::KeyError;
 use crate::params::Default::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
-use crate::scenario::KeyError;
 use crate::world::{Ctx, View};
 use std::sync::Arc;
 

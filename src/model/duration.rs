@@ -79,6 +79,11 @@ fn misshapen(number: &str, unit: &str) -> Option<String> {
     })
 }
 
+/// A duration given at `key`, or the key's error.
+pub fn duration(key: &str, text: &str) -> Result<SimTime, super::KeyError> {
+    parse_duration(text).map_err(|message| super::KeyError::new(key, message))
+}
+
 fn too_large() -> String {
     format!("too large; at most {}s, about 584 years", MAX_SECONDS.floor())
 }

@@ -115,9 +115,7 @@ fn phases(raw: &RawScenario, horizon: SimTime) -> Result<Vec<Phase>, KeyError> {
 }
 
 /// Parses a duration at `key`.
-pub fn duration(key: &str, text: &str) -> Result<SimTime, KeyError> {
-    parse_duration(text).map_err(|message| KeyError::new(key, message))
-}
+pub use crate::model::duration::duration;
 
 fn failure(raw: Option<RawFailure>, base_dir: &Path) -> Result<FailureModel, KeyError> {
     let Some(raw) = raw else {

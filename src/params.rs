@@ -59,7 +59,7 @@ impl Type {
 
 /// A parameter's default.
 #[derive(Clone, Copy, Debug)]
-pub enum Default {
+pub enum DefaultValue {
     /// The key must be given.
     Required,
     /// A fixed value, written as in a scenario file (parsed by the same checks).
@@ -73,7 +73,7 @@ pub enum Default {
 pub struct Param {
     pub name: &'static str,
     pub ty: Type,
-    pub default: Default,
+    pub default: DefaultValue,
     pub doc: &'static str,
 }
 
@@ -236,12 +236,14 @@ pub fn check(params: &[Param], table: toml::Table, key: &str) -> Result<Values, 
             continue;
         }
         match param.default {
-            Default::Required => return Err(KeyError::new(format!("{key}.{}", param.name), "is required but missing")),
-            Default::Fixed(text) => {
+            DefaultValue::Required => {
+                return Err(KeyError::new(format!("{key}.{}", param.name), "is required but missing"));
+            }
+            DefaultValue::Fixed(text) => {
                 let value = default_value(param.ty, text);
                 map.insert(param.name, read(param.ty, &value, &format!("{key}.{}", param.name))?);
             }
-            Default::Derived(_) => {}
+            DefaultValue::Derived(_) => {}
         }
     }
     Ok(Values { key: key.to_string(), map })
@@ -344,11 +346,11 @@ fn read_choice(names: &[&'static str], value: &toml::Value, key: &str) -> Result
 }
 
 /// A default as printed: required, the fixed text, or how it is derived.
-fn default_text(default: Default) -> String {
+fn default_text(default: DefaultValue) -> String {
     match default {
-        Default::Required => "required".into(),
-        Default::Fixed(text) => text.into(),
-        Default::Derived(how) => how.into(),
+        DefaultValue::Required => "required".into(),
+        DefaultValue::Fixed(text) => text.into(),
+        DefaultValue::Derived(how) => how.into(),
     }
 }
 
@@ -413,7 +415,7 @@ fn sample(ty: Type) -> toml::Value {
 pub fn examples<F: ?Sized>(strategy: &Strategy<F>) -> Vec<toml::Table> {
     let mut base = toml::Table::new();
     base.insert("kind".into(), toml::Value::String(strategy.name.into()));
-    for p in strategy.params.iter().filter(|p| matches!(p.default, Default::Required)) {
+    for p in strategy.params.iter().filter(|p| matches!(p.default, DefaultValue::Required)) {
         base.insert(p.name.into(), sample(p.ty));
     }
     let mut tables = vec![base.clone()];

@@ -5,7 +5,7 @@
 use super::hashring::HashRing;
 use super::{Balancer, BalancerFactory, Pick};
 use crate::model::KeyError;
-use crate::params::{Default, Param, Strategy, Type, Values};
+use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
@@ -16,7 +16,7 @@ pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
             name: "c",
             // Below 1, no instance could take the average load.
             ty: Type::Number { min: 1.0, open_min: false, max: f64::INFINITY },
-            default: Default::Fixed("1.25"),
+            default: DefaultValue::Fixed("1.25"),
             doc: "load bound, a multiple of the average load",
         },
         super::ring::VNODES,

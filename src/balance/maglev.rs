@@ -7,7 +7,7 @@
 use super::{Balancer, BalancerFactory, Pick, key_hash};
 use crate::engine::random::mix64;
 use crate::model::KeyError;
-use crate::params::{Default, Param, Strategy, Type, Values};
+use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
@@ -16,7 +16,7 @@ pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     params: &[Param {
         name: "table_size",
         ty: Type::Count { min: 3, max: 10_000_019 },
-        default: Default::Fixed("65537"),
+        default: DefaultValue::Fixed("65537"),
         doc: "entries of the lookup table: a prime well above the number of instances",
     }],
     derived: &[],

@@ -4,14 +4,14 @@
 use super::hashring::HashRing;
 use super::{Balancer, BalancerFactory, Pick};
 use crate::model::KeyError;
-use crate::params::{Default, Param, Strategy, Type, Values};
+use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
 
 /// The virtual nodes of an instance on a hash ring (shared with `bounded-load`).
 pub const VNODES: Param = Param {
     name: "vnodes",
     ty: Type::Count { min: 1, max: 10_000 },
-    default: Default::Fixed("100"),
+    default: DefaultValue::Fixed("100"),
     doc: "virtual nodes per instance on the ring",
 };
 

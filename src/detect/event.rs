@@ -8,7 +8,7 @@ use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
 use crate::model::KeyError;
-use crate::params::Default::{Derived, Required};
+use crate::params::DefaultValue::{Derived, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
 use crate::world::Ctx;
 use std::sync::Arc;

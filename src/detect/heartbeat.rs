@@ -12,7 +12,7 @@ use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load};
 use crate::engine::SimTime;
 use crate::model::KeyError;
-use crate::params::Default::{Derived, Fixed, Required};
+use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
 use crate::world::Ctx;
 use std::sync::Arc;

@@ -9,7 +9,7 @@
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
 use crate::model::KeyError;
-use crate::params::Default::Required;
+use crate::params::DefaultValue::Required;
 use crate::params::{Param, Strategy, Type, Values};
 use crate::world::Ctx;
 use std::sync::Arc;

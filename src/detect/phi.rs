@@ -24,7 +24,7 @@ use super::lease::Beacon;
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
 use crate::model::KeyError;
-use crate::params::Default::{Fixed, Required};
+use crate::params::DefaultValue::{Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
 use crate::world::Ctx;
 use statrs::distribution::{ContinuousCDF, Normal};

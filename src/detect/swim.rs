@@ -24,7 +24,7 @@
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
 use crate::model::KeyError;
-use crate::params::Default::{Derived, Fixed, Required};
+use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
 use crate::world::{Ctx, View};
 use std::sync::Arc;

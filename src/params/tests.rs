@@ -5,17 +5,17 @@
 use super::*;
 
 const PARAMS: &[Param] = &[
-    Param { name: "interval", ty: Type::PositiveDuration, default: Default::Required, doc: "" },
-    Param { name: "pause", ty: Type::Duration, default: Default::Fixed("250ms"), doc: "" },
-    Param { name: "p", ty: Type::Probability, default: Default::Fixed("0.5"), doc: "" },
-    Param { name: "window", ty: Type::Count { min: 1, max: 10 }, default: Default::Fixed("3"), doc: "" },
+    Param { name: "interval", ty: Type::PositiveDuration, default: DefaultValue::Required, doc: "" },
+    Param { name: "pause", ty: Type::Duration, default: DefaultValue::Fixed("250ms"), doc: "" },
+    Param { name: "p", ty: Type::Probability, default: DefaultValue::Fixed("0.5"), doc: "" },
+    Param { name: "window", ty: Type::Count { min: 1, max: 10 }, default: DefaultValue::Fixed("3"), doc: "" },
     Param {
         name: "threshold",
         ty: Type::Number { min: 0.0, open_min: true, max: 300.0 },
-        default: Default::Derived("from p"),
+        default: DefaultValue::Derived("from p"),
         doc: "",
     },
-    Param { name: "mode", ty: Type::Choice(&["lazy", "eager"]), default: Default::Fixed("lazy"), doc: "" },
+    Param { name: "mode", ty: Type::Choice(&["lazy", "eager"]), default: DefaultValue::Fixed("lazy"), doc: "" },
 ];
 
 fn checked(text: &str) -> Result<Values, KeyError> {
@@ -69,7 +69,7 @@ fn every_fixed_default_of_every_strategy_passes_its_own_checks() {
     let balancers = crate::balance::BALANCERS.iter().map(|s| (s.name, s.params));
     for (name, params) in detectors.chain(balancers) {
         for p in params {
-            if let Default::Fixed(text) = p.default {
+            if let DefaultValue::Fixed(text) = p.default {
                 let value = default_value(p.ty, text);
                 assert!(read(p.ty, &value, p.name).is_ok(), "{name}.{}: default {text}", p.name);
             }

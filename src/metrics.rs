@@ -3,6 +3,7 @@
 
 pub mod detection;
 mod phased;
+pub mod requests;
 pub mod sampled;
 
 pub use detection::DetectionScore;
@@ -105,7 +106,7 @@ pub fn catalog_for(scenario: &crate::model::Scenario) -> Vec<String> {
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
     if scenario.clients.is_some() {
-        names.extend(crate::traffic::Traffic::metric_names(&scenario.phases));
+        names.extend(requests::RequestMetrics::names(&scenario.phases));
     }
     names
 }
@@ -116,7 +117,7 @@ pub fn catalog() -> Vec<String> {
     DetectionScore::new(0, &[]).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
-    names.extend(crate::traffic::Traffic::metric_names(&[]));
+    names.extend(requests::RequestMetrics::names(&[]));
     names
 }
 

@@ -15,7 +15,7 @@ mod traffic;
 use crate::detect::{Cost, Load};
 use crate::engine::time::to_seconds;
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
-use crate::scenario::LoadedScenario;
+use crate::results::loaded::LoadedScenario;
 
 /// Most sweep points a scenario may have. Hard: every point is built into a typed scenario
 /// before anything can be estimated, so building them is itself the cost; `--force` cannot

@@ -5,7 +5,7 @@
 use crate::engine::random::replication_seed;
 use crate::model::{Scenario, Stopping};
 use crate::results::RunRecord;
-use crate::scenario::LoadedScenario;
+use crate::results::loaded::LoadedScenario;
 use crate::stats::estimate;
 use crate::world::World;
 use std::collections::HashSet;

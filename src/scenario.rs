@@ -13,8 +13,6 @@ pub mod locate;
 mod plots;
 pub mod sweep;
 
-use crate::model::Scenario;
-use crate::results::Layout;
 pub use error::{KeyError, Origin, ScenarioError};
 use std::path::{Path, PathBuf};
 
@@ -50,71 +48,7 @@ impl Override {
     }
 }
 
-/// One point of a sweep: the swept keys' values, and the scenario they give.
-#[derive(Clone, Debug)]
-pub struct Point {
-    pub params: Vec<(String, String)>,
-    pub scenario: Scenario,
-    /// (index into `LoadedScenario::expectations`, predicted value) for every expectation
-    /// that applies at this point.
-    pub predictions: Vec<(usize, f64)>,
-}
-
-impl Point {
-    /// The most replications this point may run: `max_replications` under sequential
-    /// stopping, else `replications`.
-    pub fn replication_ceiling(&self) -> u32 {
-        let stopping = self.scenario.stopping.as_ref().map_or(0, |s| s.max_replications);
-        self.scenario.replications.max(stopping)
-    }
-}
-
-/// A scenario file, resolved.
-#[derive(Clone, Debug)]
-pub struct LoadedScenario {
-    pub file: PathBuf,
-    pub name: String,
-    pub description: String,
-    /// The scenario table after overrides, before sweep expansion (for the manifest).
-    pub resolved: toml::Table,
-    pub swept_keys: Vec<String>,
-    pub points: Vec<Point>,
-    pub expectations: Vec<crate::expect::Expectation>,
-    /// The charts to draw (declared by `[[plot]]`, or the defaults).
-    pub plots: Vec<crate::chart::PlotSpec>,
-}
-
-impl LoadedScenario {
-    /// The layout of its results folder: what its result files and its journal need, and its
-    /// identity (the hash leaves out the replication settings, so adding replications later
-    /// keeps the earlier ones).
-    pub fn layout(&self) -> Layout {
-        let loaded = self;
-        let mut identity = loaded.resolved.clone();
-        for key in ["replications", "max_replications", "target_ci", "target_metrics"] {
-            identity.remove(key);
-        }
-        let canonical = toml::to_string(&identity).unwrap_or_default();
-        Layout {
-            name: loaded.name.clone(),
-            scenario_file: loaded.file.display().to_string(),
-            scenario_hash: format!(
-                "{:016x}",
-                crate::results::fnv1a(format!("{}\n{canonical}", env!("CARGO_PKG_VERSION")).as_bytes())
-            ),
-            resolved_toml: toml::to_string(&loaded.resolved).unwrap_or_default(),
-            swept_keys: loaded.swept_keys.clone(),
-            points: loaded.points.iter().map(|p| p.params.clone()).collect(),
-            replications: loaded.points.first().map_or(1, |p| p.scenario.replications),
-            expectations: loaded.expectations.clone(),
-            predictions: loaded.points.iter().map(|p| p.predictions.clone()).collect(),
-            plots: loaded.plots.clone(),
-            horizon_seconds: loaded.points.first().map_or(0.0, |p| crate::engine::time::to_seconds(p.scenario.horizon)),
-            seed: loaded.points.first().map_or(0, |p| p.scenario.seed),
-            replication_ceiling: loaded.points.iter().map(|p| p.replication_ceiling()).max().unwrap_or(1),
-        }
-    }
-}
+pub use crate::results::loaded::{LoadedScenario, Point};
 
 /// Reads and checks a scenario file.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {

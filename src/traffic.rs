@@ -11,7 +11,6 @@
 mod affinity;
 mod client;
 mod keys;
-mod measure;
 mod propagation;
 mod requests;
 mod serving;
@@ -20,6 +19,7 @@ mod slab;
 use crate::balance::Balancer;
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind, TimerLane};
 use crate::metrics::MetricValues;
+use crate::metrics::requests::RequestMetrics;
 use crate::model::{Capacity, Clients, NetworkModel, Propagation, Scenario};
 use crate::world::Event;
 use crate::world::instances::Instances;
@@ -27,7 +27,6 @@ use crate::world::registry::Registry;
 use client::Client;
 use keys::Keys;
 pub use keys::MAX_ZIPF_KEYS;
-use measure::RequestMetrics;
 use propagation::Tracker;
 use serving::{Job, Server};
 pub use slab::Ref;
@@ -211,13 +210,6 @@ impl Traffic {
 
     pub fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
         self.metrics.report(horizon, out);
-    }
-
-    /// The names of the request-path metrics, in column order.
-    pub fn metric_names(phases: &[crate::model::Phase]) -> Vec<String> {
-        let mut out = MetricValues::default();
-        RequestMetrics::new(0, 1, phases).report(1, &mut out);
-        out.names().map(str::to_string).collect()
     }
 
     /// Sends a message between a client and an instance: its arrival time, or None if lost or

@@ -23,15 +23,8 @@ const LAYERS: &[&[&str]] = &[
 ];
 
 /// Upward imports that exist today (from → to), in the order to remove them.
-const KNOWN_UPWARD: &[(&str, &str)] = &[
-    ("model", "detect"),
-    ("model", "balance"),
-    ("detect", "world"),
-    ("metrics", "traffic"),
-    ("traffic", "world"),
-    ("run", "scenario"),
-    ("preflight", "scenario"),
-];
+const KNOWN_UPWARD: &[(&str, &str)] =
+    &[("model", "detect"), ("model", "balance"), ("detect", "world"), ("traffic", "world")];
 
 fn layer_of(module: &str) -> Option<usize> {
     LAYERS.iter().position(|layer| layer.contains(&module))

@@ -2,9 +2,9 @@
 //! retry time, time-weighted availability, offered load, and the discovery-path metrics
 //! (propagation time, stale route time, keys moved, load spread).
 
+use super::{MetricValues, Sampled};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
-use crate::metrics::{MetricValues, Sampled};
 use crate::model::Phase;
 
 /// Request counts inside one phase: requests by issue time, outcomes by completion time,
@@ -109,6 +109,13 @@ pub struct Counters {
 }
 
 impl RequestMetrics {
+    /// The names of the request metrics a run with these phases reports, in column order.
+    pub fn names(phases: &[Phase]) -> Vec<String> {
+        let mut out = MetricValues::default();
+        RequestMetrics::new(0, 1, phases).report(1, &mut out);
+        out.names().map(str::to_string).collect()
+    }
+
     pub fn new(instances: u32, bin: SimTime, phases: &[Phase]) -> Self {
         let phases = phases
             .iter()

@@ -356,31 +356,48 @@ fn default_text(default: DefaultValue) -> String {
 
 /// Every strategy of a registry with its parameters, as `discosim list` prints them.
 pub fn listing<F: ?Sized>(registry: &[Strategy<F>]) -> String {
-    let mut out = String::new();
-    for strategy in registry {
-        let _ = writeln!(out, "  {}: {}", strategy.name, strategy.doc);
-        for p in strategy.params {
-            let (ty, default) = (p.ty.describe(), default_text(p.default));
-            let _ = writeln!(out, "      {} ({ty}; default {default}): {}", p.name, p.doc);
-        }
-        for (name, meaning) in strategy.derived {
-            let _ = writeln!(out, "      {name} (derived): {meaning}");
-        }
-    }
-    out
+    render(
+        registry,
+        String::new(),
+        Lines {
+            strategy: |name, doc| format!("  {name}: {doc}"),
+            param: |name, ty, default, doc| format!("      {name} ({ty}; default {default}): {doc}"),
+            derived: |name, meaning| format!("      {name} (derived): {meaning}"),
+        },
+    )
 }
 
 /// The README's table of a registry: a row per strategy, then one per parameter.
 pub fn table_markdown<F: ?Sized>(registry: &[Strategy<F>]) -> String {
-    let mut out = String::from("| kind | parameter | accepts | default | meaning |\n| --- | --- | --- | --- | --- |\n");
+    let header = String::from("| kind | parameter | accepts | default | meaning |\n| --- | --- | --- | --- | --- |\n");
+    render(
+        registry,
+        header,
+        Lines {
+            strategy: |name, doc| format!("| `{name}` | | | | {doc} |"),
+            param: |name, ty, default, doc| format!("|  | `{name}` | {ty} | {default} | {doc} |"),
+            derived: |name, meaning| format!("|  | `{name}` | derived (formula variable) | | {meaning} |"),
+        },
+    )
+}
+
+/// How one rendering of a registry writes each kind of line.
+struct Lines {
+    strategy: fn(&str, &str) -> String,
+    param: fn(&str, &str, &str, &str) -> String,
+    derived: fn(&str, &str) -> String,
+}
+
+/// A registry's strategies, each followed by its parameters and derived variables.
+fn render<F: ?Sized>(registry: &[Strategy<F>], mut out: String, lines: Lines) -> String {
     for strategy in registry {
-        let _ = writeln!(out, "| `{}` | | | | {} |", strategy.name, strategy.doc);
+        let _ = writeln!(out, "{}", (lines.strategy)(strategy.name, strategy.doc));
         for p in strategy.params {
             let (ty, default) = (p.ty.describe(), default_text(p.default));
-            let _ = writeln!(out, "|  | `{}` | {ty} | {default} | {} |", p.name, p.doc);
+            let _ = writeln!(out, "{}", (lines.param)(p.name, &ty, &default, p.doc));
         }
         for (name, meaning) in strategy.derived {
-            let _ = writeln!(out, "|  | `{name}` | derived (formula variable) | | {meaning} |");
+            let _ = writeln!(out, "{}", (lines.derived)(name, meaning));
         }
     }
     out

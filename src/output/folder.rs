@@ -34,7 +34,7 @@ fn refused(message: String) -> FolderError {
 }
 
 fn io_error(path: &Path, e: io::Error) -> FolderError {
-    FolderError { code: Exit::CannotWrite, message: format!("{}: {}", path.display(), no_follow_message(e)) }
+    FolderError { code: Exit::CannotWrite, message: describe_io(path, e) }
 }
 
 /// An exclusive lock on a results folder, released when dropped (or when the process ends).

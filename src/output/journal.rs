@@ -17,7 +17,7 @@ use crate::results::{Layout, RunRecord, fnv1a};
 use crate::run::MAX_SHARDS;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Read, Write};
 use std::path::Path;
 
 pub const FILE: &str = "journal.jsonl";
@@ -144,9 +144,18 @@ pub fn read(dir: &Path) -> Result<Contents, ReadError> {
     Ok(contents)
 }
 
-/// The header of `dir`'s journal (the whole journal is read and checked).
+/// The header of `dir`'s journal: its first line only, checked (to tell which scenario a
+/// folder holds without reading every record).
 pub fn read_header(dir: &Path) -> Result<Header, ReadError> {
-    read(dir).map(|c| c.header)
+    let path = dir.join(FILE);
+    let shown = path.display().to_string();
+    let unreadable = |why: String| ReadError::Unreadable { path: shown.clone(), why };
+    let file = crate::input::open_regular(&path).map_err(unreadable)?;
+    let mut line = Vec::new();
+    io::BufRead::read_until(&mut io::BufReader::new(file.take(MAX_JOURNAL_BYTES)), b'\n', &mut line)
+        .map_err(|e| unreadable(e.to_string()))?;
+    let line = String::from_utf8(line).map_err(|_| unreadable("is not UTF-8 text".into()))?;
+    parse_header(&line).map_err(|why| ReadError::Bad { path: shown.clone(), line: 1, why })
 }
 
 fn parse_header(line: &str) -> Result<Header, String> {

@@ -22,7 +22,7 @@ mod ring;
 mod round_robin;
 
 use crate::engine::Stream;
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::{Configured, Strategy};
 use std::fmt::Debug;
 use std::sync::Arc;

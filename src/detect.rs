@@ -1,7 +1,7 @@
 //! Failure detectors: how the registry learns that an instance is up or down.
 //!
 //! The world calls the `Detector` trait and never names an implementation. A detector acts
-//! through a `Ctx`: it schedules its own events, sends messages over the lossy network, and
+//! through a `DetectorCtx`: it schedules its own events, sends messages over the lossy network, and
 //! marks instances up or down in the registry's view. Instance-side code (sending heartbeats,
 //! answering probes) may read the instance's true state; registry-side code must learn it only
 //! from messages — except the `observer`, which is the source document's oracle model.
@@ -11,6 +11,7 @@
 //! variables, `discosim list`, the README's table and the tests over every detector follow from
 //! the declaration (`crate::params`).
 
+mod ctx;
 mod event;
 mod heartbeat;
 mod lazy_lease;
@@ -21,12 +22,13 @@ mod swim;
 mod timer;
 
 use crate::engine::{SimTime, Stream};
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::{Configured, Strategy};
-use crate::world::Ctx;
 use std::fmt::Debug;
 
-/// A detector's own event, scheduled through `Ctx` and handed back to it. `kind` and `tag`
+pub use ctx::{DetectorCtx, View};
+
+/// A detector's own event, scheduled through `DetectorCtx` and handed back to it. `kind` and `tag`
 /// mean whatever the detector says (message type, probe number, the instance's epoch).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DetectorEvent {
@@ -38,13 +40,13 @@ pub struct DetectorEvent {
 /// The registry's failure detector, for one run.
 pub trait Detector {
     /// Time 0: every instance is up and registered.
-    fn start(&mut self, ctx: &mut Ctx);
+    fn start(&mut self, ctx: &mut dyn DetectorCtx);
     /// The instance has just recovered (it was down).
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx);
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx);
     /// The instance has just crashed.
-    fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx);
+    fn on_instance_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx);
     /// One of this detector's own events is due.
-    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx);
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx);
 }
 
 /// Checked parameters of a detector; makes a fresh detector for each run.
@@ -64,7 +66,7 @@ pub struct Load {
     /// Crashes in the run (random and scheduled); each changes the view twice under recovery.
     pub crashes: f64,
     /// Scheduled fault times (starts and undos): each ends every instance's promise of a
-    /// steady link (`Ctx::steady_until`).
+    /// steady link (`DetectorCtx::steady_until`).
     pub fault_edges: f64,
     /// Probability that one message is lost.
     pub loss: f64,

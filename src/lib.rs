@@ -7,6 +7,7 @@
 pub mod balance;
 pub mod bench;
 pub mod chart;
+pub mod cluster;
 pub mod cli;
 pub mod detect;
 pub mod dist;

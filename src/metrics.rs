@@ -9,7 +9,26 @@ pub mod sampled;
 pub use detection::DetectionScore;
 pub use sampled::Sampled;
 
+use crate::engine::SimTime;
 use serde::{Deserialize, Serialize};
+
+/// A named window of simulated time [from, to).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Phase {
+    pub name: String,
+    pub from: SimTime,
+    pub to: SimTime,
+}
+
+/// One change of state in a traced run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TraceRecord {
+    pub time: SimTime,
+    /// crash, recover, leave, join, registry_down, registry_up, detection, false_suspicion,
+    /// clients_down, clients_up.
+    pub event: &'static str,
+    pub instance: u32,
+}
 
 /// One run's reported values, in a fixed order; names are the CSV column names. Serialized
 /// with undefined values (NaN) as null, so a journal line reads back bit for bit.
@@ -100,13 +119,13 @@ impl MetricValues {
 }
 
 /// The metric names a run of `scenario` reports, in column order.
-pub fn catalog_for(scenario: &crate::model::Scenario) -> Vec<String> {
+pub fn catalog_for(phases: &[Phase], with_requests: bool) -> Vec<String> {
     let mut out = MetricValues::default();
-    DetectionScore::new(0, &scenario.phases).report(0, &[], |_| true, &mut out);
+    DetectionScore::new(0, phases).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
-    if scenario.clients.is_some() {
-        names.extend(requests::RequestMetrics::names(&scenario.phases));
+    if with_requests {
+        names.extend(requests::RequestMetrics::names(phases));
     }
     names
 }

@@ -8,9 +8,13 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+pub mod duration;
+pub mod error;
+
+pub use error::KeyError;
+
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
-use crate::model::KeyError;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -287,7 +291,7 @@ fn read_duration(ty: Type, value: &toml::Value, key: &str) -> Result<Value, KeyE
     let toml::Value::String(text) = value else {
         return Err(invalid_type(value, key, "a string: a non-negative number and a unit"));
     };
-    let nanos = crate::model::duration::duration(key, text)?;
+    let nanos = crate::params::duration::duration(key, text)?;
     if nanos == 0 && matches!(ty, Type::PositiveDuration) {
         return Err(KeyError::new(key, "must be longer than 0"));
     }

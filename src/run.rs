@@ -100,7 +100,7 @@ pub fn run_fingerprinted(loaded: &LoadedScenario, job: Job) -> (RunRecord, u64) 
 }
 
 /// Runs a job recording every change of state (for `--trace`).
-pub fn run_traced(loaded: &LoadedScenario, job: Job) -> Vec<crate::world::TraceRecord> {
+pub fn run_traced(loaded: &LoadedScenario, job: Job) -> Vec<crate::metrics::TraceRecord> {
     let scenario = &loaded.points[job.point].scenario;
     let seed = replication_seed(scenario.seed, job.replication as u64);
     World::new(scenario, seed).run_traced().2

@@ -5,7 +5,7 @@
 
 pub mod build;
 mod build_clients;
-pub use crate::model::duration;
+pub use crate::params::duration;
 pub mod error;
 mod expectations;
 pub mod file;

@@ -21,9 +21,8 @@ use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind, Time
 use crate::metrics::MetricValues;
 use crate::metrics::requests::RequestMetrics;
 use crate::model::{Capacity, Clients, NetworkModel, Propagation, Scenario};
-use crate::world::Event;
-use crate::world::instances::Instances;
-use crate::world::registry::Registry;
+use crate::cluster::Instances;
+use crate::cluster::Registry;
 use client::Client;
 use keys::Keys;
 pub use keys::MAX_ZIPF_KEYS;
@@ -64,17 +63,24 @@ pub enum TrafficEvent {
     HalfOpen { client: u32, instance: u32 },
 }
 
+/// The run's event type as the request path sees it: any small event that a `TrafficEvent`
+/// converts into (the world's `Event`). Generic, so the request path names nothing above it and
+/// still schedules into the world's one queue without a conversion at run time.
+pub trait WorldEvent: From<TrafficEvent> + Copy {}
+
+impl<E: From<TrafficEvent> + Copy> WorldEvent for E {}
+
 /// What the request path may see and do during an event.
-pub struct TrafficCtx<'a> {
+pub struct TrafficCtx<'a, E> {
     pub now: SimTime,
-    pub queue: &'a mut EventQueue<Event>,
+    pub queue: &'a mut EventQueue<E>,
     pub truth: &'a Instances,
     pub registry: &'a Registry,
 }
 
-impl TrafficCtx<'_> {
+impl<E: WorldEvent> TrafficCtx<'_, E> {
     fn at(&mut self, time: SimTime, event: TrafficEvent) {
-        self.queue.schedule_at(time, Event::Traffic(event));
+        self.queue.schedule_at(time, E::from(event));
     }
 }
 
@@ -111,7 +117,7 @@ pub struct Traffic {
     /// Client 0's first choice for each sampled key (key-affine balancers).
     assignment: Vec<Option<u32>>,
     /// When tracing: the moments no client (or again some client) routes to an instance.
-    trace: Option<Vec<crate::world::TraceRecord>>,
+    trace: Option<Vec<crate::metrics::TraceRecord>>,
 }
 
 impl Traffic {
@@ -150,7 +156,7 @@ impl Traffic {
     }
 
     /// Time 0: every client schedules its first request (and its first poll).
-    pub fn start(&mut self, ctx: &mut TrafficCtx) {
+    pub fn start<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
         for client in 0..self.clients.len() as u32 {
             self.schedule_issue(client, ctx);
             if let Propagation::Poll { refresh } = self.model.propagation {
@@ -161,7 +167,7 @@ impl Traffic {
         self.snapshot_assignment(ctx.now);
     }
 
-    pub fn on_event(&mut self, event: TrafficEvent, ctx: &mut TrafficCtx) {
+    pub fn on_event<E: WorldEvent>(&mut self, event: TrafficEvent, ctx: &mut TrafficCtx<E>) {
         use TrafficEvent::*;
         match event {
             Issue { client, generation } => self.on_issue(client, generation, ctx),
@@ -184,7 +190,7 @@ impl Traffic {
         self.trace = Some(Vec::new());
     }
 
-    pub fn take_trace(&mut self) -> Vec<crate::world::TraceRecord> {
+    pub fn take_trace(&mut self) -> Vec<crate::metrics::TraceRecord> {
         self.trace.take().unwrap_or_default()
     }
 
@@ -200,7 +206,7 @@ impl Traffic {
 
     /// A `spike` fault: every client's rate is multiplied by `factor`. Poisson streams are
     /// memoryless, so each client simply redraws its next request at the new rate.
-    pub fn set_rate_factor(&mut self, factor: f64, ctx: &mut TrafficCtx) {
+    pub fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
         self.rate_factor = factor;
         for client in 0..self.clients.len() as u32 {
             self.clients[client as usize].issue_generation += 1;

@@ -2,19 +2,15 @@
 //! detector. The world owns the event loop of one run and dispatches each event; strategies
 //! are reached only through their traits.
 
-pub mod instances;
 mod network;
-pub mod registry;
 
-use crate::detect::{Detector, DetectorEvent};
+use crate::cluster::{Instances, Registry};
+use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind};
-use crate::metrics::{EngineWork, MetricValues};
+use crate::metrics::{EngineWork, MetricValues, TraceRecord};
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
 use crate::traffic::{Traffic, TrafficCtx, TrafficEvent};
-use instances::Instances;
 use network::Network;
-use registry::Registry;
-pub use registry::View;
 
 /// Everything that can happen. Small and `Copy`: it lives inline in the event queue.
 #[derive(Clone, Copy, Debug, Hash)]
@@ -38,8 +34,14 @@ pub enum Event {
     Traffic(TrafficEvent),
 }
 
-/// What a detector may see and do.
-pub struct Ctx<'a> {
+impl From<TrafficEvent> for Event {
+    fn from(event: TrafficEvent) -> Self {
+        Event::Traffic(event)
+    }
+}
+
+/// The world's side of `DetectorCtx`: borrows of the parts a detector may reach.
+struct Ctx<'a> {
     now: SimTime,
     queue: &'a mut EventQueue<Event>,
     instances: &'a Instances,
@@ -50,74 +52,58 @@ pub struct Ctx<'a> {
     horizon: SimTime,
 }
 
-impl Ctx<'_> {
-    pub fn now(&self) -> SimTime {
+impl DetectorCtx for Ctx<'_> {
+    fn now(&self) -> SimTime {
         self.now
     }
 
-    pub fn schedule_at(&mut self, at: SimTime, event: DetectorEvent) {
+    fn schedule_at(&mut self, at: SimTime, event: DetectorEvent) {
         self.queue.schedule_at(at, Event::Detector(event));
     }
 
-    pub fn schedule_in(&mut self, delay: SimTime, event: DetectorEvent) {
+    fn schedule_in(&mut self, delay: SimTime, event: DetectorEvent) {
         self.queue.schedule_in(delay, Event::Detector(event));
     }
 
-    /// True state. For instance-side behaviour only (and oracle detectors).
-    pub fn instance_is_up(&self, instance: u32) -> bool {
+    fn instance_is_up(&self, instance: u32) -> bool {
         self.instances.is_up(instance)
     }
 
-    /// Identity of the instance's current up or down period.
-    pub fn instance_epoch(&self, instance: u32) -> u32 {
+    fn instance_epoch(&self, instance: u32) -> u32 {
         self.instances.epoch(instance)
     }
 
-    /// Sends a message between the instance and the registry (either way); returns when it
-    /// arrives, or None if it is lost or cut by a partition.
-    pub fn send(&mut self, instance: u32) -> Option<SimTime> {
+    fn send(&mut self, instance: u32) -> Option<SimTime> {
         self.network.send(instance, self.now)
     }
 
-    /// Sends a message that leaves at `sent`, for a detector that generates an instance's
-    /// periodic sends ahead of time: `sent` must lie before `steady_until`, so that the
-    /// instance is up then and the link is as it is now.
-    pub fn send_at(&mut self, instance: u32, sent: SimTime) -> Option<SimTime> {
+    fn send_at(&mut self, instance: u32, sent: SimTime) -> Option<SimTime> {
         self.network.send(instance, sent)
     }
 
-    /// Sends a message from one instance to another; returns when it arrives, or None if it is
-    /// lost or a partition separates them (the cut-off instances on one side, the registry and
-    /// everyone else on the other).
-    pub fn send_between(&mut self, from: u32, to: u32) -> Option<SimTime> {
+    fn send_between(&mut self, from: u32, to: u32) -> Option<SimTime> {
         self.network.send_between(from, to, self.now)
     }
 
-    /// A time before which the instance (up now) certainly stays up with its link unchanged:
-    /// its scheduled failure, the next scheduled fault (any), or the horizon. Instance-side
-    /// knowledge: it lets a detector draw the instance's own sends ahead of time; the registry
-    /// still learns of them only at their arrival times. Anything new that can crash an
-    /// instance or change its link must lower this bound.
-    pub fn steady_until(&self, instance: u32) -> SimTime {
+    fn steady_until(&self, instance: u32) -> SimTime {
         let next = self.fault_times.partition_point(|&t| t < self.now);
         let fault = self.fault_times.get(next).copied().unwrap_or(SimTime::MAX);
         self.instances.up_until(instance).min(fault).min(self.horizon)
     }
 
-    pub fn view(&self, instance: u32) -> View {
+    fn view(&self, instance: u32) -> View {
         self.registry.view(instance)
     }
 
-    pub fn mark_up(&mut self, instance: u32) {
+    fn mark_up(&mut self, instance: u32) {
         self.registry.set(instance, View::Up, self.now, self.instances.is_up(instance));
     }
 
-    pub fn mark_down(&mut self, instance: u32) {
+    fn mark_down(&mut self, instance: u32) {
         self.registry.set(instance, View::Down, self.now, self.instances.is_up(instance));
     }
 
-    /// The detector's own random stream for this instance.
-    pub fn rng(&mut self, instance: u32) -> &mut Stream {
+    fn rng(&mut self, instance: u32) -> &mut Stream {
         &mut self.rng[instance as usize]
     }
 }
@@ -141,16 +127,6 @@ pub struct World {
     trace: Option<Vec<TraceRecord>>,
     /// Every time at which a scheduled fault starts or ends, sorted.
     fault_times: Vec<SimTime>,
-}
-
-/// One change of state in a traced run.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TraceRecord {
-    pub time: SimTime,
-    /// crash, recover, leave, join, registry_down, registry_up, detection, false_suspicion,
-    /// clients_down, clients_up.
-    pub event: &'static str,
-    pub instance: u32,
 }
 
 macro_rules! traffic_ctx {

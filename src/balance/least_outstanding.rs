@@ -2,7 +2,7 @@
 //! (ties broken at random).
 
 use super::{Balancer, BalancerFactory, Pick, plain};
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 

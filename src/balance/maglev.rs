@@ -6,7 +6,7 @@
 
 use super::{Balancer, BalancerFactory, Pick, key_hash};
 use crate::engine::random::mix64;
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
 

@@ -2,7 +2,7 @@
 //! Any change of the view remaps almost every key.
 
 use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 

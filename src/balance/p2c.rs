@@ -2,7 +2,7 @@
 //! client's attempts in flight.
 
 use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 

@@ -1,7 +1,7 @@
 //! `random`: a uniformly random instance of the view.
 
 use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 

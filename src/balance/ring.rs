@@ -3,7 +3,7 @@
 
 use super::hashring::HashRing;
 use super::{Balancer, BalancerFactory, Pick};
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
 

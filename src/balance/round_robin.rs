@@ -1,7 +1,7 @@
 //! `round-robin`: each client cycles through the instances of its view.
 
 use super::{Balancer, BalancerFactory, Pick, plain};
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 

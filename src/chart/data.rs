@@ -5,7 +5,7 @@
 
 use super::PlotSpec;
 use crate::input::{MAX_RESULTS_FILE_BYTES, read_bytes};
-use crate::model::duration::parse_duration;
+use crate::params::duration::parse_duration;
 use std::collections::HashMap;
 use std::path::Path;
 

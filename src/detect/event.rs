@@ -7,10 +7,10 @@
 use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
-use crate::world::Ctx;
+use super::DetectorCtx;
 use std::sync::Arc;
 
 const PING: u8 = 0;
@@ -87,7 +87,7 @@ struct EventDetector {
 impl EventDetector {
     /// The tag is the down period's epoch; the session it closes is the up period before it.
     /// Closing a session the registry has already seen replaced changes nothing.
-    fn on_notification(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn on_notification(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         let i = event.instance as usize;
         let session = event.tag.wrapping_sub(1);
         self.closed[i] = session;
@@ -98,7 +98,7 @@ impl EventDetector {
 }
 
 impl Detector for EventDetector {
-    fn start(&mut self, ctx: &mut Ctx) {
+    fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         self.lease.start(ctx);
         for instance in 0..self.instances {
             let phase = random_phase(self.beacon.interval, ctx.rng(instance));
@@ -106,19 +106,19 @@ impl Detector for EventDetector {
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         self.beacon.start(instance, 0, ctx);
     }
 
     /// The crash's notification, tagged with the session (the epoch of the down period).
-    fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn on_instance_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         if let Some(at) = ctx.send(instance) {
             let tag = ctx.instance_epoch(instance);
             ctx.schedule_at(at, DetectorEvent { instance, kind: NOTIFICATION, tag });
         }
     }
 
-    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         match event.kind {
             PING => self.beacon.on_send(event, ctx),
             PING_ARRIVE if event.tag == self.closed[event.instance as usize] => {}

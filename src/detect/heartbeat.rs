@@ -11,10 +11,10 @@ use super::lazy_lease::LazyLease;
 use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load};
 use crate::engine::SimTime;
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
-use crate::world::Ctx;
+use super::DetectorCtx;
 use std::sync::Arc;
 
 pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
@@ -93,21 +93,21 @@ struct Eager {
 }
 
 impl Detector for Eager {
-    fn start(&mut self, ctx: &mut Ctx) {
+    fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         self.lease.start(ctx);
         for instance in 0..self.instances {
             self.on_instance_up(instance, ctx);
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         let phase = super::random_phase(self.beacon.interval, ctx.rng(instance));
         self.beacon.start(instance, phase, ctx);
     }
 
-    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut Ctx) {}
+    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
 
-    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         match event.kind {
             SEND => self.beacon.on_send(event, ctx),
             ARRIVE => self.lease.on_arrival(event.instance, ctx),
@@ -119,19 +119,19 @@ impl Detector for Eager {
 struct Heartbeat(LazyLease);
 
 impl Detector for Heartbeat {
-    fn start(&mut self, ctx: &mut Ctx) {
+    fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         self.0.start(ctx);
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         self.0.on_up(instance, ctx);
     }
 
-    fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn on_instance_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         self.0.on_down(instance, ctx);
     }
 
-    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         self.0.on_event(event, ctx);
     }
 }

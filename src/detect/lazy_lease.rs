@@ -6,7 +6,7 @@
 //! check) for a few random draws; the queue dominated the profile. Here an instance's sends are
 //! drawn ahead of time, in send order from its link stream exactly as the eager form draws
 //! them, as far as the world promises that the instance stays up with an unchanged link
-//! (`Ctx::steady_until`).
+//! (`DetectorCtx::steady_until`).
 //!
 //! The eager lease is mirrored exactly: an arrival marks the instance up and starts the lease
 //! if it is not running; a running lease expires `timeout` after the last arrival and marks
@@ -24,7 +24,7 @@
 
 use super::{DetectorEvent, random_phase};
 use crate::engine::SimTime;
-use crate::world::{Ctx, View};
+use super::{DetectorCtx, View};
 
 const NONE: SimTime = SimTime::MAX;
 
@@ -61,14 +61,14 @@ impl LazyLease {
 
     /// Time 0: every instance is registered (seen now, so the lease runs from 0) and starts
     /// beaconing.
-    pub fn start(&mut self, ctx: &mut Ctx) {
+    pub fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in 0..self.slots.len() as u32 {
             self.on_up(instance, ctx);
         }
     }
 
     /// Each up period starts its heartbeats at a random phase (as the SimPy model in `bench/` does).
-    pub fn on_up(&mut self, instance: u32, ctx: &mut Ctx) {
+    pub fn on_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         let phase = random_phase(self.interval, ctx.rng(instance));
         self.slot(instance).next_send = ctx.now() + phase;
         self.advance(instance, ctx);
@@ -76,13 +76,13 @@ impl LazyLease {
 
     /// The instance has crashed: every send before now was drawn (a wake-up comes no later
     /// than the first send not drawn); it sends no more.
-    pub fn on_down(&mut self, instance: u32, ctx: &mut Ctx) {
+    pub fn on_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         debug_assert!(self.slot(instance).next_send >= ctx.now());
         self.slot(instance).next_send = NONE;
         self.advance(instance, ctx);
     }
 
-    pub fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    pub fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         let slot = self.slot(event.instance);
         if event.kind == WAKE && event.tag == slot.wake {
             slot.wake_at = NONE;
@@ -96,7 +96,7 @@ impl LazyLease {
 
     /// Brings the instance up to now — draws what is due, takes in the arrivals due now,
     /// expires the lease if due now — and arms the next wake-up.
-    fn advance(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn advance(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         let bound = ctx.steady_until(instance).max(ctx.now() + 1);
         let folding = self.folding(instance, ctx);
         self.draw(instance, bound, folding, ctx);
@@ -113,7 +113,7 @@ impl LazyLease {
     }
 
     /// Whether arrivals are invisible but for the expiry: the lease runs and the view is up.
-    fn folding(&self, instance: u32, ctx: &Ctx) -> bool {
+    fn folding(&self, instance: u32, ctx: &dyn DetectorCtx) -> bool {
         self.slots[instance as usize].running && ctx.view(instance) == View::Up
     }
 
@@ -121,7 +121,7 @@ impl LazyLease {
     /// send is after `cover_end`, so nothing sent from then on arrives in time), folding each
     /// arrival before `bound` that comes while the lease holds; otherwise until the next
     /// arrival is known (no later send can arrive before the earliest pending one).
-    fn draw(&mut self, instance: u32, bound: SimTime, folding: bool, ctx: &mut Ctx) {
+    fn draw(&mut self, instance: u32, bound: SimTime, folding: bool, ctx: &mut dyn DetectorCtx) {
         let (interval, timeout) = (self.interval, self.timeout);
         let slot = &mut self.slots[instance as usize];
         loop {
@@ -145,7 +145,7 @@ impl LazyLease {
 
     /// Takes in the heartbeats that have arrived by now; true if there were any. While not
     /// folding, an arrival marks the instance up and (re)starts the lease from now.
-    fn take_arrivals(&mut self, instance: u32, folding: bool, ctx: &mut Ctx) -> bool {
+    fn take_arrivals(&mut self, instance: u32, folding: bool, ctx: &mut dyn DetectorCtx) -> bool {
         let (now, timeout) = (ctx.now(), self.timeout);
         let slot = self.slot(instance);
         if earliest(&slot.pending) > now {
@@ -168,7 +168,7 @@ impl LazyLease {
     /// Wakes at the first of: the lease's expiry (if it runs), the earliest pending arrival,
     /// and the next send to draw. Nothing is due for a down instance with nothing in flight
     /// and no lease running.
-    fn arm(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn arm(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         let slot = self.slot(instance);
         let expiry = match slot.running {
             true => slot.cover_end.saturating_add(1),
@@ -192,7 +192,7 @@ impl LazyLease {
 
 impl Slot {
     /// Draws the next send over the instance's link: its arrival time, unless it is lost.
-    fn send(&mut self, instance: u32, interval: SimTime, ctx: &mut Ctx) -> Option<SimTime> {
+    fn send(&mut self, instance: u32, interval: SimTime, ctx: &mut dyn DetectorCtx) -> Option<SimTime> {
         let sent = self.next_send;
         self.next_send = sent.saturating_add(interval);
         ctx.send_at(instance, sent)

@@ -3,7 +3,7 @@
 
 use super::DetectorEvent;
 use crate::engine::SimTime;
-use crate::world::Ctx;
+use super::DetectorCtx;
 
 /// Instance side: while the instance is up, send a message every `interval`.
 /// The event's tag is the instance's epoch when the beacon started, so beacons of an earlier up
@@ -16,13 +16,13 @@ pub struct Beacon {
 
 impl Beacon {
     /// Starts beaconing `first_in` from now.
-    pub fn start(&self, instance: u32, first_in: SimTime, ctx: &mut Ctx) {
+    pub fn start(&self, instance: u32, first_in: SimTime, ctx: &mut dyn DetectorCtx) {
         let tag = ctx.instance_epoch(instance);
         ctx.schedule_in(first_in, DetectorEvent { instance, kind: self.send_kind, tag });
     }
 
     /// A send is due: send if the same up period is still on, then schedule the next.
-    pub fn on_send(&self, event: DetectorEvent, ctx: &mut Ctx) {
+    pub fn on_send(&self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         if event.tag != ctx.instance_epoch(event.instance) {
             return;
         }
@@ -51,14 +51,14 @@ impl Lease {
     }
 
     /// Time 0: every instance registered just now; arm every check.
-    pub fn start(&mut self, ctx: &mut Ctx) {
+    pub fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in 0..self.last_seen.len() as u32 {
             self.arm(instance, ctx);
         }
     }
 
     /// A message from the instance arrived: it is alive.
-    pub fn on_arrival(&mut self, instance: u32, ctx: &mut Ctx) {
+    pub fn on_arrival(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         self.last_seen[instance as usize] = ctx.now();
         ctx.mark_up(instance);
         if !self.check_pending[instance as usize] {
@@ -67,7 +67,7 @@ impl Lease {
     }
 
     /// A check is due: expire the lease, or re-arm at the current deadline.
-    pub fn on_check(&mut self, instance: u32, ctx: &mut Ctx) {
+    pub fn on_check(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         self.check_pending[instance as usize] = false;
         if ctx.now() > self.last_seen[instance as usize] + self.timeout {
             ctx.mark_down(instance);
@@ -76,7 +76,7 @@ impl Lease {
         }
     }
 
-    fn arm(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn arm(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         self.check_pending[instance as usize] = true;
         let deadline = self.last_seen[instance as usize] + self.timeout + 1;
         ctx.schedule_at(deadline, DetectorEvent { instance, kind: self.check_kind, tag: 0 });

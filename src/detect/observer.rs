@@ -8,10 +8,10 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::DefaultValue::Required;
 use crate::params::{Param, Strategy, Type, Values};
-use crate::world::Ctx;
+use super::DetectorCtx;
 use std::sync::Arc;
 
 const NOTICE: u8 = 0;
@@ -67,7 +67,7 @@ fn geometric(p: f64, rng: &mut Stream) -> u64 {
 
 impl Observer {
     /// A state change just happened: schedule the tick at which it will be noticed.
-    fn schedule_notice(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn schedule_notice(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         let (tick, offset) = (self.config.tick, self.offset[instance as usize]);
         let now = ctx.now();
         // Index of the first tick strictly after now on this instance's grid.
@@ -80,22 +80,22 @@ impl Observer {
 }
 
 impl Detector for Observer {
-    fn start(&mut self, ctx: &mut Ctx) {
+    fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in 0..self.offset.len() as u32 {
             self.offset[instance as usize] = random_phase(self.config.tick, ctx.rng(instance));
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         self.schedule_notice(instance, ctx);
     }
 
-    fn on_instance_down(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn on_instance_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         self.schedule_notice(instance, ctx);
     }
 
     /// A notice counts only if no further change happened since it was drawn.
-    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         if event.tag != ctx.instance_epoch(event.instance) {
             return;
         }

@@ -23,10 +23,10 @@
 use super::lease::Beacon;
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::DefaultValue::{Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
-use crate::world::Ctx;
+use super::DetectorCtx;
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::sync::Arc;
 
@@ -206,7 +206,7 @@ struct Phi {
 }
 
 impl Phi {
-    fn on_arrival(&mut self, instance: u32, incarnation: u32, ctx: &mut Ctx) {
+    fn on_arrival(&mut self, instance: u32, incarnation: u32, ctx: &mut dyn DetectorCtx) {
         let now = ctx.now();
         let tracked = &mut self.registry[instance as usize];
         if incarnation < tracked.incarnation {
@@ -228,7 +228,7 @@ impl Phi {
 
     /// A check is due: suspect the instance if φ has reached the threshold, else check again at
     /// the deadline. A superseded check does nothing.
-    fn on_check(&mut self, instance: u32, tag: u32, ctx: &mut Ctx) {
+    fn on_check(&mut self, instance: u32, tag: u32, ctx: &mut dyn DetectorCtx) {
         let tracked = &mut self.registry[instance as usize];
         if tag != tracked.check_tag {
             return;
@@ -241,7 +241,7 @@ impl Phi {
         }
     }
 
-    fn arm(instance: u32, tracked: &mut Tracked, ctx: &mut Ctx) {
+    fn arm(instance: u32, tracked: &mut Tracked, ctx: &mut dyn DetectorCtx) {
         tracked.check_tag = tracked.check_tag.wrapping_add(1);
         tracked.check_at = tracked.deadline;
         ctx.schedule_at(tracked.deadline, DetectorEvent { instance, kind: CHECK, tag: tracked.check_tag });
@@ -250,7 +250,7 @@ impl Phi {
 
 impl Detector for Phi {
     /// Time 0: every instance is registered, with the first estimate's deadline.
-    fn start(&mut self, ctx: &mut Ctx) {
+    fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in 0..self.registry.len() as u32 {
             let tracked = &mut self.registry[instance as usize];
             tracked.incarnation = ctx.instance_epoch(instance);
@@ -261,14 +261,14 @@ impl Detector for Phi {
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         let phase = random_phase(self.beacon.interval, ctx.rng(instance));
         self.beacon.start(instance, phase, ctx);
     }
 
-    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut Ctx) {}
+    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
 
-    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         match event.kind {
             SEND => self.beacon.on_send(event, ctx),
             ARRIVE => self.on_arrival(event.instance, event.tag, ctx),

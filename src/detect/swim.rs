@@ -23,10 +23,10 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
-use crate::world::{Ctx, View};
+use super::{DetectorCtx, View};
 use std::sync::Arc;
 
 /// Event kinds. An indirect probe's messages carry the helper's slot: `INDIRECT + 4·slot + hop`.
@@ -147,8 +147,8 @@ struct Swim {
 }
 
 /// A member the registry lists as up, other than `exclude`, uniformly at random.
-fn pick_listed(exclude: &[u32], ctx: &mut Ctx, instances: u32, member: u32) -> Option<u32> {
-    let listed = |j: u32, ctx: &Ctx| ctx.view(j) == View::Up && !exclude.contains(&j);
+fn pick_listed(exclude: &[u32], ctx: &mut dyn DetectorCtx, instances: u32, member: u32) -> Option<u32> {
+    let listed = |j: u32, ctx: &dyn DetectorCtx| ctx.view(j) == View::Up && !exclude.contains(&j);
     for _ in 0..DRAWS {
         let j = ctx.rng(member).below(instances as u64) as u32;
         if listed(j, ctx) {
@@ -166,7 +166,7 @@ impl Swim {
     }
 
     /// A period starts: conclude the last probe, re-join if not listed, probe a new target.
-    fn on_period(&mut self, i: u32, epoch: u32, ctx: &mut Ctx) {
+    fn on_period(&mut self, i: u32, epoch: u32, ctx: &mut dyn DetectorCtx) {
         if epoch != ctx.instance_epoch(i) {
             return; // the member crashed since; a recovery starts a new loop
         }
@@ -189,7 +189,7 @@ impl Swim {
     }
 
     /// The last period's probe got no ack: suspect its target, tell it, and wait.
-    fn conclude(&mut self, i: u32, ctx: &mut Ctx) {
+    fn conclude(&mut self, i: u32, ctx: &mut dyn DetectorCtx) {
         let m = &mut self.members[i as usize];
         let (Some(target), false) = (m.target, m.acked) else { return };
         if ctx.view(target) == View::Down {
@@ -202,7 +202,7 @@ impl Swim {
     }
 
     /// Sends a message from member `from` to member `to`, to be handled as `event` there.
-    fn message(&self, from: u32, to: u32, event: DetectorEvent, ctx: &mut Ctx) {
+    fn message(&self, from: u32, to: u32, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         if let Some(at) = ctx.send_between(from, to) {
             ctx.schedule_at(at, event);
         }
@@ -214,7 +214,7 @@ impl Swim {
     }
 
     /// No ack yet: ask helpers to probe the target.
-    fn on_probe_timeout(&mut self, i: u32, probe: u32, ctx: &mut Ctx) {
+    fn on_probe_timeout(&mut self, i: u32, probe: u32, ctx: &mut dyn DetectorCtx) {
         let Some(&Member { target: Some(target), acked: false, .. }) = self.current(i, probe) else { return };
         if !ctx.instance_is_up(i) {
             return; // the prober crashed during its period
@@ -231,7 +231,7 @@ impl Swim {
     }
 
     /// A hop of an indirect probe arrived; a live recipient passes it on.
-    fn on_indirect(&mut self, i: u32, probe: u32, slot: u8, hop: u8, ctx: &mut Ctx) {
+    fn on_indirect(&mut self, i: u32, probe: u32, slot: u8, hop: u8, ctx: &mut dyn DetectorCtx) {
         let Some(m) = self.current(i, probe) else { return };
         let (Some(target), Some(&helper)) = (m.target, m.helpers.get(slot as usize)) else { return };
         let (at, next) = match hop {
@@ -256,7 +256,7 @@ impl Swim {
     }
 
     /// The suspicion timed out unrefuted: report the target dead to the registry.
-    fn on_suspicion_timeout(&mut self, i: u32, probe: u32, ctx: &mut Ctx) {
+    fn on_suspicion_timeout(&mut self, i: u32, probe: u32, ctx: &mut dyn DetectorCtx) {
         let Some((index, target)) = self.target_of_suspicion(i, probe) else { return };
         self.members[i as usize].suspicions.swap_remove(index);
         if ctx.instance_is_up(i)
@@ -266,7 +266,7 @@ impl Swim {
         }
     }
 
-    fn on_message(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn on_message(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         let (i, probe) = (event.instance, event.tag);
         match event.kind {
             PING => {
@@ -295,13 +295,13 @@ impl Swim {
 }
 
 impl Detector for Swim {
-    fn start(&mut self, ctx: &mut Ctx) {
+    fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in 0..self.instances() {
             self.on_instance_up(instance, ctx);
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         let phase = random_phase(self.interval, ctx.rng(instance));
         let tag = ctx.instance_epoch(instance);
         // A new incarnation: nothing of the last one's probe or suspicions survives, but probe
@@ -313,9 +313,9 @@ impl Detector for Swim {
         ctx.schedule_in(phase, DetectorEvent { instance, kind: PERIOD, tag });
     }
 
-    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut Ctx) {}
+    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
 
-    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         let (i, probe) = (event.instance, event.tag);
         match event.kind {
             PERIOD => self.on_period(i, event.tag, ctx),

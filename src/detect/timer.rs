@@ -4,10 +4,10 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
-use crate::model::KeyError;
+use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
-use crate::world::Ctx;
+use super::DetectorCtx;
 use std::sync::Arc;
 
 const TICK: u8 = 0;
@@ -82,7 +82,7 @@ struct Timer {
 }
 
 impl Timer {
-    fn tick(&mut self, instance: u32, ctx: &mut Ctx) {
+    fn tick(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
         let i = instance as usize;
         self.probe[i] = self.probe[i].wrapping_add(1);
         self.awaiting[i] = true;
@@ -96,7 +96,7 @@ impl Timer {
     }
 
     /// Instance side: a live instance answers.
-    fn answer(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn answer(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         if ctx.instance_is_up(event.instance)
             && let Some(at) = ctx.send(event.instance)
         {
@@ -104,7 +104,7 @@ impl Timer {
         }
     }
 
-    fn reply(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn reply(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         let i = event.instance as usize;
         if event.tag == self.probe[i] && self.awaiting[i] {
             self.awaiting[i] = false;
@@ -113,7 +113,7 @@ impl Timer {
         }
     }
 
-    fn timeout(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn timeout(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         let i = event.instance as usize;
         if event.tag == self.probe[i] && self.awaiting[i] {
             self.awaiting[i] = false;
@@ -126,18 +126,18 @@ impl Timer {
 }
 
 impl Detector for Timer {
-    fn start(&mut self, ctx: &mut Ctx) {
+    fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in 0..self.probe.len() as u32 {
             let phase = random_phase(self.config.interval, ctx.rng(instance));
             ctx.schedule_in(phase, DetectorEvent { instance, kind: TICK, tag: 0 });
         }
     }
 
-    fn on_instance_up(&mut self, _instance: u32, _ctx: &mut Ctx) {}
+    fn on_instance_up(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
 
-    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut Ctx) {}
+    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
 
-    fn on_event(&mut self, event: DetectorEvent, ctx: &mut Ctx) {
+    fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         match event.kind {
             TICK => self.tick(event.instance, ctx),
             PROBE_ARRIVE => self.answer(event, ctx),

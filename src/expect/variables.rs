@@ -3,7 +3,7 @@
 //! quantities formulas need most (documented in the README and by `discosim formulas`).
 
 use crate::engine::time::to_seconds;
-use crate::model::duration::parse_duration;
+use crate::params::duration::parse_duration;
 use crate::model::{FailureModel, Scenario};
 use std::collections::BTreeMap;
 

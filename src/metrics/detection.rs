@@ -4,7 +4,7 @@
 use super::phased::PhaseTally;
 use super::{MetricValues, Sampled};
 use crate::engine::SimTime;
-use crate::model::Phase;
+use crate::metrics::Phase;
 
 const NONE: SimTime = SimTime::MAX;
 

@@ -8,7 +8,7 @@
 
 use super::MetricValues;
 use crate::engine::SimTime;
-use crate::model::Phase;
+use crate::metrics::Phase;
 
 /// Count, sum and maximum of durations in nanoseconds.
 #[derive(Default)]

@@ -5,7 +5,7 @@
 use super::{MetricValues, Sampled};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
-use crate::model::Phase;
+use crate::metrics::Phase;
 
 /// Request counts inside one phase: requests by issue time, outcomes by completion time,
 /// arrivals at instances by arrival time.

@@ -3,7 +3,8 @@
 
 use crate::detect::{Cost, Load};
 use crate::engine::time::to_seconds;
-use crate::model::{Clients, FaultAction, Propagation, Retry, Scenario};
+use crate::model::{Clients, FaultAction, Propagation, Scenario};
+use crate::recovery::Retry;
 
 /// A client's own state: its random streams, keys, budget, lanes (measured: about 1.5 KB).
 const CLIENT_BYTES: f64 = 1_500.0;

@@ -3,7 +3,7 @@
 //! U(0, v/2), decorrelated = min(cap, U(base, 3 · previous)).
 
 use crate::engine::{SimTime, Stream};
-use crate::model::{Backoff, Jitter, Retry};
+use super::{Backoff, Jitter, Retry};
 
 /// The wait before retry number `retry` (1 for the first retry); `previous` is the wait
 /// before the previous retry (`base` before the first), used by decorrelated jitter.

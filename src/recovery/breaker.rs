@@ -4,7 +4,7 @@
 //! its success closes the breaker, its failure opens it again.
 
 use crate::engine::SimTime;
-use crate::model::Breaker as Policy;
+use super::Breaker as Policy;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum State {

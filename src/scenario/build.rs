@@ -6,7 +6,8 @@ use super::file::{RawDist, RawFailure, RawFault, RawNetwork, RawScenario};
 use crate::detect;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use crate::model::{Cut, FailureModel, Fault, FaultAction, NetworkModel, Phase, Scenario, Stopping, Target};
+use crate::model::{Cut, FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
+use crate::metrics::Phase;
 use std::path::Path;
 
 /// Largest cluster accepted: the per-instance state is a few hundred bytes, so this keeps a
@@ -115,7 +116,7 @@ fn phases(raw: &RawScenario, horizon: SimTime) -> Result<Vec<Phase>, KeyError> {
 }
 
 /// Parses a duration at `key`.
-pub use crate::model::duration::duration;
+pub use crate::params::duration::duration;
 
 fn failure(raw: Option<RawFailure>, base_dir: &Path) -> Result<FailureModel, KeyError> {
     let Some(raw) = raw else {

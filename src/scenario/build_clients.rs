@@ -6,7 +6,8 @@ use super::error::KeyError;
 use super::file::{RawBreaker, RawCluster, RawDiscovery, RawHedge, RawRecovery, RawRetry, RawWorkload};
 use crate::balance;
 use crate::engine::SimTime;
-use crate::model::{Backoff, Breaker, Capacity, Clients, Hedge, Jitter, Propagation, Recovery, Retry};
+use crate::model::{Capacity, Clients, Propagation};
+use crate::recovery::{Backoff, Breaker, Hedge, Jitter, Recovery, Retry};
 use std::path::Path;
 
 const SECOND: SimTime = 1_000_000_000;

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-pub use crate::model::error::{KeyError, closest};
+pub use crate::params::error::{KeyError, closest};
 
 /// Where an error is in the input.
 #[derive(Clone, Debug, PartialEq)]

@@ -55,7 +55,7 @@ fn filter(table: Option<toml::Table>, key: &str) -> Result<Vec<(String, Vec<Stri
 /// Checks the expectations against one sweep point (its metric names, its variables) and
 /// stores their predicted values in it.
 pub fn predict(parsed: &[Parsed], point: &mut Point, table: &toml::Table) -> Result<(), KeyError> {
-    let metrics = crate::metrics::catalog_for(&point.scenario);
+    let metrics = point.scenario.metric_names();
     let vars = variables::of_point(table, &point.scenario);
     for (index, p) in parsed.iter().enumerate() {
         let key = |name: &str| format!("expect[{index}].{name}");

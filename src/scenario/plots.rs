@@ -38,7 +38,7 @@ pub fn resolve(declared: Vec<(usize, RawPlotSpec)>, loaded: &LoadedScenario) -> 
     let Some(first) = loaded.points.first().map(|p| &p.scenario) else {
         return Ok(Vec::new()); // no sweep point, no chart (parse never builds such a scenario)
     };
-    let metrics = crate::metrics::catalog_for(first);
+    let metrics = first.metric_names();
     if declared.is_empty() {
         let expected: Vec<String> =
             loaded.expectations.iter().map(|e| e.metric.clone()).filter(|m| metrics.contains(m)).collect();

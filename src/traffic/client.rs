@@ -1,7 +1,7 @@
 //! A client's state: its cached view of the registry, the instances it may route to, its
 //! attempts in flight per instance, its circuit breakers and retry budget.
 
-use crate::model::Recovery;
+use crate::recovery::Recovery;
 use crate::recovery::breaker::Breaker;
 use crate::recovery::budget::Budget;
 use hdrhistogram::Histogram;
@@ -63,7 +63,7 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Retry;
+    use crate::recovery::Retry;
 
     #[test]
     fn live_list_follows_the_view() {

@@ -2,10 +2,10 @@
 //! path: `propagation_time` (a registry change until every client's cache holds it) and
 //! `stale_route_time` (a crash until no client routes to the instance any more).
 
-use super::{Traffic, TrafficCtx, TrafficEvent};
+use super::{Traffic, TrafficCtx, TrafficEvent, WorldEvent};
 use crate::engine::SimTime;
 use crate::model::Propagation;
-use crate::world::View;
+use crate::detect::View;
 
 const NONE: SimTime = SimTime::MAX;
 
@@ -38,7 +38,7 @@ impl Tracker {
 impl Traffic {
     /// The registry changed its view of `instance` (a newer change supersedes an older one
     /// that has not reached every client yet).
-    pub fn on_view_change(&mut self, instance: u32, up: bool, ctx: &mut TrafficCtx) {
+    pub fn on_view_change<E: WorldEvent>(&mut self, instance: u32, up: bool, ctx: &mut TrafficCtx<E>) {
         let i = instance as usize;
         self.tracker.change_since[i] = ctx.now;
         self.tracker.change_to_up[i] = up;
@@ -52,7 +52,7 @@ impl Traffic {
     }
 
     /// The instance crashed: follow how long clients keep routing to it.
-    pub fn on_instance_down(&mut self, instance: u32, ctx: &mut TrafficCtx) {
+    pub fn on_instance_down<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>) {
         let i = instance as usize;
         self.tracker.crash_since[i] = ctx.now;
         self.check_unrouted(i, ctx.now);
@@ -80,7 +80,7 @@ impl Traffic {
             _ => None,
         };
         if let (Some(event), Some(trace)) = (edge, &mut self.trace) {
-            trace.push(crate::world::TraceRecord { time: now, event, instance });
+            trace.push(crate::metrics::TraceRecord { time: now, event, instance });
         }
         self.check_propagated(i, now);
         self.check_unrouted(i, now);
@@ -105,7 +105,7 @@ impl Traffic {
         }
     }
 
-    pub(super) fn on_poll(&mut self, client: u32, ctx: &mut TrafficCtx) {
+    pub(super) fn on_poll<E: WorldEvent>(&mut self, client: u32, ctx: &mut TrafficCtx<E>) {
         let Propagation::Poll { refresh } = self.model.propagation else {
             return;
         };
@@ -116,7 +116,7 @@ impl Traffic {
     }
 
     /// The registry answers a poll with its view at this moment.
-    pub(super) fn on_read(&mut self, client: u32, ctx: &mut TrafficCtx) {
+    pub(super) fn on_read<E: WorldEvent>(&mut self, client: u32, ctx: &mut TrafficCtx<E>) {
         let snapshot = &mut self.clients[client as usize].snapshot;
         for (i, slot) in snapshot.iter_mut().enumerate() {
             *slot = ctx.registry.view(i as u32) == View::Up;

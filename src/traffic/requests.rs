@@ -3,12 +3,11 @@
 //! expire at the deadline (the source document's timestamp mechanism).
 
 use super::slab::Ref;
-use super::{Traffic, TrafficCtx, TrafficEvent};
+use super::{Traffic, TrafficCtx, TrafficEvent, WorldEvent};
 use crate::balance::Pick;
 use crate::engine::SimTime;
 use crate::recovery::backoff;
 use crate::recovery::breaker::Change;
-use crate::world::Event;
 
 /// Failover remembers this many instances already tried per request.
 const TRIED: usize = 8;
@@ -42,7 +41,7 @@ pub struct Attempt {
 }
 
 impl Traffic {
-    pub(super) fn schedule_issue(&mut self, client: u32, ctx: &mut TrafficCtx) {
+    pub(super) fn schedule_issue<E: WorldEvent>(&mut self, client: u32, ctx: &mut TrafficCtx<E>) {
         let rate = self.model.rate * self.rate_factor;
         let u = self.rng.arrivals[client as usize].uniform_open0();
         let wait = crate::engine::time::from_seconds(-libm::log(u) / rate);
@@ -50,7 +49,7 @@ impl Traffic {
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
 
-    pub(super) fn on_issue(&mut self, client: u32, generation: u32, ctx: &mut TrafficCtx) {
+    pub(super) fn on_issue<E: WorldEvent>(&mut self, client: u32, generation: u32, ctx: &mut TrafficCtx<E>) {
         if generation != self.clients[client as usize].issue_generation {
             return;
         }
@@ -74,14 +73,14 @@ impl Traffic {
             previous_backoff: 0,
         });
         if deadline != SimTime::MAX {
-            self.deadlines.set(deadline, request, Event::Traffic(TrafficEvent::Expire), ctx.queue);
+            self.deadlines.set(deadline, request, E::from(TrafficEvent::Expire), ctx.queue);
         }
         self.send_attempt(request, ctx);
     }
 
     /// Picks an instance and sends the request's next attempt (a retry or a hedge). An attempt
     /// that finds no usable instance fails at once (and counts toward `max_attempts`).
-    pub(super) fn send_attempt(&mut self, request: Ref, ctx: &mut TrafficCtx) {
+    pub(super) fn send_attempt<E: WorldEvent>(&mut self, request: Ref, ctx: &mut TrafficCtx<E>) {
         let Some(r) = self.requests.get(request) else { return };
         let client = r.client;
         let Some(instance) = self.pick_instance(request) else {
@@ -106,7 +105,7 @@ impl Traffic {
         }
         let attempt = self.attempts.insert(Attempt { request, client, instance, sent: ctx.now });
         let timeout_at = ctx.now.saturating_add(self.model.recovery.timeout);
-        self.timeouts.set(timeout_at, attempt, Event::Traffic(TrafficEvent::Timeout), ctx.queue);
+        self.timeouts.set(timeout_at, attempt, E::from(TrafficEvent::Timeout), ctx.queue);
         if let Some(at) = self.send(client, instance, ctx.now) {
             let job = self.jobs.insert(super::serving::Job {
                 attempt,
@@ -153,7 +152,7 @@ impl Traffic {
         }
     }
 
-    pub(super) fn on_response(&mut self, attempt: Ref, ok: bool, ctx: &mut TrafficCtx) {
+    pub(super) fn on_response<E: WorldEvent>(&mut self, attempt: Ref, ok: bool, ctx: &mut TrafficCtx<E>) {
         let Some(a) = self.finish_attempt(attempt, ok, ctx) else {
             return;
         };
@@ -171,9 +170,9 @@ impl Traffic {
 
     /// The earliest timeout in the lane is due; timeouts of attempts that have already ended
     /// are dropped from the lane unseen.
-    pub(super) fn on_timeout(&mut self, ctx: &mut TrafficCtx) {
+    pub(super) fn on_timeout<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
         let attempts = &self.attempts;
-        let wake = Event::Traffic(TrafficEvent::Timeout);
+        let wake = E::from(TrafficEvent::Timeout);
         let Some(attempt) = self.timeouts.fire(wake, ctx.queue, |a| attempts.get(a).is_some()) else {
             return;
         };
@@ -185,7 +184,7 @@ impl Traffic {
 
     /// Closes an attempt on the client (its response came, or its timeout): frees it, updates
     /// the outstanding count and the breaker.
-    fn finish_attempt(&mut self, attempt: Ref, ok: bool, ctx: &mut TrafficCtx) -> Option<Attempt> {
+    fn finish_attempt<E: WorldEvent>(&mut self, attempt: Ref, ok: bool, ctx: &mut TrafficCtx<E>) -> Option<Attempt> {
         let a = self.attempts.remove(attempt)?;
         let c = &mut self.clients[a.client as usize];
         c.outstanding[a.instance as usize] -= 1;
@@ -213,7 +212,7 @@ impl Traffic {
 
     /// An attempt failed: retry after a backoff if the policy, the budget and the deadline
     /// allow, else give up — unless another attempt (a hedge) is still in flight.
-    fn attempt_failed(&mut self, request: Ref, ctx: &mut TrafficCtx) {
+    fn attempt_failed<E: WorldEvent>(&mut self, request: Ref, ctx: &mut TrafficCtx<E>) {
         let Some(r) = self.requests.get(request) else {
             return;
         };
@@ -241,7 +240,7 @@ impl Traffic {
 
     /// A hedge is an extra attempt, so like a retry it needs a token of the retry budget
     /// (gRPC's retry throttling covers hedges the same way).
-    pub(super) fn on_hedge(&mut self, request: Ref, ctx: &mut TrafficCtx) {
+    pub(super) fn on_hedge<E: WorldEvent>(&mut self, request: Ref, ctx: &mut TrafficCtx<E>) {
         let Some(r) = self.requests.get(request) else {
             return;
         };
@@ -258,9 +257,9 @@ impl Traffic {
         self.send_attempt(request, ctx);
     }
 
-    pub(super) fn on_expire(&mut self, ctx: &mut TrafficCtx) {
+    pub(super) fn on_expire<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
         let requests = &self.requests;
-        let wake = Event::Traffic(TrafficEvent::Expire);
+        let wake = E::from(TrafficEvent::Expire);
         let Some(request) = self.deadlines.fire(wake, ctx.queue, |r| requests.get(r).is_some()) else {
             return;
         };

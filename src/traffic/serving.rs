@@ -5,7 +5,7 @@
 //! request this instance already holds is recognised by its timestamp and not executed again.
 
 use super::slab::Ref;
-use super::{Traffic, TrafficCtx, TrafficEvent};
+use super::{Traffic, TrafficCtx, TrafficEvent, WorldEvent};
 use crate::engine::SimTime;
 use std::collections::{HashMap, VecDeque};
 
@@ -39,7 +39,7 @@ impl Default for Server {
 const SEEN_CLEANUP: usize = 4096;
 
 impl Traffic {
-    pub(super) fn on_arrive(&mut self, job: Ref, ctx: &mut TrafficCtx) {
+    pub(super) fn on_arrive<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>) {
         let Some(j) = self.jobs.get(job) else { return };
         let (instance, deadline, request_id) = (j.instance, j.deadline, j.request_id);
         self.metrics.arrival(ctx.now, instance);
@@ -64,7 +64,7 @@ impl Traffic {
     }
 
     /// Starts the job, queues it, or rejects it when the queue is full.
-    fn admit(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx) {
+    fn admit<E: WorldEvent>(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx<E>) {
         let Some(capacity) = &self.capacity else {
             return self.respond(job, true, ctx);
         };
@@ -79,7 +79,7 @@ impl Traffic {
         }
     }
 
-    fn start_service(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx) {
+    fn start_service<E: WorldEvent>(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx<E>) {
         let capacity = self.capacity.as_ref().expect("only with capacity");
         let base = capacity.service_time.sample(&mut self.rng.service[instance as usize]);
         let slow = self.servers[instance as usize].slow;
@@ -87,7 +87,7 @@ impl Traffic {
         ctx.at(ctx.now.saturating_add(time), TrafficEvent::Done { instance, job });
     }
 
-    pub(super) fn on_done(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx) {
+    pub(super) fn on_done<E: WorldEvent>(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx<E>) {
         let server = &mut self.servers[instance as usize];
         let Some(pos) = server.in_service.iter().position(|&j| j == job) else {
             return; // the instance crashed since: its work was lost
@@ -104,7 +104,7 @@ impl Traffic {
     }
 
     /// A worker is free: serve the next waiting job whose deadline has not passed.
-    fn next_job(&mut self, instance: u32, ctx: &mut TrafficCtx) {
+    fn next_job<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>) {
         while let Some(next) = self.servers[instance as usize].waiting.pop_front() {
             match self.jobs.get(next) {
                 Some(j) if ctx.now > j.deadline => {
@@ -121,7 +121,7 @@ impl Traffic {
     }
 
     /// Sends the job's response (success, or a rejection) back to its client.
-    fn respond(&mut self, job: Ref, ok: bool, ctx: &mut TrafficCtx) {
+    fn respond<E: WorldEvent>(&mut self, job: Ref, ok: bool, ctx: &mut TrafficCtx<E>) {
         let Some(j) = self.jobs.remove(job) else {
             return;
         };
@@ -145,7 +145,7 @@ impl Traffic {
 
     /// A duplicate is not executed: answered at once if the original is finished, else
     /// dropped (the original's response answers the request).
-    fn answer_duplicate(&mut self, job: Ref, ctx: &mut TrafficCtx) {
+    fn answer_duplicate<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>) {
         self.metrics.counters.duplicates_suppressed += 1;
         let j = self.jobs.get(job).expect("checked by the caller");
         let finished = self.servers[j.instance as usize].seen.get(&j.request_id).is_some_and(|e| e.0);
@@ -159,7 +159,7 @@ impl Traffic {
     /// A crash loses every job queued or in service on the instance.
     /// With `on_crash = "reset"` the clients of those jobs get a failure at once instead (the
     /// operating system resets the dead process's connections).
-    pub(super) fn drop_server_work(&mut self, instance: u32, ctx: &mut TrafficCtx) {
+    pub(super) fn drop_server_work<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>) {
         let server = &mut self.servers[instance as usize];
         let lost: Vec<Ref> = server.waiting.drain(..).chain(server.in_service.drain(..)).collect();
         server.seen.clear();

@@ -1,14 +1,8 @@
 //! The registry's membership view, scored against the truth on every change.
 
+use crate::detect::View;
 use crate::engine::SimTime;
 use crate::metrics::DetectionScore;
-
-/// What the registry believes about an instance.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum View {
-    Up,
-    Down,
-}
 
 pub struct Registry {
     view: Vec<View>,
@@ -20,7 +14,7 @@ pub struct Registry {
 
 impl Registry {
     /// Every instance starts registered and up.
-    pub fn new(instances: u32, phases: &[crate::model::Phase]) -> Self {
+    pub fn new(instances: u32, phases: &[crate::metrics::Phase]) -> Self {
         Registry {
             view: vec![View::Up; instances as usize],
             score: DetectionScore::new(instances, phases),

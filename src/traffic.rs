@@ -8,7 +8,6 @@
 //! network delay; polls can be lost, watch pushes cannot (a watch is a stream over a reliable
 //! connection, whose retransmissions are part of its delay).
 
-mod affinity;
 mod client;
 mod keys;
 mod propagation;
@@ -16,20 +15,17 @@ mod requests;
 mod serving;
 mod slab;
 
-use crate::balance::Balancer;
-use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind, TimerLane};
-use crate::metrics::MetricValues;
-use crate::metrics::requests::RequestMetrics;
-use crate::model::{Capacity, Clients, NetworkModel, Propagation, Scenario};
 use crate::cluster::Instances;
 use crate::cluster::Registry;
-use client::Client;
-use keys::Keys;
+use crate::engine::{EventQueue, RandomStreams, SimTime, StreamKind};
+use crate::metrics::requests::RequestMetrics;
+use crate::metrics::{MetricValues, TraceRecord};
+use crate::model::Scenario;
 pub use keys::MAX_ZIPF_KEYS;
-use propagation::Tracker;
-use serving::{Job, Server};
+use propagation::Views;
+use requests::{ClientStreams, RequestPath};
+use serving::Servers;
 pub use slab::Ref;
-use slab::Slab;
 
 /// The request path's own events.
 #[derive(Clone, Copy, Debug, Hash)]
@@ -84,146 +80,123 @@ impl<E: WorldEvent> TrafficCtx<'_, E> {
     }
 }
 
-/// Per-component random streams of the request path.
-struct Streams {
-    arrivals: Vec<Stream>,
-    links: Vec<Stream>,
-    balance: Vec<Stream>,
-    recovery: Vec<Stream>,
-    propagation: Vec<Stream>,
-    service: Vec<Stream>,
-}
-
+/// The request path as three parts that each own their state — the clients' requests, the
+/// instances serving them, the registry's views reaching the clients — and the metrics they
+/// all record. `Traffic` only routes events and notifications to the parts.
 pub struct Traffic {
-    model: Clients,
-    capacity: Option<Capacity>,
-    network: NetworkModel,
-    clients: Vec<Client>,
-    servers: Vec<Server>,
-    balancer: Box<dyn Balancer>,
-    requests: Slab<requests::Request>,
-    attempts: Slab<requests::Attempt>,
-    /// Attempt timeouts and request deadlines: one fixed delay each, so FIFO lanes.
-    timeouts: TimerLane<Ref>,
-    deadlines: TimerLane<Ref>,
-    jobs: Slab<Job>,
-    keys: Keys,
-    rate_factor: f64,
-    /// Instances cut off from the clients by a partition.
-    cut: Vec<bool>,
-    rng: Streams,
-    tracker: Tracker,
+    path: RequestPath,
+    servers: Servers,
+    views: Views,
     metrics: RequestMetrics,
-    /// Client 0's first choice for each sampled key (key-affine balancers).
-    assignment: Vec<Option<u32>>,
-    /// When tracing: the moments no client (or again some client) routes to an instance.
-    trace: Option<Vec<crate::metrics::TraceRecord>>,
 }
 
 impl Traffic {
     pub fn new(scenario: &Scenario, streams: &RandomStreams) -> Option<Self> {
         let model = scenario.clients.clone()?;
-        let (n, c) = (scenario.instances, model.count);
-        let rng = Streams {
-            arrivals: streams.streams(StreamKind::ClientArrivals, c as usize),
-            links: streams.streams(StreamKind::ClientLink, c as usize),
-            balance: streams.streams(StreamKind::Balance, c as usize),
-            recovery: streams.streams(StreamKind::Recovery, c as usize),
-            propagation: streams.streams(StreamKind::Propagation, c as usize),
-            service: streams.streams(StreamKind::Service, n as usize),
+        let (n, c) = (scenario.instances, model.count as usize);
+        let client_streams = ClientStreams {
+            arrivals: streams.streams(StreamKind::ClientArrivals, c),
+            balance: streams.streams(StreamKind::Balance, c),
+            recovery: streams.streams(StreamKind::Recovery, c),
         };
+        let links = streams.streams(StreamKind::ClientLink, c);
+        let service = streams.streams(StreamKind::Service, n as usize);
+        let propagation = streams.streams(StreamKind::Propagation, c);
         Some(Traffic {
-            clients: (0..c).map(|_| Client::new(n, &model.recovery, model.rate)).collect(),
-            servers: (0..n).map(|_| Server::default()).collect(),
-            balancer: model.balancer.build(n, c),
-            requests: Slab::default(),
-            attempts: Slab::default(),
-            timeouts: TimerLane::default(),
-            deadlines: TimerLane::default(),
-            jobs: Slab::default(),
-            keys: Keys::new(model.keys, model.zipf),
-            rate_factor: 1.0,
-            cut: vec![false; n as usize],
-            tracker: Tracker::new(n, c),
+            servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
+            views: Views::new(model.propagation, scenario.network.clone(), n, propagation),
             metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases),
-            assignment: Vec::new(),
-            trace: None,
-            capacity: scenario.capacity.clone(),
-            network: scenario.network.clone(),
-            rng,
-            model,
+            path: RequestPath::new(model, n, client_streams),
         })
     }
 
     /// Time 0: every client schedules its first request (and its first poll).
     pub fn start<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
-        for client in 0..self.clients.len() as u32 {
-            self.schedule_issue(client, ctx);
-            if let Propagation::Poll { refresh } = self.model.propagation {
-                let phase = self.rng.propagation[client as usize].below(refresh);
-                ctx.at(ctx.now + phase, TrafficEvent::Poll { client });
-            }
+        for client in 0..self.path.clients() {
+            self.path.schedule_issue(client, ctx);
+            self.views.start(client, ctx);
         }
-        self.snapshot_assignment(ctx.now);
+        self.path.snapshot_assignment();
     }
 
     pub fn on_event<E: WorldEvent>(&mut self, event: TrafficEvent, ctx: &mut TrafficCtx<E>) {
         use TrafficEvent::*;
+        let (path, servers, metrics) = (&mut self.path, &mut self.servers, &mut self.metrics);
         match event {
-            Issue { client, generation } => self.on_issue(client, generation, ctx),
-            Arrive { job } => self.on_arrive(job, ctx),
-            Done { instance, job } => self.on_done(instance, job, ctx),
-            Response { attempt, ok } => self.on_response(attempt, ok, ctx),
-            Timeout => self.on_timeout(ctx),
-            Retry { request } => self.send_attempt(request, ctx),
-            Hedge { request } => self.on_hedge(request, ctx),
-            Expire => self.on_expire(ctx),
+            Issue { client, generation } => path.on_issue(client, generation, ctx, servers, metrics),
+            Arrive { job } => servers.on_arrive(job, ctx, metrics),
+            Done { instance, job } => servers.on_done(instance, job, ctx, metrics),
+            Response { attempt, ok } => path.on_response(attempt, ok, ctx, metrics),
+            Timeout => path.on_timeout(ctx, metrics),
+            Retry { request } => path.send_attempt(request, ctx, servers, metrics),
+            Hedge { request } => path.on_hedge(request, ctx, servers, metrics),
+            Expire => path.on_expire(ctx, metrics),
             Push { client, instance, up } => self.set_cached(client, instance, up, ctx.now),
-            Poll { client } => self.on_poll(client, ctx),
-            Read { client } => self.on_read(client, ctx),
+            Poll { client } => self.views.on_poll(client, ctx),
+            Read { client } => self.views.on_read(client, ctx),
             Install { client } => self.on_install(client, ctx.now),
-            HalfOpen { client, instance } => self.on_half_open(client, instance, ctx.now),
+            HalfOpen { client, instance } => path.on_half_open(client, instance, ctx.now),
         }
     }
 
     pub fn trace_clients(&mut self) {
-        self.trace = Some(Vec::new());
+        self.views.trace();
     }
 
-    pub fn take_trace(&mut self) -> Vec<crate::metrics::TraceRecord> {
-        self.trace.take().unwrap_or_default()
+    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+        self.views.take_trace()
     }
 
     /// A partition from the clients starts (`true`) or heals.
     pub fn set_cut(&mut self, instance: u32, cut: bool) {
-        self.cut[instance as usize] = cut;
+        self.servers.set_cut(instance, cut);
     }
 
     /// A `slow` fault: the instance's service time is multiplied by `factor`.
     pub fn set_slow(&mut self, instance: u32, factor: f64) {
-        self.servers[instance as usize].slow = factor;
+        self.servers.set_slow(instance, factor);
     }
 
-    /// A `spike` fault: every client's rate is multiplied by `factor`. Poisson streams are
-    /// memoryless, so each client simply redraws its next request at the new rate.
+    /// A `spike` fault: every client's rate is multiplied by `factor`.
     pub fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
-        self.rate_factor = factor;
-        for client in 0..self.clients.len() as u32 {
-            self.clients[client as usize].issue_generation += 1;
-            self.schedule_issue(client, ctx);
-        }
+        self.path.set_rate_factor(factor, ctx);
+    }
+
+    /// The registry changed its view of `instance`.
+    pub fn on_view_change<E: WorldEvent>(&mut self, instance: u32, up: bool, ctx: &mut TrafficCtx<E>) {
+        self.views.on_view_change(instance, up, ctx, &mut self.metrics);
+    }
+
+    /// The instance crashed: its work is lost, and how long clients keep routing to it counts.
+    pub fn on_instance_down<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>) {
+        self.views.on_instance_down(instance, ctx.now, &mut self.metrics);
+        self.servers.drop_work(instance, ctx);
+    }
+
+    pub fn on_instance_up(&mut self, instance: u32) {
+        self.views.on_instance_up(instance);
     }
 
     pub fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
         self.metrics.report(horizon, out);
     }
 
-    /// Sends a message between a client and an instance: its arrival time, or None if lost or
-    /// cut by a partition.
-    fn send(&mut self, client: u32, instance: u32, now: SimTime) -> Option<SimTime> {
-        if self.cut[instance as usize] {
-            return None;
+    /// A client's cache learns `up` for `instance` (a watch push, or a poll's answer).
+    fn set_cached(&mut self, client: u32, instance: u32, up: bool, now: SimTime) {
+        if !self.path.learn(client, instance, up) {
+            return;
         }
-        self.network.transit(now, &mut self.rng.links[client as usize])
+        self.views.learned(instance, up, now, &mut self.metrics);
+        if client == 0 {
+            self.path.measure_keys_moved(&mut self.metrics);
+        }
+    }
+
+    /// A poll's answer reaches the client: it installs the registry's view of every instance.
+    fn on_install(&mut self, client: u32, now: SimTime) {
+        for instance in 0..self.servers.count() {
+            let up = self.views.snapshot(client)[instance as usize];
+            self.set_cached(client, instance, up, now);
+        }
     }
 }

@@ -19,8 +19,6 @@ pub struct Client {
     pub budget: Option<Budget>,
     /// Changes when the request rate changes, so the stale next-request event is ignored.
     pub issue_generation: u32,
-    /// A poll's answer in transit.
-    pub snapshot: Vec<bool>,
     /// Latencies of this client's successful attempts, when hedging by quantile.
     pub latencies: Option<Histogram<u64>>,
 }
@@ -37,9 +35,19 @@ impl Client {
             breakers: if recovery.breaker.is_some() { vec![Breaker::default(); n] } else { Vec::new() },
             budget: recovery.retry.budget.map(|ratio| Budget::new(ratio, recovery.retry.budget_floor, rate)),
             issue_generation: 0,
-            snapshot: vec![true; n],
             latencies: recovery.hedge.as_ref().and_then(|h| h.quantile).and_then(|_| Histogram::new(3).ok()),
         }
+    }
+
+    /// The client's cache learns `up` for `instance`: whether that changed it.
+    pub fn learn(&mut self, instance: u32, up: bool) -> bool {
+        let i = instance as usize;
+        if self.view[i] == up {
+            return false;
+        }
+        self.view[i] = up;
+        self.refresh_routable(instance);
+        true
     }
 
     /// Recomputes whether the client may route to `instance` and keeps `live` in step.

@@ -2,10 +2,17 @@
 //! then on failure retry (backoff, jitter, budget) or give up; hedge a slow first attempt; and
 //! expire at the deadline (the source document's timestamp mechanism).
 
-use super::slab::Ref;
-use super::{Traffic, TrafficCtx, TrafficEvent, WorldEvent};
-use crate::balance::Pick;
-use crate::engine::SimTime;
+mod affinity;
+
+use super::client::Client;
+use super::keys::Keys;
+use super::serving::{Job, Servers};
+use super::slab::{Ref, Slab};
+use super::{TrafficCtx, TrafficEvent, WorldEvent};
+use crate::balance::{Balancer, Pick};
+use crate::engine::{SimTime, Stream, TimerLane};
+use crate::metrics::requests::RequestMetrics;
+use crate::model::Clients;
 use crate::recovery::backoff;
 use crate::recovery::breaker::Change;
 
@@ -40,8 +47,69 @@ pub struct Attempt {
     sent: SimTime,
 }
 
-impl Traffic {
-    pub(super) fn schedule_issue<E: WorldEvent>(&mut self, client: u32, ctx: &mut TrafficCtx<E>) {
+/// One client's random streams on the request path.
+pub struct ClientStreams {
+    pub arrivals: Vec<Stream>,
+    pub balance: Vec<Stream>,
+    pub recovery: Vec<Stream>,
+}
+
+/// The clients' side of the request path: their routing state, requests and attempts in
+/// flight with their timers, and the balancer that picks for all of them.
+pub struct RequestPath {
+    model: Clients,
+    clients: Vec<Client>,
+    balancer: Box<dyn Balancer>,
+    requests: Slab<Request>,
+    attempts: Slab<Attempt>,
+    /// Attempt timeouts and request deadlines: one fixed delay each, so FIFO lanes.
+    timeouts: TimerLane<Ref>,
+    deadlines: TimerLane<Ref>,
+    keys: Keys,
+    rate_factor: f64,
+    rng: ClientStreams,
+    /// Client 0's first choice for each sampled key (key-affine balancers).
+    assignment: Vec<Option<u32>>,
+}
+
+impl RequestPath {
+    pub fn new(model: Clients, instances: u32, rng: ClientStreams) -> Self {
+        let c = model.count;
+        RequestPath {
+            clients: (0..c).map(|_| Client::new(instances, &model.recovery, model.rate)).collect(),
+            balancer: model.balancer.build(instances, c),
+            requests: Slab::default(),
+            attempts: Slab::default(),
+            timeouts: TimerLane::default(),
+            deadlines: TimerLane::default(),
+            keys: Keys::new(model.keys, model.zipf),
+            rate_factor: 1.0,
+            rng,
+            assignment: Vec::new(),
+            model,
+        }
+    }
+
+    pub fn clients(&self) -> u32 {
+        self.clients.len() as u32
+    }
+
+    /// A `spike` fault: every client's rate is multiplied by `factor`. Poisson streams are
+    /// memoryless, so each client simply redraws its next request at the new rate.
+    pub fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
+        self.rate_factor = factor;
+        for client in 0..self.clients() {
+            self.clients[client as usize].issue_generation += 1;
+            self.schedule_issue(client, ctx);
+        }
+    }
+
+    /// `client`'s cache learns `up` for `instance`: whether that changed it.
+    pub fn learn(&mut self, client: u32, instance: u32, up: bool) -> bool {
+        self.clients[client as usize].learn(instance, up)
+    }
+
+    pub fn schedule_issue<E: WorldEvent>(&mut self, client: u32, ctx: &mut TrafficCtx<E>) {
         let rate = self.model.rate * self.rate_factor;
         let u = self.rng.arrivals[client as usize].uniform_open0();
         let wait = crate::engine::time::from_seconds(-libm::log(u) / rate);
@@ -49,12 +117,19 @@ impl Traffic {
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
 
-    pub(super) fn on_issue<E: WorldEvent>(&mut self, client: u32, generation: u32, ctx: &mut TrafficCtx<E>) {
+    pub fn on_issue<E: WorldEvent>(
+        &mut self,
+        client: u32,
+        generation: u32,
+        ctx: &mut TrafficCtx<E>,
+        servers: &mut Servers,
+        metrics: &mut RequestMetrics,
+    ) {
         if generation != self.clients[client as usize].issue_generation {
             return;
         }
         self.schedule_issue(client, ctx);
-        self.metrics.issue(ctx.now);
+        metrics.issue(ctx.now);
         if let Some(budget) = &mut self.clients[client as usize].budget {
             budget.deposit(ctx.now);
         }
@@ -75,18 +150,24 @@ impl Traffic {
         if deadline != SimTime::MAX {
             self.deadlines.set(deadline, request, E::from(TrafficEvent::Expire), ctx.queue);
         }
-        self.send_attempt(request, ctx);
+        self.send_attempt(request, ctx, servers, metrics);
     }
 
     /// Picks an instance and sends the request's next attempt (a retry or a hedge). An attempt
     /// that finds no usable instance fails at once (and counts toward `max_attempts`).
-    pub(super) fn send_attempt<E: WorldEvent>(&mut self, request: Ref, ctx: &mut TrafficCtx<E>) {
+    pub fn send_attempt<E: WorldEvent>(
+        &mut self,
+        request: Ref,
+        ctx: &mut TrafficCtx<E>,
+        servers: &mut Servers,
+        metrics: &mut RequestMetrics,
+    ) {
         let Some(r) = self.requests.get(request) else { return };
         let client = r.client;
         let Some(instance) = self.pick_instance(request) else {
-            self.metrics.counters.no_instance += 1;
+            metrics.counters.no_instance += 1;
             self.requests.get_mut(request).expect("checked above").attempts += 1;
-            return self.attempt_failed(request, ctx);
+            return self.attempt_failed(request, ctx, metrics);
         };
         let r = self.requests.get_mut(request).expect("checked above");
         r.tried[r.tried_count as usize % TRIED] = instance;
@@ -106,16 +187,8 @@ impl Traffic {
         let attempt = self.attempts.insert(Attempt { request, client, instance, sent: ctx.now });
         let timeout_at = ctx.now.saturating_add(self.model.recovery.timeout);
         self.timeouts.set(timeout_at, attempt, E::from(TrafficEvent::Timeout), ctx.queue);
-        if let Some(at) = self.send(client, instance, ctx.now) {
-            let job = self.jobs.insert(super::serving::Job {
-                attempt,
-                request_id: (request.slot as u64) << 32 | request.generation as u64,
-                client,
-                instance,
-                deadline,
-            });
-            ctx.at(at, TrafficEvent::Arrive { job });
-        }
+        let request_id = (request.slot as u64) << 32 | request.generation as u64;
+        servers.dispatch(Job { attempt, request_id, client, instance, deadline }, ctx);
         if first && self.model.recovery.hedge.is_some() {
             let delay = self.hedge_delay(client);
             ctx.at(ctx.now.saturating_add(delay), TrafficEvent::Hedge { request });
@@ -152,39 +225,51 @@ impl Traffic {
         }
     }
 
-    pub(super) fn on_response<E: WorldEvent>(&mut self, attempt: Ref, ok: bool, ctx: &mut TrafficCtx<E>) {
-        let Some(a) = self.finish_attempt(attempt, ok, ctx) else {
+    pub fn on_response<E: WorldEvent>(
+        &mut self,
+        attempt: Ref,
+        ok: bool,
+        ctx: &mut TrafficCtx<E>,
+        metrics: &mut RequestMetrics,
+    ) {
+        let Some(a) = self.finish_attempt(attempt, ok, ctx, metrics) else {
             return;
         };
         if !ok {
-            self.metrics.counters.rejected += 1;
-            return self.attempt_failed(a.request, ctx);
+            metrics.counters.rejected += 1;
+            return self.attempt_failed(a.request, ctx, metrics);
         }
         if let Some(h) = &mut self.clients[a.client as usize].latencies {
             let _ = h.record(ctx.now - a.sent);
         }
         if self.requests.get(a.request).is_some_and(|r| ctx.now <= r.deadline) {
-            self.complete(a.request, true, ctx.now);
+            self.complete(a.request, true, ctx.now, metrics);
         }
     }
 
     /// The earliest timeout in the lane is due; timeouts of attempts that have already ended
     /// are dropped from the lane unseen.
-    pub(super) fn on_timeout<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+    pub fn on_timeout<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         let attempts = &self.attempts;
         let wake = E::from(TrafficEvent::Timeout);
         let Some(attempt) = self.timeouts.fire(wake, ctx.queue, |a| attempts.get(a).is_some()) else {
             return;
         };
-        if let Some(a) = self.finish_attempt(attempt, false, ctx) {
-            self.metrics.counters.timeouts += 1;
-            self.attempt_failed(a.request, ctx);
+        if let Some(a) = self.finish_attempt(attempt, false, ctx, metrics) {
+            metrics.counters.timeouts += 1;
+            self.attempt_failed(a.request, ctx, metrics);
         }
     }
 
     /// Closes an attempt on the client (its response came, or its timeout): frees it, updates
     /// the outstanding count and the breaker.
-    fn finish_attempt<E: WorldEvent>(&mut self, attempt: Ref, ok: bool, ctx: &mut TrafficCtx<E>) -> Option<Attempt> {
+    fn finish_attempt<E: WorldEvent>(
+        &mut self,
+        attempt: Ref,
+        ok: bool,
+        ctx: &mut TrafficCtx<E>,
+        metrics: &mut RequestMetrics,
+    ) -> Option<Attempt> {
         let a = self.attempts.remove(attempt)?;
         let c = &mut self.clients[a.client as usize];
         c.outstanding[a.instance as usize] -= 1;
@@ -194,7 +279,7 @@ impl Traffic {
         if let (Some(policy), Some(b)) = (&self.model.recovery.breaker, c.breakers.get_mut(a.instance as usize)) {
             match b.record(policy, ctx.now, ok) {
                 Change::Opened(until) => {
-                    self.metrics.counters.breaker_opens += 1;
+                    metrics.counters.breaker_opens += 1;
                     ctx.at(until, TrafficEvent::HalfOpen { client: a.client, instance: a.instance });
                 }
                 Change::Closed | Change::None => {}
@@ -204,7 +289,7 @@ impl Traffic {
         Some(a)
     }
 
-    pub(super) fn on_half_open(&mut self, client: u32, instance: u32, now: SimTime) {
+    pub fn on_half_open(&mut self, client: u32, instance: u32, now: SimTime) {
         let c = &mut self.clients[client as usize];
         c.breakers[instance as usize].half_open(now);
         c.refresh_routable(instance);
@@ -212,7 +297,7 @@ impl Traffic {
 
     /// An attempt failed: retry after a backoff if the policy, the budget and the deadline
     /// allow, else give up — unless another attempt (a hedge) is still in flight.
-    fn attempt_failed<E: WorldEvent>(&mut self, request: Ref, ctx: &mut TrafficCtx<E>) {
+    fn attempt_failed<E: WorldEvent>(&mut self, request: Ref, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         let Some(r) = self.requests.get(request) else {
             return;
         };
@@ -221,18 +306,18 @@ impl Traffic {
         }
         let policy = &self.model.recovery.retry;
         if r.attempts >= policy.max_attempts {
-            return self.complete(request, false, ctx.now);
+            return self.complete(request, false, ctx.now, metrics);
         }
         let (client, retry, previous) = (r.client, r.attempts.max(1), r.previous_backoff);
         let wait = backoff::delay(policy, retry, previous, &mut self.rng.recovery[client as usize]);
         if ctx.now.saturating_add(wait) >= r.deadline {
-            return self.complete(request, false, ctx.now);
+            return self.complete(request, false, ctx.now, metrics);
         }
         if let Some(budget) = &mut self.clients[client as usize].budget
             && !budget.withdraw(ctx.now)
         {
-            self.metrics.counters.budget_denied += 1;
-            return self.complete(request, false, ctx.now);
+            metrics.counters.budget_denied += 1;
+            return self.complete(request, false, ctx.now, metrics);
         }
         self.requests.get_mut(request).expect("checked above").previous_backoff = wait;
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Retry { request });
@@ -240,7 +325,13 @@ impl Traffic {
 
     /// A hedge is an extra attempt, so like a retry it needs a token of the retry budget
     /// (gRPC's retry throttling covers hedges the same way).
-    pub(super) fn on_hedge<E: WorldEvent>(&mut self, request: Ref, ctx: &mut TrafficCtx<E>) {
+    pub fn on_hedge<E: WorldEvent>(
+        &mut self,
+        request: Ref,
+        ctx: &mut TrafficCtx<E>,
+        servers: &mut Servers,
+        metrics: &mut RequestMetrics,
+    ) {
         let Some(r) = self.requests.get(request) else {
             return;
         };
@@ -250,29 +341,29 @@ impl Traffic {
         if let Some(budget) = &mut self.clients[r.client as usize].budget
             && !budget.withdraw(ctx.now)
         {
-            self.metrics.counters.budget_denied += 1;
+            metrics.counters.budget_denied += 1;
             return;
         }
-        self.metrics.counters.hedges += 1;
-        self.send_attempt(request, ctx);
+        metrics.counters.hedges += 1;
+        self.send_attempt(request, ctx, servers, metrics);
     }
 
-    pub(super) fn on_expire<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+    pub fn on_expire<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         let requests = &self.requests;
         let wake = E::from(TrafficEvent::Expire);
         let Some(request) = self.deadlines.fire(wake, ctx.queue, |r| requests.get(r).is_some()) else {
             return;
         };
         if self.requests.get(request).is_some() {
-            self.complete(request, false, ctx.now);
+            self.complete(request, false, ctx.now, metrics);
         }
     }
 
     /// The request is over; attempts still in flight are abandoned (their responses and
     /// timeouts will find the request gone).
-    fn complete(&mut self, request: Ref, success: bool, now: SimTime) {
+    fn complete(&mut self, request: Ref, success: bool, now: SimTime, metrics: &mut RequestMetrics) {
         if let Some(r) = self.requests.remove(request) {
-            self.metrics.complete(now, r.issued, r.first_sent, r.attempts, success);
+            metrics.complete(now, r.issued, r.first_sent, r.attempts, success);
         }
     }
 }

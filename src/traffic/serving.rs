@@ -1,12 +1,14 @@
-//! The instance side: `servers` workers and a FIFO queue of at most `queue_limit` waiting
-//! jobs; a full queue rejects at once. A crashed instance loses its queue and answers nothing
-//! (or, with `on_crash = "reset"`, refuses at once).
+//! The instance side and the links that reach it: `servers` workers and a FIFO queue of at most
+//! `queue_limit` waiting jobs; a full queue rejects at once. A crashed instance loses its queue
+//! and answers nothing (or, with `on_crash = "reset"`, refuses at once).
 //! Work whose deadline has passed is dropped unserved, and with deadlines a duplicate of a
 //! request this instance already holds is recognised by its timestamp and not executed again.
 
-use super::slab::Ref;
-use super::{Traffic, TrafficCtx, TrafficEvent, WorldEvent};
-use crate::engine::SimTime;
+use super::slab::{Ref, Slab};
+use super::{TrafficCtx, TrafficEvent, WorldEvent};
+use crate::engine::{SimTime, Stream};
+use crate::metrics::requests::RequestMetrics;
+use crate::model::{Capacity, NetworkModel};
 use std::collections::{HashMap, VecDeque};
 
 /// A job on an instance: one attempt of a request.
@@ -19,11 +21,11 @@ pub struct Job {
     pub deadline: SimTime,
 }
 
-pub struct Server {
+struct Server {
     /// Jobs being served, one per busy worker.
     in_service: Vec<Ref>,
     waiting: VecDeque<Ref>,
-    pub slow: f64,
+    slow: f64,
     /// With deadlines: requests this instance has taken, and whether it finished them (kept
     /// until their deadline passes).
     seen: HashMap<u64, (bool, SimTime)>,
@@ -38,27 +40,81 @@ impl Default for Server {
 /// Clean the duplicate table when it grows past this many entries.
 const SEEN_CLEANUP: usize = 4096;
 
-impl Traffic {
-    pub(super) fn on_arrive<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>) {
+/// Every instance's queue and workers, the jobs in transit or held, and the client links.
+pub struct Servers {
+    /// None: instances answer at once, without queueing.
+    capacity: Option<Capacity>,
+    network: NetworkModel,
+    servers: Vec<Server>,
+    jobs: Slab<Job>,
+    /// Instances cut off from the clients by a partition.
+    cut: Vec<bool>,
+    /// One per client: both directions of its messages to instances.
+    links: Vec<Stream>,
+    /// One per instance: its service times.
+    service: Vec<Stream>,
+}
+
+impl Servers {
+    pub fn new(capacity: Option<Capacity>, network: NetworkModel, links: Vec<Stream>, service: Vec<Stream>) -> Self {
+        let n = service.len();
+        Servers {
+            capacity,
+            network,
+            servers: (0..n).map(|_| Server::default()).collect(),
+            jobs: Slab::default(),
+            cut: vec![false; n],
+            links,
+            service,
+        }
+    }
+
+    pub fn count(&self) -> u32 {
+        self.servers.len() as u32
+    }
+
+    /// A partition from the clients starts (`true`) or heals.
+    pub fn set_cut(&mut self, instance: u32, cut: bool) {
+        self.cut[instance as usize] = cut;
+    }
+
+    /// A `slow` fault: the instance's service time is multiplied by `factor`.
+    pub fn set_slow(&mut self, instance: u32, factor: f64) {
+        self.servers[instance as usize].slow = factor;
+    }
+
+    /// Sends a message between a client and an instance: its arrival time, or None if lost or
+    /// cut by a partition.
+    fn send(&mut self, client: u32, instance: u32, now: SimTime) -> Option<SimTime> {
+        if self.cut[instance as usize] {
+            return None;
+        }
+        self.network.transit(now, &mut self.links[client as usize])
+    }
+
+    /// A client sends an attempt: unless the message is lost, the job arrives later.
+    pub fn dispatch<E: WorldEvent>(&mut self, job: Job, ctx: &mut TrafficCtx<E>) {
+        if let Some(at) = self.send(job.client, job.instance, ctx.now) {
+            let job = self.jobs.insert(job);
+            ctx.at(at, TrafficEvent::Arrive { job });
+        }
+    }
+
+    pub fn on_arrive<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         let Some(j) = self.jobs.get(job) else { return };
         let (instance, deadline, request_id) = (j.instance, j.deadline, j.request_id);
-        self.metrics.arrival(ctx.now, instance);
+        metrics.arrival(ctx.now, instance);
         if !ctx.truth.is_up(instance) {
             // A dead process behind a live host refuses at once (reset); a dead host is silent.
-            if self.capacity.as_ref().is_some_and(|c| c.reset_on_crash) {
-                self.respond(job, false, ctx);
-            } else {
-                self.jobs.remove(job);
-            }
-            return;
+            return self.lose(job, ctx);
         }
         if ctx.now > deadline {
-            self.metrics.counters.expired_dropped += 1;
+            metrics.counters.expired_dropped += 1;
             self.jobs.remove(job);
             return;
         }
         if deadline != SimTime::MAX && self.is_duplicate(instance, request_id, deadline, ctx.now) {
-            return self.answer_duplicate(job, ctx);
+            return self.answer_duplicate(job, ctx, metrics);
         }
         self.admit(instance, job, ctx);
     }
@@ -81,34 +137,40 @@ impl Traffic {
 
     fn start_service<E: WorldEvent>(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx<E>) {
         let capacity = self.capacity.as_ref().expect("only with capacity");
-        let base = capacity.service_time.sample(&mut self.rng.service[instance as usize]);
+        let base = capacity.service_time.sample(&mut self.service[instance as usize]);
         let slow = self.servers[instance as usize].slow;
         let time = if slow == 1.0 { base } else { (base as f64 * slow).round() as SimTime };
         ctx.at(ctx.now.saturating_add(time), TrafficEvent::Done { instance, job });
     }
 
-    pub(super) fn on_done<E: WorldEvent>(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx<E>) {
+    pub fn on_done<E: WorldEvent>(
+        &mut self,
+        instance: u32,
+        job: Ref,
+        ctx: &mut TrafficCtx<E>,
+        metrics: &mut RequestMetrics,
+    ) {
         let server = &mut self.servers[instance as usize];
         let Some(pos) = server.in_service.iter().position(|&j| j == job) else {
             return; // the instance crashed since: its work was lost
         };
         server.in_service.swap_remove(pos);
-        self.metrics.counters.executions += 1;
+        metrics.counters.executions += 1;
         if let Some(j) = self.jobs.get(job)
             && let Some(entry) = self.servers[instance as usize].seen.get_mut(&j.request_id)
         {
             entry.0 = true;
         }
         self.respond(job, true, ctx);
-        self.next_job(instance, ctx);
+        self.next_job(instance, ctx, metrics);
     }
 
     /// A worker is free: serve the next waiting job whose deadline has not passed.
-    fn next_job<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>) {
+    fn next_job<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         while let Some(next) = self.servers[instance as usize].waiting.pop_front() {
             match self.jobs.get(next) {
                 Some(j) if ctx.now > j.deadline => {
-                    self.metrics.counters.expired_dropped += 1;
+                    metrics.counters.expired_dropped += 1;
                     self.jobs.remove(next);
                 }
                 Some(_) => {
@@ -145,8 +207,8 @@ impl Traffic {
 
     /// A duplicate is not executed: answered at once if the original is finished, else
     /// dropped (the original's response answers the request).
-    fn answer_duplicate<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>) {
-        self.metrics.counters.duplicates_suppressed += 1;
+    fn answer_duplicate<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
+        metrics.counters.duplicates_suppressed += 1;
         let j = self.jobs.get(job).expect("checked by the caller");
         let finished = self.servers[j.instance as usize].seen.get(&j.request_id).is_some_and(|e| e.0);
         if finished {
@@ -156,19 +218,24 @@ impl Traffic {
         }
     }
 
+    /// A job reaches a crashed instance or is held by one when it crashes.
+    fn lose<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>) {
+        if self.capacity.as_ref().is_some_and(|c| c.reset_on_crash) {
+            self.respond(job, false, ctx);
+        } else {
+            self.jobs.remove(job);
+        }
+    }
+
     /// A crash loses every job queued or in service on the instance.
     /// With `on_crash = "reset"` the clients of those jobs get a failure at once instead (the
     /// operating system resets the dead process's connections).
-    pub(super) fn drop_server_work<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>) {
+    pub fn drop_work<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>) {
         let server = &mut self.servers[instance as usize];
         let lost: Vec<Ref> = server.waiting.drain(..).chain(server.in_service.drain(..)).collect();
         server.seen.clear();
         for job in lost {
-            if self.capacity.as_ref().is_some_and(|c| c.reset_on_crash) {
-                self.respond(job, false, ctx);
-            } else {
-                self.jobs.remove(job);
-            }
+            self.lose(job, ctx);
         }
     }
 }

@@ -2,15 +2,15 @@
 //! of keys whose first choice changed (key-affine balancers only; other balancers leave the
 //! metric empty). All clients share the balancer's logic, so client 0 speaks for them.
 
-use super::Traffic;
+use super::RequestPath;
 use crate::balance::Pick;
-use crate::engine::SimTime;
+use crate::metrics::requests::RequestMetrics;
 
 /// Keys 0..SAMPLE_KEYS (or all keys, if fewer) are followed: a moved fraction of 1/20 is then
 /// estimated within about ±9 % (two binomial standard deviations).
 const SAMPLE_KEYS: u64 = 10_000;
 
-impl Traffic {
+impl RequestPath {
     /// The current first choice of each sampled key for client 0.
     fn assignment(&mut self) -> Vec<Option<u32>> {
         let c = &self.clients[0];
@@ -30,19 +30,19 @@ impl Traffic {
             .collect()
     }
 
-    pub(super) fn snapshot_assignment(&mut self, _now: SimTime) {
+    pub fn snapshot_assignment(&mut self) {
         if self.balancer.key_affine() {
             self.assignment = self.assignment();
         }
     }
 
-    pub(super) fn measure_keys_moved(&mut self, _now: SimTime) {
+    pub fn measure_keys_moved(&mut self, metrics: &mut RequestMetrics) {
         if !self.balancer.key_affine() {
             return;
         }
         let after = self.assignment();
         let moved = after.iter().zip(&self.assignment).filter(|(a, b)| a != b).count();
-        self.metrics.keys_moved(moved as f64 / after.len().max(1) as f64);
+        metrics.keys_moved(moved as f64 / after.len().max(1) as f64);
         self.assignment = after;
     }
 }

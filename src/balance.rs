@@ -22,6 +22,7 @@ mod ring;
 mod round_robin;
 
 use crate::engine::Stream;
+use crate::ids::{ClientId, InstanceId, PerInstance};
 use crate::params::KeyError;
 use crate::params::{Configured, Strategy};
 use std::fmt::Debug;
@@ -31,31 +32,31 @@ pub use hashring::key_hash;
 
 /// What a client knows when it picks.
 pub struct Pick<'a> {
-    pub client: u32,
+    pub client: ClientId,
     /// The request's key (already hashed or not: balancers hash it themselves).
     pub key: u64,
     /// Instances the client believes up, sorted by index.
-    pub live: &'a [u32],
+    pub live: &'a [InstanceId],
     /// The same, by instance index.
-    pub is_live: &'a [bool],
+    pub is_live: &'a PerInstance<bool>,
     /// This client's attempts in flight, by instance.
-    pub outstanding: &'a [u32],
+    pub outstanding: &'a PerInstance<u32>,
     /// Instances already tried for this request (to fail over to another).
-    pub tried: &'a [u32],
+    pub tried: &'a [InstanceId],
     pub rng: &'a mut Stream,
 }
 
 impl Pick<'_> {
     /// Whether `instance` may be chosen: in the view and not tried yet.
-    pub fn usable(&self, instance: u32) -> bool {
-        self.is_live[instance as usize] && !self.tried.contains(&instance)
+    pub fn usable(&self, instance: InstanceId) -> bool {
+        self.is_live[instance] && !self.tried.contains(&instance)
     }
 }
 
 /// Picks instances for every client of one run.
 pub trait Balancer: Send {
     /// The chosen instance, or None if no usable instance remains.
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32>;
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId>;
     /// Whether the choice is a function of the key (for `keys_moved_fraction`).
     fn key_affine(&self) -> bool {
         false
@@ -107,7 +108,7 @@ fn plain(make: fn(u32, u32) -> Box<dyn Balancer>) -> Result<Arc<dyn BalancerFact
 }
 
 /// A uniformly random usable instance (None if none).
-fn random_usable(pick: &mut Pick) -> Option<u32> {
+fn random_usable(pick: &mut Pick) -> Option<InstanceId> {
     let n = pick.live.len() as u64;
     if n == 0 {
         return None;

@@ -22,6 +22,7 @@ mod swim;
 mod timer;
 
 use crate::engine::{SimTime, Stream};
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{Configured, Strategy};
 use std::fmt::Debug;
@@ -32,7 +33,7 @@ pub use ctx::{DetectorCtx, View};
 /// mean whatever the detector says (message type, probe number, the instance's epoch).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DetectorEvent {
-    pub instance: u32,
+    pub instance: InstanceId,
     pub kind: u8,
     pub tag: u32,
 }
@@ -42,9 +43,9 @@ pub trait Detector {
     /// Time 0: every instance is up and registered.
     fn start(&mut self, ctx: &mut dyn DetectorCtx);
     /// The instance has just recovered (it was down).
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx);
+    fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx);
     /// The instance has just crashed.
-    fn on_instance_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx);
+    fn on_instance_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx);
     /// One of this detector's own events is due.
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx);
 }

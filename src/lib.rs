@@ -15,6 +15,7 @@ pub mod engine;
 pub mod exit;
 pub mod expect;
 pub mod formulas;
+pub mod ids;
 pub mod input;
 pub mod metrics;
 pub mod model;

@@ -10,6 +10,7 @@ pub use detection::DetectionScore;
 pub use sampled::Sampled;
 
 use crate::engine::SimTime;
+use crate::ids::InstanceId;
 use serde::{Deserialize, Serialize};
 
 /// A named window of simulated time [from, to).
@@ -27,7 +28,7 @@ pub struct TraceRecord {
     /// crash, recover, leave, join, registry_down, registry_up, detection, false_suspicion,
     /// clients_down, clients_up.
     pub event: &'static str,
-    pub instance: u32,
+    pub instance: InstanceId,
 }
 
 /// One run's reported values, in a fixed order; names are the CSV column names. Serialized

@@ -18,6 +18,7 @@ mod slab;
 use crate::cluster::Instances;
 use crate::cluster::Registry;
 use crate::engine::{EventQueue, RandomStreams, SimTime, StreamKind};
+use crate::ids::{ClientId, InstanceId};
 use crate::metrics::requests::RequestMetrics;
 use crate::metrics::{MetricValues, TraceRecord};
 use crate::model::Scenario;
@@ -31,11 +32,11 @@ pub use slab::Ref;
 #[derive(Clone, Copy, Debug, Hash)]
 pub enum TrafficEvent {
     /// The client's next request (stale if the client's rate changed since).
-    Issue { client: u32, generation: u32 },
+    Issue { client: ClientId, generation: u32 },
     /// An attempt reaches its instance.
     Arrive { job: Ref },
     /// An instance finished serving a job.
-    Done { instance: u32, job: Ref },
+    Done { instance: InstanceId, job: Ref },
     /// A response reaches the client: `ok` false for a rejection (full queue).
     Response { attempt: Ref, ok: bool },
     /// The earliest pending attempt timeout is due (the attempt is in the `timeouts` lane).
@@ -48,15 +49,15 @@ pub enum TrafficEvent {
     /// the `deadlines` lane).
     Expire,
     /// A watch push: the registry's change reaches the client.
-    Push { client: u32, instance: u32, up: bool },
+    Push { client: ClientId, instance: InstanceId, up: bool },
     /// The client's poll period: ask the registry.
-    Poll { client: u32 },
+    Poll { client: ClientId },
     /// The poll request reaches the registry, which answers with its view.
-    Read { client: u32 },
+    Read { client: ClientId },
     /// The poll answer reaches the client.
-    Install { client: u32 },
+    Install { client: ClientId },
     /// A client's open circuit breaker for an instance lets a probe through.
-    HalfOpen { client: u32, instance: u32 },
+    HalfOpen { client: ClientId, instance: InstanceId },
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
@@ -112,7 +113,7 @@ impl Traffic {
 
     /// Time 0: every client schedules its first request (and its first poll).
     pub fn start<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
-        for client in 0..self.path.clients() {
+        for client in ClientId::all(self.path.clients()) {
             self.path.schedule_issue(client, ctx);
             self.views.start(client, ctx);
         }
@@ -148,12 +149,12 @@ impl Traffic {
     }
 
     /// A partition from the clients starts (`true`) or heals.
-    pub fn set_cut(&mut self, instance: u32, cut: bool) {
+    pub fn set_cut(&mut self, instance: InstanceId, cut: bool) {
         self.servers.set_cut(instance, cut);
     }
 
     /// A `slow` fault: the instance's service time is multiplied by `factor`.
-    pub fn set_slow(&mut self, instance: u32, factor: f64) {
+    pub fn set_slow(&mut self, instance: InstanceId, factor: f64) {
         self.servers.set_slow(instance, factor);
     }
 
@@ -163,17 +164,17 @@ impl Traffic {
     }
 
     /// The registry changed its view of `instance`.
-    pub fn on_view_change<E: WorldEvent>(&mut self, instance: u32, up: bool, ctx: &mut TrafficCtx<E>) {
+    pub fn on_view_change<E: WorldEvent>(&mut self, instance: InstanceId, up: bool, ctx: &mut TrafficCtx<E>) {
         self.views.on_view_change(instance, up, ctx, &mut self.metrics);
     }
 
     /// The instance crashed: its work is lost, and how long clients keep routing to it counts.
-    pub fn on_instance_down<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>) {
+    pub fn on_instance_down<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
         self.views.on_instance_down(instance, ctx.now, &mut self.metrics);
         self.servers.drop_work(instance, ctx);
     }
 
-    pub fn on_instance_up(&mut self, instance: u32) {
+    pub fn on_instance_up(&mut self, instance: InstanceId) {
         self.views.on_instance_up(instance);
     }
 
@@ -182,20 +183,20 @@ impl Traffic {
     }
 
     /// A client's cache learns `up` for `instance` (a watch push, or a poll's answer).
-    fn set_cached(&mut self, client: u32, instance: u32, up: bool, now: SimTime) {
+    fn set_cached(&mut self, client: ClientId, instance: InstanceId, up: bool, now: SimTime) {
         if !self.path.learn(client, instance, up) {
             return;
         }
         self.views.learned(instance, up, now, &mut self.metrics);
-        if client == 0 {
+        if client == ClientId(0) {
             self.path.measure_keys_moved(&mut self.metrics);
         }
     }
 
     /// A poll's answer reaches the client: it installs the registry's view of every instance.
-    fn on_install(&mut self, client: u32, now: SimTime) {
-        for instance in 0..self.servers.count() {
-            let up = self.views.snapshot(client)[instance as usize];
+    fn on_install(&mut self, client: ClientId, now: SimTime) {
+        for instance in InstanceId::all(self.servers.count()) {
+            let up = self.views.snapshot(client)[instance];
             self.set_cached(client, instance, up, now);
         }
     }

@@ -7,6 +7,7 @@ mod network;
 use crate::cluster::{Instances, Registry};
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind};
+use crate::ids::InstanceId;
 use crate::metrics::{EngineWork, MetricValues, TraceRecord};
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
 use crate::traffic::{Traffic, TrafficCtx, TrafficEvent};
@@ -17,12 +18,12 @@ use network::Network;
 pub enum Event {
     /// The failure process crashes the instance, if still in the up period `epoch`.
     Fail {
-        instance: u32,
+        instance: InstanceId,
         epoch: u32,
     },
     /// The failure process repairs the instance, if still in the down period `epoch`.
     Repair {
-        instance: u32,
+        instance: InstanceId,
         epoch: u32,
     },
     /// Scheduled fault number `index` starts, or is undone at its `until`.
@@ -65,46 +66,46 @@ impl DetectorCtx for Ctx<'_> {
         self.queue.schedule_in(delay, Event::Detector(event));
     }
 
-    fn instance_is_up(&self, instance: u32) -> bool {
+    fn instance_is_up(&self, instance: InstanceId) -> bool {
         self.instances.is_up(instance)
     }
 
-    fn instance_epoch(&self, instance: u32) -> u32 {
+    fn instance_epoch(&self, instance: InstanceId) -> u32 {
         self.instances.epoch(instance)
     }
 
-    fn send(&mut self, instance: u32) -> Option<SimTime> {
+    fn send(&mut self, instance: InstanceId) -> Option<SimTime> {
         self.network.send(instance, self.now)
     }
 
-    fn send_at(&mut self, instance: u32, sent: SimTime) -> Option<SimTime> {
+    fn send_at(&mut self, instance: InstanceId, sent: SimTime) -> Option<SimTime> {
         self.network.send(instance, sent)
     }
 
-    fn send_between(&mut self, from: u32, to: u32) -> Option<SimTime> {
+    fn send_between(&mut self, from: InstanceId, to: InstanceId) -> Option<SimTime> {
         self.network.send_between(from, to, self.now)
     }
 
-    fn steady_until(&self, instance: u32) -> SimTime {
+    fn steady_until(&self, instance: InstanceId) -> SimTime {
         let next = self.fault_times.partition_point(|&t| t < self.now);
         let fault = self.fault_times.get(next).copied().unwrap_or(SimTime::MAX);
         self.instances.up_until(instance).min(fault).min(self.horizon)
     }
 
-    fn view(&self, instance: u32) -> View {
+    fn view(&self, instance: InstanceId) -> View {
         self.registry.view(instance)
     }
 
-    fn mark_up(&mut self, instance: u32) {
+    fn mark_up(&mut self, instance: InstanceId) {
         self.registry.set(instance, View::Up, self.now, self.instances.is_up(instance));
     }
 
-    fn mark_down(&mut self, instance: u32) {
+    fn mark_down(&mut self, instance: InstanceId) {
         self.registry.set(instance, View::Down, self.now, self.instances.is_up(instance));
     }
 
-    fn rng(&mut self, instance: u32) -> &mut Stream {
-        &mut self.rng[instance as usize]
+    fn rng(&mut self, instance: InstanceId) -> &mut Stream {
+        &mut self.rng[instance.index()]
     }
 }
 
@@ -120,7 +121,7 @@ pub struct World {
     detector: Box<dyn Detector>,
     detector_rng: Vec<Stream>,
     /// Scheduled faults with their instances resolved.
-    faults: Vec<(FaultAction, Vec<u32>)>,
+    faults: Vec<(FaultAction, Vec<InstanceId>)>,
     /// Clients and servers, when the scenario has a workload.
     traffic: Option<Traffic>,
     /// Changes of state, when tracing.
@@ -192,7 +193,7 @@ impl World {
                 self.queue.schedule_at(until, Event::Fault { index: index as u32, undo: true });
             }
         }
-        for instance in 0..self.instances.count() {
+        for instance in InstanceId::all(self.instances.count()) {
             self.schedule_failure(instance);
         }
         self.detector.start(detector_ctx!(self));
@@ -241,7 +242,7 @@ impl World {
             *trace = records;
         }
         let mut out = MetricValues::default();
-        let view: Vec<bool> = (0..self.instances.count()).map(|i| self.registry.view(i) == View::Up).collect();
+        let view: Vec<bool> = self.instances.ids().map(|i| self.registry.view(i) == View::Up).collect();
         self.registry.score.report(self.horizon, self.instances.all_up(), |i| view[i], &mut out);
         let [sent, lost] = crate::metrics::NETWORK_METRICS;
         out.push(sent, self.network.sent as f64);
@@ -308,27 +309,27 @@ impl World {
         }
     }
 
-    fn schedule_failure(&mut self, instance: u32) {
+    fn schedule_failure(&mut self, instance: InstanceId) {
         let mttf = match &self.failure {
             FailureModel::None => return,
             FailureModel::CrashStop { mttf } | FailureModel::CrashRecover { mttf, .. } => mttf,
         };
-        let ttf = mttf.sample(&mut self.failure_rng[instance as usize]);
+        let ttf = mttf.sample(&mut self.failure_rng[instance.index()]);
         let epoch = self.instances.epoch(instance);
         let at = self.queue.now().saturating_add(ttf);
         self.instances.set_up_until(instance, at);
         self.queue.schedule_at(at, Event::Fail { instance, epoch });
     }
 
-    fn schedule_repair(&mut self, instance: u32) {
+    fn schedule_repair(&mut self, instance: InstanceId) {
         if let FailureModel::CrashRecover { mttr, .. } = &self.failure {
-            let ttr = mttr.sample(&mut self.failure_rng[instance as usize]);
+            let ttr = mttr.sample(&mut self.failure_rng[instance.index()]);
             let epoch = self.instances.epoch(instance);
             self.queue.schedule_in(ttr, Event::Repair { instance, epoch });
         }
     }
 
-    fn crash(&mut self, instance: u32) {
+    fn crash(&mut self, instance: InstanceId) {
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, false) {
             self.registry.score.on_crash(instance, self.queue.now(), view_up);
@@ -337,14 +338,14 @@ impl World {
         }
     }
 
-    fn record(&mut self, event: &'static str, instance: u32) {
+    fn record(&mut self, event: &'static str, instance: InstanceId) {
         if let Some(trace) = &mut self.trace {
             trace.push(TraceRecord { time: self.queue.now(), event, instance });
         }
     }
 
     /// The instance is down: the detector and the servers learn it.
-    fn went_down(&mut self, instance: u32) {
+    fn went_down(&mut self, instance: InstanceId) {
         self.detector.on_instance_down(instance, detector_ctx!(self));
         self.forward_view_changes();
         if let Some(traffic) = &mut self.traffic {
@@ -353,7 +354,7 @@ impl World {
     }
 
     /// Brings the instance back and starts its next time to failure.
-    fn recover(&mut self, instance: u32) {
+    fn recover(&mut self, instance: InstanceId) {
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, true) {
             self.registry.score.on_recover(instance, self.queue.now(), view_up);
@@ -362,7 +363,7 @@ impl World {
         }
     }
 
-    fn went_up(&mut self, instance: u32) {
+    fn went_up(&mut self, instance: InstanceId) {
         self.schedule_failure(instance);
         self.detector.on_instance_up(instance, detector_ctx!(self));
         self.forward_view_changes();
@@ -372,7 +373,7 @@ impl World {
     }
 
     /// Graceful removal: the instance stops and deregisters at once (not a detection).
-    fn leave(&mut self, instance: u32) {
+    fn leave(&mut self, instance: InstanceId) {
         let now = self.queue.now();
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, false) {
@@ -384,7 +385,7 @@ impl World {
     }
 
     /// The instance starts and registers at once.
-    fn join(&mut self, instance: u32) {
+    fn join(&mut self, instance: InstanceId) {
         let now = self.queue.now();
         let view_up = self.registry.view(instance) == View::Up;
         if self.instances.set(instance, true) {
@@ -410,7 +411,7 @@ impl World {
         }
     }
 
-    fn apply_to(&mut self, action: FaultAction, instance: u32) {
+    fn apply_to(&mut self, action: FaultAction, instance: InstanceId) {
         match action {
             FaultAction::Crash => self.crash(instance),
             FaultAction::Recover => self.recover(instance),
@@ -444,14 +445,14 @@ fn fault_times(scenario: &Scenario) -> Vec<SimTime> {
 
 /// The concrete instances of a fault; `count` and `fraction` pick them with the fault's own
 /// stream (a partial Fisher–Yates shuffle), so the choice depends only on the seed.
-fn resolve_target(target: &Target, instances: u32, rng: &mut Stream) -> Vec<u32> {
+fn resolve_target(target: &Target, instances: u32, rng: &mut Stream) -> Vec<InstanceId> {
     let count = match target {
-        Target::All => return (0..instances).collect(),
-        Target::Instances(list) => return list.clone(),
+        Target::All => return InstanceId::all(instances).collect(),
+        Target::Instances(list) => return list.iter().copied().map(InstanceId).collect(),
         Target::Count(count) => *count,
         Target::Fraction(fraction) => (fraction * instances as f64).round() as u32,
     };
-    let mut all: Vec<u32> = (0..instances).collect();
+    let mut all: Vec<InstanceId> = InstanceId::all(instances).collect();
     for k in 0..count as usize {
         let pick = k + rng.below((all.len() - k) as u64) as usize;
         all.swap(k, pick);
@@ -459,4 +460,13 @@ fn resolve_target(target: &Target, instances: u32, rng: &mut Stream) -> Vec<u32>
     all.truncate(count as usize);
     all.sort_unstable();
     all
+}
+
+#[cfg(test)]
+mod tests {
+    /// The queue stores events inline: typed ids must not make them any bigger.
+    #[test]
+    fn events_stay_small() {
+        assert!(size_of::<super::Event>() <= 16, "{} bytes", size_of::<super::Event>());
+    }
 }

@@ -3,6 +3,7 @@
 
 mod common;
 use common::*;
+use discosim::ids::InstanceId;
 use discosim::world::{Event, World};
 use std::path::Path;
 use std::process::Command;
@@ -44,7 +45,7 @@ fn events_of_first(text: &str, n: u32) -> Vec<String> {
             Event::Detector(e) => e.instance,
             Event::Fault { .. } | Event::Traffic(_) => return,
         };
-        if instance < n {
+        if instance < InstanceId(n) {
             seen.push(format!("{time} {event:?}"));
         }
     });

@@ -9,7 +9,7 @@ use std::path::Path;
 /// Bottom to top. A module of layer k may import modules of layers 0..=k.
 const LAYERS: &[&[&str]] = &[
     &["engine", "exit", "input"],
-    &["dist", "params"],
+    &["dist", "params", "ids"],
     &["metrics", "stats"],
     &["detect", "balance", "recovery"],
     &["model", "cluster"],

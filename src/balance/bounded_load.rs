@@ -4,6 +4,7 @@
 
 use super::hashring::HashRing;
 use super::{Balancer, BalancerFactory, Pick};
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
@@ -47,16 +48,16 @@ struct BoundedLoad {
 }
 
 impl Balancer for BoundedLoad {
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         if pick.live.is_empty() {
             return None;
         }
-        let total: u64 = pick.live.iter().map(|&i| pick.outstanding[i as usize] as u64).sum();
+        let total: u64 = pick.live.iter().map(|&i| pick.outstanding[i] as u64).sum();
         let capacity = (self.c * (total + 1) as f64 / pick.live.len() as f64).ceil() as u32;
         let mut first_usable = None;
         for i in self.ring.walk(pick.key) {
             if pick.usable(i) {
-                if pick.outstanding[i as usize] < capacity {
+                if pick.outstanding[i] < capacity {
                     return Some(i);
                 }
                 first_usable.get_or_insert(i);

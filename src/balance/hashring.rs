@@ -2,6 +2,7 @@
 //! virtual nodes (used by `ring` and `bounded-load`).
 
 use crate::engine::random::mix64;
+use crate::ids::InstanceId;
 
 /// The hash discosim applies to keys: SplitMix64's finaliser, a bijection on u64 with full
 /// avalanche. (It is not linear: h(x ^ y) != h(x) ^ h(y) in general — the source document's
@@ -11,26 +12,26 @@ pub fn key_hash(key: u64) -> u64 {
 }
 
 /// The hash of virtual node `v` of `instance`.
-fn vnode_hash(instance: u32, v: u32) -> u64 {
-    mix64(((instance as u64) << 32 | v as u64) ^ 0x7269_6E67) // "ring"
+fn vnode_hash(instance: InstanceId, v: u32) -> u64 {
+    mix64(((instance.0 as u64) << 32 | v as u64) ^ 0x7269_6E67) // "ring"
 }
 
 /// Points on the ring: (hash, instance), sorted by hash.
 pub struct HashRing {
-    points: Vec<(u64, u32)>,
+    points: Vec<(u64, InstanceId)>,
 }
 
 impl HashRing {
     pub fn new(instances: u32, vnodes: u32) -> Self {
-        let mut points: Vec<(u64, u32)> =
-            (0..instances).flat_map(|i| (0..vnodes).map(move |v| (vnode_hash(i, v), i))).collect();
+        let mut points: Vec<(u64, InstanceId)> =
+            InstanceId::all(instances).flat_map(|i| (0..vnodes).map(move |v| (vnode_hash(i, v), i))).collect();
         points.sort_unstable();
         HashRing { points }
     }
 
     /// Instances in ring order from the key's position clockwise (with repeats, one per
     /// virtual node): the key's preference order.
-    pub fn walk(&self, key: u64) -> impl Iterator<Item = u32> + '_ {
+    pub fn walk(&self, key: u64) -> impl Iterator<Item = InstanceId> + '_ {
         let h = key_hash(key);
         let start = self.points.partition_point(|(p, _)| *p < h);
         let n = self.points.len();
@@ -57,7 +58,7 @@ mod tests {
                 let (end, instance) = ring.points[w];
                 let arc =
                     if w == 0 { end as f64 + (u64::MAX - last) as f64 } else { (end - ring.points[w - 1].0) as f64 };
-                share[instance as usize] += arc;
+                share[instance.index()] += arc;
             }
             let mean = share.iter().sum::<f64>() / n as f64;
             let sd = (share.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();

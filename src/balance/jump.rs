@@ -4,6 +4,7 @@
 
 use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
 use crate::engine::random::mix64;
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
@@ -36,10 +37,10 @@ pub fn jump_hash(mut key: u64, buckets: u32) -> u32 {
 }
 
 impl Balancer for Jump {
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         let mut key = key_hash(pick.key);
         for _ in 0..64 {
-            let bucket = jump_hash(key, self.instances);
+            let bucket = InstanceId(jump_hash(key, self.instances));
             if pick.usable(bucket) {
                 return Some(bucket);
             }

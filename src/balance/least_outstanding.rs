@@ -2,6 +2,7 @@
 //! (ties broken at random).
 
 use super::{Balancer, BalancerFactory, Pick, plain};
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
@@ -21,16 +22,13 @@ fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
 struct LeastOutstanding;
 
 impl Balancer for LeastOutstanding {
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         let n = pick.live.len();
         if n == 0 {
             return None;
         }
         // Scanning from a random start makes the first minimum found a random one among ties.
         let start = pick.rng.below(n as u64) as usize;
-        (0..n)
-            .map(|k| pick.live[(start + k) % n])
-            .filter(|&i| pick.usable(i))
-            .min_by_key(|&i| pick.outstanding[i as usize])
+        (0..n).map(|k| pick.live[(start + k) % n]).filter(|&i| pick.usable(i)).min_by_key(|&i| pick.outstanding[i])
     }
 }

@@ -6,6 +6,7 @@
 
 use super::{Balancer, BalancerFactory, Pick, key_hash};
 use crate::engine::random::mix64;
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
@@ -58,20 +59,25 @@ const CACHED_TABLES: usize = 4;
 struct Maglev {
     size: u64,
     /// (fingerprint of the view, table), most recent last.
-    cache: Vec<(u64, Vec<u32>)>,
+    cache: Vec<(u64, Vec<InstanceId>)>,
 }
 
+/// A table entry no instance holds yet (only while filling, or with an empty view).
+const EMPTY: InstanceId = InstanceId(u32::MAX);
+
 /// Fills the Maglev lookup table for the instances in `live`.
-pub fn build_table(live: &[u32], size: u64) -> Vec<u32> {
-    let mut table = vec![u32::MAX; size as usize];
-    let perm: Vec<(u64, u64)> =
-        live.iter().map(|&i| (mix64(i as u64 ^ 0x6D61) % size, mix64(i as u64 ^ 0x676C) % (size - 1) + 1)).collect();
+pub fn build_table(live: &[InstanceId], size: u64) -> Vec<InstanceId> {
+    let mut table = vec![EMPTY; size as usize];
+    let perm: Vec<(u64, u64)> = live
+        .iter()
+        .map(|&InstanceId(i)| (mix64(i as u64 ^ 0x6D61) % size, mix64(i as u64 ^ 0x676C) % (size - 1) + 1))
+        .collect();
     let mut next = vec![0u64; live.len()];
     let mut filled = 0;
     while filled < size && !live.is_empty() {
         for (b, &(offset, skip)) in perm.iter().enumerate() {
             let mut slot = (offset + next[b] * skip) % size;
-            while table[slot as usize] != u32::MAX {
+            while table[slot as usize] != EMPTY {
                 next[b] += 1;
                 slot = (offset + next[b] * skip) % size;
             }
@@ -87,8 +93,8 @@ pub fn build_table(live: &[u32], size: u64) -> Vec<u32> {
 }
 
 impl Maglev {
-    fn table(&mut self, live: &[u32]) -> &[u32] {
-        let fingerprint = live.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, &i| mix64(h ^ i as u64));
+    fn table(&mut self, live: &[InstanceId]) -> &[InstanceId] {
+        let fingerprint = live.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, &InstanceId(i)| mix64(h ^ i as u64));
         if let Some(pos) = self.cache.iter().position(|(f, _)| *f == fingerprint) {
             let hit = self.cache.remove(pos);
             self.cache.push(hit);
@@ -104,14 +110,14 @@ impl Maglev {
 
 impl Balancer for Maglev {
     /// The key's entry, then the following entries (failover away from tried instances).
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         if pick.live.is_empty() {
             return None;
         }
         let size = self.size as usize;
         let start = (key_hash(pick.key) % self.size) as usize;
         let table = self.table(pick.live);
-        (0..size).map(|k| table[(start + k) % size]).find(|&i| i != u32::MAX && pick.usable(i))
+        (0..size).map(|k| table[(start + k) % size]).find(|&i| i != EMPTY && pick.usable(i))
     }
 
     fn key_affine(&self) -> bool {

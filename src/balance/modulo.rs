@@ -2,6 +2,7 @@
 //! Any change of the view remaps almost every key.
 
 use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
@@ -22,7 +23,7 @@ struct Modulo;
 
 impl Balancer for Modulo {
     /// The key's slot in the view, then the following slots (failover).
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         let n = pick.live.len();
         if n == 0 {
             return None;

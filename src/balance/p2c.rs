@@ -2,6 +2,7 @@
 //! client's attempts in flight.
 
 use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
@@ -16,10 +17,10 @@ fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
 struct PowerOfTwo;
 
 impl Balancer for PowerOfTwo {
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         let first = random_usable(pick)?;
         let second = random_usable(pick).unwrap_or(first);
-        let load = |i: u32| pick.outstanding[i as usize];
+        let load = |i: InstanceId| pick.outstanding[i];
         Some(if load(second) < load(first) { second } else { first })
     }
 }

@@ -1,6 +1,7 @@
 //! `random`: a uniformly random instance of the view.
 
 use super::{Balancer, BalancerFactory, Pick, plain, random_usable};
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
@@ -15,7 +16,7 @@ fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
 struct Random;
 
 impl Balancer for Random {
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         random_usable(pick)
     }
 }

@@ -3,6 +3,7 @@
 
 use super::{Balancer, BalancerFactory, Pick, key_hash, plain};
 use crate::engine::random::mix64;
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
@@ -17,9 +18,9 @@ fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {
 struct Rendezvous;
 
 impl Balancer for Rendezvous {
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         let h = key_hash(pick.key);
-        pick.live.iter().copied().filter(|&i| pick.usable(i)).max_by_key(|&i| mix64(h ^ mix64(i as u64 + 1)))
+        pick.live.iter().copied().filter(|&i| pick.usable(i)).max_by_key(|&i| mix64(h ^ mix64(i.0 as u64 + 1)))
     }
 
     fn key_affine(&self) -> bool {

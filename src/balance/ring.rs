@@ -3,6 +3,7 @@
 
 use super::hashring::HashRing;
 use super::{Balancer, BalancerFactory, Pick};
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
@@ -43,7 +44,7 @@ struct Ring {
 }
 
 impl Balancer for Ring {
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         self.ring.walk(pick.key).find(|&i| pick.usable(i))
     }
 

@@ -1,6 +1,7 @@
 //! `round-robin`: each client cycles through the instances of its view.
 
 use super::{Balancer, BalancerFactory, Pick, plain};
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
@@ -17,9 +18,9 @@ struct RoundRobin {
 }
 
 impl Balancer for RoundRobin {
-    fn pick(&mut self, pick: &mut Pick) -> Option<u32> {
+    fn pick(&mut self, pick: &mut Pick) -> Option<InstanceId> {
         let n = pick.live.len();
-        let next = &mut self.next[pick.client as usize];
+        let next = &mut self.next[pick.client.index()];
         for _ in 0..n {
             let candidate = pick.live[*next % n];
             *next = next.wrapping_add(1);

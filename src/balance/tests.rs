@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::engine::{RandomStreams, StreamKind};
+use crate::ids::{ClientId, InstanceId, PerInstance};
 
 fn balancer(kind: &str) -> Box<dyn Balancer> {
     let table: toml::Table = toml::from_str(&format!("kind = \"{kind}\"")).unwrap();
@@ -11,14 +12,14 @@ fn balancer(kind: &str) -> Box<dyn Balancer> {
 
 /// The instance each of `keys` keys goes to, with instances `down` out of the view.
 fn assignment(b: &mut dyn Balancer, n: u32, down: &[u32], keys: u64) -> Vec<Option<u32>> {
-    let live: Vec<u32> = (0..n).filter(|i| !down.contains(i)).collect();
-    let is_live: Vec<bool> = (0..n).map(|i| !down.contains(&i)).collect();
-    let outstanding = vec![0; n as usize];
+    let live: Vec<InstanceId> = (0..n).filter(|i| !down.contains(i)).map(InstanceId).collect();
+    let is_live: PerInstance<bool> = (0..n).map(|i| !down.contains(&i)).collect();
+    let outstanding = PerInstance::new(n, 0);
     let mut rng = RandomStreams::new(1).stream(StreamKind::Detector, 0);
     (0..keys)
         .map(|key| {
             b.pick(&mut Pick {
-                client: 0,
+                client: ClientId(0),
                 key,
                 live: &live,
                 is_live: &is_live,
@@ -26,6 +27,7 @@ fn assignment(b: &mut dyn Balancer, n: u32, down: &[u32], keys: u64) -> Vec<Opti
                 tried: &[],
                 rng: &mut rng,
             })
+            .map(|i| i.0)
         })
         .collect()
 }
@@ -60,15 +62,16 @@ fn one_removal_moves_about_one_nth_of_keys_except_modulo() {
 fn failover_skips_tried_instances_and_gives_up_when_all_are_tried() {
     for kind in names() {
         let mut b = balancer(kind);
-        let live: Vec<u32> = vec![3, 5];
-        let mut is_live = vec![false; 50];
-        is_live[3] = true;
-        is_live[5] = true;
-        let outstanding = vec![0; 50];
+        let (three, five) = (InstanceId(3), InstanceId(5));
+        let live = vec![three, five];
+        let mut is_live = PerInstance::new(50, false);
+        is_live[three] = true;
+        is_live[five] = true;
+        let outstanding = PerInstance::new(50, 0);
         let mut rng = RandomStreams::new(1).stream(StreamKind::Detector, 0);
-        let mut pick = |tried: &[u32]| {
+        let mut pick = |tried: &[InstanceId]| {
             b.pick(&mut Pick {
-                client: 1,
+                client: ClientId(1),
                 key: 42,
                 live: &live,
                 is_live: &is_live,
@@ -78,10 +81,10 @@ fn failover_skips_tried_instances_and_gives_up_when_all_are_tried() {
             })
         };
         let first = pick(&[]).unwrap_or_else(|| panic!("{kind}: no pick"));
-        assert!(first == 3 || first == 5, "{kind}");
+        assert!(first == three || first == five, "{kind}");
         let second = pick(&[first]).unwrap();
         assert_ne!(second, first, "{kind}: failover");
-        assert_eq!(pick(&[3, 5]), None, "{kind}");
+        assert_eq!(pick(&[three, five]), None, "{kind}");
     }
 }
 
@@ -92,14 +95,14 @@ fn power_of_two_choices_has_a_far_lower_maximum_than_random() {
     let n = 1000u32;
     let max_load = |kind: &str| {
         let mut b = balancer(kind);
-        let live: Vec<u32> = (0..n).collect();
-        let is_live = vec![true; n as usize];
-        let mut load = vec![0u32; n as usize];
+        let live: Vec<InstanceId> = InstanceId::all(n).collect();
+        let is_live = PerInstance::new(n, true);
+        let mut load = PerInstance::new(n, 0u32);
         let mut rng = RandomStreams::new(2).stream(StreamKind::Detector, 0);
         for key in 0..n as u64 * 10 {
             let i = b
                 .pick(&mut Pick {
-                    client: 0,
+                    client: ClientId(0),
                     key,
                     live: &live,
                     is_live: &is_live,
@@ -108,9 +111,9 @@ fn power_of_two_choices_has_a_far_lower_maximum_than_random() {
                     rng: &mut rng,
                 })
                 .unwrap();
-            load[i as usize] += 1;
+            load[i] += 1;
         }
-        *load.iter().max().unwrap()
+        *load.as_slice().iter().max().unwrap()
     };
     let (random, p2c) = (max_load("random"), max_load("p2c"));
     // 10 balls per bin on average: random's max is ~ 10 + 3.2·sqrt(10) ≈ 20-25; p2c's ≈ 11-12.

@@ -2,13 +2,14 @@
 
 use crate::detect::View;
 use crate::engine::SimTime;
+use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::DetectionScore;
 
 pub struct Registry {
-    view: Vec<View>,
+    view: PerInstance<View>,
     pub score: DetectionScore,
     /// Changes not yet handed to the clients (kept only when there are clients).
-    changes: Vec<(u32, bool)>,
+    changes: Vec<(InstanceId, bool)>,
     record: bool,
 }
 
@@ -16,20 +17,20 @@ impl Registry {
     /// Every instance starts registered and up.
     pub fn new(instances: u32, phases: &[crate::metrics::Phase]) -> Self {
         Registry {
-            view: vec![View::Up; instances as usize],
+            view: PerInstance::new(instances, View::Up),
             score: DetectionScore::new(instances, phases),
             changes: Vec::new(),
             record: false,
         }
     }
 
-    pub fn view(&self, instance: u32) -> View {
-        self.view[instance as usize]
+    pub fn view(&self, instance: InstanceId) -> View {
+        self.view[instance]
     }
 
     /// Sets the view; a change is scored against `truth_up`, a repeat is ignored.
-    pub fn set(&mut self, instance: u32, view: View, now: SimTime, truth_up: bool) {
-        let slot = &mut self.view[instance as usize];
+    pub fn set(&mut self, instance: InstanceId, view: View, now: SimTime, truth_up: bool) {
+        let slot = &mut self.view[instance];
         if *slot != view {
             *slot = view;
             self.score.on_view_change(instance, now, truth_up, view == View::Up);
@@ -45,12 +46,12 @@ impl Registry {
     }
 
     /// The changes not yet taken.
-    pub fn changes(&self) -> &[(u32, bool)] {
+    pub fn changes(&self) -> &[(InstanceId, bool)] {
         &self.changes
     }
 
     /// The changes since the last call, oldest first.
-    pub fn take_changes(&mut self) -> Vec<(u32, bool)> {
+    pub fn take_changes(&mut self) -> Vec<(InstanceId, bool)> {
         std::mem::take(&mut self.changes)
     }
 }

@@ -4,6 +4,7 @@
 //! module, not the world, is where a detector's powers are written down.
 
 use crate::engine::{SimTime, Stream};
+use crate::ids::InstanceId;
 use super::DetectorEvent;
 
 /// What the registry believes about an instance.
@@ -26,41 +27,41 @@ pub trait DetectorCtx {
     fn schedule_in(&mut self, delay: SimTime, event: DetectorEvent);
 
     /// True state. For instance-side behaviour only (and oracle detectors).
-    fn instance_is_up(&self, instance: u32) -> bool;
+    fn instance_is_up(&self, instance: InstanceId) -> bool;
 
     /// Identity of the instance's current up or down period.
-    fn instance_epoch(&self, instance: u32) -> u32;
+    fn instance_epoch(&self, instance: InstanceId) -> u32;
 
     /// Sends a message between the instance and the registry (either way); returns when it
     /// arrives, or None if it is lost or cut by a partition.
-    fn send(&mut self, instance: u32) -> Option<SimTime>;
+    fn send(&mut self, instance: InstanceId) -> Option<SimTime>;
 
     /// Sends a message that leaves at `sent`, for a detector that generates an instance's
     /// periodic sends ahead of time: `sent` must lie before `steady_until`, so that the
     /// instance is up then and the link is as it is now.
-    fn send_at(&mut self, instance: u32, sent: SimTime) -> Option<SimTime>;
+    fn send_at(&mut self, instance: InstanceId, sent: SimTime) -> Option<SimTime>;
 
     /// Sends a message from one instance to another; returns when it arrives, or None if it is
     /// lost or a partition separates them (the cut-off instances on one side, the registry and
     /// everyone else on the other).
-    fn send_between(&mut self, from: u32, to: u32) -> Option<SimTime>;
+    fn send_between(&mut self, from: InstanceId, to: InstanceId) -> Option<SimTime>;
 
     /// A time before which the instance (up now) certainly stays up with its link unchanged:
     /// its scheduled failure, the next scheduled fault (any), or the horizon. Instance-side
     /// knowledge: it lets a detector draw the instance's own sends ahead of time; the registry
     /// still learns of them only at their arrival times. Anything new that can crash an
     /// instance or change its link must lower this bound.
-    fn steady_until(&self, instance: u32) -> SimTime;
+    fn steady_until(&self, instance: InstanceId) -> SimTime;
 
     /// What the registry believes about the instance now.
-    fn view(&self, instance: u32) -> View;
+    fn view(&self, instance: InstanceId) -> View;
 
     /// The registry marks the instance up (a repeat is ignored).
-    fn mark_up(&mut self, instance: u32);
+    fn mark_up(&mut self, instance: InstanceId);
 
     /// The registry marks the instance down (a repeat is ignored).
-    fn mark_down(&mut self, instance: u32);
+    fn mark_down(&mut self, instance: InstanceId);
 
     /// The detector's own random stream for this instance.
-    fn rng(&mut self, instance: u32) -> &mut Stream;
+    fn rng(&mut self, instance: InstanceId) -> &mut Stream;
 }

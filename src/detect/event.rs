@@ -7,6 +7,7 @@
 use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
@@ -88,7 +89,7 @@ impl EventDetector {
     /// The tag is the down period's epoch; the session it closes is the up period before it.
     /// Closing a session the registry has already seen replaced changes nothing.
     fn on_notification(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
-        let i = event.instance as usize;
+        let i = event.instance.index();
         let session = event.tag.wrapping_sub(1);
         self.closed[i] = session;
         if self.session[i] == session {
@@ -100,18 +101,18 @@ impl EventDetector {
 impl Detector for EventDetector {
     fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         self.lease.start(ctx);
-        for instance in 0..self.instances {
+        for instance in InstanceId::all(self.instances) {
             let phase = random_phase(self.beacon.interval, ctx.rng(instance));
             self.beacon.start(instance, phase, ctx);
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         self.beacon.start(instance, 0, ctx);
     }
 
     /// The crash's notification, tagged with the session (the epoch of the down period).
-    fn on_instance_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_instance_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         if let Some(at) = ctx.send(instance) {
             let tag = ctx.instance_epoch(instance);
             ctx.schedule_at(at, DetectorEvent { instance, kind: NOTIFICATION, tag });
@@ -121,9 +122,9 @@ impl Detector for EventDetector {
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         match event.kind {
             PING => self.beacon.on_send(event, ctx),
-            PING_ARRIVE if event.tag == self.closed[event.instance as usize] => {}
+            PING_ARRIVE if event.tag == self.closed[event.instance.index()] => {}
             PING_ARRIVE => {
-                self.session[event.instance as usize] = event.tag;
+                self.session[event.instance.index()] = event.tag;
                 self.lease.on_arrival(event.instance, ctx);
             }
             CHECK => self.lease.on_check(event.instance, ctx),

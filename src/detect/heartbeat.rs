@@ -11,6 +11,7 @@ use super::lazy_lease::LazyLease;
 use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load};
 use crate::engine::SimTime;
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
@@ -95,17 +96,17 @@ struct Eager {
 impl Detector for Eager {
     fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         self.lease.start(ctx);
-        for instance in 0..self.instances {
+        for instance in InstanceId::all(self.instances) {
             self.on_instance_up(instance, ctx);
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let phase = super::random_phase(self.beacon.interval, ctx.rng(instance));
         self.beacon.start(instance, phase, ctx);
     }
 
-    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
+    fn on_instance_down(&mut self, _instance: InstanceId, _ctx: &mut dyn DetectorCtx) {}
 
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         match event.kind {
@@ -123,11 +124,11 @@ impl Detector for Heartbeat {
         self.0.start(ctx);
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         self.0.on_up(instance, ctx);
     }
 
-    fn on_instance_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_instance_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         self.0.on_down(instance, ctx);
     }
 

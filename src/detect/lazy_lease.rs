@@ -24,6 +24,7 @@
 
 use super::{DetectorEvent, random_phase};
 use crate::engine::SimTime;
+use crate::ids::InstanceId;
 use super::{DetectorCtx, View};
 
 const NONE: SimTime = SimTime::MAX;
@@ -62,13 +63,13 @@ impl LazyLease {
     /// Time 0: every instance is registered (seen now, so the lease runs from 0) and starts
     /// beaconing.
     pub fn start(&mut self, ctx: &mut dyn DetectorCtx) {
-        for instance in 0..self.slots.len() as u32 {
+        for instance in InstanceId::all(self.slots.len() as u32) {
             self.on_up(instance, ctx);
         }
     }
 
     /// Each up period starts its heartbeats at a random phase (as the SimPy model in `bench/` does).
-    pub fn on_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    pub fn on_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let phase = random_phase(self.interval, ctx.rng(instance));
         self.slot(instance).next_send = ctx.now() + phase;
         self.advance(instance, ctx);
@@ -76,7 +77,7 @@ impl LazyLease {
 
     /// The instance has crashed: every send before now was drawn (a wake-up comes no later
     /// than the first send not drawn); it sends no more.
-    pub fn on_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    pub fn on_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         debug_assert!(self.slot(instance).next_send >= ctx.now());
         self.slot(instance).next_send = NONE;
         self.advance(instance, ctx);
@@ -90,13 +91,13 @@ impl LazyLease {
         }
     }
 
-    fn slot(&mut self, instance: u32) -> &mut Slot {
-        &mut self.slots[instance as usize]
+    fn slot(&mut self, instance: InstanceId) -> &mut Slot {
+        &mut self.slots[instance.index()]
     }
 
     /// Brings the instance up to now — draws what is due, takes in the arrivals due now,
     /// expires the lease if due now — and arms the next wake-up.
-    fn advance(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn advance(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let bound = ctx.steady_until(instance).max(ctx.now() + 1);
         let folding = self.folding(instance, ctx);
         self.draw(instance, bound, folding, ctx);
@@ -113,17 +114,17 @@ impl LazyLease {
     }
 
     /// Whether arrivals are invisible but for the expiry: the lease runs and the view is up.
-    fn folding(&self, instance: u32, ctx: &dyn DetectorCtx) -> bool {
-        self.slots[instance as usize].running && ctx.view(instance) == View::Up
+    fn folding(&self, instance: InstanceId, ctx: &dyn DetectorCtx) -> bool {
+        self.slots[instance.index()].running && ctx.view(instance) == View::Up
     }
 
     /// Draws sends before `bound`: while folding, until the lease's expiry is known (the next
     /// send is after `cover_end`, so nothing sent from then on arrives in time), folding each
     /// arrival before `bound` that comes while the lease holds; otherwise until the next
     /// arrival is known (no later send can arrive before the earliest pending one).
-    fn draw(&mut self, instance: u32, bound: SimTime, folding: bool, ctx: &mut dyn DetectorCtx) {
+    fn draw(&mut self, instance: InstanceId, bound: SimTime, folding: bool, ctx: &mut dyn DetectorCtx) {
         let (interval, timeout) = (self.interval, self.timeout);
-        let slot = &mut self.slots[instance as usize];
+        let slot = &mut self.slots[instance.index()];
         loop {
             if folding {
                 slot.fold(timeout, bound);
@@ -145,7 +146,7 @@ impl LazyLease {
 
     /// Takes in the heartbeats that have arrived by now; true if there were any. While not
     /// folding, an arrival marks the instance up and (re)starts the lease from now.
-    fn take_arrivals(&mut self, instance: u32, folding: bool, ctx: &mut dyn DetectorCtx) -> bool {
+    fn take_arrivals(&mut self, instance: InstanceId, folding: bool, ctx: &mut dyn DetectorCtx) -> bool {
         let (now, timeout) = (ctx.now(), self.timeout);
         let slot = self.slot(instance);
         if earliest(&slot.pending) > now {
@@ -168,7 +169,7 @@ impl LazyLease {
     /// Wakes at the first of: the lease's expiry (if it runs), the earliest pending arrival,
     /// and the next send to draw. Nothing is due for a down instance with nothing in flight
     /// and no lease running.
-    fn arm(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn arm(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let slot = self.slot(instance);
         let expiry = match slot.running {
             true => slot.cover_end.saturating_add(1),
@@ -192,7 +193,7 @@ impl LazyLease {
 
 impl Slot {
     /// Draws the next send over the instance's link: its arrival time, unless it is lost.
-    fn send(&mut self, instance: u32, interval: SimTime, ctx: &mut dyn DetectorCtx) -> Option<SimTime> {
+    fn send(&mut self, instance: InstanceId, interval: SimTime, ctx: &mut dyn DetectorCtx) -> Option<SimTime> {
         let sent = self.next_send;
         self.next_send = sent.saturating_add(interval);
         ctx.send_at(instance, sent)

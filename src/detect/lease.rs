@@ -3,6 +3,7 @@
 
 use super::DetectorEvent;
 use crate::engine::SimTime;
+use crate::ids::InstanceId;
 use super::DetectorCtx;
 
 /// Instance side: while the instance is up, send a message every `interval`.
@@ -16,7 +17,7 @@ pub struct Beacon {
 
 impl Beacon {
     /// Starts beaconing `first_in` from now.
-    pub fn start(&self, instance: u32, first_in: SimTime, ctx: &mut dyn DetectorCtx) {
+    pub fn start(&self, instance: InstanceId, first_in: SimTime, ctx: &mut dyn DetectorCtx) {
         let tag = ctx.instance_epoch(instance);
         ctx.schedule_in(first_in, DetectorEvent { instance, kind: self.send_kind, tag });
     }
@@ -52,33 +53,33 @@ impl Lease {
 
     /// Time 0: every instance registered just now; arm every check.
     pub fn start(&mut self, ctx: &mut dyn DetectorCtx) {
-        for instance in 0..self.last_seen.len() as u32 {
+        for instance in InstanceId::all(self.last_seen.len() as u32) {
             self.arm(instance, ctx);
         }
     }
 
     /// A message from the instance arrived: it is alive.
-    pub fn on_arrival(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
-        self.last_seen[instance as usize] = ctx.now();
+    pub fn on_arrival(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+        self.last_seen[instance.index()] = ctx.now();
         ctx.mark_up(instance);
-        if !self.check_pending[instance as usize] {
+        if !self.check_pending[instance.index()] {
             self.arm(instance, ctx);
         }
     }
 
     /// A check is due: expire the lease, or re-arm at the current deadline.
-    pub fn on_check(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
-        self.check_pending[instance as usize] = false;
-        if ctx.now() > self.last_seen[instance as usize] + self.timeout {
+    pub fn on_check(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+        self.check_pending[instance.index()] = false;
+        if ctx.now() > self.last_seen[instance.index()] + self.timeout {
             ctx.mark_down(instance);
         } else {
             self.arm(instance, ctx);
         }
     }
 
-    fn arm(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
-        self.check_pending[instance as usize] = true;
-        let deadline = self.last_seen[instance as usize] + self.timeout + 1;
+    fn arm(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+        self.check_pending[instance.index()] = true;
+        let deadline = self.last_seen[instance.index()] + self.timeout + 1;
         ctx.schedule_at(deadline, DetectorEvent { instance, kind: self.check_kind, tag: 0 });
     }
 }

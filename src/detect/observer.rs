@@ -8,6 +8,7 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::DefaultValue::Required;
 use crate::params::{Param, Strategy, Type, Values};
@@ -67,8 +68,8 @@ fn geometric(p: f64, rng: &mut Stream) -> u64 {
 
 impl Observer {
     /// A state change just happened: schedule the tick at which it will be noticed.
-    fn schedule_notice(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
-        let (tick, offset) = (self.config.tick, self.offset[instance as usize]);
+    fn schedule_notice(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+        let (tick, offset) = (self.config.tick, self.offset[instance.index()]);
         let now = ctx.now();
         // Index of the first tick strictly after now on this instance's grid.
         let first = if now < offset { 0 } else { (now - offset) / tick + 1 };
@@ -81,16 +82,16 @@ impl Observer {
 
 impl Detector for Observer {
     fn start(&mut self, ctx: &mut dyn DetectorCtx) {
-        for instance in 0..self.offset.len() as u32 {
-            self.offset[instance as usize] = random_phase(self.config.tick, ctx.rng(instance));
+        for instance in InstanceId::all(self.offset.len() as u32) {
+            self.offset[instance.index()] = random_phase(self.config.tick, ctx.rng(instance));
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         self.schedule_notice(instance, ctx);
     }
 
-    fn on_instance_down(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_instance_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         self.schedule_notice(instance, ctx);
     }
 

@@ -23,6 +23,7 @@
 use super::lease::Beacon;
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::DefaultValue::{Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
@@ -206,9 +207,9 @@ struct Phi {
 }
 
 impl Phi {
-    fn on_arrival(&mut self, instance: u32, incarnation: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_arrival(&mut self, instance: InstanceId, incarnation: u32, ctx: &mut dyn DetectorCtx) {
         let now = ctx.now();
-        let tracked = &mut self.registry[instance as usize];
+        let tracked = &mut self.registry[instance.index()];
         if incarnation < tracked.incarnation {
             return; // from before a restart: a registry that knows incarnations drops it
         }
@@ -228,8 +229,8 @@ impl Phi {
 
     /// A check is due: suspect the instance if φ has reached the threshold, else check again at
     /// the deadline. A superseded check does nothing.
-    fn on_check(&mut self, instance: u32, tag: u32, ctx: &mut dyn DetectorCtx) {
-        let tracked = &mut self.registry[instance as usize];
+    fn on_check(&mut self, instance: InstanceId, tag: u32, ctx: &mut dyn DetectorCtx) {
+        let tracked = &mut self.registry[instance.index()];
         if tag != tracked.check_tag {
             return;
         }
@@ -241,7 +242,7 @@ impl Phi {
         }
     }
 
-    fn arm(instance: u32, tracked: &mut Tracked, ctx: &mut dyn DetectorCtx) {
+    fn arm(instance: InstanceId, tracked: &mut Tracked, ctx: &mut dyn DetectorCtx) {
         tracked.check_tag = tracked.check_tag.wrapping_add(1);
         tracked.check_at = tracked.deadline;
         ctx.schedule_at(tracked.deadline, DetectorEvent { instance, kind: CHECK, tag: tracked.check_tag });
@@ -251,8 +252,8 @@ impl Phi {
 impl Detector for Phi {
     /// Time 0: every instance is registered, with the first estimate's deadline.
     fn start(&mut self, ctx: &mut dyn DetectorCtx) {
-        for instance in 0..self.registry.len() as u32 {
-            let tracked = &mut self.registry[instance as usize];
+        for instance in InstanceId::all(self.registry.len() as u32) {
+            let tracked = &mut self.registry[instance.index()];
             tracked.incarnation = ctx.instance_epoch(instance);
             tracked.check_at = SimTime::MAX;
             tracked.deadline = tracked.threshold_delay(&self.params);
@@ -261,12 +262,12 @@ impl Detector for Phi {
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let phase = random_phase(self.beacon.interval, ctx.rng(instance));
         self.beacon.start(instance, phase, ctx);
     }
 
-    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
+    fn on_instance_down(&mut self, _instance: InstanceId, _ctx: &mut dyn DetectorCtx) {}
 
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         match event.kind {

@@ -23,6 +23,7 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
+use crate::ids::{InstanceId, PerInstance};
 use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
@@ -121,7 +122,7 @@ impl DetectorFactory for Factory {
             probe_timeout: self.probe_timeout,
             helpers: self.indirect_probes,
             suspicion_timeout: self.suspicion_timeout,
-            members: (0..instances).map(|_| Member::default()).collect(),
+            members: InstanceId::all(instances).map(|_| Member::default()).collect(),
         })
     }
 }
@@ -131,11 +132,11 @@ impl DetectorFactory for Factory {
 struct Member {
     /// The current probe's number: messages of older probes are ignored.
     probe: u32,
-    target: Option<u32>,
+    target: Option<InstanceId>,
     acked: bool,
-    helpers: Vec<u32>,
+    helpers: Vec<InstanceId>,
     /// Suspicions raised and not yet refuted or confirmed: (probe number, target).
-    suspicions: Vec<(u32, u32)>,
+    suspicions: Vec<(u32, InstanceId)>,
 }
 
 struct Swim {
@@ -143,19 +144,24 @@ struct Swim {
     probe_timeout: SimTime,
     helpers: u32,
     suspicion_timeout: SimTime,
-    members: Vec<Member>,
+    members: PerInstance<Member>,
 }
 
 /// A member the registry lists as up, other than `exclude`, uniformly at random.
-fn pick_listed(exclude: &[u32], ctx: &mut dyn DetectorCtx, instances: u32, member: u32) -> Option<u32> {
-    let listed = |j: u32, ctx: &dyn DetectorCtx| ctx.view(j) == View::Up && !exclude.contains(&j);
+fn pick_listed(
+    exclude: &[InstanceId],
+    ctx: &mut dyn DetectorCtx,
+    instances: u32,
+    member: InstanceId,
+) -> Option<InstanceId> {
+    let listed = |j: InstanceId, ctx: &dyn DetectorCtx| ctx.view(j) == View::Up && !exclude.contains(&j);
     for _ in 0..DRAWS {
-        let j = ctx.rng(member).below(instances as u64) as u32;
+        let j = InstanceId(ctx.rng(member).below(instances as u64) as u32);
         if listed(j, ctx) {
             return Some(j);
         }
     }
-    let candidates: Vec<u32> = (0..instances).filter(|&j| listed(j, ctx)).collect();
+    let candidates: Vec<InstanceId> = InstanceId::all(instances).filter(|&j| listed(j, ctx)).collect();
     let rng: &mut Stream = ctx.rng(member);
     (!candidates.is_empty()).then(|| candidates[rng.below(candidates.len() as u64) as usize])
 }
@@ -166,7 +172,7 @@ impl Swim {
     }
 
     /// A period starts: conclude the last probe, re-join if not listed, probe a new target.
-    fn on_period(&mut self, i: u32, epoch: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_period(&mut self, i: InstanceId, epoch: u32, ctx: &mut dyn DetectorCtx) {
         if epoch != ctx.instance_epoch(i) {
             return; // the member crashed since; a recovery starts a new loop
         }
@@ -178,7 +184,7 @@ impl Swim {
             ctx.schedule_at(at, DetectorEvent { instance: i, kind: JOIN, tag: 0 });
         }
         let target = pick_listed(&[i], ctx, self.instances(), i);
-        let m = &mut self.members[i as usize];
+        let m = &mut self.members[i];
         m.probe = m.probe.wrapping_add(1);
         m.acked = false;
         m.helpers.clear();
@@ -189,8 +195,8 @@ impl Swim {
     }
 
     /// The last period's probe got no ack: suspect its target, tell it, and wait.
-    fn conclude(&mut self, i: u32, ctx: &mut dyn DetectorCtx) {
-        let m = &mut self.members[i as usize];
+    fn conclude(&mut self, i: InstanceId, ctx: &mut dyn DetectorCtx) {
+        let m = &mut self.members[i];
         let (Some(target), false) = (m.target, m.acked) else { return };
         if ctx.view(target) == View::Down {
             return; // already confirmed by someone
@@ -202,36 +208,37 @@ impl Swim {
     }
 
     /// Sends a message from member `from` to member `to`, to be handled as `event` there.
-    fn message(&self, from: u32, to: u32, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
+    fn message(&self, from: InstanceId, to: InstanceId, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         if let Some(at) = ctx.send_between(from, to) {
             ctx.schedule_at(at, event);
         }
     }
 
-    fn current(&self, i: u32, probe: u32) -> Option<&Member> {
-        let m = &self.members[i as usize];
+    fn current(&self, i: InstanceId, probe: u32) -> Option<&Member> {
+        let m = &self.members[i];
         (m.probe == probe).then_some(m)
     }
 
     /// No ack yet: ask helpers to probe the target.
-    fn on_probe_timeout(&mut self, i: u32, probe: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_probe_timeout(&mut self, i: InstanceId, probe: u32, ctx: &mut dyn DetectorCtx) {
         let Some(&Member { target: Some(target), acked: false, .. }) = self.current(i, probe) else { return };
         if !ctx.instance_is_up(i) {
             return; // the prober crashed during its period
         }
-        let mut chosen = [i, target, 0, 0, 0, 0, 0, 0, 0, 0];
+        let mut chosen = [InstanceId(0); 2 + MAX_HELPERS as usize];
+        (chosen[0], chosen[1]) = (i, target);
         for slot in 0..self.helpers {
             let taken = 2 + slot as usize;
             let Some(h) = pick_listed(&chosen[..taken], ctx, self.instances(), i) else { break };
             chosen[taken] = h;
-            self.members[i as usize].helpers.push(h);
+            self.members[i].helpers.push(h);
             let kind = INDIRECT + 4 * slot as u8 + PING_REQ;
             self.message(i, h, DetectorEvent { instance: i, kind, tag: probe }, ctx);
         }
     }
 
     /// A hop of an indirect probe arrived; a live recipient passes it on.
-    fn on_indirect(&mut self, i: u32, probe: u32, slot: u8, hop: u8, ctx: &mut dyn DetectorCtx) {
+    fn on_indirect(&mut self, i: InstanceId, probe: u32, slot: u8, hop: u8, ctx: &mut dyn DetectorCtx) {
         let Some(m) = self.current(i, probe) else { return };
         let (Some(target), Some(&helper)) = (m.target, m.helpers.get(slot as usize)) else { return };
         let (at, next) = match hop {
@@ -239,7 +246,7 @@ impl Swim {
             HELPER_PING => (target, helper),
             HELPER_ACK => (helper, i),
             FORWARD => {
-                self.members[i as usize].acked = true;
+                self.members[i].acked = true;
                 return;
             }
             _ => return,
@@ -250,15 +257,15 @@ impl Swim {
         }
     }
 
-    fn target_of_suspicion(&self, i: u32, probe: u32) -> Option<(usize, u32)> {
-        let suspicions = &self.members[i as usize].suspicions;
+    fn target_of_suspicion(&self, i: InstanceId, probe: u32) -> Option<(usize, InstanceId)> {
+        let suspicions = &self.members[i].suspicions;
         suspicions.iter().position(|&(p, _)| p == probe).map(|index| (index, suspicions[index].1))
     }
 
     /// The suspicion timed out unrefuted: report the target dead to the registry.
-    fn on_suspicion_timeout(&mut self, i: u32, probe: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_suspicion_timeout(&mut self, i: InstanceId, probe: u32, ctx: &mut dyn DetectorCtx) {
         let Some((index, target)) = self.target_of_suspicion(i, probe) else { return };
-        self.members[i as usize].suspicions.swap_remove(index);
+        self.members[i].suspicions.swap_remove(index);
         if ctx.instance_is_up(i)
             && let Some(at) = ctx.send(i)
         {
@@ -275,7 +282,7 @@ impl Swim {
                     self.message(target, i, DetectorEvent { kind: ACK, ..event }, ctx);
                 }
             }
-            ACK if self.current(i, probe).is_some() => self.members[i as usize].acked = true,
+            ACK if self.current(i, probe).is_some() => self.members[i].acked = true,
             SUSPECT => {
                 let target = self.target_of_suspicion(i, probe).map(|(_, t)| t);
                 if let Some(target) = target.filter(|&t| ctx.instance_is_up(t)) {
@@ -284,7 +291,7 @@ impl Swim {
             }
             ALIVE => {
                 if let Some((index, _)) = self.target_of_suspicion(i, probe) {
-                    self.members[i as usize].suspicions.swap_remove(index);
+                    self.members[i].suspicions.swap_remove(index);
                 }
             }
             CONFIRM => ctx.mark_down(i),
@@ -296,24 +303,24 @@ impl Swim {
 
 impl Detector for Swim {
     fn start(&mut self, ctx: &mut dyn DetectorCtx) {
-        for instance in 0..self.instances() {
+        for instance in InstanceId::all(self.instances()) {
             self.on_instance_up(instance, ctx);
         }
     }
 
-    fn on_instance_up(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
+    fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let phase = random_phase(self.interval, ctx.rng(instance));
         let tag = ctx.instance_epoch(instance);
         // A new incarnation: nothing of the last one's probe or suspicions survives, but probe
         // numbers go on, so that its messages still in flight match nothing.
-        let m = &mut self.members[instance as usize];
+        let m = &mut self.members[instance];
         (m.target, m.acked) = (None, false);
         m.helpers.clear();
         m.suspicions.clear();
         ctx.schedule_in(phase, DetectorEvent { instance, kind: PERIOD, tag });
     }
 
-    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
+    fn on_instance_down(&mut self, _instance: InstanceId, _ctx: &mut dyn DetectorCtx) {}
 
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         let (i, probe) = (event.instance, event.tag);

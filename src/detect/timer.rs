@@ -4,6 +4,7 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
+use crate::ids::InstanceId;
 use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
@@ -82,8 +83,8 @@ struct Timer {
 }
 
 impl Timer {
-    fn tick(&mut self, instance: u32, ctx: &mut dyn DetectorCtx) {
-        let i = instance as usize;
+    fn tick(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+        let i = instance.index();
         self.probe[i] = self.probe[i].wrapping_add(1);
         self.awaiting[i] = true;
         let event = DetectorEvent { instance, kind: PROBE_ARRIVE, tag: self.probe[i] };
@@ -105,7 +106,7 @@ impl Timer {
     }
 
     fn reply(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
-        let i = event.instance as usize;
+        let i = event.instance.index();
         if event.tag == self.probe[i] && self.awaiting[i] {
             self.awaiting[i] = false;
             self.failures[i] = 0;
@@ -114,7 +115,7 @@ impl Timer {
     }
 
     fn timeout(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
-        let i = event.instance as usize;
+        let i = event.instance.index();
         if event.tag == self.probe[i] && self.awaiting[i] {
             self.awaiting[i] = false;
             self.failures[i] += 1;
@@ -127,15 +128,15 @@ impl Timer {
 
 impl Detector for Timer {
     fn start(&mut self, ctx: &mut dyn DetectorCtx) {
-        for instance in 0..self.probe.len() as u32 {
+        for instance in InstanceId::all(self.probe.len() as u32) {
             let phase = random_phase(self.config.interval, ctx.rng(instance));
             ctx.schedule_in(phase, DetectorEvent { instance, kind: TICK, tag: 0 });
         }
     }
 
-    fn on_instance_up(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
+    fn on_instance_up(&mut self, _instance: InstanceId, _ctx: &mut dyn DetectorCtx) {}
 
-    fn on_instance_down(&mut self, _instance: u32, _ctx: &mut dyn DetectorCtx) {}
+    fn on_instance_down(&mut self, _instance: InstanceId, _ctx: &mut dyn DetectorCtx) {}
 
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         match event.kind {

@@ -4,6 +4,7 @@
 use super::phased::PhaseTally;
 use super::{MetricValues, Sampled};
 use crate::engine::SimTime;
+use crate::ids::InstanceId;
 use crate::metrics::Phase;
 
 const NONE: SimTime = SimTime::MAX;
@@ -70,8 +71,8 @@ impl DetectionScore {
     }
 
     /// The instance crashed; `view_up` is what the registry holds at that moment.
-    pub fn on_crash(&mut self, instance: u32, now: SimTime, view_up: bool) {
-        let i = instance as usize;
+    pub fn on_crash(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
+        let i = instance.index();
         self.account(i, now, true, view_up);
         self.crashes += 1;
         self.in_phases(now, PhaseTally::crash);
@@ -86,23 +87,23 @@ impl DetectionScore {
     }
 
     /// The instance left gracefully: down, and deregistered (nothing to detect).
-    pub fn on_leave(&mut self, instance: u32, now: SimTime, view_up: bool) {
-        let i = instance as usize;
+    pub fn on_leave(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
+        let i = instance.index();
         self.account(i, now, true, view_up);
         self.pending_recovery[i] = NONE;
         self.mistake_since[i] = NONE;
     }
 
     /// The instance joined: up, and registered at once (nothing to detect).
-    pub fn on_join(&mut self, instance: u32, now: SimTime, view_up: bool) {
-        let i = instance as usize;
+    pub fn on_join(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
+        let i = instance.index();
         self.account(i, now, false, view_up);
         self.pending_crash[i] = NONE;
     }
 
     /// The instance recovered.
-    pub fn on_recover(&mut self, instance: u32, now: SimTime, view_up: bool) {
-        let i = instance as usize;
+    pub fn on_recover(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
+        let i = instance.index();
         self.account(i, now, false, view_up);
         if self.pending_crash[i] != NONE {
             self.undetected += 1;
@@ -115,8 +116,8 @@ impl DetectionScore {
     }
 
     /// The registry changed its view of the instance (only real changes are reported).
-    pub fn on_view_change(&mut self, instance: u32, now: SimTime, truth_up: bool, view_up: bool) {
-        let i = instance as usize;
+    pub fn on_view_change(&mut self, instance: InstanceId, now: SimTime, truth_up: bool, view_up: bool) {
+        let i = instance.index();
         self.account(i, now, truth_up, !view_up);
         match (truth_up, view_up) {
             (false, false) if self.pending_crash[i] != NONE => {
@@ -205,15 +206,15 @@ mod tests {
     fn detection_undetected_and_false_suspicion_are_scored() {
         let mut score = DetectionScore::new(2, &[]);
         // Instance 0: crash at 10, detected at 13, recovers at 20, marked up at 21.
-        score.on_crash(0, 10, true);
-        score.on_view_change(0, 13, false, false);
-        score.on_recover(0, 20, false);
-        score.on_view_change(0, 21, true, true);
+        score.on_crash(InstanceId(0), 10, true);
+        score.on_view_change(InstanceId(0), 13, false, false);
+        score.on_recover(InstanceId(0), 20, false);
+        score.on_view_change(InstanceId(0), 21, true, true);
         // Instance 1: crash at 30, recovers at 31 before detection; false suspicion 40..45.
-        score.on_crash(1, 30, true);
-        score.on_recover(1, 31, true);
-        score.on_view_change(1, 40, true, false);
-        score.on_view_change(1, 45, true, true);
+        score.on_crash(InstanceId(1), 30, true);
+        score.on_recover(InstanceId(1), 31, true);
+        score.on_view_change(InstanceId(1), 40, true, false);
+        score.on_view_change(InstanceId(1), 45, true, true);
         let out = values(&mut score, 100, &[true, true], &[true, true]);
         assert_eq!(out.get("detection_time.count"), Some(1.0));
         assert_eq!(out.get("detection_time.max"), Some(3e-9));
@@ -231,8 +232,8 @@ mod tests {
     #[test]
     fn crash_during_a_false_suspicion_ends_the_mistake() {
         let mut score = DetectionScore::new(1, &[]);
-        score.on_view_change(0, 10, true, false);
-        score.on_crash(0, 12, false);
+        score.on_view_change(InstanceId(0), 10, true, false);
+        score.on_crash(InstanceId(0), 12, false);
         let out = values(&mut score, 20, &[false], &[false]);
         assert_eq!(out.get("mistake_duration.count"), Some(1.0));
         assert_eq!(out.get("detection_time.count"), Some(0.0));

@@ -5,6 +5,7 @@
 use super::{MetricValues, Sampled};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
+use crate::ids::InstanceId;
 use crate::metrics::Phase;
 
 /// Request counts inside one phase: requests by issue time, outcomes by completion time,
@@ -176,10 +177,10 @@ impl RequestMetrics {
         self.outcomes.add(now, success);
     }
 
-    pub fn arrival(&mut self, now: SimTime, instance: u32) {
+    pub fn arrival(&mut self, now: SimTime, instance: InstanceId) {
         self.phases.iter_mut().filter(|p| p.contains(now)).for_each(|p| p.arrivals += 1);
         self.arrivals.add(now, true);
-        self.arrivals_per_instance[instance as usize] += 1;
+        self.arrivals_per_instance[instance.index()] += 1;
     }
 
     pub fn keys_moved(&mut self, fraction: f64) {
@@ -253,9 +254,9 @@ mod tests {
         m.complete(100, 0, 0, 1, true);
         m.complete(200, 0, 0, 1, false);
         m.complete(1_500, 1_000, 1_000, 2, true);
-        m.arrival(10, 0);
-        m.arrival(20, 0);
-        m.arrival(30, 1);
+        m.arrival(10, InstanceId(0));
+        m.arrival(20, InstanceId(0));
+        m.arrival(30, InstanceId(1));
         let mut out = MetricValues::default();
         m.report(2_000, &mut out);
         assert_eq!(out.get("availability"), Some(0.75), "bins: 1/2 and 1/1");

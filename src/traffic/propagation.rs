@@ -7,6 +7,7 @@
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::detect::View;
 use crate::engine::{SimTime, Stream};
+use crate::ids::{ClientId, InstanceId, PerInstance};
 use crate::metrics::TraceRecord;
 use crate::metrics::requests::RequestMetrics;
 use crate::model::{NetworkModel, Propagation};
@@ -16,26 +17,26 @@ const NONE: SimTime = SimTime::MAX;
 /// Per instance: how many clients hold it up, and the change or crash being followed.
 struct Tracker {
     clients: u32,
-    holding_up: Vec<u32>,
-    change_since: Vec<SimTime>,
-    change_to_up: Vec<bool>,
-    crash_since: Vec<SimTime>,
+    holding_up: PerInstance<u32>,
+    change_since: PerInstance<SimTime>,
+    change_to_up: PerInstance<bool>,
+    crash_since: PerInstance<SimTime>,
 }
 
 impl Tracker {
     fn new(instances: u32, clients: u32) -> Self {
-        let n = instances as usize;
         Tracker {
             clients,
-            holding_up: vec![clients; n],
-            change_since: vec![NONE; n],
-            change_to_up: vec![false; n],
-            crash_since: vec![NONE; n],
+            holding_up: PerInstance::new(instances, clients),
+            change_since: PerInstance::new(instances, NONE),
+            change_to_up: PerInstance::new(instances, false),
+            crash_since: PerInstance::new(instances, NONE),
         }
     }
 
-    fn agreeing(&self, i: usize) -> u32 {
-        if self.change_to_up[i] { self.holding_up[i] } else { self.clients - self.holding_up[i] }
+    fn agreeing(&self, instance: InstanceId) -> u32 {
+        let holding_up = self.holding_up[instance];
+        if self.change_to_up[instance] { holding_up } else { self.clients - holding_up }
     }
 }
 
@@ -45,7 +46,7 @@ pub struct Views {
     network: NetworkModel,
     tracker: Tracker,
     /// Per client: a poll's answer in transit.
-    snapshots: Vec<Vec<bool>>,
+    snapshots: Vec<PerInstance<bool>>,
     /// One per client: its registry messages.
     streams: Vec<Stream>,
     /// When tracing: the moments no client (or again some client) routes to an instance.
@@ -59,16 +60,16 @@ impl Views {
             mode,
             network,
             tracker: Tracker::new(instances, clients),
-            snapshots: vec![vec![true; instances as usize]; clients as usize],
+            snapshots: vec![PerInstance::new(instances, true); clients as usize],
             streams,
             trace: None,
         }
     }
 
     /// Time 0: a polling client's first poll, at a random phase.
-    pub fn start<E: WorldEvent>(&mut self, client: u32, ctx: &mut TrafficCtx<E>) {
+    pub fn start<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         if let Propagation::Poll { refresh } = self.mode {
-            let phase = self.streams[client as usize].below(refresh);
+            let phase = self.streams[client.index()].below(refresh);
             ctx.at(ctx.now + phase, TrafficEvent::Poll { client });
         }
     }
@@ -85,38 +86,35 @@ impl Views {
     /// that has not reached every client yet).
     pub fn on_view_change<E: WorldEvent>(
         &mut self,
-        instance: u32,
+        instance: InstanceId,
         up: bool,
         ctx: &mut TrafficCtx<E>,
         metrics: &mut RequestMetrics,
     ) {
-        let i = instance as usize;
-        self.tracker.change_since[i] = ctx.now;
-        self.tracker.change_to_up[i] = up;
-        self.check_propagated(i, ctx.now, metrics);
+        self.tracker.change_since[instance] = ctx.now;
+        self.tracker.change_to_up[instance] = up;
+        self.check_propagated(instance, ctx.now, metrics);
         if self.mode == Propagation::Watch {
-            for client in 0..self.streams.len() as u32 {
-                let delay = self.network.delay.sample(&mut self.streams[client as usize]);
+            for client in ClientId::all(self.streams.len() as u32) {
+                let delay = self.network.delay.sample(&mut self.streams[client.index()]);
                 ctx.at(ctx.now.saturating_add(delay), TrafficEvent::Push { client, instance, up });
             }
         }
     }
 
     /// The instance crashed: follow how long clients keep routing to it.
-    pub fn on_instance_down(&mut self, instance: u32, now: SimTime, metrics: &mut RequestMetrics) {
-        let i = instance as usize;
-        self.tracker.crash_since[i] = now;
-        self.check_unrouted(i, now, metrics);
+    pub fn on_instance_down(&mut self, instance: InstanceId, now: SimTime, metrics: &mut RequestMetrics) {
+        self.tracker.crash_since[instance] = now;
+        self.check_unrouted(instance, now, metrics);
     }
 
-    pub fn on_instance_up(&mut self, instance: u32) {
-        self.tracker.crash_since[instance as usize] = NONE;
+    pub fn on_instance_up(&mut self, instance: InstanceId) {
+        self.tracker.crash_since[instance] = NONE;
     }
 
     /// Some client's cache changed to `up` for `instance`.
-    pub fn learned(&mut self, instance: u32, up: bool, now: SimTime, metrics: &mut RequestMetrics) {
-        let i = instance as usize;
-        let holding = &mut self.tracker.holding_up[i];
+    pub fn learned(&mut self, instance: InstanceId, up: bool, now: SimTime, metrics: &mut RequestMetrics) {
+        let holding = &mut self.tracker.holding_up[instance];
         *holding = if up { *holding + 1 } else { *holding - 1 };
         let edge = match (up, *holding) {
             (false, 0) => Some("clients_down"),
@@ -126,27 +124,27 @@ impl Views {
         if let (Some(event), Some(trace)) = (edge, &mut self.trace) {
             trace.push(TraceRecord { time: now, event, instance });
         }
-        self.check_propagated(i, now, metrics);
-        self.check_unrouted(i, now, metrics);
+        self.check_propagated(instance, now, metrics);
+        self.check_unrouted(instance, now, metrics);
     }
 
-    fn check_propagated(&mut self, i: usize, now: SimTime, metrics: &mut RequestMetrics) {
-        let since = self.tracker.change_since[i];
-        if since != NONE && self.tracker.agreeing(i) == self.tracker.clients {
+    fn check_propagated(&mut self, instance: InstanceId, now: SimTime, metrics: &mut RequestMetrics) {
+        let since = self.tracker.change_since[instance];
+        if since != NONE && self.tracker.agreeing(instance) == self.tracker.clients {
             metrics.propagation_time.record(now - since);
-            self.tracker.change_since[i] = NONE;
+            self.tracker.change_since[instance] = NONE;
         }
     }
 
-    fn check_unrouted(&mut self, i: usize, now: SimTime, metrics: &mut RequestMetrics) {
-        let since = self.tracker.crash_since[i];
-        if since != NONE && self.tracker.holding_up[i] == 0 {
+    fn check_unrouted(&mut self, instance: InstanceId, now: SimTime, metrics: &mut RequestMetrics) {
+        let since = self.tracker.crash_since[instance];
+        if since != NONE && self.tracker.holding_up[instance] == 0 {
             metrics.stale_route_time.record(now - since);
-            self.tracker.crash_since[i] = NONE;
+            self.tracker.crash_since[instance] = NONE;
         }
     }
 
-    pub fn on_poll<E: WorldEvent>(&mut self, client: u32, ctx: &mut TrafficCtx<E>) {
+    pub fn on_poll<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let Propagation::Poll { refresh } = self.mode else {
             return;
         };
@@ -157,9 +155,10 @@ impl Views {
     }
 
     /// The registry answers a poll with its view at this moment.
-    pub fn on_read<E: WorldEvent>(&mut self, client: u32, ctx: &mut TrafficCtx<E>) {
-        for (i, slot) in self.snapshots[client as usize].iter_mut().enumerate() {
-            *slot = ctx.registry.view(i as u32) == View::Up;
+    pub fn on_read<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+        let snapshot = &mut self.snapshots[client.index()];
+        for (instance, slot) in InstanceId::all(snapshot.len() as u32).zip(snapshot.iter_mut()) {
+            *slot = ctx.registry.view(instance) == View::Up;
         }
         if let Some(at) = self.registry_message(client, ctx.now) {
             ctx.at(at, TrafficEvent::Install { client });
@@ -167,13 +166,13 @@ impl Views {
     }
 
     /// The poll answer that reached `client`, to install in its cache.
-    pub fn snapshot(&self, client: u32) -> &[bool] {
-        &self.snapshots[client as usize]
+    pub fn snapshot(&self, client: ClientId) -> &PerInstance<bool> {
+        &self.snapshots[client.index()]
     }
 
     /// A poll message between a client and the registry: delayed, and lost with the network's
     /// loss probability.
-    fn registry_message(&mut self, client: u32, now: SimTime) -> Option<SimTime> {
-        self.network.transit(now, &mut self.streams[client as usize])
+    fn registry_message(&mut self, client: ClientId, now: SimTime) -> Option<SimTime> {
+        self.network.transit(now, &mut self.streams[client.index()])
     }
 }

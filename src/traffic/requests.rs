@@ -11,6 +11,7 @@ use super::slab::{Ref, Slab};
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::balance::{Balancer, Pick};
 use crate::engine::{SimTime, Stream, TimerLane};
+use crate::ids::{ClientId, InstanceId};
 use crate::metrics::requests::RequestMetrics;
 use crate::model::Clients;
 use crate::recovery::backoff;
@@ -20,7 +21,7 @@ use crate::recovery::breaker::Change;
 const TRIED: usize = 8;
 
 pub struct Request {
-    client: u32,
+    client: ClientId,
     key: u64,
     issued: SimTime,
     /// When the request stops being valid (SimTime::MAX without a deadline).
@@ -28,22 +29,22 @@ pub struct Request {
     first_sent: SimTime,
     attempts: u32,
     in_flight: u32,
-    tried: [u32; TRIED],
+    tried: [InstanceId; TRIED],
     /// Instances recorded in `tried` (attempts that found no instance record none).
     tried_count: u32,
     previous_backoff: SimTime,
 }
 
 impl Request {
-    fn tried(&self) -> &[u32] {
+    fn tried(&self) -> &[InstanceId] {
         &self.tried[..(self.tried_count as usize).min(TRIED)]
     }
 }
 
 pub struct Attempt {
     request: Ref,
-    client: u32,
-    instance: u32,
+    client: ClientId,
+    instance: InstanceId,
     sent: SimTime,
 }
 
@@ -69,7 +70,7 @@ pub struct RequestPath {
     rate_factor: f64,
     rng: ClientStreams,
     /// Client 0's first choice for each sampled key (key-affine balancers).
-    assignment: Vec<Option<u32>>,
+    assignment: Vec<Option<InstanceId>>,
 }
 
 impl RequestPath {
@@ -98,42 +99,42 @@ impl RequestPath {
     /// memoryless, so each client simply redraws its next request at the new rate.
     pub fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
         self.rate_factor = factor;
-        for client in 0..self.clients() {
-            self.clients[client as usize].issue_generation += 1;
+        for client in ClientId::all(self.clients()) {
+            self.clients[client.index()].issue_generation += 1;
             self.schedule_issue(client, ctx);
         }
     }
 
     /// `client`'s cache learns `up` for `instance`: whether that changed it.
-    pub fn learn(&mut self, client: u32, instance: u32, up: bool) -> bool {
-        self.clients[client as usize].learn(instance, up)
+    pub fn learn(&mut self, client: ClientId, instance: InstanceId, up: bool) -> bool {
+        self.clients[client.index()].learn(instance, up)
     }
 
-    pub fn schedule_issue<E: WorldEvent>(&mut self, client: u32, ctx: &mut TrafficCtx<E>) {
+    pub fn schedule_issue<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let rate = self.model.rate * self.rate_factor;
-        let u = self.rng.arrivals[client as usize].uniform_open0();
+        let u = self.rng.arrivals[client.index()].uniform_open0();
         let wait = crate::engine::time::from_seconds(-libm::log(u) / rate);
-        let generation = self.clients[client as usize].issue_generation;
+        let generation = self.clients[client.index()].issue_generation;
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
 
     pub fn on_issue<E: WorldEvent>(
         &mut self,
-        client: u32,
+        client: ClientId,
         generation: u32,
         ctx: &mut TrafficCtx<E>,
         servers: &mut Servers,
         metrics: &mut RequestMetrics,
     ) {
-        if generation != self.clients[client as usize].issue_generation {
+        if generation != self.clients[client.index()].issue_generation {
             return;
         }
         self.schedule_issue(client, ctx);
         metrics.issue(ctx.now);
-        if let Some(budget) = &mut self.clients[client as usize].budget {
+        if let Some(budget) = &mut self.clients[client.index()].budget {
             budget.deposit(ctx.now);
         }
-        let key = self.keys.sample(&mut self.rng.arrivals[client as usize]);
+        let key = self.keys.sample(&mut self.rng.arrivals[client.index()]);
         let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| ctx.now.saturating_add(d));
         let request = self.requests.insert(Request {
             client,
@@ -143,7 +144,7 @@ impl RequestPath {
             first_sent: ctx.now,
             attempts: 0,
             in_flight: 0,
-            tried: [0; TRIED],
+            tried: [InstanceId(0); TRIED],
             tried_count: 0,
             previous_backoff: 0,
         });
@@ -178,9 +179,9 @@ impl RequestPath {
         r.attempts += 1;
         r.in_flight += 1;
         let (deadline, first) = (r.deadline, r.attempts == 1);
-        let c = &mut self.clients[client as usize];
-        c.outstanding[instance as usize] += 1;
-        if let Some(b) = c.breakers.get_mut(instance as usize) {
+        let c = &mut self.clients[client.index()];
+        c.outstanding[instance] += 1;
+        if let Some(b) = c.breakers.get_mut(instance) {
             b.on_send();
             c.refresh_routable(instance);
         }
@@ -197,10 +198,10 @@ impl RequestPath {
 
     /// The balancer's choice, failing over away from instances already tried; when every
     /// usable instance was tried, any usable one may be tried again.
-    fn pick_instance(&mut self, request: Ref) -> Option<u32> {
+    fn pick_instance(&mut self, request: Ref) -> Option<InstanceId> {
         let r = self.requests.get(request)?;
-        let c = &self.clients[r.client as usize];
-        let rng = &mut self.rng.balance[r.client as usize];
+        let c = &self.clients[r.client.index()];
+        let rng = &mut self.rng.balance[r.client.index()];
         let mut pick = Pick {
             client: r.client,
             key: r.key,
@@ -217,9 +218,9 @@ impl RequestPath {
         self.balancer.pick(&mut pick)
     }
 
-    fn hedge_delay(&self, client: u32) -> SimTime {
+    fn hedge_delay(&self, client: ClientId) -> SimTime {
         let hedge = self.model.recovery.hedge.as_ref().expect("called only when hedging");
-        match (hedge.quantile, &self.clients[client as usize].latencies) {
+        match (hedge.quantile, &self.clients[client.index()].latencies) {
             (Some(q), Some(h)) if h.len() >= 100 => h.value_at_quantile(q),
             _ => hedge.delay,
         }
@@ -239,7 +240,7 @@ impl RequestPath {
             metrics.counters.rejected += 1;
             return self.attempt_failed(a.request, ctx, metrics);
         }
-        if let Some(h) = &mut self.clients[a.client as usize].latencies {
+        if let Some(h) = &mut self.clients[a.client.index()].latencies {
             let _ = h.record(ctx.now - a.sent);
         }
         if self.requests.get(a.request).is_some_and(|r| ctx.now <= r.deadline) {
@@ -271,12 +272,12 @@ impl RequestPath {
         metrics: &mut RequestMetrics,
     ) -> Option<Attempt> {
         let a = self.attempts.remove(attempt)?;
-        let c = &mut self.clients[a.client as usize];
-        c.outstanding[a.instance as usize] -= 1;
+        let c = &mut self.clients[a.client.index()];
+        c.outstanding[a.instance] -= 1;
         if let Some(r) = self.requests.get_mut(a.request) {
             r.in_flight -= 1;
         }
-        if let (Some(policy), Some(b)) = (&self.model.recovery.breaker, c.breakers.get_mut(a.instance as usize)) {
+        if let (Some(policy), Some(b)) = (&self.model.recovery.breaker, c.breakers.get_mut(a.instance)) {
             match b.record(policy, ctx.now, ok) {
                 Change::Opened(until) => {
                     metrics.counters.breaker_opens += 1;
@@ -289,9 +290,9 @@ impl RequestPath {
         Some(a)
     }
 
-    pub fn on_half_open(&mut self, client: u32, instance: u32, now: SimTime) {
-        let c = &mut self.clients[client as usize];
-        c.breakers[instance as usize].half_open(now);
+    pub fn on_half_open(&mut self, client: ClientId, instance: InstanceId, now: SimTime) {
+        let c = &mut self.clients[client.index()];
+        c.breakers[instance].half_open(now);
         c.refresh_routable(instance);
     }
 
@@ -309,11 +310,11 @@ impl RequestPath {
             return self.complete(request, false, ctx.now, metrics);
         }
         let (client, retry, previous) = (r.client, r.attempts.max(1), r.previous_backoff);
-        let wait = backoff::delay(policy, retry, previous, &mut self.rng.recovery[client as usize]);
+        let wait = backoff::delay(policy, retry, previous, &mut self.rng.recovery[client.index()]);
         if ctx.now.saturating_add(wait) >= r.deadline {
             return self.complete(request, false, ctx.now, metrics);
         }
-        if let Some(budget) = &mut self.clients[client as usize].budget
+        if let Some(budget) = &mut self.clients[client.index()].budget
             && !budget.withdraw(ctx.now)
         {
             metrics.counters.budget_denied += 1;
@@ -338,7 +339,7 @@ impl RequestPath {
         if r.attempts != 1 || r.in_flight != 1 || r.attempts >= self.model.recovery.retry.max_attempts {
             return;
         }
-        if let Some(budget) = &mut self.clients[r.client as usize].budget
+        if let Some(budget) = &mut self.clients[r.client.index()].budget
             && !budget.withdraw(ctx.now)
         {
             metrics.counters.budget_denied += 1;

@@ -7,6 +7,7 @@
 use super::slab::{Ref, Slab};
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::engine::{SimTime, Stream};
+use crate::ids::{ClientId, InstanceId};
 use crate::metrics::requests::RequestMetrics;
 use crate::model::{Capacity, NetworkModel};
 use std::collections::{HashMap, VecDeque};
@@ -16,8 +17,8 @@ pub struct Job {
     pub attempt: Ref,
     /// Identifies the request across its attempts (its slab reference).
     pub request_id: u64,
-    pub client: u32,
-    pub instance: u32,
+    pub client: ClientId,
+    pub instance: InstanceId,
     pub deadline: SimTime,
 }
 
@@ -74,22 +75,22 @@ impl Servers {
     }
 
     /// A partition from the clients starts (`true`) or heals.
-    pub fn set_cut(&mut self, instance: u32, cut: bool) {
-        self.cut[instance as usize] = cut;
+    pub fn set_cut(&mut self, instance: InstanceId, cut: bool) {
+        self.cut[instance.index()] = cut;
     }
 
     /// A `slow` fault: the instance's service time is multiplied by `factor`.
-    pub fn set_slow(&mut self, instance: u32, factor: f64) {
-        self.servers[instance as usize].slow = factor;
+    pub fn set_slow(&mut self, instance: InstanceId, factor: f64) {
+        self.servers[instance.index()].slow = factor;
     }
 
     /// Sends a message between a client and an instance: its arrival time, or None if lost or
     /// cut by a partition.
-    fn send(&mut self, client: u32, instance: u32, now: SimTime) -> Option<SimTime> {
-        if self.cut[instance as usize] {
+    fn send(&mut self, client: ClientId, instance: InstanceId, now: SimTime) -> Option<SimTime> {
+        if self.cut[instance.index()] {
             return None;
         }
-        self.network.transit(now, &mut self.links[client as usize])
+        self.network.transit(now, &mut self.links[client.index()])
     }
 
     /// A client sends an attempt: unless the message is lost, the job arrives later.
@@ -120,11 +121,11 @@ impl Servers {
     }
 
     /// Starts the job, queues it, or rejects it when the queue is full.
-    fn admit<E: WorldEvent>(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx<E>) {
+    fn admit<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
         let Some(capacity) = &self.capacity else {
             return self.respond(job, true, ctx);
         };
-        let server = &mut self.servers[instance as usize];
+        let server = &mut self.servers[instance.index()];
         if (server.in_service.len() as u32) < capacity.servers {
             server.in_service.push(job);
             self.start_service(instance, job, ctx);
@@ -135,29 +136,29 @@ impl Servers {
         }
     }
 
-    fn start_service<E: WorldEvent>(&mut self, instance: u32, job: Ref, ctx: &mut TrafficCtx<E>) {
+    fn start_service<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
         let capacity = self.capacity.as_ref().expect("only with capacity");
-        let base = capacity.service_time.sample(&mut self.service[instance as usize]);
-        let slow = self.servers[instance as usize].slow;
+        let base = capacity.service_time.sample(&mut self.service[instance.index()]);
+        let slow = self.servers[instance.index()].slow;
         let time = if slow == 1.0 { base } else { (base as f64 * slow).round() as SimTime };
         ctx.at(ctx.now.saturating_add(time), TrafficEvent::Done { instance, job });
     }
 
     pub fn on_done<E: WorldEvent>(
         &mut self,
-        instance: u32,
+        instance: InstanceId,
         job: Ref,
         ctx: &mut TrafficCtx<E>,
         metrics: &mut RequestMetrics,
     ) {
-        let server = &mut self.servers[instance as usize];
+        let server = &mut self.servers[instance.index()];
         let Some(pos) = server.in_service.iter().position(|&j| j == job) else {
             return; // the instance crashed since: its work was lost
         };
         server.in_service.swap_remove(pos);
         metrics.counters.executions += 1;
         if let Some(j) = self.jobs.get(job)
-            && let Some(entry) = self.servers[instance as usize].seen.get_mut(&j.request_id)
+            && let Some(entry) = self.servers[instance.index()].seen.get_mut(&j.request_id)
         {
             entry.0 = true;
         }
@@ -166,15 +167,15 @@ impl Servers {
     }
 
     /// A worker is free: serve the next waiting job whose deadline has not passed.
-    fn next_job<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
-        while let Some(next) = self.servers[instance as usize].waiting.pop_front() {
+    fn next_job<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
+        while let Some(next) = self.servers[instance.index()].waiting.pop_front() {
             match self.jobs.get(next) {
                 Some(j) if ctx.now > j.deadline => {
                     metrics.counters.expired_dropped += 1;
                     self.jobs.remove(next);
                 }
                 Some(_) => {
-                    self.servers[instance as usize].in_service.push(next);
+                    self.servers[instance.index()].in_service.push(next);
                     return self.start_service(instance, next, ctx);
                 }
                 None => {}
@@ -193,8 +194,8 @@ impl Servers {
     }
 
     /// Whether this instance already took the request; records it otherwise.
-    fn is_duplicate(&mut self, instance: u32, request_id: u64, deadline: SimTime, now: SimTime) -> bool {
-        let seen = &mut self.servers[instance as usize].seen;
+    fn is_duplicate(&mut self, instance: InstanceId, request_id: u64, deadline: SimTime, now: SimTime) -> bool {
+        let seen = &mut self.servers[instance.index()].seen;
         if seen.len() >= SEEN_CLEANUP {
             seen.retain(|_, (_, until)| *until >= now);
         }
@@ -210,7 +211,7 @@ impl Servers {
     fn answer_duplicate<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         metrics.counters.duplicates_suppressed += 1;
         let j = self.jobs.get(job).expect("checked by the caller");
-        let finished = self.servers[j.instance as usize].seen.get(&j.request_id).is_some_and(|e| e.0);
+        let finished = self.servers[j.instance.index()].seen.get(&j.request_id).is_some_and(|e| e.0);
         if finished {
             self.respond(job, true, ctx);
         } else {
@@ -230,8 +231,8 @@ impl Servers {
     /// A crash loses every job queued or in service on the instance.
     /// With `on_crash = "reset"` the clients of those jobs get a failure at once instead (the
     /// operating system resets the dead process's connections).
-    pub fn drop_work<E: WorldEvent>(&mut self, instance: u32, ctx: &mut TrafficCtx<E>) {
-        let server = &mut self.servers[instance as usize];
+    pub fn drop_work<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
+        let server = &mut self.servers[instance.index()];
         let lost: Vec<Ref> = server.waiting.drain(..).chain(server.in_service.drain(..)).collect();
         server.seen.clear();
         for job in lost {

@@ -2,6 +2,7 @@
 //! detectors): a delay per message, a loss probability, and partitions that cut an instance off.
 
 use crate::engine::{SimTime, Stream};
+use crate::ids::InstanceId;
 use crate::model::NetworkModel;
 
 pub struct Network {
@@ -22,9 +23,9 @@ impl Network {
 
     /// Sends a message over `instance`'s link at `now`; returns its arrival time, or None if
     /// the link is partitioned (checked at sending) or the message is lost.
-    pub fn send(&mut self, instance: u32, now: SimTime) -> Option<SimTime> {
+    pub fn send(&mut self, instance: InstanceId, now: SimTime) -> Option<SimTime> {
         self.sent += 1;
-        let i = instance as usize;
+        let i = instance.index();
         if self.partitioned[i] {
             self.cut += 1;
             return None;
@@ -37,18 +38,18 @@ impl Network {
     /// Sends a message from one instance to another (peer-to-peer detectors): cut when a
     /// partition separates them (one is cut off, the other is not), otherwise the sender's
     /// link draws its loss and delay.
-    pub fn send_between(&mut self, from: u32, to: u32, now: SimTime) -> Option<SimTime> {
+    pub fn send_between(&mut self, from: InstanceId, to: InstanceId, now: SimTime) -> Option<SimTime> {
         self.sent += 1;
-        if self.partitioned[from as usize] != self.partitioned[to as usize] {
+        if self.partitioned[from.index()] != self.partitioned[to.index()] {
             self.cut += 1;
             return None;
         }
-        let arrival = self.model.transit(now, &mut self.links[from as usize]);
+        let arrival = self.model.transit(now, &mut self.links[from.index()]);
         self.lost += arrival.is_none() as u64;
         arrival
     }
 
-    pub fn set_partitioned(&mut self, instance: u32, partitioned: bool) {
-        self.partitioned[instance as usize] = partitioned;
+    pub fn set_partitioned(&mut self, instance: InstanceId, partitioned: bool) {
+        self.partitioned[instance.index()] = partitioned;
     }
 }

@@ -4,6 +4,7 @@
 
 use super::RequestPath;
 use crate::balance::Pick;
+use crate::ids::{ClientId, InstanceId};
 use crate::metrics::requests::RequestMetrics;
 
 /// Keys 0..SAMPLE_KEYS (or all keys, if fewer) are followed: a moved fraction of 1/20 is then
@@ -12,13 +13,13 @@ const SAMPLE_KEYS: u64 = 10_000;
 
 impl RequestPath {
     /// The current first choice of each sampled key for client 0.
-    fn assignment(&mut self) -> Vec<Option<u32>> {
+    fn assignment(&mut self) -> Vec<Option<InstanceId>> {
         let c = &self.clients[0];
         let rng = &mut self.rng.balance[0];
         (0..SAMPLE_KEYS.min(self.model.keys))
             .map(|key| {
                 self.balancer.pick(&mut Pick {
-                    client: 0,
+                    client: ClientId(0),
                     key,
                     live: &c.live,
                     is_live: &c.routable,

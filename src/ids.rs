@@ -1,8 +1,9 @@
 //! Typed numbers of instances and clients, so that one cannot be passed where the other is
-//! meant, and per-instance vectors indexed by them without casts. Each is a `u32` underneath
-//! (`repr(transparent)`), so events that carry them stay as small as before.
+//! meant, and per-instance and per-client vectors indexed by them without casts. Each id is a
+//! `u32` underneath (`repr(transparent)`), so events that carry them stay as small as before.
 
 use std::fmt;
+use std::marker::PhantomData;
 use std::ops::{Index, IndexMut};
 
 macro_rules! id {
@@ -41,61 +42,93 @@ id!(
     ClientId
 );
 
-/// One `T` per instance, indexed by `InstanceId`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PerInstance<T>(Vec<T>);
+/// What a typed vector is indexed by.
+pub trait Id: Copy {
+    fn index(self) -> usize;
+}
 
-impl<T: Clone> PerInstance<T> {
-    /// `count` copies of `value`.
-    pub fn new(count: u32, value: T) -> Self {
-        PerInstance(vec![value; count as usize])
+impl Id for InstanceId {
+    fn index(self) -> usize {
+        InstanceId::index(self)
     }
 }
 
-impl<T> PerInstance<T> {
+impl Id for ClientId {
+    fn index(self) -> usize {
+        ClientId::index(self)
+    }
+}
+
+/// One `T` per instance, indexed by `InstanceId`.
+pub type PerInstance<T> = Per<InstanceId, T>;
+/// One `T` per client, indexed by `ClientId`.
+pub type PerClient<T> = Per<ClientId, T>;
+
+/// A vector indexed by one kind of id only: the compiler refuses the other kind.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Per<I, T> {
+    items: Vec<T>,
+    /// `fn(I)`: the vector holds no `I`, so it is `Send` and `Sync` whatever `I` is.
+    id: PhantomData<fn(I)>,
+}
+
+impl<I: Id, T: Clone> Per<I, T> {
+    /// `count` copies of `value`.
+    pub fn new(count: u32, value: T) -> Self {
+        Per::from(vec![value; count as usize])
+    }
+}
+
+impl<I: Id, T> Per<I, T> {
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.items.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.items.is_empty()
     }
 
-    /// The value of `instance`, or None past the end (an empty vector holds no instance).
-    pub fn get(&self, instance: InstanceId) -> Option<&T> {
-        self.0.get(instance.index())
+    /// The value of `id`, or None past the end (an empty vector holds no id).
+    pub fn get(&self, id: I) -> Option<&T> {
+        self.items.get(id.index())
     }
 
-    pub fn get_mut(&mut self, instance: InstanceId) -> Option<&mut T> {
-        self.0.get_mut(instance.index())
+    pub fn get_mut(&mut self, id: I) -> Option<&mut T> {
+        self.items.get_mut(id.index())
     }
 
-    /// The values in instance order.
+    /// The values in id order.
     pub fn as_slice(&self) -> &[T] {
-        &self.0
+        &self.items
     }
 
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
-        self.0.iter_mut()
+        self.items.iter_mut()
     }
 }
 
-impl<T> FromIterator<T> for PerInstance<T> {
-    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
-        PerInstance(iter.into_iter().collect())
+impl<I, T> From<Vec<T>> for Per<I, T> {
+    fn from(items: Vec<T>) -> Self {
+        Per { items, id: PhantomData }
     }
 }
 
-impl<T> Index<InstanceId> for PerInstance<T> {
+impl<I, T> FromIterator<T> for Per<I, T> {
+    fn from_iter<It: IntoIterator<Item = T>>(iter: It) -> Self {
+        Per::from(iter.into_iter().collect::<Vec<T>>())
+    }
+}
+
+impl<I: Id, T> Index<I> for Per<I, T> {
     type Output = T;
-    fn index(&self, instance: InstanceId) -> &T {
-        &self.0[instance.index()]
+    fn index(&self, id: I) -> &T {
+        &self.items[id.index()]
     }
 }
 
-impl<T> IndexMut<InstanceId> for PerInstance<T> {
-    fn index_mut(&mut self, instance: InstanceId) -> &mut T {
-        &mut self.0[instance.index()]
+impl<I: Id, T> IndexMut<I> for Per<I, T> {
+    fn index_mut(&mut self, id: I) -> &mut T {
+        &mut self.items[id.index()]
     }
 }
 

@@ -96,13 +96,13 @@ impl Traffic {
         let model = scenario.clients.clone()?;
         let (n, c) = (scenario.instances, model.count as usize);
         let client_streams = ClientStreams {
-            arrivals: streams.streams(StreamKind::ClientArrivals, c),
-            balance: streams.streams(StreamKind::Balance, c),
-            recovery: streams.streams(StreamKind::Recovery, c),
+            arrivals: streams.streams(StreamKind::ClientArrivals, c).into(),
+            balance: streams.streams(StreamKind::Balance, c).into(),
+            recovery: streams.streams(StreamKind::Recovery, c).into(),
         };
-        let links = streams.streams(StreamKind::ClientLink, c);
-        let service = streams.streams(StreamKind::Service, n as usize);
-        let propagation = streams.streams(StreamKind::Propagation, c);
+        let links = streams.streams(StreamKind::ClientLink, c).into();
+        let service = streams.streams(StreamKind::Service, n as usize).into();
+        let propagation = streams.streams(StreamKind::Propagation, c).into();
         Some(Traffic {
             servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
             views: Views::new(model.propagation, scenario.network.clone(), n, propagation),

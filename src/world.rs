@@ -7,7 +7,7 @@ mod network;
 use crate::cluster::{Instances, Registry};
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind};
-use crate::ids::InstanceId;
+use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::{EngineWork, MetricValues, TraceRecord};
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
 use crate::traffic::{Traffic, TrafficCtx, TrafficEvent};
@@ -48,7 +48,7 @@ struct Ctx<'a> {
     instances: &'a Instances,
     network: &'a mut Network,
     registry: &'a mut Registry,
-    rng: &'a mut [Stream],
+    rng: &'a mut PerInstance<Stream>,
     fault_times: &'a [SimTime],
     horizon: SimTime,
 }
@@ -105,7 +105,7 @@ impl DetectorCtx for Ctx<'_> {
     }
 
     fn rng(&mut self, instance: InstanceId) -> &mut Stream {
-        &mut self.rng[instance.index()]
+        &mut self.rng[instance]
     }
 }
 
@@ -114,12 +114,12 @@ pub struct World {
     queue: EventQueue<Event>,
     horizon: SimTime,
     failure: FailureModel,
-    failure_rng: Vec<Stream>,
+    failure_rng: PerInstance<Stream>,
     instances: Instances,
     network: Network,
     registry: Registry,
     detector: Box<dyn Detector>,
-    detector_rng: Vec<Stream>,
+    detector_rng: PerInstance<Stream>,
     /// Scheduled faults with their instances resolved.
     faults: Vec<(FaultAction, Vec<InstanceId>)>,
     /// Clients and servers, when the scenario has a workload.
@@ -168,12 +168,12 @@ impl World {
             queue: EventQueue::new(),
             horizon: scenario.horizon,
             failure: scenario.failure.clone(),
-            failure_rng: streams.streams(StreamKind::Failure, n as usize),
+            failure_rng: streams.streams(StreamKind::Failure, n as usize).into(),
             instances: Instances::new(n),
-            network: Network::new(&scenario.network, streams.streams(StreamKind::Link, n as usize)),
+            network: Network::new(&scenario.network, streams.streams(StreamKind::Link, n as usize).into()),
             registry: Registry::new(n, &scenario.phases),
             detector: scenario.detector.build(n),
-            detector_rng: streams.streams(StreamKind::Detector, n as usize),
+            detector_rng: streams.streams(StreamKind::Detector, n as usize).into(),
             faults: faults.collect(),
             traffic: Traffic::new(scenario, &streams),
             trace: None,
@@ -314,7 +314,7 @@ impl World {
             FailureModel::None => return,
             FailureModel::CrashStop { mttf } | FailureModel::CrashRecover { mttf, .. } => mttf,
         };
-        let ttf = mttf.sample(&mut self.failure_rng[instance.index()]);
+        let ttf = mttf.sample(&mut self.failure_rng[instance]);
         let epoch = self.instances.epoch(instance);
         let at = self.queue.now().saturating_add(ttf);
         self.instances.set_up_until(instance, at);
@@ -323,7 +323,7 @@ impl World {
 
     fn schedule_repair(&mut self, instance: InstanceId) {
         if let FailureModel::CrashRecover { mttr, .. } = &self.failure {
-            let ttr = mttr.sample(&mut self.failure_rng[instance.index()]);
+            let ttr = mttr.sample(&mut self.failure_rng[instance]);
             let epoch = self.instances.epoch(instance);
             self.queue.schedule_in(ttr, Event::Repair { instance, epoch });
         }

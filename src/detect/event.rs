@@ -7,7 +7,7 @@
 use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
-use crate::ids::InstanceId;
+use crate::ids::{InstanceId, PerInstance};
 use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
@@ -67,8 +67,8 @@ impl DetectorFactory for Factory {
         Box::new(EventDetector {
             beacon: Beacon { interval: self.ping_interval, send_kind: PING, arrive_kind: PING_ARRIVE },
             lease: Lease::new(instances, self.session_timeout, CHECK),
-            closed: vec![u32::MAX; instances as usize],
-            session: vec![0; instances as usize],
+            closed: PerInstance::new(instances, u32::MAX),
+            session: PerInstance::new(instances, 0),
             instances,
         })
     }
@@ -79,9 +79,9 @@ struct EventDetector {
     lease: Lease,
     /// Per instance, the session (up period's epoch) that a notification closed: its late
     /// pings are ignored, as a registry with session ids would.
-    closed: Vec<u32>,
+    closed: PerInstance<u32>,
     /// Per instance, the session of the latest ping the registry accepted.
-    session: Vec<u32>,
+    session: PerInstance<u32>,
     instances: u32,
 }
 
@@ -89,7 +89,7 @@ impl EventDetector {
     /// The tag is the down period's epoch; the session it closes is the up period before it.
     /// Closing a session the registry has already seen replaced changes nothing.
     fn on_notification(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
-        let i = event.instance.index();
+        let i = event.instance;
         let session = event.tag.wrapping_sub(1);
         self.closed[i] = session;
         if self.session[i] == session {
@@ -122,9 +122,9 @@ impl Detector for EventDetector {
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         match event.kind {
             PING => self.beacon.on_send(event, ctx),
-            PING_ARRIVE if event.tag == self.closed[event.instance.index()] => {}
+            PING_ARRIVE if event.tag == self.closed[event.instance] => {}
             PING_ARRIVE => {
-                self.session[event.instance.index()] = event.tag;
+                self.session[event.instance] = event.tag;
                 self.lease.on_arrival(event.instance, ctx);
             }
             CHECK => self.lease.on_check(event.instance, ctx),

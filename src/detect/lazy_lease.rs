@@ -24,7 +24,7 @@
 
 use super::{DetectorEvent, random_phase};
 use crate::engine::SimTime;
-use crate::ids::InstanceId;
+use crate::ids::{InstanceId, PerInstance};
 use super::{DetectorCtx, View};
 
 const NONE: SimTime = SimTime::MAX;
@@ -50,14 +50,14 @@ struct Slot {
 pub struct LazyLease {
     interval: SimTime,
     timeout: SimTime,
-    slots: Vec<Slot>,
+    slots: PerInstance<Slot>,
 }
 
 impl LazyLease {
     pub fn new(instances: u32, interval: SimTime, timeout: SimTime) -> Self {
         let slot =
             || Slot { next_send: NONE, cover_end: timeout, running: true, pending: Vec::new(), wake: 0, wake_at: NONE };
-        LazyLease { interval, timeout, slots: (0..instances).map(|_| slot()).collect() }
+        LazyLease { interval, timeout, slots: InstanceId::all(instances).map(|_| slot()).collect() }
     }
 
     /// Time 0: every instance is registered (seen now, so the lease runs from 0) and starts
@@ -92,7 +92,7 @@ impl LazyLease {
     }
 
     fn slot(&mut self, instance: InstanceId) -> &mut Slot {
-        &mut self.slots[instance.index()]
+        &mut self.slots[instance]
     }
 
     /// Brings the instance up to now — draws what is due, takes in the arrivals due now,
@@ -115,7 +115,7 @@ impl LazyLease {
 
     /// Whether arrivals are invisible but for the expiry: the lease runs and the view is up.
     fn folding(&self, instance: InstanceId, ctx: &dyn DetectorCtx) -> bool {
-        self.slots[instance.index()].running && ctx.view(instance) == View::Up
+        self.slots[instance].running && ctx.view(instance) == View::Up
     }
 
     /// Draws sends before `bound`: while folding, until the lease's expiry is known (the next
@@ -124,7 +124,7 @@ impl LazyLease {
     /// arrival is known (no later send can arrive before the earliest pending one).
     fn draw(&mut self, instance: InstanceId, bound: SimTime, folding: bool, ctx: &mut dyn DetectorCtx) {
         let (interval, timeout) = (self.interval, self.timeout);
-        let slot = &mut self.slots[instance.index()];
+        let slot = &mut self.slots[instance];
         loop {
             if folding {
                 slot.fold(timeout, bound);

@@ -3,7 +3,7 @@
 
 use super::DetectorEvent;
 use crate::engine::SimTime;
-use crate::ids::InstanceId;
+use crate::ids::{InstanceId, PerInstance};
 use super::DetectorCtx;
 
 /// Instance side: while the instance is up, send a message every `interval`.
@@ -41,14 +41,18 @@ impl Beacon {
 pub struct Lease {
     pub timeout: SimTime,
     pub check_kind: u8,
-    last_seen: Vec<SimTime>,
-    check_pending: Vec<bool>,
+    last_seen: PerInstance<SimTime>,
+    check_pending: PerInstance<bool>,
 }
 
 impl Lease {
     pub fn new(instances: u32, timeout: SimTime, check_kind: u8) -> Self {
-        let n = instances as usize;
-        Lease { timeout, check_kind, last_seen: vec![0; n], check_pending: vec![false; n] }
+        Lease {
+            timeout,
+            check_kind,
+            last_seen: PerInstance::new(instances, 0),
+            check_pending: PerInstance::new(instances, false),
+        }
     }
 
     /// Time 0: every instance registered just now; arm every check.
@@ -60,17 +64,17 @@ impl Lease {
 
     /// A message from the instance arrived: it is alive.
     pub fn on_arrival(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
-        self.last_seen[instance.index()] = ctx.now();
+        self.last_seen[instance] = ctx.now();
         ctx.mark_up(instance);
-        if !self.check_pending[instance.index()] {
+        if !self.check_pending[instance] {
             self.arm(instance, ctx);
         }
     }
 
     /// A check is due: expire the lease, or re-arm at the current deadline.
     pub fn on_check(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
-        self.check_pending[instance.index()] = false;
-        if ctx.now() > self.last_seen[instance.index()] + self.timeout {
+        self.check_pending[instance] = false;
+        if ctx.now() > self.last_seen[instance] + self.timeout {
             ctx.mark_down(instance);
         } else {
             self.arm(instance, ctx);
@@ -78,8 +82,8 @@ impl Lease {
     }
 
     fn arm(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
-        self.check_pending[instance.index()] = true;
-        let deadline = self.last_seen[instance.index()] + self.timeout + 1;
+        self.check_pending[instance] = true;
+        let deadline = self.last_seen[instance] + self.timeout + 1;
         ctx.schedule_at(deadline, DetectorEvent { instance, kind: self.check_kind, tag: 0 });
     }
 }

@@ -8,7 +8,7 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
-use crate::ids::InstanceId;
+use crate::ids::{InstanceId, PerInstance};
 use crate::params::KeyError;
 use crate::params::DefaultValue::Required;
 use crate::params::{Param, Strategy, Type, Values};
@@ -47,14 +47,14 @@ impl DetectorFactory for Factory {
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {
-        Box::new(Observer { config: *self, offset: vec![0; instances as usize] })
+        Box::new(Observer { config: *self, offset: PerInstance::new(instances, 0) })
     }
 }
 
 struct Observer {
     config: Factory,
     /// Each instance's tick grid is offset by a random phase in [0, tick).
-    offset: Vec<SimTime>,
+    offset: PerInstance<SimTime>,
 }
 
 /// Ticks until the first success of Bernoulli(p) trials: 1, 2, 3, ... with mean 1/p.
@@ -69,7 +69,7 @@ fn geometric(p: f64, rng: &mut Stream) -> u64 {
 impl Observer {
     /// A state change just happened: schedule the tick at which it will be noticed.
     fn schedule_notice(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
-        let (tick, offset) = (self.config.tick, self.offset[instance.index()]);
+        let (tick, offset) = (self.config.tick, self.offset[instance]);
         let now = ctx.now();
         // Index of the first tick strictly after now on this instance's grid.
         let first = if now < offset { 0 } else { (now - offset) / tick + 1 };
@@ -83,7 +83,7 @@ impl Observer {
 impl Detector for Observer {
     fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in InstanceId::all(self.offset.len() as u32) {
-            self.offset[instance.index()] = random_phase(self.config.tick, ctx.rng(instance));
+            self.offset[instance] = random_phase(self.config.tick, ctx.rng(instance));
         }
     }
 

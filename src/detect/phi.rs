@@ -23,7 +23,7 @@
 use super::lease::Beacon;
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
-use crate::ids::InstanceId;
+use crate::ids::{InstanceId, PerInstance};
 use crate::params::KeyError;
 use crate::params::DefaultValue::{Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
@@ -122,7 +122,7 @@ impl DetectorFactory for Factory {
                 min_sd: self.min_std_deviation as f64,
                 pause: self.acceptable_pause as f64,
             },
-            registry: (0..instances).map(|_| Tracked::default()).collect(),
+            registry: InstanceId::all(instances).map(|_| Tracked::default()).collect(),
         })
     }
 }
@@ -203,13 +203,13 @@ impl Tracked {
 struct Phi {
     beacon: Beacon,
     params: Estimate,
-    registry: Vec<Tracked>,
+    registry: PerInstance<Tracked>,
 }
 
 impl Phi {
     fn on_arrival(&mut self, instance: InstanceId, incarnation: u32, ctx: &mut dyn DetectorCtx) {
         let now = ctx.now();
-        let tracked = &mut self.registry[instance.index()];
+        let tracked = &mut self.registry[instance];
         if incarnation < tracked.incarnation {
             return; // from before a restart: a registry that knows incarnations drops it
         }
@@ -230,7 +230,7 @@ impl Phi {
     /// A check is due: suspect the instance if φ has reached the threshold, else check again at
     /// the deadline. A superseded check does nothing.
     fn on_check(&mut self, instance: InstanceId, tag: u32, ctx: &mut dyn DetectorCtx) {
-        let tracked = &mut self.registry[instance.index()];
+        let tracked = &mut self.registry[instance];
         if tag != tracked.check_tag {
             return;
         }
@@ -253,7 +253,7 @@ impl Detector for Phi {
     /// Time 0: every instance is registered, with the first estimate's deadline.
     fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in InstanceId::all(self.registry.len() as u32) {
-            let tracked = &mut self.registry[instance.index()];
+            let tracked = &mut self.registry[instance];
             tracked.incarnation = ctx.instance_epoch(instance);
             tracked.check_at = SimTime::MAX;
             tracked.deadline = tracked.threshold_delay(&self.params);

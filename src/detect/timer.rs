@@ -4,7 +4,7 @@
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
-use crate::ids::InstanceId;
+use crate::ids::{InstanceId, PerInstance};
 use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
@@ -67,27 +67,31 @@ impl DetectorFactory for Factory {
     }
 
     fn build(&self, instances: u32) -> Box<dyn Detector> {
-        let n = instances as usize;
-        Box::new(Timer { config: *self, probe: vec![0; n], awaiting: vec![false; n], failures: vec![0; n] })
+        let n = instances;
+        Box::new(Timer {
+            config: *self,
+            probe: PerInstance::new(n, 0),
+            awaiting: PerInstance::new(n, false),
+            failures: PerInstance::new(n, 0),
+        })
     }
 }
 
 struct Timer {
     config: Factory,
     /// Number of the latest probe sent to each instance.
-    probe: Vec<u32>,
+    probe: PerInstance<u32>,
     /// Whether that probe is still waiting for its reply.
-    awaiting: Vec<bool>,
+    awaiting: PerInstance<bool>,
     /// Consecutive failed probes.
-    failures: Vec<u32>,
+    failures: PerInstance<u32>,
 }
 
 impl Timer {
     fn tick(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
-        let i = instance.index();
-        self.probe[i] = self.probe[i].wrapping_add(1);
-        self.awaiting[i] = true;
-        let event = DetectorEvent { instance, kind: PROBE_ARRIVE, tag: self.probe[i] };
+        self.probe[instance] = self.probe[instance].wrapping_add(1);
+        self.awaiting[instance] = true;
+        let event = DetectorEvent { instance, kind: PROBE_ARRIVE, tag: self.probe[instance] };
         if let Some(at) = ctx.send(instance) {
             ctx.schedule_at(at, event);
         }
@@ -106,7 +110,7 @@ impl Timer {
     }
 
     fn reply(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
-        let i = event.instance.index();
+        let i = event.instance;
         if event.tag == self.probe[i] && self.awaiting[i] {
             self.awaiting[i] = false;
             self.failures[i] = 0;
@@ -115,7 +119,7 @@ impl Timer {
     }
 
     fn timeout(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
-        let i = event.instance.index();
+        let i = event.instance;
         if event.tag == self.probe[i] && self.awaiting[i] {
             self.awaiting[i] = false;
             self.failures[i] += 1;

@@ -7,7 +7,7 @@
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::detect::View;
 use crate::engine::{SimTime, Stream};
-use crate::ids::{ClientId, InstanceId, PerInstance};
+use crate::ids::{ClientId, InstanceId, PerClient, PerInstance};
 use crate::metrics::TraceRecord;
 use crate::metrics::requests::RequestMetrics;
 use crate::model::{NetworkModel, Propagation};
@@ -46,21 +46,21 @@ pub struct Views {
     network: NetworkModel,
     tracker: Tracker,
     /// Per client: a poll's answer in transit.
-    snapshots: Vec<PerInstance<bool>>,
+    snapshots: PerClient<PerInstance<bool>>,
     /// One per client: its registry messages.
-    streams: Vec<Stream>,
+    streams: PerClient<Stream>,
     /// When tracing: the moments no client (or again some client) routes to an instance.
     trace: Option<Vec<TraceRecord>>,
 }
 
 impl Views {
-    pub fn new(mode: Propagation, network: NetworkModel, instances: u32, streams: Vec<Stream>) -> Self {
+    pub fn new(mode: Propagation, network: NetworkModel, instances: u32, streams: PerClient<Stream>) -> Self {
         let clients = streams.len() as u32;
         Views {
             mode,
             network,
             tracker: Tracker::new(instances, clients),
-            snapshots: vec![PerInstance::new(instances, true); clients as usize],
+            snapshots: PerClient::new(clients, PerInstance::new(instances, true)),
             streams,
             trace: None,
         }
@@ -69,7 +69,7 @@ impl Views {
     /// Time 0: a polling client's first poll, at a random phase.
     pub fn start<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         if let Propagation::Poll { refresh } = self.mode {
-            let phase = self.streams[client.index()].below(refresh);
+            let phase = self.streams[client].below(refresh);
             ctx.at(ctx.now + phase, TrafficEvent::Poll { client });
         }
     }
@@ -96,7 +96,7 @@ impl Views {
         self.check_propagated(instance, ctx.now, metrics);
         if self.mode == Propagation::Watch {
             for client in ClientId::all(self.streams.len() as u32) {
-                let delay = self.network.delay.sample(&mut self.streams[client.index()]);
+                let delay = self.network.delay.sample(&mut self.streams[client]);
                 ctx.at(ctx.now.saturating_add(delay), TrafficEvent::Push { client, instance, up });
             }
         }
@@ -156,7 +156,7 @@ impl Views {
 
     /// The registry answers a poll with its view at this moment.
     pub fn on_read<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
-        let snapshot = &mut self.snapshots[client.index()];
+        let snapshot = &mut self.snapshots[client];
         for (instance, slot) in InstanceId::all(snapshot.len() as u32).zip(snapshot.iter_mut()) {
             *slot = ctx.registry.view(instance) == View::Up;
         }
@@ -167,12 +167,12 @@ impl Views {
 
     /// The poll answer that reached `client`, to install in its cache.
     pub fn snapshot(&self, client: ClientId) -> &PerInstance<bool> {
-        &self.snapshots[client.index()]
+        &self.snapshots[client]
     }
 
     /// A poll message between a client and the registry: delayed, and lost with the network's
     /// loss probability.
     fn registry_message(&mut self, client: ClientId, now: SimTime) -> Option<SimTime> {
-        self.network.transit(now, &mut self.streams[client.index()])
+        self.network.transit(now, &mut self.streams[client])
     }
 }

@@ -11,7 +11,7 @@ use super::slab::{Ref, Slab};
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::balance::{Balancer, Pick};
 use crate::engine::{SimTime, Stream, TimerLane};
-use crate::ids::{ClientId, InstanceId};
+use crate::ids::{ClientId, InstanceId, PerClient};
 use crate::metrics::requests::RequestMetrics;
 use crate::model::Clients;
 use crate::recovery::backoff;
@@ -50,16 +50,16 @@ pub struct Attempt {
 
 /// One client's random streams on the request path.
 pub struct ClientStreams {
-    pub arrivals: Vec<Stream>,
-    pub balance: Vec<Stream>,
-    pub recovery: Vec<Stream>,
+    pub arrivals: PerClient<Stream>,
+    pub balance: PerClient<Stream>,
+    pub recovery: PerClient<Stream>,
 }
 
 /// The clients' side of the request path: their routing state, requests and attempts in
 /// flight with their timers, and the balancer that picks for all of them.
 pub struct RequestPath {
     model: Clients,
-    clients: Vec<Client>,
+    clients: PerClient<Client>,
     balancer: Box<dyn Balancer>,
     requests: Slab<Request>,
     attempts: Slab<Attempt>,
@@ -77,7 +77,7 @@ impl RequestPath {
     pub fn new(model: Clients, instances: u32, rng: ClientStreams) -> Self {
         let c = model.count;
         RequestPath {
-            clients: (0..c).map(|_| Client::new(instances, &model.recovery, model.rate)).collect(),
+            clients: ClientId::all(c).map(|_| Client::new(instances, &model.recovery, model.rate)).collect(),
             balancer: model.balancer.build(instances, c),
             requests: Slab::default(),
             attempts: Slab::default(),
@@ -100,21 +100,21 @@ impl RequestPath {
     pub fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
         self.rate_factor = factor;
         for client in ClientId::all(self.clients()) {
-            self.clients[client.index()].issue_generation += 1;
+            self.clients[client].issue_generation += 1;
             self.schedule_issue(client, ctx);
         }
     }
 
     /// `client`'s cache learns `up` for `instance`: whether that changed it.
     pub fn learn(&mut self, client: ClientId, instance: InstanceId, up: bool) -> bool {
-        self.clients[client.index()].learn(instance, up)
+        self.clients[client].learn(instance, up)
     }
 
     pub fn schedule_issue<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let rate = self.model.rate * self.rate_factor;
-        let u = self.rng.arrivals[client.index()].uniform_open0();
+        let u = self.rng.arrivals[client].uniform_open0();
         let wait = crate::engine::time::from_seconds(-libm::log(u) / rate);
-        let generation = self.clients[client.index()].issue_generation;
+        let generation = self.clients[client].issue_generation;
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
 
@@ -126,15 +126,15 @@ impl RequestPath {
         servers: &mut Servers,
         metrics: &mut RequestMetrics,
     ) {
-        if generation != self.clients[client.index()].issue_generation {
+        if generation != self.clients[client].issue_generation {
             return;
         }
         self.schedule_issue(client, ctx);
         metrics.issue(ctx.now);
-        if let Some(budget) = &mut self.clients[client.index()].budget {
+        if let Some(budget) = &mut self.clients[client].budget {
             budget.deposit(ctx.now);
         }
-        let key = self.keys.sample(&mut self.rng.arrivals[client.index()]);
+        let key = self.keys.sample(&mut self.rng.arrivals[client]);
         let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| ctx.now.saturating_add(d));
         let request = self.requests.insert(Request {
             client,
@@ -179,7 +179,7 @@ impl RequestPath {
         r.attempts += 1;
         r.in_flight += 1;
         let (deadline, first) = (r.deadline, r.attempts == 1);
-        let c = &mut self.clients[client.index()];
+        let c = &mut self.clients[client];
         c.outstanding[instance] += 1;
         if let Some(b) = c.breakers.get_mut(instance) {
             b.on_send();
@@ -200,8 +200,8 @@ impl RequestPath {
     /// usable instance was tried, any usable one may be tried again.
     fn pick_instance(&mut self, request: Ref) -> Option<InstanceId> {
         let r = self.requests.get(request)?;
-        let c = &self.clients[r.client.index()];
-        let rng = &mut self.rng.balance[r.client.index()];
+        let c = &self.clients[r.client];
+        let rng = &mut self.rng.balance[r.client];
         let mut pick = Pick {
             client: r.client,
             key: r.key,
@@ -220,7 +220,7 @@ impl RequestPath {
 
     fn hedge_delay(&self, client: ClientId) -> SimTime {
         let hedge = self.model.recovery.hedge.as_ref().expect("called only when hedging");
-        match (hedge.quantile, &self.clients[client.index()].latencies) {
+        match (hedge.quantile, &self.clients[client].latencies) {
             (Some(q), Some(h)) if h.len() >= 100 => h.value_at_quantile(q),
             _ => hedge.delay,
         }
@@ -240,7 +240,7 @@ impl RequestPath {
             metrics.counters.rejected += 1;
             return self.attempt_failed(a.request, ctx, metrics);
         }
-        if let Some(h) = &mut self.clients[a.client.index()].latencies {
+        if let Some(h) = &mut self.clients[a.client].latencies {
             let _ = h.record(ctx.now - a.sent);
         }
         if self.requests.get(a.request).is_some_and(|r| ctx.now <= r.deadline) {
@@ -272,7 +272,7 @@ impl RequestPath {
         metrics: &mut RequestMetrics,
     ) -> Option<Attempt> {
         let a = self.attempts.remove(attempt)?;
-        let c = &mut self.clients[a.client.index()];
+        let c = &mut self.clients[a.client];
         c.outstanding[a.instance] -= 1;
         if let Some(r) = self.requests.get_mut(a.request) {
             r.in_flight -= 1;
@@ -291,7 +291,7 @@ impl RequestPath {
     }
 
     pub fn on_half_open(&mut self, client: ClientId, instance: InstanceId, now: SimTime) {
-        let c = &mut self.clients[client.index()];
+        let c = &mut self.clients[client];
         c.breakers[instance].half_open(now);
         c.refresh_routable(instance);
     }
@@ -310,11 +310,11 @@ impl RequestPath {
             return self.complete(request, false, ctx.now, metrics);
         }
         let (client, retry, previous) = (r.client, r.attempts.max(1), r.previous_backoff);
-        let wait = backoff::delay(policy, retry, previous, &mut self.rng.recovery[client.index()]);
+        let wait = backoff::delay(policy, retry, previous, &mut self.rng.recovery[client]);
         if ctx.now.saturating_add(wait) >= r.deadline {
             return self.complete(request, false, ctx.now, metrics);
         }
-        if let Some(budget) = &mut self.clients[client.index()].budget
+        if let Some(budget) = &mut self.clients[client].budget
             && !budget.withdraw(ctx.now)
         {
             metrics.counters.budget_denied += 1;
@@ -339,7 +339,7 @@ impl RequestPath {
         if r.attempts != 1 || r.in_flight != 1 || r.attempts >= self.model.recovery.retry.max_attempts {
             return;
         }
-        if let Some(budget) = &mut self.clients[r.client.index()].budget
+        if let Some(budget) = &mut self.clients[r.client].budget
             && !budget.withdraw(ctx.now)
         {
             metrics.counters.budget_denied += 1;

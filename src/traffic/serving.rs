@@ -7,7 +7,7 @@
 use super::slab::{Ref, Slab};
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::engine::{SimTime, Stream};
-use crate::ids::{ClientId, InstanceId};
+use crate::ids::{ClientId, InstanceId, PerClient, PerInstance};
 use crate::metrics::requests::RequestMetrics;
 use crate::model::{Capacity, NetworkModel};
 use std::collections::{HashMap, VecDeque};
@@ -46,25 +46,30 @@ pub struct Servers {
     /// None: instances answer at once, without queueing.
     capacity: Option<Capacity>,
     network: NetworkModel,
-    servers: Vec<Server>,
+    servers: PerInstance<Server>,
     jobs: Slab<Job>,
     /// Instances cut off from the clients by a partition.
-    cut: Vec<bool>,
+    cut: PerInstance<bool>,
     /// One per client: both directions of its messages to instances.
-    links: Vec<Stream>,
+    links: PerClient<Stream>,
     /// One per instance: its service times.
-    service: Vec<Stream>,
+    service: PerInstance<Stream>,
 }
 
 impl Servers {
-    pub fn new(capacity: Option<Capacity>, network: NetworkModel, links: Vec<Stream>, service: Vec<Stream>) -> Self {
-        let n = service.len();
+    pub fn new(
+        capacity: Option<Capacity>,
+        network: NetworkModel,
+        links: PerClient<Stream>,
+        service: PerInstance<Stream>,
+    ) -> Self {
+        let n = service.len() as u32;
         Servers {
             capacity,
             network,
-            servers: (0..n).map(|_| Server::default()).collect(),
+            servers: InstanceId::all(n).map(|_| Server::default()).collect(),
             jobs: Slab::default(),
-            cut: vec![false; n],
+            cut: PerInstance::new(n, false),
             links,
             service,
         }
@@ -76,21 +81,21 @@ impl Servers {
 
     /// A partition from the clients starts (`true`) or heals.
     pub fn set_cut(&mut self, instance: InstanceId, cut: bool) {
-        self.cut[instance.index()] = cut;
+        self.cut[instance] = cut;
     }
 
     /// A `slow` fault: the instance's service time is multiplied by `factor`.
     pub fn set_slow(&mut self, instance: InstanceId, factor: f64) {
-        self.servers[instance.index()].slow = factor;
+        self.servers[instance].slow = factor;
     }
 
     /// Sends a message between a client and an instance: its arrival time, or None if lost or
     /// cut by a partition.
     fn send(&mut self, client: ClientId, instance: InstanceId, now: SimTime) -> Option<SimTime> {
-        if self.cut[instance.index()] {
+        if self.cut[instance] {
             return None;
         }
-        self.network.transit(now, &mut self.links[client.index()])
+        self.network.transit(now, &mut self.links[client])
     }
 
     /// A client sends an attempt: unless the message is lost, the job arrives later.
@@ -125,7 +130,7 @@ impl Servers {
         let Some(capacity) = &self.capacity else {
             return self.respond(job, true, ctx);
         };
-        let server = &mut self.servers[instance.index()];
+        let server = &mut self.servers[instance];
         if (server.in_service.len() as u32) < capacity.servers {
             server.in_service.push(job);
             self.start_service(instance, job, ctx);
@@ -138,8 +143,8 @@ impl Servers {
 
     fn start_service<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
         let capacity = self.capacity.as_ref().expect("only with capacity");
-        let base = capacity.service_time.sample(&mut self.service[instance.index()]);
-        let slow = self.servers[instance.index()].slow;
+        let base = capacity.service_time.sample(&mut self.service[instance]);
+        let slow = self.servers[instance].slow;
         let time = if slow == 1.0 { base } else { (base as f64 * slow).round() as SimTime };
         ctx.at(ctx.now.saturating_add(time), TrafficEvent::Done { instance, job });
     }
@@ -151,14 +156,14 @@ impl Servers {
         ctx: &mut TrafficCtx<E>,
         metrics: &mut RequestMetrics,
     ) {
-        let server = &mut self.servers[instance.index()];
+        let server = &mut self.servers[instance];
         let Some(pos) = server.in_service.iter().position(|&j| j == job) else {
             return; // the instance crashed since: its work was lost
         };
         server.in_service.swap_remove(pos);
         metrics.counters.executions += 1;
         if let Some(j) = self.jobs.get(job)
-            && let Some(entry) = self.servers[instance.index()].seen.get_mut(&j.request_id)
+            && let Some(entry) = self.servers[instance].seen.get_mut(&j.request_id)
         {
             entry.0 = true;
         }
@@ -168,14 +173,14 @@ impl Servers {
 
     /// A worker is free: serve the next waiting job whose deadline has not passed.
     fn next_job<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
-        while let Some(next) = self.servers[instance.index()].waiting.pop_front() {
+        while let Some(next) = self.servers[instance].waiting.pop_front() {
             match self.jobs.get(next) {
                 Some(j) if ctx.now > j.deadline => {
                     metrics.counters.expired_dropped += 1;
                     self.jobs.remove(next);
                 }
                 Some(_) => {
-                    self.servers[instance.index()].in_service.push(next);
+                    self.servers[instance].in_service.push(next);
                     return self.start_service(instance, next, ctx);
                 }
                 None => {}
@@ -195,7 +200,7 @@ impl Servers {
 
     /// Whether this instance already took the request; records it otherwise.
     fn is_duplicate(&mut self, instance: InstanceId, request_id: u64, deadline: SimTime, now: SimTime) -> bool {
-        let seen = &mut self.servers[instance.index()].seen;
+        let seen = &mut self.servers[instance].seen;
         if seen.len() >= SEEN_CLEANUP {
             seen.retain(|_, (_, until)| *until >= now);
         }
@@ -211,7 +216,7 @@ impl Servers {
     fn answer_duplicate<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         metrics.counters.duplicates_suppressed += 1;
         let j = self.jobs.get(job).expect("checked by the caller");
-        let finished = self.servers[j.instance.index()].seen.get(&j.request_id).is_some_and(|e| e.0);
+        let finished = self.servers[j.instance].seen.get(&j.request_id).is_some_and(|e| e.0);
         if finished {
             self.respond(job, true, ctx);
         } else {
@@ -232,7 +237,7 @@ impl Servers {
     /// With `on_crash = "reset"` the clients of those jobs get a failure at once instead (the
     /// operating system resets the dead process's connections).
     pub fn drop_work<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
-        let server = &mut self.servers[instance.index()];
+        let server = &mut self.servers[instance];
         let lost: Vec<Ref> = server.waiting.drain(..).chain(server.in_service.drain(..)).collect();
         server.seen.clear();
         for job in lost {

@@ -14,8 +14,8 @@ const SAMPLE_KEYS: u64 = 10_000;
 impl RequestPath {
     /// The current first choice of each sampled key for client 0.
     fn assignment(&mut self) -> Vec<Option<InstanceId>> {
-        let c = &self.clients[0];
-        let rng = &mut self.rng.balance[0];
+        let c = &self.clients[ClientId(0)];
+        let rng = &mut self.rng.balance[ClientId(0)];
         (0..SAMPLE_KEYS.min(self.model.keys))
             .map(|key| {
                 self.balancer.pick(&mut Pick {

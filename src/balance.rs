@@ -35,9 +35,9 @@ pub struct Pick<'a> {
     pub client: ClientId,
     /// The request's key (already hashed or not: balancers hash it themselves).
     pub key: u64,
-    /// Instances the client believes up, sorted by index.
+    /// Instances the client believes up, in id order.
     pub live: &'a [InstanceId],
-    /// The same, by instance index.
+    /// The same, per instance.
     pub is_live: &'a PerInstance<bool>,
     /// This client's attempts in flight, by instance.
     pub outstanding: &'a PerInstance<u32>,

@@ -48,7 +48,7 @@ pub struct Attempt {
     sent: SimTime,
 }
 
-/// One client's random streams on the request path.
+/// The clients' random streams on the request path: one of each kind per client.
 pub struct ClientStreams {
     pub arrivals: PerClient<Stream>,
     pub balance: PerClient<Stream>,

@@ -116,7 +116,8 @@ fn truncated_normal_mean(mean: f64, sd: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{RandomStreams, StreamKind};
+    use crate::engine::RandomStreams;
+    use crate::model::StreamKind;
 
     const MS: SimTime = 1_000_000;
 

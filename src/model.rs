@@ -180,3 +180,36 @@ pub struct Fault {
     /// When set, the inverse action is applied to the same instances at this time.
     pub until: Option<SimTime>,
 }
+
+/// The families of components that own a stream. The numeric values are part of the output's
+/// reproducibility: never renumber them, only add new ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u64)]
+pub enum StreamKind {
+    /// An instance's failure and repair times.
+    Failure = 1,
+    /// The network link between an instance and the registry (delay and loss draws).
+    Link = 2,
+    /// Per-instance randomness of the failure detector (heartbeat phase, observation luck).
+    Detector = 3,
+    /// Choice of instances for a scheduled fault given by `count` or `fraction`.
+    FaultSelection = 4,
+    /// A client's request times and keys.
+    ClientArrivals = 5,
+    /// Messages between a client and the instances (delay and loss draws).
+    ClientLink = 6,
+    /// A client's balancer choices.
+    Balance = 7,
+    /// A client's backoff jitter.
+    Recovery = 8,
+    /// Registry-to-client messages of a client (watch pushes, polls).
+    Propagation = 9,
+    /// An instance's service times.
+    Service = 10,
+}
+
+impl From<StreamKind> for u64 {
+    fn from(kind: StreamKind) -> u64 {
+        kind as u64
+    }
+}

@@ -17,7 +17,8 @@ mod slab;
 
 use crate::cluster::Instances;
 use crate::cluster::Registry;
-use crate::engine::{EventQueue, RandomStreams, SimTime, StreamKind};
+use crate::engine::{EventQueue, RandomStreams, SimTime};
+use crate::model::StreamKind;
 use crate::ids::{ClientId, InstanceId};
 use crate::metrics::requests::RequestMetrics;
 use crate::metrics::{MetricValues, TraceRecord};

@@ -6,7 +6,8 @@ mod network;
 
 use crate::cluster::{Instances, Registry};
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
-use crate::engine::{EventQueue, RandomStreams, SimTime, Stream, StreamKind};
+use crate::engine::{EventQueue, RandomStreams, SimTime, Stream};
+use crate::model::StreamKind;
 use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::{EngineWork, MetricValues, TraceRecord};
 use crate::model::{FailureModel, FaultAction, Scenario, Target};

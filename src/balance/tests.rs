@@ -2,7 +2,8 @@
 //! key-affine schemes move about 1/n of the keys when one instance goes (modulo: most).
 
 use super::*;
-use crate::engine::{RandomStreams, StreamKind};
+use crate::engine::RandomStreams;
+use crate::model::StreamKind;
 use crate::ids::{ClientId, InstanceId, PerInstance};
 
 fn balancer(kind: &str) -> Box<dyn Balancer> {

@@ -111,7 +111,8 @@ impl Detector for Observer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{RandomStreams, StreamKind};
+    use crate::engine::RandomStreams;
+    use crate::model::StreamKind;
 
     /// Geometric(p) on {1, 2, ...} has mean 1/p and variance (1-p)/p²; the sample mean over
     /// n draws must lie within 3.3 standard errors.

@@ -9,33 +9,6 @@
 use rand_core::Rng;
 use rand_pcg::Pcg64Mcg;
 
-/// The families of components that own a stream. The numeric values are part of the output's
-/// reproducibility: never renumber them, only add new ones.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u64)]
-pub enum StreamKind {
-    /// An instance's failure and repair times.
-    Failure = 1,
-    /// The network link between an instance and the registry (delay and loss draws).
-    Link = 2,
-    /// Per-instance randomness of the failure detector (heartbeat phase, observation luck).
-    Detector = 3,
-    /// Choice of instances for a scheduled fault given by `count` or `fraction`.
-    FaultSelection = 4,
-    /// A client's request times and keys.
-    ClientArrivals = 5,
-    /// Messages between a client and the instances (delay and loss draws).
-    ClientLink = 6,
-    /// A client's balancer choices.
-    Balance = 7,
-    /// A client's backoff jitter.
-    Recovery = 8,
-    /// Registry-to-client messages of a client (watch pushes, polls).
-    Propagation = 9,
-    /// An instance's service times.
-    Service = 10,
-}
-
 /// A small deterministic mixing function (SplitMix64's finaliser) used to derive seeds.
 pub fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -60,17 +33,18 @@ impl RandomStreams {
         RandomStreams { run_seed }
     }
 
-    /// The stream of component `index` of family `kind`.
-    pub fn stream(&self, kind: StreamKind, index: u64) -> Stream {
-        let a = mix64(self.run_seed ^ mix64(kind as u64));
+    /// The stream of component `index` of a family of components (a number the caller's domain
+    /// assigns, `model::StreamKind`: the engine only mixes it into the seed).
+    pub fn stream(&self, family: impl Into<u64>, index: u64) -> Stream {
+        let a = mix64(self.run_seed ^ mix64(family.into()));
         let b = mix64(a ^ mix64(index.wrapping_add(0xC0FFEE)));
         let c = mix64(b ^ 0xD1B5_4A32_D192_ED03);
         Stream { rng: Pcg64Mcg::new(((b as u128) << 64) | c as u128) }
     }
 
     /// One stream per component `0..count`.
-    pub fn streams(&self, kind: StreamKind, count: usize) -> Vec<Stream> {
-        (0..count as u64).map(|index| self.stream(kind, index)).collect()
+    pub fn streams(&self, family: impl Into<u64> + Copy, count: usize) -> Vec<Stream> {
+        (0..count as u64).map(|index| self.stream(family, index)).collect()
     }
 }
 
@@ -116,14 +90,14 @@ mod tests {
     #[test]
     fn streams_are_reproducible_and_distinct() {
         let streams = RandomStreams::new(42);
-        let a: Vec<u64> = (0..4).map(|_| streams.stream(StreamKind::Link, 7).next_u64()).collect();
+        let a: Vec<u64> = (0..4).map(|_| streams.stream(2u64, 7).next_u64()).collect();
         assert!(a.windows(2).all(|w| w[0] == w[1]), "same stream id, same first draw");
-        let mut link7 = streams.stream(StreamKind::Link, 7);
-        let mut link8 = streams.stream(StreamKind::Link, 8);
-        let mut fail7 = streams.stream(StreamKind::Failure, 7);
+        let mut link7 = streams.stream(2u64, 7);
+        let mut link8 = streams.stream(2u64, 8);
+        let mut fail7 = streams.stream(1u64, 7);
         let (x, y, z) = (link7.next_u64(), link8.next_u64(), fail7.next_u64());
         assert!(x != y && x != z && y != z);
-        let mut other_seed = RandomStreams::new(43).stream(StreamKind::Link, 7);
+        let mut other_seed = RandomStreams::new(43).stream(2u64, 7);
         assert_ne!(other_seed.next_u64(), a[0]);
     }
 
@@ -131,14 +105,14 @@ mod tests {
     fn known_draws_pin_the_generator_and_seed_derivation() {
         // If these values change, every published result changes: a new generator or seed
         // derivation must come with a new discosim major version and a README note.
-        let mut stream = RandomStreams::new(replication_seed(1, 0)).stream(StreamKind::Failure, 0);
+        let mut stream = RandomStreams::new(replication_seed(1, 0)).stream(1u64, 0);
         let draws: Vec<u64> = (0..3).map(|_| stream.next_u64()).collect();
         assert_eq!(draws, PINNED);
     }
 
     #[test]
     fn uniform_is_in_range_with_the_right_mean() {
-        let mut stream = RandomStreams::new(9).stream(StreamKind::Detector, 0);
+        let mut stream = RandomStreams::new(9).stream(3u64, 0);
         let n = 100_000;
         let mut sum = 0.0;
         for _ in 0..n {
@@ -152,7 +126,7 @@ mod tests {
 
     #[test]
     fn below_stays_below() {
-        let mut stream = RandomStreams::new(3).stream(StreamKind::FaultSelection, 0);
+        let mut stream = RandomStreams::new(3).stream(4u64, 0);
         assert!((0..10_000).all(|_| stream.below(7) < 7));
     }
 }

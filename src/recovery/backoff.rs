@@ -29,7 +29,8 @@ fn uniform(low: SimTime, high: SimTime, rng: &mut Stream) -> SimTime {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{RandomStreams, StreamKind};
+    use crate::engine::RandomStreams;
+    use crate::model::StreamKind;
 
     fn policy(backoff: Backoff, jitter: Jitter) -> Retry {
         Retry { max_attempts: 10, backoff, base: 100, cap: 1_000, jitter, budget: None, budget_floor: 0.0 }

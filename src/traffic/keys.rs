@@ -40,7 +40,8 @@ impl Keys {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::{RandomStreams, StreamKind};
+    use crate::engine::RandomStreams;
+    use crate::model::StreamKind;
 
     /// Zipf(1) over 100 keys: key 0 has probability 1/H_100 ≈ 0.1928; within 3.3 binomial sd.
     #[test]

@@ -1,11 +1,14 @@
 //! The state of the simulated cluster: each instance's true up/down state (`Instances`) and the
 //! registry's belief about it (`Registry`), scored against the truth on every change.
 //!
-//! Plain state with no behaviour of its own: the world changes it, detectors reach the registry
+//! The registry may act on a detector's verdicts only at periodic sweeps (`eviction`). Otherwise
+//! plain state with no behaviour of its own: the world changes it, detectors reach the registry
 //! through `detect::DetectorCtx`, and the request path reads both through `traffic::TrafficCtx`.
 
 pub mod instances;
 pub mod registry;
+pub mod eviction;
 
 pub use instances::Instances;
 pub use registry::Registry;
+pub use eviction::{Eviction, EvictionConfig};

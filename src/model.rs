@@ -6,6 +6,7 @@
 use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
+use crate::cluster::EvictionConfig;
 use crate::engine::SimTime;
 use crate::metrics::Phase;
 use crate::params::Configured;
@@ -31,6 +32,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// Windows whose detection and request metrics are also reported as `<metric>@<phase>`.
     pub phases: Vec<Phase>,
+    /// The registry acts on the detector's mark-downs only at periodic sweeps (`[registry]`).
+    pub eviction: Option<EvictionConfig>,
 }
 
 impl Scenario {
@@ -206,6 +209,8 @@ pub enum StreamKind {
     Propagation = 9,
     /// An instance's service times.
     Service = 10,
+    /// The registry's sweep (its phase, and the choice of whom to evict under a cap).
+    Eviction = 11,
 }
 
 impl From<StreamKind> for u64 {

@@ -4,7 +4,7 @@
 
 mod network;
 
-use crate::cluster::{Instances, Registry};
+use crate::cluster::{Instances, Registry, Eviction};
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream};
 use crate::model::StreamKind;
@@ -34,6 +34,8 @@ pub enum Event {
     },
     Detector(DetectorEvent),
     Traffic(TrafficEvent),
+    /// The registry's periodic eviction sweep runs.
+    Eviction,
 }
 
 impl From<TrafficEvent> for Event {
@@ -98,11 +100,11 @@ impl DetectorCtx for Ctx<'_> {
     }
 
     fn mark_up(&mut self, instance: InstanceId) {
-        self.registry.set(instance, View::Up, self.now, self.instances.is_up(instance));
+        self.registry.mark_up(instance, self.now, self.instances.is_up(instance));
     }
 
     fn mark_down(&mut self, instance: InstanceId) {
-        self.registry.set(instance, View::Down, self.now, self.instances.is_up(instance));
+        self.registry.mark_down(instance, self.now, self.instances.is_up(instance));
     }
 
     fn rng(&mut self, instance: InstanceId) -> &mut Stream {
@@ -172,7 +174,7 @@ impl World {
             failure_rng: streams.streams(StreamKind::Failure, n as usize).into(),
             instances: Instances::new(n),
             network: Network::new(&scenario.network, streams.streams(StreamKind::Link, n as usize).into()),
-            registry: Registry::new(n, &scenario.phases),
+            registry: Registry::new(n, &scenario.phases, eviction(scenario, &streams)),
             detector: scenario.detector.build(n),
             detector_rng: streams.streams(StreamKind::Detector, n as usize).into(),
             faults: faults.collect(),
@@ -196,6 +198,10 @@ impl World {
         }
         for instance in InstanceId::all(self.instances.count()) {
             self.schedule_failure(instance);
+        }
+        if let Some(eviction) = self.registry.eviction_mut() {
+            let first = eviction.first_at();
+            self.queue.schedule_at(first, Event::Eviction);
         }
         self.detector.start(detector_ctx!(self));
         if let Some(traffic) = &mut self.traffic {
@@ -278,8 +284,20 @@ impl World {
                 self.recover(instance);
             }
             Event::Fault { index, undo } => self.apply_fault(index as usize, undo),
+            Event::Eviction => self.eviction_sweep(),
             Event::Fail { .. } | Event::Repair { .. } => {}
         }
+    }
+
+    /// The registry's sweep: evicts what it may, and comes again one interval later.
+    fn eviction_sweep(&mut self) {
+        let instances = &self.instances;
+        self.registry.run_eviction(self.queue.now(), |i| instances.is_up(i));
+        if let Some(eviction) = self.registry.eviction_mut() {
+            let interval = eviction.interval();
+            self.queue.schedule_in(interval, Event::Eviction);
+        }
+        self.forward_view_changes();
     }
 
     /// Hands the registry's latest changes to the clients (watch pushes, propagation metrics).
@@ -435,6 +453,12 @@ impl World {
             FaultAction::Spike(_) => {}
         }
     }
+}
+
+/// The registry's sweep, on its own stream, if the scenario has one.
+fn eviction(scenario: &Scenario, streams: &RandomStreams) -> Option<Eviction> {
+    let config = scenario.eviction?;
+    Some(Eviction::new(config, scenario.instances, streams.stream(StreamKind::Eviction, 0)))
 }
 
 fn fault_times(scenario: &Scenario) -> Vec<SimTime> {

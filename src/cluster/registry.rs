@@ -1,9 +1,11 @@
-//! The registry's membership view, scored against the truth on every change.
+//! The registry's membership view, scored against the truth on every change; with a sweep, a
+//! detector's mark-down waits for the next sweep (`super::eviction`).
 
 use crate::detect::View;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::DetectionScore;
+use super::Eviction;
 
 pub struct Registry {
     view: PerInstance<View>,
@@ -11,28 +13,76 @@ pub struct Registry {
     /// Changes not yet handed to the clients (kept only when there are clients).
     changes: Vec<(InstanceId, bool)>,
     record: bool,
+    /// Instances listed up (what a sweep's cap is a fraction of).
+    registered: u32,
+    eviction: Option<Eviction>,
 }
 
 impl Registry {
     /// Every instance starts registered and up.
-    pub fn new(instances: u32, phases: &[crate::metrics::Phase]) -> Self {
+    pub fn new(instances: u32, phases: &[crate::metrics::Phase], eviction: Option<Eviction>) -> Self {
         Registry {
             view: PerInstance::new(instances, View::Up),
             score: DetectionScore::new(instances, phases),
             changes: Vec::new(),
             record: false,
+            registered: instances,
+            eviction,
         }
+    }
+
+    /// The sweep, if the registry acts only at sweeps.
+    pub fn eviction_mut(&mut self) -> Option<&mut Eviction> {
+        self.eviction.as_mut()
+    }
+
+    /// The detector found the instance up (a renewal): listed at once, and a pending eviction
+    /// is off.
+    pub fn mark_up(&mut self, instance: InstanceId, now: SimTime, truth_up: bool) {
+        self.set(instance, View::Up, now, truth_up);
+    }
+
+    /// The detector found the instance down: unlisted at once, or at the next sweep.
+    pub fn mark_down(&mut self, instance: InstanceId, now: SimTime, truth_up: bool) {
+        match &mut self.eviction {
+            Some(eviction) if self.view[instance] == View::Up => eviction.expire(instance),
+            _ => self.set(instance, View::Down, now, truth_up),
+        }
+    }
+
+    /// A sweep runs: it unlists the pending instances it chooses. `is_up` is the truth.
+    pub fn run_eviction(&mut self, now: SimTime, is_up: impl Fn(InstanceId) -> bool) {
+        let Some(mut eviction) = self.eviction.take() else { return };
+        let count = eviction.choose(self.registered);
+        for k in 0..count {
+            let instance = eviction.chosen(k);
+            self.set_view(instance, View::Down, now, is_up(instance));
+        }
+        eviction.evicted(count);
+        self.eviction = Some(eviction);
     }
 
     pub fn view(&self, instance: InstanceId) -> View {
         self.view[instance]
     }
 
-    /// Sets the view; a change is scored against `truth_up`, a repeat is ignored.
+    /// Sets the view at once (a pending eviction is off); a change is scored against
+    /// `truth_up`, a repeat is ignored.
     pub fn set(&mut self, instance: InstanceId, view: View, now: SimTime, truth_up: bool) {
+        if let Some(eviction) = &mut self.eviction {
+            eviction.cancel(instance);
+        }
+        self.set_view(instance, view, now, truth_up);
+    }
+
+    fn set_view(&mut self, instance: InstanceId, view: View, now: SimTime, truth_up: bool) {
         let slot = &mut self.view[instance];
         if *slot != view {
             *slot = view;
+            match view {
+                View::Up => self.registered += 1,
+                View::Down => self.registered -= 1,
+            }
             self.score.on_view_change(instance, now, truth_up, view == View::Up);
             if self.record {
                 self.changes.push((instance, view == View::Up));

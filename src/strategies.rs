@@ -5,12 +5,21 @@ use crate::params::{listing, table_markdown};
 
 /// Each registry: its name in the README's markers, the scenario table it configures, the
 /// listing and the Markdown table of its strategies.
-fn registries() -> [(&'static str, &'static str, String, String); 2] {
+fn registries() -> [(&'static str, &'static str, String, String); 4] {
     use crate::balance::BALANCERS;
     use crate::detect::DETECTORS;
+    use crate::dist::DISTRIBUTIONS;
+    use crate::recovery::PARTS;
     [
         ("detectors", "[detector] kind", listing(DETECTORS), table_markdown(DETECTORS)),
         ("balancers", "[balancer] kind, default round-robin", listing(BALANCERS), table_markdown(BALANCERS)),
+        (
+            "distributions",
+            "`dist` of network.delay, cluster.service_time, cluster.failure.mttf and .mttr",
+            listing(DISTRIBUTIONS),
+            table_markdown(DISTRIBUTIONS),
+        ),
+        ("recovery", "[recovery] and its sub-tables", listing(PARTS), table_markdown(PARTS)),
     ]
 }
 

@@ -1,8 +1,8 @@
 //! Checks a parsed scenario file and turns it into the typed `model::Scenario`.
 
-use super::duration::{DURATION_HELP, parse_duration};
+use super::duration::DURATION_HELP;
 use super::error::KeyError;
-use super::file::{RawDist, RawFailure, RawFault, RawNetwork, RawScenario};
+use super::file::{RawFailure, RawFault, RawNetwork, RawScenario};
 use crate::detect;
 use crate::dist::Dist;
 use crate::engine::SimTime;
@@ -123,8 +123,8 @@ fn failure(raw: Option<RawFailure>, base_dir: &Path) -> Result<FailureModel, Key
         return Ok(FailureModel::None);
     };
     let key = "cluster.failure";
-    let dist = |d: Option<RawDist>, name: &str| match d {
-        Some(d) => positive_mean(self::dist(d, &format!("{key}.{name}"), base_dir)?, &format!("{key}.{name}")),
+    let dist = |d: Option<toml::Table>, name: &str| match d {
+        Some(d) => positive_mean(crate::dist::parse(d, &format!("{key}.{name}"), base_dir)?, &format!("{key}.{name}")),
         None => Err(KeyError::new(format!("{key}.{name}"), format!("is required by model `{}`", raw.model))),
     };
     let unexpected =
@@ -154,7 +154,7 @@ fn positive_mean(dist: Dist, key: &str) -> Result<Dist, KeyError> {
 
 fn network(raw: RawNetwork, base_dir: &Path) -> Result<NetworkModel, KeyError> {
     let delay = match raw.delay {
-        Some(d) => dist(d, "network.delay", base_dir)?,
+        Some(d) => crate::dist::parse(d, "network.delay", base_dir)?,
         None => Dist::Constant { value: 0 },
     };
     let loss = raw.loss.unwrap_or(0.0);
@@ -162,124 +162,6 @@ fn network(raw: RawNetwork, base_dir: &Path) -> Result<NetworkModel, KeyError> {
         return Err(KeyError::new("network.loss", format!("{loss} is not a probability")).allowed("0 to 1"));
     }
     Ok(NetworkModel { delay, loss })
-}
-
-const DIST_PARAMS: &[(&str, &[&str])] = &[
-    ("constant", &["value"]),
-    ("uniform", &["low", "high"]),
-    ("exponential", &["mean"]),
-    ("normal", &["mean", "sd"]),
-    ("lognormal", &["median", "p99"]),
-    ("pareto", &["scale", "shape"]),
-    ("empirical", &["file"]),
-];
-
-/// Checks a distribution table: known `dist`, exactly its own parameters, sensible values.
-pub fn dist(raw: RawDist, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
-    let names: Vec<&str> = DIST_PARAMS.iter().map(|(n, _)| *n).collect();
-    let Some((_, allowed)) = DIST_PARAMS.iter().find(|(n, _)| *n == raw.dist) else {
-        return Err(KeyError::unknown_name(format!("{key}.dist"), "distribution", &raw.dist, &names));
-    };
-    let given = given_params(&raw);
-    let allowed_text = format!("dist, {}", allowed.join(", "));
-    if let Some(extra) = given.iter().find(|g| !allowed.contains(g)) {
-        return Err(KeyError::new(format!("{key}.{extra}"), format!("is not a parameter of `{}`", raw.dist))
-            .allowed(allowed_text));
-    }
-    if let Some(missing) = allowed.iter().find(|a| !given.contains(a)) {
-        return Err(
-            KeyError::new(format!("{key}.{missing}"), format!("is required by `{}`", raw.dist)).allowed(allowed_text)
-        );
-    }
-    let d = |name: &str, text: &Option<String>| duration(&format!("{key}.{name}"), text.as_deref().unwrap_or(""));
-    let bad = |name: &str, why: &str| Err(KeyError::new(format!("{key}.{name}"), why.to_string()));
-    match raw.dist.as_str() {
-        "constant" => Ok(Dist::Constant { value: d("value", &raw.value)? }),
-        "uniform" => {
-            let (low, high) = (d("low", &raw.low)?, d("high", &raw.high)?);
-            if high < low {
-                return bad("high", "must not be below `low`");
-            }
-            Ok(Dist::Uniform { low, high })
-        }
-        "exponential" => Ok(Dist::Exponential { mean: d("mean", &raw.mean)? }),
-        "normal" => Ok(Dist::Normal { mean: d("mean", &raw.mean)?, sd: d("sd", &raw.sd)? }),
-        "lognormal" => {
-            let (median, p99) = (d("median", &raw.median)?, d("p99", &raw.p99)?);
-            if median == 0 {
-                return bad("median", "must be above 0");
-            }
-            if p99 <= median {
-                return bad("p99", "must be above `median`");
-            }
-            Ok(Dist::Lognormal { median, p99 })
-        }
-        "pareto" => {
-            let scale = d("scale", &raw.scale)?;
-            let shape = raw.shape.unwrap_or(0.0);
-            if scale == 0 {
-                return bad("scale", "must be above 0");
-            }
-            if !(shape > 0.0 && shape.is_finite()) {
-                return bad("shape", "must be a number above 0");
-            }
-            Ok(Dist::Pareto { scale, shape })
-        }
-        _ => empirical(raw.file.as_deref().unwrap_or(""), &format!("{key}.file"), base_dir),
-    }
-}
-
-fn given_params(raw: &RawDist) -> Vec<&'static str> {
-    let fields: [(&str, bool); 10] = [
-        ("value", raw.value.is_some()),
-        ("low", raw.low.is_some()),
-        ("high", raw.high.is_some()),
-        ("mean", raw.mean.is_some()),
-        ("sd", raw.sd.is_some()),
-        ("median", raw.median.is_some()),
-        ("p99", raw.p99.is_some()),
-        ("scale", raw.scale.is_some()),
-        ("shape", raw.shape.is_some()),
-        ("file", raw.file.is_some()),
-    ];
-    fields.iter().filter(|(_, present)| *present).map(|(name, _)| *name).collect()
-}
-
-/// Reads an empirical distribution: a CSV whose first column holds samples, either durations
-/// ("12ms") or plain numbers in seconds; a first line that is neither is taken as a header.
-fn empirical(file: &str, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
-    let path = base_dir.join(file);
-    let text = crate::input::read_text(&path, crate::input::MAX_SAMPLES_BYTES)
-        .map_err(|e| KeyError::new(key, format!("cannot read `{}`: {e}", path.display())))?;
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).comment(Some(b'#')).from_reader(text.as_bytes());
-    let mut samples = Vec::new();
-    for (row, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| KeyError::new(key, format!("`{}`: {e}", path.display())))?;
-        let cell = record.get(0).unwrap_or("").trim();
-        match parse_sample(cell) {
-            Some(nanos) => samples.push(nanos),
-            None if row == 0 => continue,
-            None => {
-                return Err(KeyError::new(
-                    key,
-                    format!("`{}` row {}: `{cell}` is not a duration or a number of seconds", path.display(), row + 1),
-                ));
-            }
-        }
-    }
-    if samples.is_empty() {
-        return Err(KeyError::new(key, format!("`{}` holds no samples", path.display())));
-    }
-    Ok(Dist::Empirical { samples: samples.into() })
-}
-
-fn parse_sample(cell: &str) -> Option<SimTime> {
-    match cell.parse::<f64>() {
-        Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => Some(crate::engine::time::from_seconds(seconds)),
-        Ok(_) => None,
-        Err(_) => parse_duration(cell).ok(),
-    }
 }
 
 fn fault(

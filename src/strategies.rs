@@ -5,10 +5,11 @@ use crate::params::{listing, table_markdown};
 
 /// Each registry: its name in the README's markers, the scenario table it configures, the
 /// listing and the Markdown table of its strategies.
-fn registries() -> [(&'static str, &'static str, String, String); 4] {
+fn registries() -> [(&'static str, &'static str, String, String); 5] {
     use crate::balance::BALANCERS;
     use crate::detect::DETECTORS;
     use crate::dist::DISTRIBUTIONS;
+    use crate::model::FAULT_ACTIONS;
     use crate::recovery::PARTS;
     [
         ("detectors", "[detector] kind", listing(DETECTORS), table_markdown(DETECTORS)),
@@ -20,6 +21,7 @@ fn registries() -> [(&'static str, &'static str, String, String); 4] {
             table_markdown(DISTRIBUTIONS),
         ),
         ("recovery", "[recovery] and its sub-tables", listing(PARTS), table_markdown(PARTS)),
+        ("fault-actions", "[[fault]] action", listing(FAULT_ACTIONS), table_markdown(FAULT_ACTIONS)),
     ]
 }
 

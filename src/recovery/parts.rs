@@ -58,7 +58,12 @@ const RETRY: Strategy<Part> = Strategy {
             doc: "wait `base` before each retry, or `base` doubled per retry",
         },
         Param { name: "base", ty: Type::Duration, default: Fixed("0s"), doc: "the first backoff" },
-        Param { name: "cap", ty: Type::Duration, default: Derived("unbounded"), doc: "longest backoff, at least `base`" },
+        Param {
+            name: "cap",
+            ty: Type::Duration,
+            default: Derived("unbounded"),
+            doc: "longest backoff, at least `base`",
+        },
         Param {
             name: "jitter",
             ty: Type::Choice(&["none", "full", "equal", "decorrelated"]),

@@ -2,11 +2,11 @@
 
 use super::duration::DURATION_HELP;
 use super::error::KeyError;
-use super::file::{RawFailure, RawFault, RawNetwork, RawScenario};
+use super::file::{RawFailure, RawNetwork, RawScenario};
 use crate::detect;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use crate::model::{Cut, FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
+use crate::model::{FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
 use crate::metrics::Phase;
 use std::path::Path;
 
@@ -165,14 +165,15 @@ fn network(raw: RawNetwork, base_dir: &Path) -> Result<NetworkModel, KeyError> {
 }
 
 fn fault(
-    raw: &RawFault,
+    table: &toml::Table,
     index: usize,
     instances: u32,
     has_clients: bool,
     has_capacity: bool,
 ) -> Result<Fault, KeyError> {
     let key = |name: &str| format!("fault[{index}].{name}");
-    let action = fault_action(raw, &key)?;
+    let configured = crate::model::parse_fault(table.clone(), &format!("fault[{index}]"))?;
+    let (action, values) = (*configured.factory, &configured.values);
     let needs_clients = matches!(action, FaultAction::Spike(_))
         || matches!(action, FaultAction::Partition(cut) | FaultAction::Heal(cut) if cut.clients);
     if matches!(action, FaultAction::Slow(_)) && !has_capacity {
@@ -182,66 +183,28 @@ fn fault(
         ));
     }
     if needs_clients && !has_clients {
-        return Err(KeyError::new(
-            key("action"),
-            format!("`{}` acts on clients, but the scenario has no `[workload]`", raw.action),
-        ));
+        let name = table.get("action").and_then(toml::Value::as_str).unwrap_or_default();
+        return Err(KeyError::new(key("action"), format!("`{name}` acts on clients, but the scenario has no `[workload]`")));
     }
-    let at = duration(&key("at"), &raw.at)?;
-    let until = raw.until.as_deref().map(|u| duration(&key("until"), u)).transpose()?;
+    let (at, until) = (values.required_duration("at")?, values.duration("until"));
     if until.is_some_and(|u| u <= at) {
         return Err(KeyError::new(key("until"), "must be later than `at`"));
     }
     let target =
-        if matches!(action, FaultAction::Spike(_)) { Target::All } else { target(raw, action, instances, key)? };
+        if matches!(action, FaultAction::Spike(_)) { Target::All } else { target(values, action, instances, key)? };
     Ok(Fault { at, action, target, until })
 }
 
-/// The action with its own options: `factor` for slow and spike, `from` for partitions.
-fn fault_action(raw: &RawFault, key: &impl Fn(&str) -> String) -> Result<FaultAction, KeyError> {
-    let wrong = |name: &str, users: &str| {
-        Err(KeyError::new(key(name), format!("is only used by {users}, not `{}`", raw.action)))
-    };
-    if raw.factor.is_some() && !["slow", "spike"].contains(&raw.action.as_str()) {
-        return wrong("factor", "`slow` and `spike`");
-    }
-    if raw.from.is_some() && !["partition", "heal"].contains(&raw.action.as_str()) {
-        return wrong("from", "`partition` and `heal`");
-    }
-    let factor = || match raw.factor {
-        Some(f) if f > 0.0 && f.is_finite() => Ok(f),
-        Some(f) => Err(KeyError::new(key("factor"), format!("{f} is not a positive factor"))),
-        None => Err(KeyError::new(key("factor"), format!("is required by `{}`", raw.action))),
-    };
-    let cut = || match raw.from.as_deref().unwrap_or("registry") {
-        "registry" => Ok(Cut { registry: true, clients: false }),
-        "clients" => Ok(Cut { registry: false, clients: true }),
-        "both" => Ok(Cut { registry: true, clients: true }),
-        other => Err(KeyError::unknown_name(key("from"), "side", other, &["registry", "clients", "both"])),
-    };
-    Ok(match raw.action.as_str() {
-        "crash" => FaultAction::Crash,
-        "recover" => FaultAction::Recover,
-        "partition" => FaultAction::Partition(cut()?),
-        "heal" => FaultAction::Heal(cut()?),
-        "slow" => FaultAction::Slow(factor()?),
-        "spike" => FaultAction::Spike(factor()?),
-        "join" => FaultAction::Join,
-        "leave" => FaultAction::Leave,
-        other => {
-            return Err(KeyError::unknown_name(key("action"), "fault action", other, FaultAction::NAMES));
-        }
-    })
-}
-
+/// The instances a fault touches: exactly one of `instances`, `count`, `fraction` (none: all,
+/// for the actions that undo).
 fn target(
-    raw: &RawFault,
+    values: &crate::params::Values,
     action: FaultAction,
     instances: u32,
     key: impl Fn(&str) -> String,
 ) -> Result<Target, KeyError> {
-    let chosen = [raw.instances.is_some(), raw.count.is_some(), raw.fraction.is_some()];
-    match chosen.iter().filter(|c| **c).count() {
+    let (list, count, fraction) = (values.indices("instances"), values.count("count"), values.number("fraction"));
+    match [list.is_some(), count.is_some(), fraction.is_some()].iter().filter(|c| **c).count() {
         0 if matches!(action, FaultAction::Recover | FaultAction::Heal(_)) => {
             return Ok(Target::All);
         }
@@ -256,22 +219,19 @@ fn target(
             return Err(KeyError::new(key("instances"), "give only one of `instances`, `count`, `fraction`"));
         }
     }
-    if let Some(list) = &raw.instances {
-        if let Some(bad) = list.iter().find(|&&i| i >= instances) {
+    if let Some(list) = list {
+        if let Some(bad) = list.iter().find(|&&i| i >= u64::from(instances)) {
             return Err(KeyError::new(key("instances"), format!("instance {bad} does not exist"))
                 .allowed(format!("0 to {}", instances - 1)));
         }
-        return Ok(Target::Instances(list.clone()));
+        // Every index is below `instances`, a u32.
+        return Ok(Target::Instances(list.iter().map(|&i| i as u32).collect()));
     }
-    if let Some(count) = raw.count {
-        if count > instances {
+    if let Some(count) = count {
+        let Some(count) = u32::try_from(count).ok().filter(|&c| c <= instances) else {
             return Err(KeyError::new(key("count"), format!("{count} is more than the {instances} instances")));
-        }
+        };
         return Ok(Target::Count(count));
     }
-    let fraction = raw.fraction.unwrap_or(0.0);
-    if !(0.0..=1.0).contains(&fraction) {
-        return Err(KeyError::new(key("fraction"), format!("{fraction} is not a fraction")).allowed("0 to 1"));
-    }
-    Ok(Target::Fraction(fraction))
+    Ok(Target::Fraction(fraction.unwrap_or(0.0)))
 }

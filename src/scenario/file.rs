@@ -50,7 +50,7 @@ pub struct RawScenario {
     #[serde(default)]
     pub sweep: toml::Table,
     #[serde(default)]
-    pub fault: Vec<RawFault>,
+    pub fault: Vec<toml::Table>,
     /// Time windows whose request metrics are also reported as `<metric>@<phase>`.
     #[serde(default)]
     pub phase: Vec<RawPhase>,
@@ -137,18 +137,4 @@ pub struct RawFailure {
 pub struct RawNetwork {
     pub delay: Option<toml::Table>,
     pub loss: Option<f64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFault {
-    pub at: String,
-    pub action: String,
-    pub instances: Option<Vec<u32>>,
-    pub count: Option<u32>,
-    pub fraction: Option<f64>,
-    pub until: Option<String>,
-    pub factor: Option<f64>,
-    /// For `partition`: cut the instances off from "registry" (default), "clients" or "both".
-    pub from: Option<String>,
 }

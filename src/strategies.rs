@@ -53,6 +53,12 @@ pub fn markdown() -> String {
     out
 }
 
+/// The Markdown table of the registry named `name` (as in the README's markers), for the
+/// generated blocks of docs/reference.md.
+pub fn table(name: &str) -> Option<String> {
+    registries().into_iter().find(|(n, ..)| *n == name).map(|(_, _, _, table)| table)
+}
+
 /// The tables of `readme` that differ from the declarations (by registry name); a missing
 /// marker counts as a difference.
 pub fn drifted(readme: &str) -> Vec<&'static str> {

@@ -33,16 +33,16 @@ const UNTIL: Param = Param {
     name: "until",
     ty: Type::Duration,
     default: Derived("never"),
-    doc: "when the inverse action undoes it, on the same instances (after `at`)",
+    doc: "undo the action then, on the same instances (recover, heal, back to normal); after `at`",
 };
-const WHICH: &str = "one of the three is given (recover, heal: none: all)";
+const WHICH: &str = "give one of the three (recover, heal: all)";
 const INSTANCES: Param =
     Param { name: "instances", ty: Type::Indices, default: Derived(WHICH), doc: "these instances, e.g. [0, 3]" };
 const COUNT: Param = Param {
     name: "count",
     ty: Type::Count { min: 0, max: u32::MAX as u64 },
     default: Derived(WHICH),
-    doc: "this many instances, chosen by the seed",
+    doc: "this many instances (at most `cluster.instances`), chosen by the seed",
 };
 const FRACTION: Param = Param {
     name: "fraction",
@@ -54,7 +54,7 @@ const FACTOR: Param = Param {
     name: "factor",
     ty: Type::Number { min: 0.0, open_min: true, max: f64::INFINITY },
     default: Required,
-    doc: "the multiplier",
+    doc: "`slow`: service time × factor; `spike`: every client's rate × factor",
 };
 const FROM: Param = Param {
     name: "from",

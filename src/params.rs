@@ -535,5 +535,18 @@ pub fn examples<F: ?Sized>(strategy: &Strategy<F>) -> Vec<toml::Table> {
     tables
 }
 
+/// `examples` for a table whose strategy is picked by `selector` instead of `kind` (None: by
+/// where the table is, so no key).
+pub fn examples_by<F: ?Sized>(strategy: &Strategy<F>, selector: Option<&str>) -> Vec<toml::Table> {
+    let mut tables = examples(strategy);
+    for table in &mut tables {
+        table.remove("kind");
+        if let Some(selector) = selector {
+            table.insert(selector.into(), toml::Value::String(strategy.name.into()));
+        }
+    }
+    tables
+}
+
 #[cfg(test)]
 mod tests;

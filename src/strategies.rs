@@ -77,7 +77,7 @@ pub fn drifted(readme: &str) -> Vec<&'static str> {
 mod tests {
     use super::*;
 
-    /// The README's detector and balancer tables are the declarations' (regenerate them with
+    /// The README's strategy tables are the declarations' (regenerate them with
     /// `discosim list --markdown`).
     #[test]
     fn the_readme_strategy_tables_match_the_declarations() {
@@ -87,9 +87,19 @@ mod tests {
 
     #[test]
     fn the_list_names_every_parameter_of_every_strategy() {
+        use crate::params::{Param, Strategy};
+        fn declared<F: ?Sized>(registry: &[Strategy<F>]) -> Vec<(&'static str, &'static [Param])> {
+            registry.iter().map(|s| (s.name, s.params)).collect()
+        }
         let list = list();
-        let detectors = crate::detect::DETECTORS.iter().map(|s| (s.name, s.params));
-        for (name, params) in detectors.chain(crate::balance::BALANCERS.iter().map(|s| (s.name, s.params))) {
+        let every = [
+            declared(crate::detect::DETECTORS),
+            declared(crate::balance::BALANCERS),
+            declared(crate::dist::DISTRIBUTIONS),
+            declared(crate::recovery::PARTS),
+            declared(crate::model::FAULT_ACTIONS),
+        ];
+        for (name, params) in every.into_iter().flatten() {
             assert!(list.contains(&format!("  {name}: ")), "{name}");
             for p in params {
                 assert!(list.contains(&format!("      {} (", p.name)), "{name}.{}", p.name);

@@ -175,3 +175,59 @@ fn parse_sample(cell: &str) -> Option<SimTime> {
         Err(_) => crate::params::duration::parse_duration(cell).ok(),
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::engine::{RandomStreams, StreamKind};
+    use crate::params::{DefaultValue, SAMPLE_FILE, examples_by};
+
+    /// Every form of `strategy` (`params::examples`) selected by `dist`, its durations rising in
+    /// declaration order so that ordered pairs (low ≤ high, median < p99) hold.
+    fn tables(strategy: &Strategy<Unplaced>) -> Vec<toml::Table> {
+        let mut tables = examples_by(strategy, Some("dist"));
+        for table in &mut tables {
+            for (index, p) in strategy.params.iter().enumerate() {
+                if matches!(p.ty, Type::Duration | Type::PositiveDuration) {
+                    table.insert(p.name.into(), format!("{}ms", index + 1).into());
+                }
+            }
+        }
+        tables
+    }
+
+    /// Every distribution, from its declaration: each form builds and draws; each required
+    /// parameter left out, and an undeclared one, is an error at its key.
+    #[test]
+    fn every_distribution_builds_draws_and_checks_its_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SAMPLE_FILE), "seconds\n0.001\n0.003\n").unwrap();
+        let mut rng = RandomStreams::new(1).stream(StreamKind::Link, 0);
+        for strategy in DISTRIBUTIONS {
+            for table in tables(strategy) {
+                let dist = parse(table.clone(), "d", dir.path()).unwrap_or_else(|e| panic!("{table}: {e:?}"));
+                assert!(dist.mean_seconds() > 0.0, "{table}");
+                assert!(dist.sample(&mut rng) > 0, "{table}");
+                let required = strategy.params.iter().filter(|p| matches!(p.default, DefaultValue::Required));
+                for p in required {
+                    let mut without = table.clone();
+                    without.remove(p.name);
+                    assert_eq!(parse(without, "d", dir.path()).unwrap_err().key, format!("d.{}", p.name));
+                }
+                let mut extra = table.clone();
+                extra.insert("bogus".into(), 1.into());
+                let error = parse(extra, "d", dir.path()).unwrap_err();
+                assert_eq!((error.key.as_str(), error.allowed.unwrap().starts_with("dist, ")), ("d.bogus", true));
+            }
+        }
+    }
+
+    #[test]
+    fn ordered_parameters_are_checked() {
+        let table: toml::Table = toml::from_str("dist = \"uniform\"\nlow = \"3ms\"\nhigh = \"1ms\"").unwrap();
+        assert_eq!(parse(table, "d", Path::new(".")).unwrap_err().key, "d.high");
+        let table: toml::Table = toml::from_str("dist = \"lognormal\"\nmedian = \"3ms\"\np99 = \"3ms\"").unwrap();
+        assert_eq!(parse(table, "d", Path::new(".")).unwrap_err().key, "d.p99");
+    }
+}

@@ -115,3 +115,33 @@ fn used_elsewhere(mut error: KeyError, action: &str) -> KeyError {
     }
     error
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::params::{DefaultValue, examples_by};
+
+    /// Every fault action, from its declaration: each form is accepted as that action, each
+    /// required key left out is an error at its key, and a key only other actions use says so.
+    #[test]
+    fn every_fault_action_parses_and_checks_its_keys() {
+        for action in FAULT_ACTIONS {
+            for table in examples_by(action, Some("action")) {
+                let parsed = parse(table.clone(), "f").unwrap_or_else(|e| panic!("{table}: {e:?}"));
+                assert_eq!(*parsed.factory, *(action.build)(&mut parsed.values.clone()).unwrap());
+                for p in action.params.iter().filter(|p| matches!(p.default, DefaultValue::Required)) {
+                    let mut without = table.clone();
+                    without.remove(p.name);
+                    assert_eq!(parse(without, "f").unwrap_err().key, format!("f.{}", p.name));
+                }
+                let foreign = ["factor", "from", "count"].into_iter().find(|k| action.params.iter().all(|p| p.name != *k));
+                let Some(foreign) = foreign else { continue };
+                let mut extra = table.clone();
+                extra.insert(foreign.into(), 1.into());
+                let error = parse(extra, "f").unwrap_err();
+                assert!(error.message.contains("is only used by"), "{action:?}: {error:?}", action = action.name);
+            }
+        }
+    }
+}

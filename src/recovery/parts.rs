@@ -220,3 +220,60 @@ fn with_sections(mut error: KeyError, sub_names: &str) -> KeyError {
     }
     error
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::params::{DefaultValue, examples_by};
+
+    /// A `[recovery]` table holding `example` as part `index` of `PARTS`, beside a retry of two
+    /// attempts (a hedge needs one); and the key the part's table is found at.
+    fn recovery_with(index: usize, part: &Strategy<Part>, example: toml::Table) -> (toml::Table, String) {
+        let mut table: toml::Table = toml::from_str("retry = { max_attempts = 2 }").unwrap();
+        if index == 0 {
+            table.extend(example);
+            return (table, "recovery".into());
+        }
+        table.insert(part.name.into(), toml::Value::Table(example));
+        (table, format!("recovery.{}", part.name))
+    }
+
+    /// Every part of `[recovery]`, from its declaration: each form is accepted and changes the
+    /// settings (a sub-table's part), each required key left out and an undeclared one are
+    /// errors at their key.
+    #[test]
+    fn every_recovery_part_applies_and_checks_its_keys() {
+        let plain = parse(Some(toml::from_str("retry = { max_attempts = 2 }").unwrap()), "recovery").unwrap();
+        for (index, part) in PARTS.iter().enumerate() {
+            for example in examples_by(part, None) {
+                let (table, key) = recovery_with(index, part, example.clone());
+                let recovery = parse(Some(table.clone()), "recovery").unwrap_or_else(|e| panic!("{table}: {e:?}"));
+                assert!(index == 0 || recovery != plain, "{table} changes nothing");
+                let required = part.params.iter().filter(|p| matches!(p.default, DefaultValue::Required));
+                for p in required {
+                    let mut without = example.clone();
+                    without.remove(p.name);
+                    let error = parse(Some(recovery_with(index, part, without).0), "recovery").unwrap_err();
+                    assert_eq!(error.key, format!("{key}.{}", p.name));
+                }
+                let mut extra = example.clone();
+                extra.insert("bogus".into(), 1.into());
+                let error = parse(Some(recovery_with(index, part, extra).0), "recovery").unwrap_err();
+                assert_eq!(error.key, format!("{key}.bogus"));
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_and_cross_checks() {
+        let defaults = parse(None, "recovery").unwrap();
+        assert_eq!((defaults.timeout, defaults.retry.max_attempts), (1_000_000_000, 1));
+        let hedge_alone: toml::Table = toml::from_str("hedge = { delay = \"10ms\" }").unwrap();
+        assert_eq!(parse(Some(hedge_alone), "recovery").unwrap_err().key, "recovery.hedge");
+        let floor_alone: toml::Table = toml::from_str("retry = { max_attempts = 2, budget_floor = 1.0 }").unwrap();
+        assert_eq!(parse(Some(floor_alone), "recovery").unwrap_err().key, "recovery.retry.budget_floor");
+        let misspelt: toml::Table = toml::from_str("rety = { max_attempts = 2 }").unwrap();
+        assert_eq!(parse(Some(misspelt), "recovery").unwrap_err().suggestion.as_deref(), Some("retry"));
+    }
+}

@@ -4,7 +4,8 @@
 //! and every error (unknown key with the allowed ones and a suggestion, wrong type, out of
 //! range), the formula variables (`Values::variables`), `discosim list` and the README's
 //! strategy tables (`table_markdown`). The strategy's own code only reads checked `Values` and
-//! works out defaults that depend on other parameters (documented in the declaration).
+//! works out defaults that depend on other parameters (documented in the declaration). The
+//! registries: detectors, balancers, distributions, the parts of `[recovery]`, fault actions.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -450,9 +451,10 @@ pub fn listing<F: ?Sized>(registry: &[Strategy<F>]) -> String {
     )
 }
 
-/// The README's table of a registry: a row per strategy, then one per parameter.
-pub fn table_markdown<F: ?Sized>(registry: &[Strategy<F>]) -> String {
-    let header = String::from("| kind | parameter | accepts | default | meaning |\n| --- | --- | --- | --- | --- |\n");
+/// The README's table of a registry: a row per strategy, then one per parameter. `selector`
+/// heads the first column: the key that picks a strategy (`kind`, `dist`, `action`).
+pub fn table_markdown<F: ?Sized>(registry: &[Strategy<F>], selector: &str) -> String {
+    let header = format!("| {selector} | parameter | accepts | default | meaning |\n| --- | --- | --- | --- | --- |\n");
     render(
         registry,
         header,

@@ -12,16 +12,16 @@ fn registries() -> [(&'static str, &'static str, String, String); 5] {
     use crate::model::FAULT_ACTIONS;
     use crate::recovery::PARTS;
     [
-        ("detectors", "[detector] kind", listing(DETECTORS), table_markdown(DETECTORS)),
-        ("balancers", "[balancer] kind, default round-robin", listing(BALANCERS), table_markdown(BALANCERS)),
+        ("detectors", "[detector] kind", listing(DETECTORS), table_markdown(DETECTORS, "kind")),
+        ("balancers", "[balancer] kind, default round-robin", listing(BALANCERS), table_markdown(BALANCERS, "kind")),
         (
             "distributions",
             "`dist` of network.delay, cluster.service_time, cluster.failure.mttf and .mttr",
             listing(DISTRIBUTIONS),
-            table_markdown(DISTRIBUTIONS),
+            table_markdown(DISTRIBUTIONS, "dist"),
         ),
-        ("recovery", "[recovery] and its sub-tables", listing(PARTS), table_markdown(PARTS)),
-        ("fault-actions", "[[fault]] action", listing(FAULT_ACTIONS), table_markdown(FAULT_ACTIONS)),
+        ("recovery", "[recovery] and its sub-tables", listing(PARTS), table_markdown(PARTS, "table")),
+        ("fault-actions", "[[fault]] action", listing(FAULT_ACTIONS), table_markdown(FAULT_ACTIONS, "action")),
     ]
 }
 

@@ -290,7 +290,9 @@ pub fn check(params: &[Param], table: toml::Table, key: &str) -> Result<Values, 
         }
         match param.default {
             DefaultValue::Required => {
-                return Err(KeyError::new(format!("{key}.{}", param.name), "is required but missing"));
+                // What the key means and accepts, so that the message alone tells what to write.
+                return Err(KeyError::new(format!("{key}.{}", param.name), "is required but missing")
+                    .allowed(format!("{}: {}", param.ty.describe(), param.doc)));
             }
             DefaultValue::Fixed(text) => {
                 let value = default_value(param.ty, text);

@@ -33,7 +33,7 @@ enum Command {
     Check(run::RunArgs),
     /// The source document's formulas: assumptions, the scenario that tests each, verdicts.
     Formulas,
-    /// Every detector and balancer with its parameters, their types and defaults.
+    /// Every detector, balancer, distribution, recovery part and fault action with its parameters.
     List {
         /// Print the README's tables (Markdown between their marker comments) instead.
         #[arg(long)]

@@ -261,7 +261,7 @@ count = 2
     /// detecting and the same seed reproduces every metric.
     #[test]
     fn every_detector_survives_every_fault_kind_and_reproduces() {
-        for action in crate::model::FaultAction::NAMES {
+        for action in crate::model::FAULT_ACTIONS.iter().map(|a| a.name) {
             assert!(EVERY_FAULT_KIND.contains(&format!("action = \"{action}\"")), "{action} missing");
         }
         for table in DETECTORS.iter().flat_map(crate::params::examples) {

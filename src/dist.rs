@@ -4,6 +4,10 @@
 //! library and not `rand_distr`, so that a draw is the same bit pattern on every machine and
 //! every crate version: the output's byte-identity depends on it.
 
+mod kinds;
+
+pub use kinds::{DISTRIBUTIONS, Unplaced, parse};
+
 use crate::engine::time::{from_seconds, to_seconds};
 use crate::engine::{SimTime, Stream};
 use std::sync::Arc;

@@ -12,6 +12,10 @@ use crate::metrics::Phase;
 use crate::params::Configured;
 use crate::recovery::Recovery;
 
+mod actions;
+
+pub use actions::{FAULT_ACTIONS, parse as parse_fault};
+
 /// One fully resolved simulation setup (one sweep point).
 #[derive(Clone, Debug)]
 pub struct Scenario {
@@ -145,9 +149,6 @@ pub enum FaultAction {
 }
 
 impl FaultAction {
-    pub const NAMES: &'static [&'static str] =
-        &["crash", "recover", "partition", "heal", "slow", "spike", "join", "leave"];
-
     /// The action that undoes this one at `until`.
     pub fn inverse(self) -> Self {
         match self {

@@ -4,7 +4,8 @@
 //! and every error (unknown key with the allowed ones and a suggestion, wrong type, out of
 //! range), the formula variables (`Values::variables`), `discosim list` and the README's
 //! strategy tables (`table_markdown`). The strategy's own code only reads checked `Values` and
-//! works out defaults that depend on other parameters (documented in the declaration).
+//! works out defaults that depend on other parameters (documented in the declaration). The
+//! registries: detectors, balancers, distributions, the parts of `[recovery]`, fault actions.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
@@ -34,6 +35,10 @@ pub enum Type {
     Number { min: f64, open_min: bool, max: f64 },
     /// One of the names, the first being the usual one.
     Choice(&'static [&'static str]),
+    /// A path to a file, relative to the scenario file's folder.
+    File,
+    /// A list of instance indices (integers ≥ 0; the scenario checks them against its size).
+    Indices,
 }
 
 impl Type {
@@ -43,6 +48,8 @@ impl Type {
             Type::Duration | Type::PositiveDuration => "s",
             Type::Probability | Type::Count { .. } | Type::Number { .. } => "",
             Type::Choice(_) => "name",
+            Type::File => "path",
+            Type::Indices => "indices",
         }
     }
 
@@ -53,10 +60,13 @@ impl Type {
             Type::PositiveDuration => "duration > 0".into(),
             Type::Probability => "probability, 0 < p ≤ 1".into(),
             Type::Count { min, max } => format!("integer, {min} to {max}"),
+            Type::Number { min, open_min: true, max } if max.is_infinite() => format!("number > {min}"),
             Type::Number { min, open_min: true, max } => format!("number, {min} < x ≤ {max}"),
             Type::Number { min, max, .. } if max.is_infinite() => format!("number ≥ {min}"),
             Type::Number { min, max, .. } => format!("number, {min} ≤ x ≤ {max}"),
             Type::Choice(names) => format!("one of {}", names.join(", ")),
+            Type::File => "path, relative to the scenario file".into(),
+            Type::Indices => "list of instance indices".into(),
         }
     }
 }
@@ -114,12 +124,14 @@ impl<F: ?Sized> std::ops::Deref for Configured<F> {
 }
 
 /// A checked parameter value.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Duration(SimTime),
     Number(f64),
     Count(u64),
     Choice(&'static str),
+    File(String),
+    Indices(Vec<u64>),
 }
 
 /// A strategy's checked parameters (fixed defaults filled in), found at `key`.
@@ -183,6 +195,22 @@ impl Values {
         }
     }
 
+    /// A file path as written (relative to the scenario file), if given.
+    pub fn file(&self, name: &str) -> Option<&str> {
+        match self.map.get(name) {
+            Some(Value::File(path)) => Some(path),
+            _ => None,
+        }
+    }
+
+    /// A list of instance indices, if given.
+    pub fn indices(&self, name: &str) -> Option<&[u64]> {
+        match self.map.get(name) {
+            Some(Value::Indices(list)) => Some(list),
+            _ => None,
+        }
+    }
+
     /// Records a derived default, so that it is a formula variable like the others.
     pub fn resolve(&mut self, name: &'static str, value: Value) {
         self.map.insert(name, value);
@@ -194,7 +222,7 @@ impl Values {
             Value::Duration(nanos) => Some(to_seconds(*nanos)),
             Value::Number(x) => Some(*x),
             Value::Count(n) => Some(*n as f64),
-            Value::Choice(_) => None,
+            Value::Choice(_) | Value::File(_) | Value::Indices(_) => None,
         };
         self.map.iter().filter_map(|(name, value)| Some((*name, number(value)?))).collect()
     }
@@ -205,13 +233,34 @@ impl Values {
 pub fn parse<F: ?Sized>(
     registry: &'static [Strategy<F>],
     what: &str,
+    table: toml::Table,
+    key: &str,
+    default_kind: Option<&str>,
+) -> Result<Configured<F>, KeyError> {
+    parse_by(registry, Selector { key: "kind", what }, table, key, default_kind)
+}
+
+/// The key of a table that picks its strategy (`kind`, `dist`, `action`) and what a strategy
+/// is called in errors ("detector", "distribution").
+#[derive(Clone, Copy, Debug)]
+pub struct Selector<'a> {
+    pub key: &'a str,
+    pub what: &'a str,
+}
+
+/// `parse` with another selecting key than `kind`. An unknown key's error lists the selector
+/// with the strategy's keys, since the table holds both.
+pub fn parse_by<F: ?Sized>(
+    registry: &'static [Strategy<F>],
+    selector: Selector,
     mut table: toml::Table,
     key: &str,
     default_kind: Option<&str>,
 ) -> Result<Configured<F>, KeyError> {
     let names: Vec<&str> = registry.iter().map(|s| s.name).collect();
-    let kind_key = format!("{key}.kind");
-    let kind = match (table.remove("kind"), default_kind) {
+    let what = selector.what;
+    let kind_key = format!("{key}.{}", selector.key);
+    let kind = match (table.remove(selector.key), default_kind) {
         (Some(toml::Value::String(kind)), _) => kind,
         (None, Some(kind)) => kind.to_string(),
         (Some(_), _) => return Err(KeyError::new(kind_key, "must be a string").allowed(names.join(", "))),
@@ -220,7 +269,7 @@ pub fn parse<F: ?Sized>(
     let Some(strategy) = registry.iter().find(|s| s.name == kind) else {
         return Err(KeyError::unknown_name(kind_key, what, &kind, &names));
     };
-    let mut values = check(strategy.params, table, key)?;
+    let mut values = check(strategy.params, table, key).map_err(|e| with_selector(e, selector.key))?;
     let factory = (strategy.build)(&mut values)?;
     Ok(Configured { factory, values })
 }
@@ -241,7 +290,9 @@ pub fn check(params: &[Param], table: toml::Table, key: &str) -> Result<Values, 
         }
         match param.default {
             DefaultValue::Required => {
-                return Err(KeyError::new(format!("{key}.{}", param.name), "is required but missing"));
+                // What the key means and accepts, so that the message alone tells what to write.
+                return Err(KeyError::new(format!("{key}.{}", param.name), "is required but missing")
+                    .allowed(format!("{}: {}", param.ty.describe(), param.doc)));
             }
             DefaultValue::Fixed(text) => {
                 let value = default_value(param.ty, text);
@@ -251,6 +302,15 @@ pub fn check(params: &[Param], table: toml::Table, key: &str) -> Result<Values, 
         }
     }
     Ok(Values { key: key.to_string(), map })
+}
+
+/// Adds the selecting key to the keys an unknown-key error allows (`kind` stays implied, as
+/// the strategy tables always had it).
+fn with_selector(mut error: KeyError, selector: &str) -> KeyError {
+    if selector != "kind" && error.message.starts_with("unknown key") {
+        error.allowed = error.allowed.map(|keys| format!("{selector}, {keys}"));
+    }
+    error
 }
 
 /// A key the strategy does not declare: the declared ones, and the closest.
@@ -266,7 +326,8 @@ fn unknown_key(params: &[Param], full: String, name: &str) -> KeyError {
 /// A fixed default's text as the TOML value a user would write.
 fn default_value(ty: Type, text: &str) -> toml::Value {
     match ty {
-        Type::Duration | Type::PositiveDuration | Type::Choice(_) => toml::Value::String(text.into()),
+        Type::Duration | Type::PositiveDuration | Type::Choice(_) | Type::File => toml::Value::String(text.into()),
+        Type::Indices => toml::Value::Array(Vec::new()),
         Type::Count { .. } => toml::Value::Integer(text.parse().unwrap_or(i64::MIN)),
         Type::Probability | Type::Number { .. } => toml::Value::Float(text.parse().unwrap_or(f64::NAN)),
     }
@@ -280,7 +341,28 @@ fn read(ty: Type, value: &toml::Value, key: &str) -> Result<Value, KeyError> {
         Type::Count { min, max } => read_count(min, max, value, key),
         Type::Number { min, open_min, max } => read_number(min, open_min, max, value, key),
         Type::Choice(names) => read_choice(names, value, key),
+        Type::File => read_file(value, key),
+        Type::Indices => read_indices(value, key),
     }
+}
+
+fn read_file(value: &toml::Value, key: &str) -> Result<Value, KeyError> {
+    match value {
+        toml::Value::String(path) => Ok(Value::File(path.clone())),
+        _ => Err(invalid_type(value, key, "a string: a path relative to the scenario file")),
+    }
+}
+
+fn read_indices(value: &toml::Value, key: &str) -> Result<Value, KeyError> {
+    let toml::Value::Array(items) = value else {
+        return Err(invalid_type(value, key, "a list of instance indices, e.g. [0, 3]"));
+    };
+    let index = |item: &toml::Value| match item {
+        toml::Value::Integer(i) => u64::try_from(*i).ok(),
+        _ => None,
+    };
+    let list: Option<Vec<u64>> = items.iter().map(index).collect();
+    list.map(Value::Indices).ok_or_else(|| invalid_type(value, key, "a list of instance indices (integers ≥ 0)"))
 }
 
 fn invalid_type(value: &toml::Value, key: &str, expected: &str) -> KeyError {
@@ -371,9 +453,10 @@ pub fn listing<F: ?Sized>(registry: &[Strategy<F>]) -> String {
     )
 }
 
-/// The README's table of a registry: a row per strategy, then one per parameter.
-pub fn table_markdown<F: ?Sized>(registry: &[Strategy<F>]) -> String {
-    let header = String::from("| kind | parameter | accepts | default | meaning |\n| --- | --- | --- | --- | --- |\n");
+/// The README's table of a registry: a row per strategy, then one per parameter. `selector`
+/// heads the first column: the key that picks a strategy (`kind`, `dist`, `action`).
+pub fn table_markdown<F: ?Sized>(registry: &[Strategy<F>], selector: &str) -> String {
+    let header = format!("| {selector} | parameter | accepts | default | meaning |\n| --- | --- | --- | --- | --- |\n");
     render(
         registry,
         header,
@@ -410,7 +493,7 @@ fn render<F: ?Sized>(registry: &[Strategy<F>], mut out: String, lines: Lines) ->
 /// The numeric parameter names (then the derived variables) of a registry, each once, in registry order: formula aliases.
 pub fn variable_names<F: ?Sized>(registry: &[Strategy<F>]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
-    let numeric = registry.iter().flat_map(|s| s.params.iter()).filter(|p| !matches!(p.ty, Type::Choice(_)));
+    let numeric = registry.iter().flat_map(|s| s.params.iter()).filter(|p| !matches!(p.ty, Type::Choice(_) | Type::File | Type::Indices));
     let derived = registry.iter().flat_map(|s| s.derived.iter().map(|(name, _)| *name));
     for name in numeric.map(|p| p.name).chain(derived) {
         if !names.contains(&name) {
@@ -420,6 +503,9 @@ pub fn variable_names<F: ?Sized>(registry: &[Strategy<F>]) -> Vec<&'static str> 
     names
 }
 
+/// The path that `examples` gives a file parameter: tests place such a file beside the scenario.
+pub const SAMPLE_FILE: &str = "samples.csv";
+
 /// A value of `ty` that its checks accept, as a scenario would write it (for examples and tests).
 fn sample(ty: Type) -> toml::Value {
     match ty {
@@ -428,6 +514,8 @@ fn sample(ty: Type) -> toml::Value {
         Type::Count { min, .. } => toml::Value::Integer(i64::try_from(min.max(1)).unwrap_or(1)),
         Type::Number { min, open_min, .. } => toml::Value::Float(if open_min { min + 1.0 } else { min }),
         Type::Choice(names) => toml::Value::String(names.first().copied().unwrap_or_default().into()),
+        Type::File => toml::Value::String(SAMPLE_FILE.into()),
+        Type::Indices => toml::Value::Array(vec![toml::Value::Integer(0)]),
     }
 }
 
@@ -446,6 +534,19 @@ pub fn examples<F: ?Sized>(strategy: &Strategy<F>) -> Vec<toml::Table> {
             let mut table = base.clone();
             table.insert(p.name.into(), toml::Value::String((*name).into()));
             tables.push(table);
+        }
+    }
+    tables
+}
+
+/// `examples` for a table whose strategy is picked by `selector` instead of `kind` (None: by
+/// where the table is, so no key).
+pub fn examples_by<F: ?Sized>(strategy: &Strategy<F>, selector: Option<&str>) -> Vec<toml::Table> {
+    let mut tables = examples(strategy);
+    for table in &mut tables {
+        table.remove("kind");
+        if let Some(selector) = selector {
+            table.insert(selector.into(), toml::Value::String(strategy.name.into()));
         }
     }
     tables

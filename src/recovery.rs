@@ -5,6 +5,9 @@
 pub mod backoff;
 pub mod breaker;
 pub mod budget;
+mod parts;
+
+pub use parts::{PARTS, Part, parse};
 
 use crate::engine::SimTime;
 

@@ -5,12 +5,23 @@ use crate::params::{listing, table_markdown};
 
 /// Each registry: its name in the README's markers, the scenario table it configures, the
 /// listing and the Markdown table of its strategies.
-fn registries() -> [(&'static str, &'static str, String, String); 2] {
+fn registries() -> [(&'static str, &'static str, String, String); 5] {
     use crate::balance::BALANCERS;
     use crate::detect::DETECTORS;
+    use crate::dist::DISTRIBUTIONS;
+    use crate::model::FAULT_ACTIONS;
+    use crate::recovery::PARTS;
     [
-        ("detectors", "[detector] kind", listing(DETECTORS), table_markdown(DETECTORS)),
-        ("balancers", "[balancer] kind, default round-robin", listing(BALANCERS), table_markdown(BALANCERS)),
+        ("detectors", "[detector] kind", listing(DETECTORS), table_markdown(DETECTORS, "kind")),
+        ("balancers", "[balancer] kind, default round-robin", listing(BALANCERS), table_markdown(BALANCERS, "kind")),
+        (
+            "distributions",
+            "`dist` of network.delay, cluster.service_time, cluster.failure.mttf and .mttr",
+            listing(DISTRIBUTIONS),
+            table_markdown(DISTRIBUTIONS, "dist"),
+        ),
+        ("recovery", "[recovery] and its sub-tables", listing(PARTS), table_markdown(PARTS, "table")),
+        ("fault-actions", "[[fault]] action", listing(FAULT_ACTIONS), table_markdown(FAULT_ACTIONS, "action")),
     ]
 }
 
@@ -42,6 +53,12 @@ pub fn markdown() -> String {
     out
 }
 
+/// The Markdown table of the registry named `name` (as in the README's markers), for the
+/// generated blocks of docs/reference.md.
+pub fn table(name: &str) -> Option<String> {
+    registries().into_iter().find(|(n, ..)| *n == name).map(|(_, _, _, table)| table)
+}
+
 /// The tables of `readme` that differ from the declarations (by registry name); a missing
 /// marker counts as a difference.
 pub fn drifted(readme: &str) -> Vec<&'static str> {
@@ -60,7 +77,7 @@ pub fn drifted(readme: &str) -> Vec<&'static str> {
 mod tests {
     use super::*;
 
-    /// The README's detector and balancer tables are the declarations' (regenerate them with
+    /// The README's strategy tables are the declarations' (regenerate them with
     /// `discosim list --markdown`).
     #[test]
     fn the_readme_strategy_tables_match_the_declarations() {
@@ -70,9 +87,19 @@ mod tests {
 
     #[test]
     fn the_list_names_every_parameter_of_every_strategy() {
+        use crate::params::{Param, Strategy};
+        fn declared<F: ?Sized>(registry: &[Strategy<F>]) -> Vec<(&'static str, &'static [Param])> {
+            registry.iter().map(|s| (s.name, s.params)).collect()
+        }
         let list = list();
-        let detectors = crate::detect::DETECTORS.iter().map(|s| (s.name, s.params));
-        for (name, params) in detectors.chain(crate::balance::BALANCERS.iter().map(|s| (s.name, s.params))) {
+        let every = [
+            declared(crate::detect::DETECTORS),
+            declared(crate::balance::BALANCERS),
+            declared(crate::dist::DISTRIBUTIONS),
+            declared(crate::recovery::PARTS),
+            declared(crate::model::FAULT_ACTIONS),
+        ];
+        for (name, params) in every.into_iter().flatten() {
             assert!(list.contains(&format!("  {name}: ")), "{name}");
             for p in params {
                 assert!(list.contains(&format!("      {} (", p.name)), "{name}.{}", p.name);

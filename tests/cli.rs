@@ -126,8 +126,10 @@ fn impossible_request_path_combinations_are_refused() {
         ("[recovery.hedge]\ndelay = \"10ms\"\n", "a hedge is a second attempt, but retry.max_attempts is 1"),
         (
             "[recovery.retry]\nmax_attempts = 3\nbudget = 1.5\n",
-            "key `recovery.retry.budget`: 1.5 is not a fraction of requests",
+            "key `recovery.retry.budget`: 1.5 is out of range",
         ),
+        ("[recovery.retry]\nmax_attempts = 3\nbudget = 1.5\n", "allowed: number, 0 < x ≤ 1"),
+        ("[recovery]\nretyr = 3\n", "did you mean `retry`?"),
         ("[balancer]\nkind = \"random\"\nvnodes = 10\n", "key `balancer.vnodes`: unknown key `vnodes`"),
         ("[balancer]\nkind = \"ring\"\ntable_size = 101\n", "allowed: vnodes"),
         ("[discovery]\nmode = \"poll\"\n", "key `discovery.refresh`: is required"),

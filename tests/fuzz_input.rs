@@ -62,12 +62,17 @@ fn kind_names() -> Vec<String> {
     names.map(|name| format!("\"{name}\"")).collect()
 }
 
-/// `KEYS`, then every parameter that a detector or balancer declares.
+/// `KEYS`, then every parameter that a detector, balancer, distribution (of the network delay)
+/// or part of `[recovery]` declares.
 fn keys() -> Vec<String> {
     let detector = discosim::detect::DETECTORS.iter().flat_map(|s| s.params).map(|p| format!("detector.{}", p.name));
     let balancer = discosim::balance::BALANCERS.iter().flat_map(|s| s.params).map(|p| format!("balancer.{}", p.name));
+    let delay = discosim::dist::DISTRIBUTIONS.iter().flat_map(|s| s.params).map(|p| format!("network.delay.{}", p.name));
+    let recovery =
+        discosim::recovery::PARTS.iter().enumerate().flat_map(|(i, s)| s.params.iter().map(move |p| (i, s.name, p.name)));
+    let recovery = recovery.map(|(i, part, key)| if i == 0 { format!("recovery.{key}") } else { format!("recovery.{part}.{key}") });
     let mut keys: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
-    for key in detector.chain(balancer) {
+    for key in detector.chain(balancer).chain(delay).chain(recovery) {
         if !keys.contains(&key) {
             keys.push(key);
         }
@@ -188,4 +193,51 @@ fn every_strategy_kind_with_every_kind_of_parameter_value_never_panics() {
             }
         }
     }
+}
+
+/// Every form of a registry's entries as tables under `header(index, name)`, selected by
+/// `selector` (None: the table needs no selecting key), with the entry's parameters.
+fn forms<F: ?Sized>(
+    registry: &[discosim::params::Strategy<F>],
+    header: impl Fn(usize, &str) -> String,
+    selector: Option<&str>,
+) -> Vec<(String, toml::Table, &'static [discosim::params::Param])> {
+    let mut out = Vec::new();
+    for (index, strategy) in registry.iter().enumerate() {
+        for mut table in discosim::params::examples_by(strategy, selector) {
+            if strategy.params.iter().any(|p| p.name == "count") {
+                table.insert("count".into(), 1.into());
+            }
+            out.push((header(index, strategy.name), table, strategy.params));
+        }
+    }
+    out
+}
+
+/// Every form of every distribution, part of `[recovery]` and fault action (from their
+/// declarations), each of its keys set to every kind of value in turn.
+#[test]
+fn every_declared_table_with_every_kind_of_value_never_panics() {
+    let values = ["\"1s\"", "\"0s\"", "-1", "0", "1", "4294967296", "1.5", "nan", "[]", "[7]", "\"x\"", "true"];
+    let base = "name = \"f\"\nhorizon = \"5s\"\n[cluster]\ninstances = 4\nservice_time = { dist = \"constant\", value = \"1ms\" }\n[detector]\nkind = \"heartbeat\"\ninterval = \"1s\"\n[workload]\nclients = 2\nrate = 10.0\n";
+    let mut every = forms(discosim::dist::DISTRIBUTIONS, |_, _| "[network.delay]".into(), Some("dist"));
+    let part = |i: usize, name: &str| if i == 0 { "[recovery]".into() } else { format!("[recovery.{name}]") };
+    every.extend(forms(discosim::recovery::PARTS, part, None));
+    every.extend(forms(discosim::model::FAULT_ACTIONS, |_, _| "[[fault]]".into(), Some("action")));
+    let mut runs = 0;
+    for (header, example, params) in every {
+        runs += check_with(&format!("{base}{header}\n{example}"), &[]);
+        for (param, value) in params.iter().flat_map(|p| values.map(|v| (p.name, v))) {
+            let mut edited = example.clone();
+            edited.insert(param.into(), toml::from_str::<toml::Table>(&format!("v = {value}")).unwrap()["v"].clone());
+            let text = format!("{base}{header}\n{edited}");
+            // A spike of 4294967296 × the rate is a valid request storm, too large to run here.
+            if param == "factor" {
+                let _ = scenario::parse(&text, "fuzz.toml", Path::new("."), &[]);
+            } else {
+                check(&text);
+            }
+        }
+    }
+    assert!(runs > 0, "no declared form was accepted and run");
 }

@@ -1,7 +1,8 @@
 //! `docs/reference.md` stays true to the code: its generated blocks (every command's help,
-//! every metric column) are rebuilt here from clap and `discosim::metrics::catalog()` and must
-//! equal the file; every metric has a definition there. After changing a command, an option or
-//! a metric, rewrite the blocks with
+//! every metric column, the declared recovery keys, fault actions and distributions) are
+//! rebuilt here from clap, `discosim::metrics::catalog()` and the declarations and must equal
+//! the file; every metric has a definition there. After changing a command, an option, a
+//! metric or a declaration, rewrite the blocks with
 //! `DISCOSIM_BLESS=1 cargo test --release --test reference_doc` and write the new definitions.
 
 mod common;
@@ -9,6 +10,9 @@ use common::binary::discosim;
 use discosim::metrics::{FRACTIONS, SAMPLED, catalog};
 
 const PATH: &str = "docs/reference.md";
+
+/// The registries whose tables (`discosim::strategies::table`) are generated blocks here.
+const DECLARED: &[&str] = &["recovery", "fault-actions", "distributions"];
 
 fn help(args: &[&str]) -> String {
     let out = discosim(args);
@@ -83,7 +87,11 @@ fn splice(doc: &str, name: &str, block: &str) -> String {
 #[test]
 fn generated_blocks_match_the_code() {
     let doc = std::fs::read_to_string(PATH).unwrap();
-    let fresh = splice(&splice(&doc, "commands", &commands_block()), "metrics", &metrics_block());
+    let mut fresh = splice(&splice(&doc, "commands", &commands_block()), "metrics", &metrics_block());
+    for name in DECLARED {
+        let table = discosim::strategies::table(name).unwrap_or_else(|| panic!("no registry `{name}`"));
+        fresh = splice(&fresh, name, &table);
+    }
     if std::env::var_os("DISCOSIM_BLESS").is_some() {
         std::fs::write(PATH, &fresh).unwrap();
         return;

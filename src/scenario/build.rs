@@ -1,12 +1,12 @@
 //! Checks a parsed scenario file and turns it into the typed `model::Scenario`.
 
-use super::duration::{DURATION_HELP, parse_duration};
+use super::duration::DURATION_HELP;
 use super::error::KeyError;
-use super::file::{RawDist, RawFailure, RawFault, RawNetwork, RawScenario};
+use super::file::{RawFailure, RawNetwork, RawScenario};
 use crate::detect;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use crate::model::{Cut, FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
+use crate::model::{FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
 use crate::metrics::Phase;
 use std::path::Path;
 
@@ -124,8 +124,8 @@ fn failure(raw: Option<RawFailure>, base_dir: &Path) -> Result<FailureModel, Key
         return Ok(FailureModel::None);
     };
     let key = "cluster.failure";
-    let dist = |d: Option<RawDist>, name: &str| match d {
-        Some(d) => positive_mean(self::dist(d, &format!("{key}.{name}"), base_dir)?, &format!("{key}.{name}")),
+    let dist = |d: Option<toml::Table>, name: &str| match d {
+        Some(d) => positive_mean(crate::dist::parse(d, &format!("{key}.{name}"), base_dir)?, &format!("{key}.{name}")),
         None => Err(KeyError::new(format!("{key}.{name}"), format!("is required by model `{}`", raw.model))),
     };
     let unexpected =
@@ -155,7 +155,7 @@ fn positive_mean(dist: Dist, key: &str) -> Result<Dist, KeyError> {
 
 fn network(raw: RawNetwork, base_dir: &Path) -> Result<NetworkModel, KeyError> {
     let delay = match raw.delay {
-        Some(d) => dist(d, "network.delay", base_dir)?,
+        Some(d) => crate::dist::parse(d, "network.delay", base_dir)?,
         None => Dist::Constant { value: 0 },
     };
     let loss = raw.loss.unwrap_or(0.0);
@@ -165,133 +165,16 @@ fn network(raw: RawNetwork, base_dir: &Path) -> Result<NetworkModel, KeyError> {
     Ok(NetworkModel { delay, loss })
 }
 
-const DIST_PARAMS: &[(&str, &[&str])] = &[
-    ("constant", &["value"]),
-    ("uniform", &["low", "high"]),
-    ("exponential", &["mean"]),
-    ("normal", &["mean", "sd"]),
-    ("lognormal", &["median", "p99"]),
-    ("pareto", &["scale", "shape"]),
-    ("empirical", &["file"]),
-];
-
-/// Checks a distribution table: known `dist`, exactly its own parameters, sensible values.
-pub fn dist(raw: RawDist, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
-    let names: Vec<&str> = DIST_PARAMS.iter().map(|(n, _)| *n).collect();
-    let Some((_, allowed)) = DIST_PARAMS.iter().find(|(n, _)| *n == raw.dist) else {
-        return Err(KeyError::unknown_name(format!("{key}.dist"), "distribution", &raw.dist, &names));
-    };
-    let given = given_params(&raw);
-    let allowed_text = format!("dist, {}", allowed.join(", "));
-    if let Some(extra) = given.iter().find(|g| !allowed.contains(g)) {
-        return Err(KeyError::new(format!("{key}.{extra}"), format!("is not a parameter of `{}`", raw.dist))
-            .allowed(allowed_text));
-    }
-    if let Some(missing) = allowed.iter().find(|a| !given.contains(a)) {
-        return Err(
-            KeyError::new(format!("{key}.{missing}"), format!("is required by `{}`", raw.dist)).allowed(allowed_text)
-        );
-    }
-    let d = |name: &str, text: &Option<String>| duration(&format!("{key}.{name}"), text.as_deref().unwrap_or(""));
-    let bad = |name: &str, why: &str| Err(KeyError::new(format!("{key}.{name}"), why.to_string()));
-    match raw.dist.as_str() {
-        "constant" => Ok(Dist::Constant { value: d("value", &raw.value)? }),
-        "uniform" => {
-            let (low, high) = (d("low", &raw.low)?, d("high", &raw.high)?);
-            if high < low {
-                return bad("high", "must not be below `low`");
-            }
-            Ok(Dist::Uniform { low, high })
-        }
-        "exponential" => Ok(Dist::Exponential { mean: d("mean", &raw.mean)? }),
-        "normal" => Ok(Dist::Normal { mean: d("mean", &raw.mean)?, sd: d("sd", &raw.sd)? }),
-        "lognormal" => {
-            let (median, p99) = (d("median", &raw.median)?, d("p99", &raw.p99)?);
-            if median == 0 {
-                return bad("median", "must be above 0");
-            }
-            if p99 <= median {
-                return bad("p99", "must be above `median`");
-            }
-            Ok(Dist::Lognormal { median, p99 })
-        }
-        "pareto" => {
-            let scale = d("scale", &raw.scale)?;
-            let shape = raw.shape.unwrap_or(0.0);
-            if scale == 0 {
-                return bad("scale", "must be above 0");
-            }
-            if !(shape > 0.0 && shape.is_finite()) {
-                return bad("shape", "must be a number above 0");
-            }
-            Ok(Dist::Pareto { scale, shape })
-        }
-        _ => empirical(raw.file.as_deref().unwrap_or(""), &format!("{key}.file"), base_dir),
-    }
-}
-
-fn given_params(raw: &RawDist) -> Vec<&'static str> {
-    let fields: [(&str, bool); 10] = [
-        ("value", raw.value.is_some()),
-        ("low", raw.low.is_some()),
-        ("high", raw.high.is_some()),
-        ("mean", raw.mean.is_some()),
-        ("sd", raw.sd.is_some()),
-        ("median", raw.median.is_some()),
-        ("p99", raw.p99.is_some()),
-        ("scale", raw.scale.is_some()),
-        ("shape", raw.shape.is_some()),
-        ("file", raw.file.is_some()),
-    ];
-    fields.iter().filter(|(_, present)| *present).map(|(name, _)| *name).collect()
-}
-
-/// Reads an empirical distribution: a CSV whose first column holds samples, either durations
-/// ("12ms") or plain numbers in seconds; a first line that is neither is taken as a header.
-fn empirical(file: &str, key: &str, base_dir: &Path) -> Result<Dist, KeyError> {
-    let path = base_dir.join(file);
-    let text = crate::input::read_text(&path, crate::input::MAX_SAMPLES_BYTES)
-        .map_err(|e| KeyError::new(key, format!("cannot read `{}`: {e}", path.display())))?;
-    let mut reader =
-        csv::ReaderBuilder::new().has_headers(false).flexible(true).comment(Some(b'#')).from_reader(text.as_bytes());
-    let mut samples = Vec::new();
-    for (row, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| KeyError::new(key, format!("`{}`: {e}", path.display())))?;
-        let cell = record.get(0).unwrap_or("").trim();
-        match parse_sample(cell) {
-            Some(nanos) => samples.push(nanos),
-            None if row == 0 => continue,
-            None => {
-                return Err(KeyError::new(
-                    key,
-                    format!("`{}` row {}: `{cell}` is not a duration or a number of seconds", path.display(), row + 1),
-                ));
-            }
-        }
-    }
-    if samples.is_empty() {
-        return Err(KeyError::new(key, format!("`{}` holds no samples", path.display())));
-    }
-    Ok(Dist::Empirical { samples: samples.into() })
-}
-
-fn parse_sample(cell: &str) -> Option<SimTime> {
-    match cell.parse::<f64>() {
-        Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => Some(crate::engine::time::from_seconds(seconds)),
-        Ok(_) => None,
-        Err(_) => parse_duration(cell).ok(),
-    }
-}
-
 fn fault(
-    raw: &RawFault,
+    table: &toml::Table,
     index: usize,
     instances: u32,
     has_clients: bool,
     has_capacity: bool,
 ) -> Result<Fault, KeyError> {
     let key = |name: &str| format!("fault[{index}].{name}");
-    let action = fault_action(raw, &key)?;
+    let configured = crate::model::parse_fault(table.clone(), &format!("fault[{index}]"))?;
+    let (action, values) = (*configured.factory, &configured.values);
     let needs_clients = matches!(action, FaultAction::Spike(_))
         || matches!(action, FaultAction::Partition(cut) | FaultAction::Heal(cut) if cut.clients);
     if matches!(action, FaultAction::Slow(_)) && !has_capacity {
@@ -301,66 +184,28 @@ fn fault(
         ));
     }
     if needs_clients && !has_clients {
-        return Err(KeyError::new(
-            key("action"),
-            format!("`{}` acts on clients, but the scenario has no `[workload]`", raw.action),
-        ));
+        let name = table.get("action").and_then(toml::Value::as_str).unwrap_or_default();
+        return Err(KeyError::new(key("action"), format!("`{name}` acts on clients, but the scenario has no `[workload]`")));
     }
-    let at = duration(&key("at"), &raw.at)?;
-    let until = raw.until.as_deref().map(|u| duration(&key("until"), u)).transpose()?;
+    let (at, until) = (values.required_duration("at")?, values.duration("until"));
     if until.is_some_and(|u| u <= at) {
         return Err(KeyError::new(key("until"), "must be later than `at`"));
     }
     let target =
-        if matches!(action, FaultAction::Spike(_)) { Target::All } else { target(raw, action, instances, key)? };
+        if matches!(action, FaultAction::Spike(_)) { Target::All } else { target(values, action, instances, key)? };
     Ok(Fault { at, action, target, until })
 }
 
-/// The action with its own options: `factor` for slow and spike, `from` for partitions.
-fn fault_action(raw: &RawFault, key: &impl Fn(&str) -> String) -> Result<FaultAction, KeyError> {
-    let wrong = |name: &str, users: &str| {
-        Err(KeyError::new(key(name), format!("is only used by {users}, not `{}`", raw.action)))
-    };
-    if raw.factor.is_some() && !["slow", "spike"].contains(&raw.action.as_str()) {
-        return wrong("factor", "`slow` and `spike`");
-    }
-    if raw.from.is_some() && !["partition", "heal"].contains(&raw.action.as_str()) {
-        return wrong("from", "`partition` and `heal`");
-    }
-    let factor = || match raw.factor {
-        Some(f) if f > 0.0 && f.is_finite() => Ok(f),
-        Some(f) => Err(KeyError::new(key("factor"), format!("{f} is not a positive factor"))),
-        None => Err(KeyError::new(key("factor"), format!("is required by `{}`", raw.action))),
-    };
-    let cut = || match raw.from.as_deref().unwrap_or("registry") {
-        "registry" => Ok(Cut { registry: true, clients: false }),
-        "clients" => Ok(Cut { registry: false, clients: true }),
-        "both" => Ok(Cut { registry: true, clients: true }),
-        other => Err(KeyError::unknown_name(key("from"), "side", other, &["registry", "clients", "both"])),
-    };
-    Ok(match raw.action.as_str() {
-        "crash" => FaultAction::Crash,
-        "recover" => FaultAction::Recover,
-        "partition" => FaultAction::Partition(cut()?),
-        "heal" => FaultAction::Heal(cut()?),
-        "slow" => FaultAction::Slow(factor()?),
-        "spike" => FaultAction::Spike(factor()?),
-        "join" => FaultAction::Join,
-        "leave" => FaultAction::Leave,
-        other => {
-            return Err(KeyError::unknown_name(key("action"), "fault action", other, FaultAction::NAMES));
-        }
-    })
-}
-
+/// The instances a fault touches: exactly one of `instances`, `count`, `fraction` (none: all,
+/// for the actions that undo).
 fn target(
-    raw: &RawFault,
+    values: &crate::params::Values,
     action: FaultAction,
     instances: u32,
     key: impl Fn(&str) -> String,
 ) -> Result<Target, KeyError> {
-    let chosen = [raw.instances.is_some(), raw.count.is_some(), raw.fraction.is_some()];
-    match chosen.iter().filter(|c| **c).count() {
+    let (list, count, fraction) = (values.indices("instances"), values.count("count"), values.number("fraction"));
+    match [list.is_some(), count.is_some(), fraction.is_some()].iter().filter(|c| **c).count() {
         0 if matches!(action, FaultAction::Recover | FaultAction::Heal(_)) => {
             return Ok(Target::All);
         }
@@ -375,22 +220,19 @@ fn target(
             return Err(KeyError::new(key("instances"), "give only one of `instances`, `count`, `fraction`"));
         }
     }
-    if let Some(list) = &raw.instances {
-        if let Some(bad) = list.iter().find(|&&i| i >= instances) {
+    if let Some(list) = list {
+        if let Some(bad) = list.iter().find(|&&i| i >= u64::from(instances)) {
             return Err(KeyError::new(key("instances"), format!("instance {bad} does not exist"))
                 .allowed(format!("0 to {}", instances - 1)));
         }
-        return Ok(Target::Instances(list.clone()));
+        // Every index is below `instances`, a u32.
+        return Ok(Target::Instances(list.iter().map(|&i| i as u32).collect()));
     }
-    if let Some(count) = raw.count {
-        if count > instances {
+    if let Some(count) = count {
+        let Some(count) = u32::try_from(count).ok().filter(|&c| c <= instances) else {
             return Err(KeyError::new(key("count"), format!("{count} is more than the {instances} instances")));
-        }
+        };
         return Ok(Target::Count(count));
     }
-    let fraction = raw.fraction.unwrap_or(0.0);
-    if !(0.0..=1.0).contains(&fraction) {
-        return Err(KeyError::new(key("fraction"), format!("{fraction} is not a fraction")).allowed("0 to 1"));
-    }
-    Ok(Target::Fraction(fraction))
+    Ok(Target::Fraction(fraction.unwrap_or(0.0)))
 }

@@ -1,13 +1,12 @@
 //! Checks the request side of a scenario — service capacity, workload, discovery, balancer,
 //! recovery — and builds its typed model.
 
-use super::build::{dist, duration};
+use super::build::duration;
 use super::error::KeyError;
-use super::file::{RawBreaker, RawCluster, RawDiscovery, RawHedge, RawRecovery, RawRetry, RawWorkload};
+use super::file::{RawCluster, RawDiscovery, RawWorkload};
 use crate::balance;
 use crate::engine::SimTime;
 use crate::model::{Capacity, Clients, Propagation};
-use crate::recovery::{Backoff, Breaker, Hedge, Jitter, Recovery, Retry};
 use std::path::Path;
 
 const SECOND: SimTime = 1_000_000_000;
@@ -25,7 +24,7 @@ pub fn capacity(raw: &RawCluster, base_dir: &Path) -> Result<Option<Capacity>, K
         }
         return Ok(None);
     };
-    let service_time = dist(service_time.clone(), "cluster.service_time", base_dir)?;
+    let service_time = crate::dist::parse(service_time.clone(), "cluster.service_time", base_dir)?;
     let servers = raw.servers.unwrap_or(1);
     if servers == 0 || servers > 100_000 {
         return Err(KeyError::new("cluster.servers", format!("{servers} is out of range")).allowed("1 to 100000"));
@@ -44,7 +43,7 @@ pub fn clients(
     workload: Option<RawWorkload>,
     discovery: Option<RawDiscovery>,
     balancer: Option<toml::Table>,
-    recovery: Option<RawRecovery>,
+    recovery: Option<toml::Table>,
 ) -> Result<Option<Clients>, KeyError> {
     let Some(w) = workload else {
         for (key, given) in
@@ -79,7 +78,7 @@ pub fn clients(
         availability_bin,
         propagation: propagation(discovery)?,
         balancer: balance::parse(balancer, "balancer")?,
-        recovery: self::recovery(recovery)?,
+        recovery: crate::recovery::parse(recovery, "recovery")?,
     }))
 }
 
@@ -121,106 +120,4 @@ fn propagation(raw: Option<RawDiscovery>) -> Result<Propagation, KeyError> {
         ("poll", None) => Err(KeyError::new("discovery.refresh", "is required with mode = \"poll\"")),
         (other, _) => Err(KeyError::unknown_name("discovery.mode", "discovery mode", other, &["watch", "poll"])),
     }
-}
-
-fn recovery(raw: Option<RawRecovery>) -> Result<Recovery, KeyError> {
-    let raw = raw.unwrap_or(RawRecovery { timeout: None, deadline: None, retry: None, breaker: None, hedge: None });
-    let timeout = match &raw.timeout {
-        Some(text) => positive(duration("recovery.timeout", text)?, "recovery.timeout")?,
-        None => SECOND,
-    };
-    let deadline = raw
-        .deadline
-        .as_deref()
-        .map(|t| duration("recovery.deadline", t).and_then(|d| positive(d, "recovery.deadline")))
-        .transpose()?;
-    let retry = retry(raw.retry)?;
-    let hedge = raw.hedge.map(hedge).transpose()?;
-    if hedge.is_some() && retry.max_attempts < 2 {
-        return Err(KeyError::new("recovery.hedge", "a hedge is a second attempt, but retry.max_attempts is 1")
-            .allowed("set recovery.retry.max_attempts to 2 or more"));
-    }
-    Ok(Recovery { timeout, deadline, retry, breaker: raw.breaker.map(breaker).transpose()?, hedge })
-}
-
-fn retry(raw: Option<RawRetry>) -> Result<Retry, KeyError> {
-    let Some(raw) = raw else {
-        return Ok(Retry::none());
-    };
-    let key = |name: &str| format!("recovery.retry.{name}");
-    if raw.max_attempts == 0 || raw.max_attempts > 100 {
-        return Err(KeyError::new(key("max_attempts"), format!("{} is out of range", raw.max_attempts))
-            .allowed("1 to 100 (attempts, the first included)"));
-    }
-    let backoff = match raw.backoff.as_deref().unwrap_or("fixed") {
-        "fixed" => Backoff::Fixed,
-        "exponential" => Backoff::Exponential,
-        other => {
-            return Err(KeyError::unknown_name(key("backoff"), "backoff", other, &["fixed", "exponential"]));
-        }
-    };
-    let jitter = match raw.jitter.as_deref().unwrap_or("none") {
-        "none" => Jitter::None,
-        "full" => Jitter::Full,
-        "equal" => Jitter::Equal,
-        "decorrelated" => Jitter::Decorrelated,
-        other => {
-            return Err(KeyError::unknown_name(
-                key("jitter"),
-                "jitter",
-                other,
-                &["none", "full", "equal", "decorrelated"],
-            ));
-        }
-    };
-    let base = raw.base.as_deref().map(|t| duration(&key("base"), t)).transpose()?.unwrap_or(0);
-    let cap = raw.cap.as_deref().map(|t| duration(&key("cap"), t)).transpose()?.unwrap_or(u64::MAX / 4);
-    if cap < base {
-        return Err(KeyError::new(key("cap"), "must not be below `base`"));
-    }
-    if let Some(b) = raw.budget.filter(|b| !(*b > 0.0 && *b <= 1.0)) {
-        return Err(KeyError::new(key("budget"), format!("{b} is not a fraction of requests"))
-            .allowed("above 0, at most 1 (e.g. 0.1: retries up to 10 % of requests)"));
-    }
-    let budget_floor = raw.budget_floor.unwrap_or(if raw.budget.is_some() { 1.0 } else { 0.0 });
-    if raw.budget.is_none() && raw.budget_floor.is_some() {
-        return Err(KeyError::new(key("budget_floor"), "only means something with `budget`"));
-    }
-    if !(budget_floor >= 0.0 && budget_floor.is_finite()) {
-        return Err(KeyError::new(key("budget_floor"), "must be a number of retries per second, 0 or more"));
-    }
-    Ok(Retry { max_attempts: raw.max_attempts, backoff, base, cap, jitter, budget: raw.budget, budget_floor })
-}
-
-fn breaker(raw: RawBreaker) -> Result<Breaker, KeyError> {
-    if !(raw.failure_rate > 0.0 && raw.failure_rate <= 1.0) {
-        return Err(KeyError::new("recovery.breaker.failure_rate", format!("{} is not a fraction", raw.failure_rate))
-            .allowed("above 0, at most 1"));
-    }
-    Ok(Breaker {
-        failure_rate: raw.failure_rate,
-        window: positive(duration("recovery.breaker.window", &raw.window)?, "recovery.breaker.window")?,
-        min_requests: raw.min_requests.unwrap_or(10).max(1),
-        open_for: positive(duration("recovery.breaker.open_for", &raw.open_for)?, "recovery.breaker.open_for")?,
-    })
-}
-
-fn hedge(raw: RawHedge) -> Result<Hedge, KeyError> {
-    let delay = match &raw.delay {
-        Some(text) => positive(duration("recovery.hedge.delay", text)?, "recovery.hedge.delay")?,
-        None if raw.quantile.is_some() => {
-            return Err(KeyError::new(
-                "recovery.hedge.delay",
-                "is required: it is used until the quantile has 100 samples",
-            ));
-        }
-        None => {
-            return Err(KeyError::new("recovery.hedge", "give `delay` (and optionally `quantile`)"));
-        }
-    };
-    if let Some(q) = raw.quantile.filter(|q| !(*q > 0.0 && *q < 1.0)) {
-        return Err(KeyError::new("recovery.hedge.quantile", format!("{q} is not a quantile"))
-            .allowed("between 0 and 1, e.g. 0.95"));
-    }
-    Ok(Hedge { delay, quantile: raw.quantile })
 }

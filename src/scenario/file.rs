@@ -46,11 +46,11 @@ pub struct RawScenario {
     pub discovery: Option<RawDiscovery>,
     /// How a client picks an instance (`kind` plus the balancer's own keys).
     pub balancer: Option<toml::Table>,
-    pub recovery: Option<RawRecovery>,
+    pub recovery: Option<toml::Table>,
     #[serde(default)]
     pub sweep: toml::Table,
     #[serde(default)]
-    pub fault: Vec<RawFault>,
+    pub fault: Vec<toml::Table>,
     /// Time windows whose request metrics are also reported as `<metric>@<phase>`.
     #[serde(default)]
     pub phase: Vec<RawPhase>,
@@ -71,7 +71,7 @@ pub struct RawCluster {
     pub failure: Option<RawFailure>,
     /// Parallel workers per instance (default 1 when `service_time` is given).
     pub servers: Option<u32>,
-    pub service_time: Option<RawDist>,
+    pub service_time: Option<toml::Table>,
     /// Requests that may wait beyond the busy workers; more are rejected (default: no limit).
     pub queue_limit: Option<u32>,
     /// What clients see of a crash: "silent" (default: attempts time out) or "reset"
@@ -126,88 +126,15 @@ pub struct RawDiscovery {
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct RawRecovery {
-    /// Per-attempt timeout.
-    pub timeout: Option<String>,
-    /// The source document's timestamp: a request is valid for this long after it is issued.
-    pub deadline: Option<String>,
-    pub retry: Option<RawRetry>,
-    pub breaker: Option<RawBreaker>,
-    pub hedge: Option<RawHedge>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawRetry {
-    pub max_attempts: u32,
-    pub backoff: Option<String>,
-    pub base: Option<String>,
-    pub cap: Option<String>,
-    pub jitter: Option<String>,
-    /// Retries allowed as a fraction of recent requests (a token bucket).
-    pub budget: Option<f64>,
-    /// Retries per second always allowed by the budget.
-    pub budget_floor: Option<f64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawBreaker {
-    pub failure_rate: f64,
-    pub window: String,
-    pub min_requests: Option<u32>,
-    pub open_for: String,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawHedge {
-    pub delay: Option<String>,
-    pub quantile: Option<f64>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RawFailure {
     pub model: String,
-    pub mttf: Option<RawDist>,
-    pub mttr: Option<RawDist>,
+    pub mttf: Option<toml::Table>,
+    pub mttr: Option<toml::Table>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawNetwork {
-    pub delay: Option<RawDist>,
+    pub delay: Option<toml::Table>,
     pub loss: Option<f64>,
-}
-
-/// Every parameter any distribution takes; which ones a given `dist` allows is checked later.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawDist {
-    pub dist: String,
-    pub value: Option<String>,
-    pub low: Option<String>,
-    pub high: Option<String>,
-    pub mean: Option<String>,
-    pub sd: Option<String>,
-    pub median: Option<String>,
-    pub p99: Option<String>,
-    pub scale: Option<String>,
-    pub shape: Option<f64>,
-    pub file: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawFault {
-    pub at: String,
-    pub action: String,
-    pub instances: Option<Vec<u32>>,
-    pub count: Option<u32>,
-    pub fraction: Option<f64>,
-    pub until: Option<String>,
-    pub factor: Option<f64>,
-    /// For `partition`: cut the instances off from "registry" (default), "clients" or "both".
-    pub from: Option<String>,
 }

@@ -208,3 +208,31 @@ fn expectations_are_checked_before_running() {
     .unwrap();
     assert_eq!(ok.points[0].predictions, vec![(0, 2.0)]);
 }
+
+/// Every form of every fault action (`model::FAULT_ACTIONS`, `params::examples`) in one
+/// scenario with clients and a service time: accepted, run, and reproduced by the same seed.
+#[test]
+fn every_fault_action_runs_and_reproduces() {
+    let extra = "[cluster.service_time]\ndist = \"constant\"\nvalue = \"1ms\"\n[workload]\nclients = 2\nrate = 5.0\n";
+    let mut text = with(extra);
+    text = text.replace("horizon = \"100s\"", "horizon = \"20s\"");
+    for action in crate::model::FAULT_ACTIONS {
+        for mut table in crate::params::examples_by(action, Some("action")) {
+            table.insert("at".into(), "5s".into());
+            for (key, value) in [("count", toml::Value::from(1)), ("until", "8s".into())] {
+                if action.params.iter().any(|p| p.name == key) {
+                    table.insert(key.into(), value);
+                }
+            }
+            text.push_str(&format!("[[fault]]\n{table}"));
+        }
+    }
+    let loaded = load(&text).unwrap_or_else(|e| panic!("{e}"));
+    let scenario = &loaded.points[0].scenario;
+    let forms: usize = crate::model::FAULT_ACTIONS.iter().map(|a| crate::params::examples(a).len()).sum();
+    assert_eq!(scenario.faults.len(), forms);
+    let seed = crate::engine::random::replication_seed(1, 0);
+    let (a, _) = crate::world::World::new(scenario, seed).run();
+    let (b, _) = crate::world::World::new(scenario, seed).run();
+    assert_eq!(a, b, "the same seed reproduces every metric");
+}

@@ -1,0 +1,279 @@
+//! The parts of `[recovery]` — the attempt limits, `retry`, `breaker`, `hedge` — each declared
+//! once (`crate::params`): parsing and its errors, `discosim list`, the README's table and the
+//! tests over every part follow from `PARTS`.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use super::{Backoff, Breaker, Hedge, Jitter, Recovery, Retry};
+use crate::engine::SimTime;
+use crate::params::DefaultValue::{Derived, Fixed, Required};
+use crate::params::{KeyError, Param, Strategy, Type, Values};
+use std::sync::Arc;
+
+/// A checked part, applied to a client's recovery settings.
+pub type Part = dyn Fn(&mut Recovery) + Send + Sync;
+
+/// The `[recovery]` table's own keys, then its sub-tables by name, in the order they apply.
+pub const PARTS: &[Strategy<Part>] = &[ATTEMPT, RETRY, BREAKER, HEDGE];
+
+/// A cap that is never reached, yet leaves room to add a base without overflow.
+const UNBOUNDED_CAP: SimTime = u64::MAX / 4;
+
+const ATTEMPT: Strategy<Part> = Strategy {
+    name: "recovery",
+    doc: "the `[recovery]` table's own keys: how long an attempt and a request may take",
+    params: &[
+        Param { name: "timeout", ty: Type::PositiveDuration, default: Fixed("1s"), doc: "per-attempt timeout" },
+        Param {
+            name: "deadline",
+            ty: Type::PositiveDuration,
+            default: Derived("none: requests never expire"),
+            doc: "a request is valid this long (the timestamp mechanism): the client gives up, servers drop expired work, duplicates are recognised",
+        },
+    ],
+    derived: &[],
+    build: |v| {
+        let (timeout, deadline) = (v.required_duration("timeout")?, v.duration("deadline"));
+        Ok(Arc::new(move |r: &mut Recovery| {
+            r.timeout = timeout;
+            r.deadline = deadline;
+        }))
+    },
+};
+
+const RETRY: Strategy<Part> = Strategy {
+    name: "retry",
+    doc: "`[recovery.retry]`: attempts again after a failure, with backoff, jitter and a budget",
+    params: &[
+        Param {
+            name: "max_attempts",
+            ty: Type::Count { min: 1, max: 100 },
+            default: Required,
+            doc: "attempts per request, the first included (1: no retry)",
+        },
+        Param {
+            name: "backoff",
+            ty: Type::Choice(&["fixed", "exponential"]),
+            default: Fixed("fixed"),
+            doc: "wait `base` before each retry, or `base` doubled per retry",
+        },
+        Param { name: "base", ty: Type::Duration, default: Fixed("0s"), doc: "the first backoff" },
+        Param {
+            name: "cap",
+            ty: Type::Duration,
+            default: Derived("unbounded"),
+            doc: "longest backoff, at least `base`",
+        },
+        Param {
+            name: "jitter",
+            ty: Type::Choice(&["none", "full", "equal", "decorrelated"]),
+            default: Fixed("none"),
+            doc: "how a backoff is randomised",
+        },
+        Param {
+            name: "budget",
+            ty: Type::Number { min: 0.0, open_min: true, max: 1.0 },
+            default: Derived("none: retries are not limited"),
+            doc: "token bucket: retries (and hedges) at most this fraction of requests",
+        },
+        Param {
+            name: "budget_floor",
+            ty: Type::Number { min: 0.0, open_min: false, max: f64::INFINITY },
+            default: Derived("1 with `budget`"),
+            doc: "plus this many retries per second; only with `budget`",
+        },
+    ],
+    derived: &[],
+    build: |v| {
+        let retry = retry(v)?;
+        Ok(Arc::new(move |r: &mut Recovery| r.retry = retry.clone()))
+    },
+};
+
+fn retry(v: &Values) -> Result<Retry, KeyError> {
+    let backoff = if v.choice("backoff") == Some("exponential") { Backoff::Exponential } else { Backoff::Fixed };
+    let jitter = match v.choice("jitter") {
+        Some("full") => Jitter::Full,
+        Some("equal") => Jitter::Equal,
+        Some("decorrelated") => Jitter::Decorrelated,
+        _ => Jitter::None,
+    };
+    let (base, cap) = (v.required_duration("base")?, v.duration("cap").unwrap_or(UNBOUNDED_CAP));
+    if cap < base {
+        return Err(KeyError::new(v.key_of("cap"), "must not be below `base`"));
+    }
+    let budget = v.number("budget");
+    if budget.is_none() && v.number("budget_floor").is_some() {
+        return Err(KeyError::new(v.key_of("budget_floor"), "only means something with `budget`"));
+    }
+    let budget_floor = v.number("budget_floor").unwrap_or(if budget.is_some() { 1.0 } else { 0.0 });
+    Ok(Retry { max_attempts: v.required_u32("max_attempts")?, backoff, base, cap, jitter, budget, budget_floor })
+}
+
+const BREAKER: Strategy<Part> = Strategy {
+    name: "breaker",
+    doc: "`[recovery.breaker]`: per instance, stops sending after too many failures, then probes",
+    params: &[
+        Param {
+            name: "failure_rate",
+            ty: Type::Number { min: 0.0, open_min: true, max: 1.0 },
+            default: Required,
+            doc: "failed fraction of a window's attempts that opens the breaker",
+        },
+        Param { name: "window", ty: Type::PositiveDuration, default: Required, doc: "the window the failure rate is measured over" },
+        Param {
+            name: "min_requests",
+            ty: Type::Count { min: 0, max: u32::MAX as u64 },
+            default: Fixed("10"),
+            doc: "attempts a window needs before it can open the breaker (0 counts as 1)",
+        },
+        Param {
+            name: "open_for",
+            ty: Type::PositiveDuration,
+            default: Required,
+            doc: "how long the instance is skipped before one probe",
+        },
+    ],
+    derived: &[],
+    build: |v| {
+        let breaker = Breaker {
+            failure_rate: v.required_number("failure_rate")?,
+            window: v.required_duration("window")?,
+            min_requests: v.required_u32("min_requests")?.max(1),
+            open_for: v.required_duration("open_for")?,
+        };
+        Ok(Arc::new(move |r: &mut Recovery| r.breaker = Some(breaker.clone())))
+    },
+};
+
+const HEDGE: Strategy<Part> = Strategy {
+    name: "hedge",
+    doc: "`[recovery.hedge]`: a second attempt to another instance when the first is slow",
+    params: &[
+        Param {
+            name: "delay",
+            ty: Type::PositiveDuration,
+            default: Required,
+            doc: "send a second attempt to another instance after this (until `quantile` has 100 samples)",
+        },
+        Param {
+            name: "quantile",
+            ty: Type::Number { min: 0.0, open_min: true, max: 1.0 },
+            default: Derived("none: always `delay`"),
+            doc: "below 1: use the client's observed latency quantile instead, after 100 samples",
+        },
+    ],
+    derived: &[],
+    build: |v| {
+        let quantile = v.number("quantile");
+        if let Some(q) = quantile.filter(|q| *q >= 1.0) {
+            return Err(KeyError::new(v.key_of("quantile"), format!("{q} is not a quantile"))
+                .allowed("between 0 and 1, e.g. 0.95"));
+        }
+        let hedge = Hedge { delay: v.required_duration("delay")?, quantile };
+        Ok(Arc::new(move |r: &mut Recovery| r.hedge = Some(hedge.clone())))
+    },
+};
+
+/// Reads the `[recovery]` table found at `key` (absent: the defaults): its own keys, then
+/// each sub-table by the part of that name.
+pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Recovery, KeyError> {
+    let mut recovery = Recovery { timeout: 0, deadline: None, retry: Retry::none(), breaker: None, hedge: None };
+    let mut table = table.unwrap_or_default();
+    let [own, sections @ ..] = PARTS else { return Ok(recovery) };
+    let mut tables = Vec::new();
+    for part in sections {
+        match table.remove(part.name) {
+            Some(toml::Value::Table(sub)) => tables.push((part, sub, format!("{key}.{}", part.name))),
+            Some(other) => {
+                let message = format!("invalid type: {} `{other}`, expected a table", other.type_str());
+                return Err(KeyError::new(format!("{key}.{}", part.name), message));
+            }
+            None => {}
+        }
+    }
+    let sub_names = sections.iter().map(|p| p.name).collect::<Vec<_>>().join(", ");
+    apply(own, table, key, &mut recovery).map_err(|e| with_sections(e, &sub_names))?;
+    for (part, sub, sub_key) in tables {
+        apply(part, sub, &sub_key, &mut recovery)?;
+    }
+    if recovery.hedge.is_some() && recovery.retry.max_attempts < 2 {
+        return Err(KeyError::new(format!("{key}.hedge"), "a hedge is a second attempt, but retry.max_attempts is 1")
+            .allowed(format!("set {key}.retry.max_attempts to 2 or more")));
+    }
+    Ok(recovery)
+}
+
+/// Checks one part's table against its declaration and applies it.
+fn apply(part: &Strategy<Part>, table: toml::Table, key: &str, recovery: &mut Recovery) -> Result<(), KeyError> {
+    let mut values = crate::params::check(part.params, table, key)?;
+    (part.build)(&mut values)?(recovery);
+    Ok(())
+}
+
+/// An unknown key of `[recovery]` itself may be a misspelt sub-table: list those too.
+fn with_sections(mut error: KeyError, sub_names: &str) -> KeyError {
+    if error.message.starts_with("unknown key") {
+        error.allowed = error.allowed.map(|keys| format!("{keys}, {sub_names}"));
+        let given = error.key.rsplit('.').next().unwrap_or_default();
+        error.suggestion = error.suggestion.or_else(|| crate::params::error::closest(given, sub_names.split(", ")));
+    }
+    error
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+    use crate::params::{DefaultValue, examples_by};
+
+    /// A `[recovery]` table holding `example` as part `index` of `PARTS`, beside a retry of two
+    /// attempts (a hedge needs one); and the key the part's table is found at.
+    fn recovery_with(index: usize, part: &Strategy<Part>, example: toml::Table) -> (toml::Table, String) {
+        let mut table: toml::Table = toml::from_str("retry = { max_attempts = 2 }").unwrap();
+        if index == 0 {
+            table.extend(example);
+            return (table, "recovery".into());
+        }
+        table.insert(part.name.into(), toml::Value::Table(example));
+        (table, format!("recovery.{}", part.name))
+    }
+
+    /// Every part of `[recovery]`, from its declaration: each form is accepted and changes the
+    /// settings (a sub-table's part), each required key left out and an undeclared one are
+    /// errors at their key.
+    #[test]
+    fn every_recovery_part_applies_and_checks_its_keys() {
+        let plain = parse(Some(toml::from_str("retry = { max_attempts = 2 }").unwrap()), "recovery").unwrap();
+        for (index, part) in PARTS.iter().enumerate() {
+            for example in examples_by(part, None) {
+                let (table, key) = recovery_with(index, part, example.clone());
+                let recovery = parse(Some(table.clone()), "recovery").unwrap_or_else(|e| panic!("{table}: {e:?}"));
+                assert!(index == 0 || recovery != plain, "{table} changes nothing");
+                let required = part.params.iter().filter(|p| matches!(p.default, DefaultValue::Required));
+                for p in required {
+                    let mut without = example.clone();
+                    without.remove(p.name);
+                    let error = parse(Some(recovery_with(index, part, without).0), "recovery").unwrap_err();
+                    assert_eq!(error.key, format!("{key}.{}", p.name));
+                }
+                let mut extra = example.clone();
+                extra.insert("bogus".into(), 1.into());
+                let error = parse(Some(recovery_with(index, part, extra).0), "recovery").unwrap_err();
+                assert_eq!(error.key, format!("{key}.bogus"));
+            }
+        }
+    }
+
+    #[test]
+    fn defaults_and_cross_checks() {
+        let defaults = parse(None, "recovery").unwrap();
+        assert_eq!((defaults.timeout, defaults.retry.max_attempts), (1_000_000_000, 1));
+        let hedge_alone: toml::Table = toml::from_str("hedge = { delay = \"10ms\" }").unwrap();
+        assert_eq!(parse(Some(hedge_alone), "recovery").unwrap_err().key, "recovery.hedge");
+        let floor_alone: toml::Table = toml::from_str("retry = { max_attempts = 2, budget_floor = 1.0 }").unwrap();
+        assert_eq!(parse(Some(floor_alone), "recovery").unwrap_err().key, "recovery.retry.budget_floor");
+        let misspelt: toml::Table = toml::from_str("rety = { max_attempts = 2 }").unwrap();
+        assert_eq!(parse(Some(misspelt), "recovery").unwrap_err().suggestion.as_deref(), Some("retry"));
+    }
+}

@@ -8,7 +8,9 @@
 pub mod instances;
 pub mod registry;
 pub mod eviction;
+pub mod parts;
 
 pub use instances::Instances;
 pub use registry::Registry;
 pub use eviction::{Eviction, EvictionConfig};
+pub use parts::{PARTS, RegistryConfig};

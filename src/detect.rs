@@ -270,6 +270,17 @@ count = 2
         }
     }
 
+    /// Behind an eviction sweep (the registry acts at sweeps only, capped), every detector
+    /// still detects crashes, and two runs with one seed agree.
+    #[test]
+    fn every_detector_behind_a_capped_eviction_sweep_detects_and_reproduces() {
+        let registry = "[registry.eviction]\ninterval = \"3s\"\nkeep = 0.5\n";
+        for table in DETECTORS.iter().flat_map(crate::params::examples) {
+            let a = run_twice(&format!("{EVERY_FAULT_KIND}{registry}[detector]\n{table}"));
+            assert!(a.get("detection_time.count").unwrap() > 0.0, "{table}: detects crashes");
+        }
+    }
+
     #[test]
     fn missing_kind_is_an_error() {
         let error = parse(toml::Table::new(), "detector").unwrap_err();

@@ -6,7 +6,7 @@
 use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
-use crate::cluster::EvictionConfig;
+use crate::cluster::RegistryConfig;
 use crate::engine::SimTime;
 use crate::metrics::Phase;
 use crate::params::Configured;
@@ -36,8 +36,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     /// Windows whose detection and request metrics are also reported as `<metric>@<phase>`.
     pub phases: Vec<Phase>,
-    /// The registry acts on the detector's mark-downs only at periodic sweeps (`[registry]`).
-    pub eviction: Option<EvictionConfig>,
+    /// How the registry acts on its detector's verdicts (`[registry]`).
+    pub registry: RegistryConfig,
 }
 
 impl Scenario {

@@ -116,7 +116,7 @@ pub fn run_estimate(s: &Scenario) -> RunEstimate {
         loss: s.network.loss,
     };
     let world = Cost {
-        queue_events: failures.crashes * failures.events_per_crash + load.fault_edges,
+        queue_events: failures.crashes * failures.events_per_crash + load.fault_edges + sweeps(s),
         drawn_events: 0.0,
         bytes: WORLD_BYTES_PER_INSTANCE * load.instances,
     };
@@ -179,6 +179,11 @@ fn touched(target: &Target, instances: f64) -> f64 {
 fn scheduled_crashes(s: &Scenario) -> f64 {
     let crashes = s.faults.iter().filter(|f| matches!(f.action, FaultAction::Crash | FaultAction::Leave));
     crashes.map(|f| touched(&f.target, f64::from(s.instances))).sum()
+}
+
+/// The registry's eviction sweeps over the run: one event each.
+fn sweeps(s: &Scenario) -> f64 {
+    s.registry.eviction.map_or(0.0, |e| to_seconds(s.horizon) / to_seconds(e.interval.max(1)))
 }
 
 /// Scheduled fault events: a start each, and an undo for those with `until`.

@@ -5,8 +5,9 @@ use crate::params::{listing, table_markdown};
 
 /// Each registry: its name in the README's markers, the scenario table it configures, the
 /// listing and the Markdown table of its strategies.
-fn registries() -> [(&'static str, &'static str, String, String); 5] {
+fn registries() -> [(&'static str, &'static str, String, String); 6] {
     use crate::balance::BALANCERS;
+    use crate::cluster::PARTS as REGISTRY_PARTS;
     use crate::detect::DETECTORS;
     use crate::dist::DISTRIBUTIONS;
     use crate::model::FAULT_ACTIONS;
@@ -22,6 +23,7 @@ fn registries() -> [(&'static str, &'static str, String, String); 5] {
         ),
         ("recovery", "[recovery] and its sub-tables", listing(PARTS), table_markdown(PARTS, "table")),
         ("fault-actions", "[[fault]] action", listing(FAULT_ACTIONS), table_markdown(FAULT_ACTIONS, "action")),
+        ("registry", "[registry] sub-tables", listing(REGISTRY_PARTS), table_markdown(REGISTRY_PARTS, "table")),
     ]
 }
 

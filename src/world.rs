@@ -457,7 +457,7 @@ impl World {
 
 /// The registry's sweep, on its own stream, if the scenario has one.
 fn eviction(scenario: &Scenario, streams: &RandomStreams) -> Option<Eviction> {
-    let config = scenario.eviction?;
+    let config = scenario.registry.eviction?;
     Some(Eviction::new(config, scenario.instances, streams.stream(StreamKind::Eviction, 0)))
 }
 

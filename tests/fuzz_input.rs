@@ -63,7 +63,7 @@ fn kind_names() -> Vec<String> {
 }
 
 /// `KEYS`, then every parameter that a detector, balancer, distribution (of the network delay)
-/// or part of `[recovery]` declares.
+/// or part of `[recovery]` or `[registry]` declares.
 fn keys() -> Vec<String> {
     let detector = discosim::detect::DETECTORS.iter().flat_map(|s| s.params).map(|p| format!("detector.{}", p.name));
     let balancer = discosim::balance::BALANCERS.iter().flat_map(|s| s.params).map(|p| format!("balancer.{}", p.name));
@@ -71,8 +71,9 @@ fn keys() -> Vec<String> {
     let recovery =
         discosim::recovery::PARTS.iter().enumerate().flat_map(|(i, s)| s.params.iter().map(move |p| (i, s.name, p.name)));
     let recovery = recovery.map(|(i, part, key)| if i == 0 { format!("recovery.{key}") } else { format!("recovery.{part}.{key}") });
+    let registry = discosim::cluster::PARTS.iter().flat_map(|s| s.params.iter().map(|p| format!("registry.{}.{}", s.name, p.name)));
     let mut keys: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
-    for key in detector.chain(balancer).chain(delay).chain(recovery) {
+    for key in detector.chain(balancer).chain(delay).chain(recovery).chain(registry) {
         if !keys.contains(&key) {
             keys.push(key);
         }
@@ -214,8 +215,8 @@ fn forms<F: ?Sized>(
     out
 }
 
-/// Every form of every distribution, part of `[recovery]` and fault action (from their
-/// declarations), each of its keys set to every kind of value in turn.
+/// Every form of every distribution, part of `[recovery]` and of `[registry]`, and fault action
+/// (from their declarations), each of its keys set to every kind of value in turn.
 #[test]
 fn every_declared_table_with_every_kind_of_value_never_panics() {
     let values = ["\"1s\"", "\"0s\"", "-1", "0", "1", "4294967296", "1.5", "nan", "[]", "[7]", "\"x\"", "true"];
@@ -224,6 +225,7 @@ fn every_declared_table_with_every_kind_of_value_never_panics() {
     let part = |i: usize, name: &str| if i == 0 { "[recovery]".into() } else { format!("[recovery.{name}]") };
     every.extend(forms(discosim::recovery::PARTS, part, None));
     every.extend(forms(discosim::model::FAULT_ACTIONS, |_, _| "[[fault]]".into(), Some("action")));
+    every.extend(forms(discosim::cluster::PARTS, |_, name| format!("[registry.{name}]"), None));
     let mut runs = 0;
     for (header, example, params) in every {
         runs += check_with(&format!("{base}{header}\n{example}"), &[]);

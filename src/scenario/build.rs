@@ -53,7 +53,7 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         phases,
         clients: super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery)?,
         faults,
-        eviction: None,
+        registry: crate::cluster::parts::parse(raw.registry, "registry")?,
     })
 }
 

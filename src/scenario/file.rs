@@ -47,6 +47,8 @@ pub struct RawScenario {
     /// How a client picks an instance (`kind` plus the balancer's own keys).
     pub balancer: Option<toml::Table>,
     pub recovery: Option<toml::Table>,
+    /// How the registry acts on its detector's verdicts (`[registry.eviction]`).
+    pub registry: Option<toml::Table>,
     #[serde(default)]
     pub sweep: toml::Table,
     #[serde(default)]

@@ -1,0 +1,91 @@
+//! The registry's own mechanisms against their closed forms: eviction sweeps (the wait for the
+//! next sweep, tick alignment, Eureka's cap per sweep). Seeded, so every run is the same.
+
+mod common;
+use common::*;
+use discosim::world::World;
+
+const D: f64 = 0.010;
+
+/// Heartbeat every 1 s with a 2 s timeout over a constant 10 ms delay; each of 400 instances
+/// crashes once, uniformly on [10 s, 1000 s]; `registry` is the `[registry]` table.
+fn heartbeat_with(registry: &str, replications: u32) -> String {
+    format!(
+        r#"
+name = "eviction"
+horizon = "1030s"
+replications = {replications}
+[cluster]
+instances = 400
+failure = {{ model = "crash-stop", mttf = {{ dist = "uniform", low = "10s", high = "1000s" }} }}
+[network]
+delay = {{ dist = "constant", value = "10ms" }}
+[detector]
+kind = "heartbeat"
+interval = "1s"
+timeout = "2s"
+[registry]
+{registry}
+"#
+    )
+}
+
+/// Heartbeat k = 2, T = 1 s, delay d: the lease expires kT + d − U·T after the crash
+/// (tests/closed_forms.rs). A sweep every X from a phase independent of the crashes — the crash
+/// time is uniform over 198 whole sweep periods — adds W ~ U(0, X): detection within
+/// ((k−1)T + d, kT + d + X], mean (k − ½)T + d + X/2.
+#[test]
+fn an_eviction_sweep_adds_half_its_interval_to_the_mean_detection_time() {
+    let x = 5.0;
+    let runs = replicate(&scenario(&heartbeat_with("eviction = { interval = \"5s\" }", 10)));
+    assert!(min_of(&runs, "detection_time.min") >= 1.0 + D - ROUNDING);
+    assert!(max_of(&runs, "detection_time.max") <= 2.0 + D + x + NS + ROUNDING);
+    assert_covers(ci(&runs, "detection_time.mean"), 1.5 + D + x / 2.0, "heartbeat + sweep every 5 s");
+    assert_eq!(values(&runs, "detection_time.count"), vec![400.0; 10], "every crash evicted");
+    assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10], "a sweep adds no mistakes");
+}
+
+/// `phase = "0s"`: sweeps on multiples of the interval, as ZooKeeper's expiry ticks — every
+/// change of the registry's view to down happens on a tick.
+#[test]
+fn with_phase_zero_the_registry_unlists_only_on_ticks() {
+    let tick_ns = 2_000_000_000;
+    let s = scenario(&heartbeat_with("eviction = { interval = \"2s\", phase = \"0s\" }", 1));
+    let (_, _, trace) = World::new(&s, 7).run_traced();
+    let downs: Vec<u64> = trace.iter().filter(|r| r.event == "registry_down").map(|r| r.time).collect();
+    assert_eq!(downs.len(), 400, "every crash unlisted");
+    assert!(downs.iter().all(|t| t % tick_ns == 0), "off-tick: {:?}", downs.iter().find(|t| *t % tick_ns != 0));
+}
+
+/// Eureka's cap: 30 of 100 instances crash at 100 s; their leases expire by 102.01 s; sweeps
+/// run at multiples of 60 s and each evicts at most size − ⌊size × 0.85⌋ of those listed:
+/// 15 of 100 at 120 s, 13 of 85 at 180 s, the last 2 (cap 11 of 72) at 240 s. Detection
+/// times: 15 × 20 s, 13 × 80 s, 2 × 140 s — mean 54 s, exactly, in every run.
+#[test]
+fn a_capped_sweep_evicts_size_minus_floor_of_keep_times_size_per_sweep() {
+    let text = r#"
+name = "eureka-cap"
+horizon = "300s"
+replications = 5
+[cluster]
+instances = 100
+failure = { model = "none" }
+[network]
+delay = { dist = "constant", value = "10ms" }
+[detector]
+kind = "heartbeat"
+interval = "1s"
+timeout = "2s"
+[registry]
+eviction = { interval = "60s", phase = "0s", keep = 0.85 }
+[[fault]]
+at = "100s"
+action = "crash"
+count = 30
+"#;
+    let runs = replicate(&scenario(text));
+    assert_eq!(values(&runs, "detection_time.count"), vec![30.0; 5]);
+    for (metric, expected) in [("detection_time.min", 20.0), ("detection_time.max", 140.0), ("detection_time.mean", 54.0)] {
+        assert!(values(&runs, metric).iter().all(|v| (v - expected).abs() < 1e-9), "{metric}: {:?}", values(&runs, metric));
+    }
+}

@@ -22,6 +22,7 @@ pub mod model;
 pub mod output;
 pub mod params;
 pub mod preflight;
+pub mod presets;
 pub mod recovery;
 pub mod results;
 pub mod run;

@@ -124,6 +124,7 @@ fn parse_placed(
         for (key, value) in &assignment {
             set_dotted(&mut point_table, key, value.clone()).map_err(place)?;
         }
+        crate::presets::apply(&mut point_table).map_err(place)?;
         let raw = file::from_value(toml::Value::Table(point_table.clone()), "").map_err(place)?;
         let scenario = build::build(raw, base_dir).map_err(place)?;
         let params = assignment.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();

@@ -5,7 +5,7 @@ use crate::params::{listing, table_markdown};
 
 /// Each registry: its name in the README's markers, the scenario table it configures, the
 /// listing and the Markdown table of its strategies.
-fn registries() -> [(&'static str, &'static str, String, String); 6] {
+fn registries() -> [(&'static str, &'static str, String, String); 7] {
     use crate::balance::BALANCERS;
     use crate::cluster::PARTS as REGISTRY_PARTS;
     use crate::detect::DETECTORS;
@@ -24,6 +24,7 @@ fn registries() -> [(&'static str, &'static str, String, String); 6] {
         ("recovery", "[recovery] and its sub-tables", listing(PARTS), table_markdown(PARTS, "table")),
         ("fault-actions", "[[fault]] action", listing(FAULT_ACTIONS), table_markdown(FAULT_ACTIONS, "action")),
         ("registry", "[registry] sub-tables", listing(REGISTRY_PARTS), table_markdown(REGISTRY_PARTS, "table")),
+        ("presets", "preset = name: a system's defaults beneath the scenario's keys", crate::presets::listing(), crate::presets::table_markdown()),
     ]
 }
 

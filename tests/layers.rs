@@ -16,7 +16,7 @@ const LAYERS: &[&[&str]] = &[
     &["traffic"],
     &["world"],
     &["run", "bench", "results"],
-    &["expect", "preflight", "formulas", "strategies"],
+    &["expect", "preflight", "formulas", "strategies", "presets"],
     &["output", "chart"],
     &["scenario"],
     &["cli"],

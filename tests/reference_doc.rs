@@ -12,7 +12,7 @@ use discosim::metrics::{FRACTIONS, SAMPLED, catalog};
 const PATH: &str = "docs/reference.md";
 
 /// The registries whose tables (`discosim::strategies::table`) are generated blocks here.
-const DECLARED: &[&str] = &["recovery", "fault-actions", "distributions", "registry"];
+const DECLARED: &[&str] = &["recovery", "fault-actions", "distributions", "registry", "presets"];
 
 fn help(args: &[&str]) -> String {
     let out = discosim(args);

@@ -1,0 +1,161 @@
+//! Presets: the defaults of production systems, written as scenario keys with their sources
+//! (`src/presets/*.toml`), merged beneath a scenario that says `preset = "name"`.
+//!
+//! A preset is data: the tables a system fixes (its detector, its registry's sweeps), never the
+//! cluster, network or workload the researcher studies. The scenario's own keys win; a table
+//! whose selecting key (`kind`) differs from the preset's replaces the preset's table whole,
+//! since the keys of one detector mean nothing to another. `preset` may be swept, so one run
+//! compares systems.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+
+use crate::params::KeyError;
+
+/// One system's defaults.
+#[derive(Clone, Copy, Debug)]
+pub struct Preset {
+    /// The value of `preset` that selects it.
+    pub name: &'static str,
+    /// What it models, in one line.
+    pub doc: &'static str,
+    /// The keys, as TOML, with comments that cite the system's code.
+    pub text: &'static str,
+}
+
+/// Every preset, by name.
+pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "eureka",
+        doc: "Eureka's server: 30 s renewals, lease expiry 2 × 90 s after the last (the code's behaviour), eviction every 60 s capped at 15 %",
+        text: include_str!("presets/eureka.toml"),
+    },
+    Preset {
+        name: "kubernetes",
+        doc: "Kubernetes node lifecycle (v1.32+): node lease renewed every 10 s, monitor every 5 s, grace 50 s",
+        text: include_str!("presets/kubernetes.toml"),
+    },
+    Preset {
+        name: "kubernetes-readiness",
+        doc: "Kubernetes readiness probes: every 10 s, 1 s timeout, 3 failures",
+        text: include_str!("presets/kubernetes-readiness.toml"),
+    },
+    Preset {
+        name: "etcd",
+        doc: "etcd lease, TTL 10 s: keep-alive every TTL/3, lessor checks every 500 ms",
+        text: include_str!("presets/etcd.toml"),
+    },
+    Preset {
+        name: "zookeeper",
+        doc: "ZooKeeper session, 30 s: ping every 10 s, expiry on 2 s ticks",
+        text: include_str!("presets/zookeeper.toml"),
+    },
+];
+
+/// Keys that pick an entry of a registry: a table that sets one differently from the preset
+/// replaces the preset's table.
+const SELECTORS: &[&str] = &["kind", "dist", "mode", "action", "model"];
+
+/// The preset called `name`, or an error listing them all.
+pub fn find(name: &str, key: &str) -> Result<&'static Preset, KeyError> {
+    let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+    PRESETS.iter().find(|p| p.name == name).ok_or_else(|| KeyError::unknown_name(key, "preset", name, &names))
+}
+
+/// The preset's keys as a table. Every shipped preset parses (a unit test checks).
+pub fn table(preset: &Preset) -> toml::Table {
+    toml::from_str(preset.text).unwrap_or_default()
+}
+
+/// Takes `preset` out of a scenario's table and merges that preset's keys beneath the rest;
+/// returns the preset's name, if one was given.
+pub fn apply(scenario: &mut toml::Table) -> Result<Option<&'static str>, KeyError> {
+    let Some(value) = scenario.remove("preset") else { return Ok(None) };
+    let Some(name) = value.as_str() else {
+        let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+        return Err(KeyError::new("preset", format!("expected a preset's name, found {}", value.type_str()))
+            .allowed(names.join(", ")));
+    };
+    let preset = find(name, "preset")?;
+    merge_beneath(scenario, table(preset));
+    Ok(Some(preset.name))
+}
+
+/// Adds `base`'s keys that `table` lacks, table by table; `table`'s own values win.
+fn merge_beneath(table: &mut toml::Table, base: toml::Table) {
+    for (key, base_value) in base {
+        match (table.get_mut(&key), base_value) {
+            (None, value) => {
+                table.insert(key, value);
+            }
+            (Some(toml::Value::Table(own)), toml::Value::Table(base_table)) if !reselected(own, &base_table) => {
+                merge_beneath(own, base_table);
+            }
+            (Some(_), _) => {}
+        }
+    }
+}
+
+/// Whether `own` picks another entry than `base` does (say another detector `kind`).
+fn reselected(own: &toml::Table, base: &toml::Table) -> bool {
+    SELECTORS.iter().any(|s| matches!((own.get(*s), base.get(*s)), (Some(a), Some(b)) if a != b))
+}
+
+/// `discosim list`'s lines for the presets.
+pub fn listing() -> String {
+    PRESETS.iter().map(|p| format!("  {}: {}\n", p.name, p.doc)).collect()
+}
+
+/// The README's table of presets.
+pub fn table_markdown() -> String {
+    let mut out = String::from("| preset | what it sets |\n| --- | --- |\n");
+    for p in PRESETS {
+        out.push_str(&format!("| `{}` | {} |\n", p.name, p.doc));
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_parses_and_sets_a_detector() {
+        for preset in PRESETS {
+            let table: toml::Table = toml::from_str(preset.text).unwrap_or_else(|e| panic!("{}: {e}", preset.name));
+            assert!(table.contains_key("detector"), "{}", preset.name);
+        }
+    }
+
+    #[test]
+    fn the_scenarios_keys_win_and_the_rest_come_from_the_preset() {
+        let mut scenario: toml::Table = toml::from_str("preset = \"eureka\"\n[detector]\ntimeout = \"90s\"").unwrap();
+        assert_eq!(apply(&mut scenario).unwrap(), Some("eureka"));
+        let detector = scenario["detector"].as_table().unwrap();
+        assert_eq!(detector["timeout"].as_str(), Some("90s"));
+        assert_eq!(detector["interval"].as_str(), Some("30s"));
+        assert_eq!(scenario["registry"]["eviction"]["keep"].as_float(), Some(0.85));
+        assert!(!scenario.contains_key("preset"));
+    }
+
+    #[test]
+    fn another_detector_kind_replaces_the_presets_detector() {
+        let mut scenario: toml::Table =
+            toml::from_str("preset = \"eureka\"\n[detector]\nkind = \"observer\"\ntick = \"1s\"\np = 1.0").unwrap();
+        apply(&mut scenario).unwrap();
+        let detector = scenario["detector"].as_table().unwrap();
+        assert_eq!(detector.len(), 3, "no heartbeat key leaks into the observer: {detector:?}");
+        assert!(scenario.contains_key("registry"), "the preset's other tables stay");
+    }
+
+    #[test]
+    fn an_unknown_preset_is_named_with_the_list_and_a_suggestion() {
+        let mut scenario: toml::Table = toml::from_str("preset = \"eurka\"").unwrap();
+        let error = apply(&mut scenario).unwrap_err();
+        assert_eq!(error.key, "preset");
+        assert_eq!(error.suggestion.as_deref(), Some("eureka"));
+        assert!(error.allowed.unwrap().contains("zookeeper"));
+        let mut scenario: toml::Table = toml::from_str("preset = 3").unwrap();
+        assert_eq!(apply(&mut scenario).unwrap_err().key, "preset");
+    }
+}

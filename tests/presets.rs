@@ -1,0 +1,108 @@
+//! Every preset against the detection window derived from its system's defaults for an
+//! isolated crash (README, "Presets"). Common set-up: 300 instances that crash and recover —
+//! time to failure exponential, mean 20 000 s, repair 300 s (longer than every window, and
+//! about 1.5 % of the instances down at a time, so Eureka's eviction cap never binds) —
+//! constant delay d = 10 ms, no loss; 10 seeded replications; 99.9 % intervals for the mean.
+//! Each instance's heartbeat or probe phase is uniform and independent of its crash, so the
+//! crash falls uniformly within its period; the sweeps' phase is drawn once per run, so the
+//! wait for the next sweep is uniform too. The means and maxima are those of the crashes of
+//! the phase `body` (the first 20 000 s), which the 300 s after it leave time to detect.
+
+mod common;
+use common::*;
+
+const D: f64 = 0.010;
+
+fn isolated_crashes_with(preset: &str) -> String {
+    format!(
+        r#"
+name = "preset"
+preset = "{preset}"
+horizon = "20300s"
+replications = 10
+[[phase]]
+name = "body"
+from = "0s"
+to = "20000s"
+[cluster]
+instances = 300
+failure = {{ model = "crash-recover", mttf = {{ dist = "exponential", mean = "20000s" }}, mttr = {{ dist = "constant", value = "300s" }} }}
+[network]
+delay = {{ dist = "constant", value = "10ms" }}
+"#
+    )
+}
+
+/// The preset's detection window (low, high] and mean, checked on every crash of every run.
+fn assert_window(preset: &str, low: f64, high: f64, mean: f64) {
+    let runs = replicate(&scenario(&isolated_crashes_with(preset)));
+    assert!(min_of(&runs, "detection_time.min") > low - ROUNDING, "{preset}: min below {low}");
+    assert!(max_of(&runs, "detection_time.max@body") <= high + NS + ROUNDING, "{preset}: max above {high}");
+    assert_covers(ci(&runs, "detection_time.mean@body"), mean, preset);
+    assert_eq!(values(&runs, "undetected@body"), vec![0.0; 10], "{preset}: every crash detected");
+    assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10], "{preset}: no loss, no mistakes");
+}
+
+/// Heartbeat every T, lease L after the last arrival, sweep every X from a random phase:
+/// detection = L + d − U·T + W, U ~ U(0, 1), W ~ U(0, X) — within (L − T + d, L + d + X],
+/// mean L − T/2 + d + X/2.
+fn lease_and_sweep(t: f64, l: f64, x: f64) -> (f64, f64, f64) {
+    (l - t + D, l + D + x, l - t / 2.0 + D + x / 2.0)
+}
+
+/// T = 30 s, L = 2 × 90 s (the code's expiry), X = 60 s: (150 s, 240 s] + d, mean 195 s + d.
+#[test]
+fn eureka_detects_within_150_to_240_s_mean_195_s() {
+    let (low, high, mean) = lease_and_sweep(30.0, 180.0, 60.0);
+    assert_window("eureka", low, high, mean);
+}
+
+/// T = 10 s, L = grace 50 s, X = monitor period 5 s: (40 s, 55 s] + d, mean 47.5 s + d.
+#[test]
+fn kubernetes_marks_a_node_not_ready_within_40_to_55_s_mean_47_5_s() {
+    let (low, high, mean) = lease_and_sweep(10.0, 50.0, 5.0);
+    assert_window("kubernetes", low, high, mean);
+}
+
+/// T = TTL/3 = 3.333333333 s, L = TTL = 10 s, X = 0.5 s: (6.67 s, 10.5 s] + d, mean 8.58 s + d.
+#[test]
+fn etcd_revokes_a_lease_within_6_7_to_10_5_s_mean_8_58_s() {
+    let (low, high, mean) = lease_and_sweep(3.333_333_333, 10.0, 0.5);
+    assert_window("etcd", low, high, mean);
+}
+
+/// T = S/3 = 10 s, L = S = 30 s, expiry on 2 s ticks (phase 0, but the crashes are uniform over
+/// whole ticks, so the wait for the tick is U(0, 2 s)): (20 s, 32 s] + d, mean 26 s + d.
+#[test]
+fn zookeeper_expires_a_session_within_20_to_32_s_mean_26_s() {
+    let (low, high, mean) = lease_and_sweep(10.0, 30.0, 2.0);
+    assert_window("zookeeper", low, high, mean);
+}
+
+/// Timer every T = 10 s, probe timeout τ = 1 s, m = 3 failures (tests/closed_forms.rs's timer
+/// form): U·T + τ − d + (m − 1)·T, within (21 s − d, 31 s − d], mean 26 s − d.
+#[test]
+fn kubernetes_readiness_probes_mark_a_pod_unready_within_21_to_31_s_mean_26_s() {
+    assert_window("kubernetes-readiness", 21.0 - D, 31.0 - D, 26.0 - D);
+}
+
+/// Overriding a preset's key changes only that key: Kubernetes before v1.32 (grace 40 s) is
+/// the same window 10 s earlier.
+#[test]
+fn a_scenario_key_overrides_the_preset_kubernetes_before_1_32() {
+    let text = isolated_crashes_with("kubernetes") + "[detector]\ntimeout = \"40s\"\n";
+    let runs = replicate(&scenario(&text));
+    let (low, high, mean) = lease_and_sweep(10.0, 40.0, 5.0);
+    assert!(min_of(&runs, "detection_time.min") > low - ROUNDING);
+    assert!(max_of(&runs, "detection_time.max@body") <= high + NS + ROUNDING);
+    assert_covers(ci(&runs, "detection_time.mean@body"), mean, "kubernetes grace 40 s");
+}
+
+/// Every preset the code ships has a window test here.
+#[test]
+fn every_preset_has_a_window_test() {
+    let source = std::fs::read_to_string("tests/presets.rs").unwrap();
+    for preset in discosim::presets::PRESETS {
+        assert!(source.contains(&format!("assert_window(\"{}\"", preset.name)), "no window test for {}", preset.name);
+    }
+}

@@ -68,8 +68,20 @@ pub struct Clients {
     pub zipf: Option<f64>,
     pub availability_bin: SimTime,
     pub propagation: Propagation,
+    /// Caches between the registry and the balancer, beyond the client's own.
+    pub stages: CacheStages,
     pub balancer: Configured<dyn BalancerFactory>,
     pub recovery: Recovery,
+}
+
+/// Caches on the way from the registry to the balancer (Eureka: the server's response cache;
+/// Ribbon: the balancer's own server list). Each refreshes on its own timer, from a random phase.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct CacheStages {
+    /// Polls are answered from a copy of the registry's view refreshed every this (one per run).
+    pub server_cache: Option<SimTime>,
+    /// Each client's balancer routes by a copy of the client's cache refreshed every this.
+    pub balancer_refresh: Option<SimTime>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -1,8 +1,9 @@
 //! Presets: the defaults of production systems, written as scenario keys with their sources
 //! (`src/presets/*.toml`), merged beneath a scenario that says `preset = "name"`.
 //!
-//! A preset is data: the tables a system fixes (its detector, its registry's sweeps), never the
-//! cluster, network or workload the researcher studies. The scenario's own keys win; a table
+//! A preset is data: the tables a system fixes (its detector, its registry's sweeps, its
+//! clients' caches), never the cluster, network or workload the researcher studies; its
+//! client-side tables apply only to a scenario with clients. The scenario's own keys win; a table
 //! whose selecting key (`kind`) differs from the preset's replaces the preset's table whole,
 //! since the keys of one detector mean nothing to another. `preset` may be swept, so one run
 //! compares systems.
@@ -26,7 +27,7 @@ pub struct Preset {
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "eureka",
-        doc: "Eureka's server: 30 s renewals, lease expiry 2 × 90 s after the last (the code's behaviour), eviction every 60 s capped at 15 %",
+        doc: "Eureka + Ribbon: 30 s renewals, lease expiry 2 × 90 s after the last (the code's behaviour), eviction every 60 s capped at 15 %; response cache, client fetch and Ribbon list every 30 s",
         text: include_str!("presets/eureka.toml"),
     },
     Preset {
@@ -50,6 +51,9 @@ pub const PRESETS: &[Preset] = &[
         text: include_str!("presets/zookeeper.toml"),
     },
 ];
+
+/// Tables of the client side: a preset's apply only to a scenario with clients (`[workload]`).
+const CLIENT_SIDE: &[&str] = &["discovery", "balancer", "recovery"];
 
 /// Keys that pick an entry of a registry: a table that sets one differently from the preset
 /// replaces the preset's table.
@@ -76,7 +80,11 @@ pub fn apply(scenario: &mut toml::Table) -> Result<Option<&'static str>, KeyErro
             .allowed(names.join(", ")));
     };
     let preset = find(name, "preset")?;
-    merge_beneath(scenario, table(preset));
+    let mut keys = table(preset);
+    if !scenario.contains_key("workload") {
+        keys.retain(|key, _| !CLIENT_SIDE.contains(&key));
+    }
+    merge_beneath(scenario, keys);
     Ok(Some(preset.name))
 }
 
@@ -136,6 +144,16 @@ mod tests {
         assert_eq!(detector["interval"].as_str(), Some("30s"));
         assert_eq!(scenario["registry"]["eviction"]["keep"].as_float(), Some(0.85));
         assert!(!scenario.contains_key("preset"));
+    }
+
+    #[test]
+    fn client_side_tables_apply_only_with_clients() {
+        let mut scenario: toml::Table = toml::from_str("preset = \"eureka\"").unwrap();
+        apply(&mut scenario).unwrap();
+        assert!(!scenario.contains_key("discovery"));
+        let mut scenario: toml::Table = toml::from_str("preset = \"eureka\"\n[workload]\nclients = 1").unwrap();
+        apply(&mut scenario).unwrap();
+        assert_eq!(scenario["discovery"]["server_cache"].as_str(), Some("30s"));
     }
 
     #[test]

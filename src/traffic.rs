@@ -59,6 +59,11 @@ pub enum TrafficEvent {
     Install { client: ClientId },
     /// A client's open circuit breaker for an instance lets a probe through.
     HalfOpen { client: ClientId, instance: InstanceId },
+    /// The registry's response cache copies its view (`discovery.server_cache`).
+    CacheRefresh,
+    /// A client's balancer copies the client's cache into its server list
+    /// (`discovery.balancer_refresh`).
+    ListRefresh { client: ClientId },
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
@@ -104,9 +109,11 @@ impl Traffic {
         let links = streams.streams(StreamKind::ClientLink, c).into();
         let service = streams.streams(StreamKind::Service, n as usize).into();
         let propagation = streams.streams(StreamKind::Propagation, c).into();
+        // The response cache's stream: the propagation family's index after the clients'.
+        let server_rng = streams.stream(StreamKind::Propagation, c as u64);
         Some(Traffic {
             servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
-            views: Views::new(model.propagation, scenario.network.clone(), n, propagation),
+            views: Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, server_rng),
             metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases),
             path: RequestPath::new(model, n, client_streams),
         })
@@ -118,6 +125,7 @@ impl Traffic {
             self.path.schedule_issue(client, ctx);
             self.views.start(client, ctx);
         }
+        self.views.start_server_cache(ctx);
         self.path.snapshot_assignment();
     }
 
@@ -133,11 +141,13 @@ impl Traffic {
             Retry { request } => path.send_attempt(request, ctx, servers, metrics),
             Hedge { request } => path.on_hedge(request, ctx, servers, metrics),
             Expire => path.on_expire(ctx, metrics),
-            Push { client, instance, up } => self.set_cached(client, instance, up, ctx.now),
+            Push { client, instance, up } => self.deliver(client, instance, up, ctx.now),
             Poll { client } => self.views.on_poll(client, ctx),
             Read { client } => self.views.on_read(client, ctx),
             Install { client } => self.on_install(client, ctx.now),
             HalfOpen { client, instance } => path.on_half_open(client, instance, ctx.now),
+            CacheRefresh => self.views.on_cache_refresh(ctx),
+            ListRefresh { client } => self.on_list_refresh(client, ctx),
         }
     }
 
@@ -198,7 +208,25 @@ impl Traffic {
     fn on_install(&mut self, client: ClientId, now: SimTime) {
         for instance in InstanceId::all(self.servers.count()) {
             let up = self.views.snapshot(client)[instance];
+            self.deliver(client, instance, up, now);
+        }
+    }
+
+    /// The client learns `up` for `instance`: its balancer routes by it at once, or at its
+    /// next list refresh.
+    fn deliver(&mut self, client: ClientId, instance: InstanceId, up: bool, now: SimTime) {
+        if !self.views.fetch(client, instance, up) {
             self.set_cached(client, instance, up, now);
+        }
+    }
+
+    /// The balancer's list refresh: it takes the client's cache whole, and comes again.
+    fn on_list_refresh<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+        self.views.schedule_list_refresh(client, ctx);
+        for instance in InstanceId::all(self.servers.count()) {
+            if let Some(up) = self.views.fetched(client, instance) {
+                self.set_cached(client, instance, up, ctx.now);
+            }
         }
     }
 }

@@ -89,3 +89,42 @@ count = 30
         assert!(values(&runs, metric).iter().all(|v| (v - expected).abs() < 1e-9), "{metric}: {:?}", values(&runs, metric));
     }
 }
+
+/// The cache chain of Eureka + Ribbon, one client, constant delay d, no loss: a change of the
+/// registry's view waits for the response cache's refresh (W1 ~ U(0, R1): the cache's phase is
+/// independent of the change), then for the client's next poll to read the cache (W2 ~
+/// U(0, R2), its phase independent too), travels back in d, and waits for the balancer's list
+/// refresh (W3 ~ U(0, R3)): propagation within (d, R1 + R2 + R3 + d], mean (R1 + R2 + R3)/2 + d.
+/// Up and down periods last at least 200 s, longer than the chain (60 s), so no change is
+/// superseded before it arrives (a superseded change counts as propagated at once). The
+/// periods are commensurate (as Eureka's, all 30 s), so within one run the stages' phases are
+/// locked and a run's mean is off by a phase-dependent constant (run means here span about
+/// 23–31 s): the closed form holds over runs, hence many short replications.
+#[test]
+fn a_change_waits_for_each_cache_stage_in_turn() {
+    let text = r#"
+name = "chain"
+horizon = "20300s"
+replications = 200
+[cluster]
+instances = 100
+failure = { model = "crash-recover", mttf = { dist = "uniform", low = "200s", high = "9800s" }, mttr = { dist = "constant", value = "300s" } }
+[network]
+delay = { dist = "constant", value = "10ms" }
+[detector]
+kind = "heartbeat"
+interval = "1s"
+[discovery]
+mode = "poll"
+refresh = "20s"
+server_cache = "30s"
+balancer_refresh = "10s"
+[workload]
+clients = 1
+rate = 0.1
+"#;
+    let runs = replicate(&scenario(text));
+    assert!(min_of(&runs, "propagation_time.min") > D - ROUNDING);
+    assert!(max_of(&runs, "propagation_time.max") <= 60.0 + D + ROUNDING);
+    assert_covers(ci(&runs, "propagation_time.mean"), 30.0 + D, "response cache 30 s, poll 20 s, list 10 s");
+}

@@ -6,7 +6,7 @@ use super::error::KeyError;
 use super::file::{RawCluster, RawDiscovery, RawWorkload};
 use crate::balance;
 use crate::engine::SimTime;
-use crate::model::{Capacity, Clients, Propagation};
+use crate::model::{CacheStages, Capacity, Clients, Propagation};
 use std::path::Path;
 
 const SECOND: SimTime = 1_000_000_000;
@@ -66,6 +66,8 @@ pub fn clients(
     if keys == 0 || keys > 10_000_000 {
         return Err(KeyError::new("workload.keys", format!("{keys} is out of range")).allowed("1 to 10000000"));
     }
+    let propagation = propagation(&discovery)?;
+    let stages = stages(&discovery, propagation)?;
     let availability_bin = match &w.availability_bin {
         Some(text) => positive(duration("workload.availability_bin", text)?, "workload.availability_bin")?,
         None => SECOND,
@@ -76,7 +78,8 @@ pub fn clients(
         keys,
         zipf: zipf(&w, keys)?,
         availability_bin,
-        propagation: propagation(discovery)?,
+        propagation,
+        stages,
         balancer: balance::parse(balancer, "balancer")?,
         recovery: crate::recovery::parse(recovery, "recovery")?,
     }))
@@ -107,7 +110,7 @@ fn zipf(w: &RawWorkload, keys: u64) -> Result<Option<f64>, KeyError> {
     }
 }
 
-fn propagation(raw: Option<RawDiscovery>) -> Result<Propagation, KeyError> {
+fn propagation(raw: &Option<RawDiscovery>) -> Result<Propagation, KeyError> {
     let Some(raw) = raw else {
         return Ok(Propagation::Watch);
     };
@@ -120,4 +123,18 @@ fn propagation(raw: Option<RawDiscovery>) -> Result<Propagation, KeyError> {
         ("poll", None) => Err(KeyError::new("discovery.refresh", "is required with mode = \"poll\"")),
         (other, _) => Err(KeyError::unknown_name("discovery.mode", "discovery mode", other, &["watch", "poll"])),
     }
+}
+
+/// The caches between the registry and the balancer; a server cache answers polls only.
+fn stages(raw: &Option<RawDiscovery>, propagation: Propagation) -> Result<CacheStages, KeyError> {
+    let Some(raw) = raw else { return Ok(CacheStages::default()) };
+    let period = |key: &str, text: &Option<String>| {
+        text.as_ref().map(|t| duration(key, t).and_then(|d| positive(d, key))).transpose()
+    };
+    let server_cache = period("discovery.server_cache", &raw.server_cache)?;
+    if server_cache.is_some() && propagation == Propagation::Watch {
+        return Err(KeyError::new("discovery.server_cache", "is only used with mode = \"poll\"")
+            .allowed("a watch pushes each change; set mode = \"poll\" and refresh"));
+    }
+    Ok(CacheStages { server_cache, balancer_refresh: period("discovery.balancer_refresh", &raw.balancer_refresh)? })
 }

@@ -124,6 +124,10 @@ pub struct RawDiscovery {
     /// "watch" (the registry pushes each change) or "poll" (clients refresh every `refresh`).
     pub mode: String,
     pub refresh: Option<String>,
+    /// With poll: the registry answers from a response cache refreshed every this.
+    pub server_cache: Option<String>,
+    /// Each client's balancer refreshes its server list from the client's cache every this.
+    pub balancer_refresh: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -3,6 +3,11 @@
 //! `stale_route_time` (a crash until no client routes to the instance any more). The cached
 //! view itself lives with each client's routing state (`client::Client`), which routes by it;
 //! this part is told of every change of it (`Views::learned`).
+//!
+//! Optional cache stages (`model::CacheStages`) sit on that path: a server-side response cache
+//! that answers polls (Eureka's read-only cache, refreshed every 30 s), and a list per client
+//! that its balancer refreshes from the client's cache (Ribbon's server list). Each runs on its
+//! own timer from a random phase, so a change waits for each in turn.
 
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::detect::View;
@@ -10,7 +15,7 @@ use crate::engine::{SimTime, Stream};
 use crate::ids::{ClientId, InstanceId, PerClient, PerInstance};
 use crate::metrics::TraceRecord;
 use crate::metrics::requests::RequestMetrics;
-use crate::model::{NetworkModel, Propagation};
+use crate::model::{CacheStages, NetworkModel, Propagation};
 
 const NONE: SimTime = SimTime::MAX;
 
@@ -51,11 +56,27 @@ pub struct Views {
     streams: PerClient<Stream>,
     /// When tracing: the moments no client (or again some client) routes to an instance.
     trace: Option<Vec<TraceRecord>>,
+    stages: CacheStages,
+    /// The server's response cache (with `stages.server_cache`).
+    server_view: PerInstance<bool>,
+    /// Per client: the cache its balancer's list is refreshed from (with
+    /// `stages.balancer_refresh`; empty otherwise).
+    fetched: PerClient<PerInstance<bool>>,
+    /// The response cache's phase.
+    server_rng: Stream,
 }
 
 impl Views {
-    pub fn new(mode: Propagation, network: NetworkModel, instances: u32, streams: PerClient<Stream>) -> Self {
+    pub fn new(
+        mode: Propagation,
+        stages: CacheStages,
+        network: NetworkModel,
+        instances: u32,
+        streams: PerClient<Stream>,
+        server_rng: Stream,
+    ) -> Self {
         let clients = streams.len() as u32;
+        let fetched_count = if stages.balancer_refresh.is_some() { clients } else { 0 };
         Views {
             mode,
             network,
@@ -63,14 +84,64 @@ impl Views {
             snapshots: PerClient::new(clients, PerInstance::new(instances, true)),
             streams,
             trace: None,
+            stages,
+            server_view: PerInstance::new(if stages.server_cache.is_some() { instances } else { 0 }, true),
+            fetched: PerClient::new(fetched_count, PerInstance::new(instances, true)),
+            server_rng,
         }
     }
 
-    /// Time 0: a polling client's first poll, at a random phase.
+    /// Time 0: the response cache's first refresh, at a random phase.
+    pub fn start_server_cache<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+        if let Some(refresh) = self.stages.server_cache {
+            let phase = self.server_rng.below(refresh);
+            ctx.at(ctx.now + phase, TrafficEvent::CacheRefresh);
+        }
+    }
+
+    /// The response cache copies the registry's view, and comes again.
+    pub fn on_cache_refresh<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+        let Some(refresh) = self.stages.server_cache else { return };
+        for (instance, slot) in InstanceId::all(self.server_view.len() as u32).zip(self.server_view.iter_mut()) {
+            *slot = ctx.registry.view(instance) == View::Up;
+        }
+        ctx.at(ctx.now + refresh, TrafficEvent::CacheRefresh);
+    }
+
+    /// With a balancer list: keeps what `client` learned for its next list refresh and says so;
+    /// without one, false (the balancer routes by it at once).
+    pub fn fetch(&mut self, client: ClientId, instance: InstanceId, up: bool) -> bool {
+        match self.fetched.get_mut(client) {
+            Some(cache) => {
+                cache[instance] = up;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// What `client`'s cache holds for `instance`, with a balancer list.
+    pub fn fetched(&self, client: ClientId, instance: InstanceId) -> Option<bool> {
+        self.fetched.get(client).map(|cache| cache[instance])
+    }
+
+    /// The next list refresh of `client`'s balancer, one period on.
+    pub fn schedule_list_refresh<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+        if let Some(refresh) = self.stages.balancer_refresh {
+            ctx.at(ctx.now + refresh, TrafficEvent::ListRefresh { client });
+        }
+    }
+
+    /// Time 0: a polling client's first poll, and its balancer's first list refresh, each at
+    /// a random phase.
     pub fn start<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         if let Propagation::Poll { refresh } = self.mode {
             let phase = self.streams[client].below(refresh);
             ctx.at(ctx.now + phase, TrafficEvent::Poll { client });
+        }
+        if let Some(refresh) = self.stages.balancer_refresh {
+            let phase = self.streams[client].below(refresh);
+            ctx.at(ctx.now + phase, TrafficEvent::ListRefresh { client });
         }
     }
 
@@ -154,11 +225,14 @@ impl Views {
         }
     }
 
-    /// The registry answers a poll with its view at this moment.
+    /// The registry answers a poll with its view at this moment, or with its response cache.
     pub fn on_read<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let snapshot = &mut self.snapshots[client];
         for (instance, slot) in InstanceId::all(snapshot.len() as u32).zip(snapshot.iter_mut()) {
-            *slot = ctx.registry.view(instance) == View::Up;
+            *slot = match self.stages.server_cache {
+                Some(_) => self.server_view[instance],
+                None => ctx.registry.view(instance) == View::Up,
+            };
         }
         if let Some(at) = self.registry_message(client, ctx.now) {
             ctx.at(at, TrafficEvent::Install { client });

@@ -1,13 +1,13 @@
 //! Metrics: ground-truth scoring of the registry's view, streamed into fixed-size histograms,
 //! and the named values a run reports (listed in docs/reference.md).
 
-pub mod detection;
+pub(crate) mod detection;
 mod phased;
-pub mod requests;
-pub mod sampled;
+pub(crate) mod requests;
+pub(crate) mod sampled;
 
-pub use detection::DetectionScore;
-pub use sampled::Sampled;
+pub(crate) use detection::DetectionScore;
+pub(crate) use sampled::Sampled;
 
 use crate::engine::SimTime;
 use crate::ids::InstanceId;
@@ -59,7 +59,7 @@ impl PartialEq for MetricValues {
 }
 
 /// Quantile levels of the CDFs: the minimum, every percent, and the maximum.
-pub fn cdf_levels() -> impl Iterator<Item = f64> {
+pub(crate) fn cdf_levels() -> impl Iterator<Item = f64> {
     (0..=100).map(|k| k as f64 / 100.0)
 }
 
@@ -171,18 +171,18 @@ pub fn range(name: &str) -> (f64, f64) {
 }
 
 /// Detector messages sent, and lost or cut by a partition (reported by the world).
-pub const NETWORK_METRICS: [&str; 2] = ["messages_sent", "messages_lost"];
+pub(crate) const NETWORK_METRICS: [&str; 2] = ["messages_sent", "messages_lost"];
 
 /// A binomial proportion among the metrics: `successes / (successes + failures)`, where both
 /// are count metrics. Over replications it is estimated by pooling the counts, with a Wilson
 /// interval.
-pub struct Proportion {
+pub(crate) struct Proportion {
     pub name: &'static str,
     pub successes: &'static str,
     pub failures: &'static str,
 }
 
-pub const PROPORTIONS: &[Proportion] = &[
+pub(crate) const PROPORTIONS: &[Proportion] = &[
     Proportion { name: "detected_fraction", successes: "detection_time.count", failures: "undetected" },
     Proportion { name: "success_ratio", successes: "successes", failures: "failures" },
 ];

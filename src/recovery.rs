@@ -2,9 +2,9 @@
 //! circuit breaker. (Per-attempt timeouts, deadlines and hedging are steps of the request
 //! lifecycle in `traffic::requests`, parameterised by `Recovery` here.)
 
-pub mod backoff;
-pub mod breaker;
-pub mod budget;
+pub(crate) mod backoff;
+pub(crate) mod breaker;
+pub(crate) mod budget;
 mod parts;
 
 pub use parts::{PARTS, Part, parse};

@@ -5,7 +5,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 pub mod declared;
-pub mod loaded;
+pub(crate) mod loaded;
 
 use crate::metrics::{EngineWork, MetricValues};
 use serde::{Deserialize, Serialize};

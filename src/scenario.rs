@@ -3,15 +3,15 @@
 // A module that reads input: nothing here may panic on what it reads (checked by clippy).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-pub mod build;
+pub(crate) mod build;
 mod build_clients;
-pub use crate::params::duration;
-pub mod error;
+pub(crate) use crate::params::duration;
+pub(crate) mod error;
 mod expectations;
-pub mod file;
-pub mod locate;
+pub(crate) mod file;
+pub(crate) mod locate;
 mod plots;
-pub mod sweep;
+pub(crate) mod sweep;
 
 pub use error::{KeyError, Origin, ScenarioError};
 use std::path::{Path, PathBuf};
@@ -241,7 +241,7 @@ fn set_dotted(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<
 }
 
 /// A TOML value as it should read in a CSV cell: strings bare, everything else as TOML.
-pub fn value_text(value: &toml::Value) -> String {
+pub(crate) fn value_text(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.clone(),
         other => other.to_string(),

@@ -8,10 +8,6 @@ use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use hdrhistogram::Histogram;
 
-/// The suffixes of a sampled metric (see docs/reference.md), `min` included (needed to check
-/// lower bounds).
-pub const SUFFIXES: &[&str] = &["mean", "min", "p50", "p90", "p99", "p999", "max", "count"];
-
 #[derive(Clone, Debug)]
 pub struct Sampled {
     histogram: Histogram<u64>,
@@ -98,6 +94,10 @@ impl Sampled {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The suffixes of a sampled metric (see docs/reference.md), `min` included (needed to check
+    /// lower bounds).
+    const SUFFIXES: &[&str] = &["mean", "min", "p50", "p90", "p99", "p999", "max", "count"];
 
     #[test]
     fn exact_mean_max_count_and_close_quantiles() {

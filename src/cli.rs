@@ -73,6 +73,7 @@ pub(crate) struct ScenarioArgs {
     force: bool,
 }
 
+/// Runs the `discosim` command line and returns its exit code.
 pub fn main() -> ExitCode {
     ignore_file_size_signal();
     let cli = Cli::parse();

@@ -4,6 +4,9 @@
 //! `world`, on the pure `engine`, calling strategies through traits in `detect`) → metrics
 //! (`metrics`, `stats`) → files (`output`). See ARCHITECTURE.md for the map and invariants.
 
+#![warn(missing_docs)]
+#![warn(unnameable_types)]
+
 pub mod balance;
 pub(crate) mod bench;
 pub mod chart;

@@ -16,18 +16,23 @@ use serde::{Deserialize, Serialize};
 /// A named window of simulated time [from, to).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Phase {
+    /// The phase's name (the `@<phase>` suffix of its metrics).
     pub name: String,
+    /// Start of the window, in nanoseconds (included).
     pub from: SimTime,
+    /// End of the window, in nanoseconds (excluded).
     pub to: SimTime,
 }
 
 /// One change of state in a traced run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceRecord {
+    /// When it happened, in nanoseconds of simulated time.
     pub time: SimTime,
     /// crash, recover, leave, join, registry_down, registry_up, detection, false_suspicion,
     /// clients_down, clients_up.
     pub event: &'static str,
+    /// The instance it is about.
     pub instance: InstanceId,
 }
 
@@ -36,6 +41,7 @@ pub struct TraceRecord {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(from = "Wire", into = "Wire")]
 pub struct MetricValues {
+    /// (metric name, value) for every metric, in catalog order.
     pub entries: Vec<(String, f64)>,
     /// Per sampled metric, its quantiles at `CDF_LEVELS` (for CDF charts).
     pub cdfs: Vec<(String, Vec<f64>)>,
@@ -106,14 +112,17 @@ impl MetricValues {
         Ok(())
     }
 
+    /// Appends metric `name` with `value`.
     pub fn push(&mut self, name: impl Into<String>, value: f64) {
         self.entries.push((name.into(), value));
     }
 
+    /// The value of metric `name`, if present.
     pub fn get(&self, name: &str) -> Option<f64> {
         self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 
+    /// The metric names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(n, _)| n.as_str())
     }
@@ -190,7 +199,9 @@ pub(crate) const PROPORTIONS: &[Proportion] = &[
 /// Engine work of one run: not reproducible output (wall time varies), reported apart.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EngineWork {
+    /// Events the engine processed.
     pub events: u64,
+    /// Wall-clock time of the run, in seconds.
     pub wall_seconds: f64,
     /// The most events pending at once (for `discosim bench`; absent from older journals).
     #[serde(default)]
@@ -198,6 +209,7 @@ pub struct EngineWork {
 }
 
 impl EngineWork {
+    /// Events processed per wall-clock second (0 when no time was measured).
     pub fn events_per_second(&self) -> f64 {
         if self.wall_seconds > 0.0 { self.events as f64 / self.wall_seconds } else { 0.0 }
     }

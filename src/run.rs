@@ -16,7 +16,9 @@ use std::time::Instant;
 /// One job: a replication of a sweep point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Job {
+    /// Index of the sweep point, from 0.
     pub point: usize,
+    /// Replication number within the point, from 0.
     pub replication: u32,
 }
 

@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 /// A `--set key=value` override: any scenario key, dotted (`detector.interval`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Override {
+    /// The dotted key.
     pub key: String,
+    /// The value, parsed as TOML.
     pub value: toml::Value,
     /// The option as written (`--set detector.interval=2s`, `--seed 7`): errors name it.
     pub option: String,

@@ -33,32 +33,77 @@ pub use slab::Ref;
 #[derive(Clone, Copy, Debug, Hash)]
 pub enum TrafficEvent {
     /// The client's next request (stale if the client's rate changed since).
-    Issue { client: ClientId, generation: u32 },
+    Issue {
+        /// The client.
+        client: ClientId,
+        /// The client's issue generation when it was scheduled (the event is stale if it changed).
+        generation: u32,
+    },
     /// An attempt reaches its instance.
-    Arrive { job: Ref },
+    Arrive {
+        /// The server job.
+        job: Ref,
+    },
     /// An instance finished serving a job.
-    Done { instance: InstanceId, job: Ref },
+    Done {
+        /// The instance.
+        instance: InstanceId,
+        /// The server job.
+        job: Ref,
+    },
     /// A response reaches the client: `ok` false for a rejection (full queue).
-    Response { attempt: Ref, ok: bool },
+    Response {
+        /// The attempt answered.
+        attempt: Ref,
+        /// False for a rejection.
+        ok: bool,
+    },
     /// The earliest pending attempt timeout is due (the attempt is in the `timeouts` lane).
     Timeout,
     /// The backoff before a retry is over.
-    Retry { request: Ref },
+    Retry {
+        /// The request.
+        request: Ref,
+    },
     /// Time to send a hedge if the first attempt has not answered.
-    Hedge { request: Ref },
+    Hedge {
+        /// The request.
+        request: Ref,
+    },
     /// The earliest pending request deadline (timestamp validity) passed (the request is in
     /// the `deadlines` lane).
     Expire,
     /// A watch push: the registry's change reaches the client.
-    Push { client: ClientId, instance: InstanceId, up: bool },
+    Push {
+        /// The client.
+        client: ClientId,
+        /// The instance that changed.
+        instance: InstanceId,
+        /// Its new state in the registry's view.
+        up: bool,
+    },
     /// The client's poll period: ask the registry.
-    Poll { client: ClientId },
+    Poll {
+        /// The client.
+        client: ClientId,
+    },
     /// The poll request reaches the registry, which answers with its view.
-    Read { client: ClientId },
+    Read {
+        /// The client.
+        client: ClientId,
+    },
     /// The poll answer reaches the client.
-    Install { client: ClientId },
+    Install {
+        /// The client.
+        client: ClientId,
+    },
     /// A client's open circuit breaker for an instance lets a probe through.
-    HalfOpen { client: ClientId, instance: InstanceId },
+    HalfOpen {
+        /// The client.
+        client: ClientId,
+        /// The instance behind the breaker.
+        instance: InstanceId,
+    },
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`

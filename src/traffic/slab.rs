@@ -6,7 +6,9 @@
 /// A reference to a slab slot at a given generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ref {
+    /// The slot's index.
     pub slot: u32,
+    /// The slot's generation when the reference was made.
     pub generation: u32,
 }
 

@@ -23,7 +23,7 @@ use crate::ids::{ClientId, InstanceId};
 use crate::metrics::requests::RequestMetrics;
 use crate::metrics::{MetricValues, TraceRecord};
 use crate::model::Scenario;
-pub use keys::MAX_ZIPF_KEYS;
+pub(crate) use keys::MAX_ZIPF_KEYS;
 use propagation::Views;
 use requests::{ClientStreams, RequestPath};
 use serving::Servers;
@@ -109,12 +109,12 @@ pub enum TrafficEvent {
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
 /// converts into (the world's `Event`). Generic, so the request path names nothing above it and
 /// still schedules into the world's one queue without a conversion at run time.
-pub trait WorldEvent: From<TrafficEvent> + Copy {}
+pub(crate) trait WorldEvent: From<TrafficEvent> + Copy {}
 
 impl<E: From<TrafficEvent> + Copy> WorldEvent for E {}
 
 /// What the request path may see and do during an event.
-pub struct TrafficCtx<'a, E> {
+pub(crate) struct TrafficCtx<'a, E> {
     pub now: SimTime,
     pub queue: &'a mut EventQueue<E>,
     pub truth: &'a Instances,
@@ -130,7 +130,7 @@ impl<E: WorldEvent> TrafficCtx<'_, E> {
 /// The request path as three parts that each own their state — the clients' requests, the
 /// instances serving them, the registry's views reaching the clients — and the metrics they
 /// all record. `Traffic` only routes events and notifications to the parts.
-pub struct Traffic {
+pub(crate) struct Traffic {
     path: RequestPath,
     servers: Servers,
     views: Views,
@@ -138,7 +138,7 @@ pub struct Traffic {
 }
 
 impl Traffic {
-    pub fn new(scenario: &Scenario, streams: &RandomStreams) -> Option<Self> {
+    pub(crate) fn new(scenario: &Scenario, streams: &RandomStreams) -> Option<Self> {
         let model = scenario.clients.clone()?;
         let (n, c) = (scenario.instances, model.count as usize);
         let client_streams = ClientStreams {
@@ -158,7 +158,7 @@ impl Traffic {
     }
 
     /// Time 0: every client schedules its first request (and its first poll).
-    pub fn start<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn start<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
         for client in ClientId::all(self.path.clients()) {
             self.path.schedule_issue(client, ctx);
             self.views.start(client, ctx);
@@ -166,7 +166,7 @@ impl Traffic {
         self.path.snapshot_assignment();
     }
 
-    pub fn on_event<E: WorldEvent>(&mut self, event: TrafficEvent, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn on_event<E: WorldEvent>(&mut self, event: TrafficEvent, ctx: &mut TrafficCtx<E>) {
         use TrafficEvent::*;
         let (path, servers, metrics) = (&mut self.path, &mut self.servers, &mut self.metrics);
         match event {
@@ -186,45 +186,45 @@ impl Traffic {
         }
     }
 
-    pub fn trace_clients(&mut self) {
+    pub(crate) fn trace_clients(&mut self) {
         self.views.trace();
     }
 
-    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+    pub(crate) fn take_trace(&mut self) -> Vec<TraceRecord> {
         self.views.take_trace()
     }
 
     /// A partition from the clients starts (`true`) or heals.
-    pub fn set_cut(&mut self, instance: InstanceId, cut: bool) {
+    pub(crate) fn set_cut(&mut self, instance: InstanceId, cut: bool) {
         self.servers.set_cut(instance, cut);
     }
 
     /// A `slow` fault: the instance's service time is multiplied by `factor`.
-    pub fn set_slow(&mut self, instance: InstanceId, factor: f64) {
+    pub(crate) fn set_slow(&mut self, instance: InstanceId, factor: f64) {
         self.servers.set_slow(instance, factor);
     }
 
     /// A `spike` fault: every client's rate is multiplied by `factor`.
-    pub fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
         self.path.set_rate_factor(factor, ctx);
     }
 
     /// The registry changed its view of `instance`.
-    pub fn on_view_change<E: WorldEvent>(&mut self, instance: InstanceId, up: bool, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn on_view_change<E: WorldEvent>(&mut self, instance: InstanceId, up: bool, ctx: &mut TrafficCtx<E>) {
         self.views.on_view_change(instance, up, ctx, &mut self.metrics);
     }
 
     /// The instance crashed: its work is lost, and how long clients keep routing to it counts.
-    pub fn on_instance_down<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn on_instance_down<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
         self.views.on_instance_down(instance, ctx.now, &mut self.metrics);
         self.servers.drop_work(instance, ctx);
     }
 
-    pub fn on_instance_up(&mut self, instance: InstanceId) {
+    pub(crate) fn on_instance_up(&mut self, instance: InstanceId) {
         self.views.on_instance_up(instance);
     }
 
-    pub fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
+    pub(crate) fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
         self.metrics.report(horizon, out);
     }
 

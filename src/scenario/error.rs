@@ -62,7 +62,7 @@ impl std::error::Error for ScenarioError {}
 /// Turns serde's messages into a `KeyError`, lifting out unknown names so that they get the
 /// allowed list and a suggestion. Serde words these messages in a fixed way
 /// ("unknown field `x`, expected one of `a`, `b`"), which is what is parsed here.
-pub fn from_serde_message(key: String, message: &str) -> KeyError {
+pub(crate) fn from_serde_message(key: String, message: &str) -> KeyError {
     for what in ["field", "variant"] {
         let prefix = format!("unknown {what} `");
         let Some(rest) = message.strip_prefix(&prefix) else {

@@ -41,7 +41,7 @@ impl Tracker {
 }
 
 /// The registry-to-client path: pushes, polls and the answers in transit, and what they cost.
-pub struct Views {
+pub(super) struct Views {
     mode: Propagation,
     network: NetworkModel,
     tracker: Tracker,
@@ -54,7 +54,7 @@ pub struct Views {
 }
 
 impl Views {
-    pub fn new(mode: Propagation, network: NetworkModel, instances: u32, streams: PerClient<Stream>) -> Self {
+    pub(super) fn new(mode: Propagation, network: NetworkModel, instances: u32, streams: PerClient<Stream>) -> Self {
         let clients = streams.len() as u32;
         Views {
             mode,
@@ -67,24 +67,24 @@ impl Views {
     }
 
     /// Time 0: a polling client's first poll, at a random phase.
-    pub fn start<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn start<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         if let Propagation::Poll { refresh } = self.mode {
             let phase = self.streams[client].below(refresh);
             ctx.at(ctx.now + phase, TrafficEvent::Poll { client });
         }
     }
 
-    pub fn trace(&mut self) {
+    pub(super) fn trace(&mut self) {
         self.trace = Some(Vec::new());
     }
 
-    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+    pub(super) fn take_trace(&mut self) -> Vec<TraceRecord> {
         self.trace.take().unwrap_or_default()
     }
 
     /// The registry changed its view of `instance` (a newer change supersedes an older one
     /// that has not reached every client yet).
-    pub fn on_view_change<E: WorldEvent>(
+    pub(super) fn on_view_change<E: WorldEvent>(
         &mut self,
         instance: InstanceId,
         up: bool,
@@ -103,17 +103,17 @@ impl Views {
     }
 
     /// The instance crashed: follow how long clients keep routing to it.
-    pub fn on_instance_down(&mut self, instance: InstanceId, now: SimTime, metrics: &mut RequestMetrics) {
+    pub(super) fn on_instance_down(&mut self, instance: InstanceId, now: SimTime, metrics: &mut RequestMetrics) {
         self.tracker.crash_since[instance] = now;
         self.check_unrouted(instance, now, metrics);
     }
 
-    pub fn on_instance_up(&mut self, instance: InstanceId) {
+    pub(super) fn on_instance_up(&mut self, instance: InstanceId) {
         self.tracker.crash_since[instance] = NONE;
     }
 
     /// Some client's cache changed to `up` for `instance`.
-    pub fn learned(&mut self, instance: InstanceId, up: bool, now: SimTime, metrics: &mut RequestMetrics) {
+    pub(super) fn learned(&mut self, instance: InstanceId, up: bool, now: SimTime, metrics: &mut RequestMetrics) {
         let holding = &mut self.tracker.holding_up[instance];
         *holding = if up { *holding + 1 } else { *holding - 1 };
         let edge = match (up, *holding) {
@@ -144,7 +144,7 @@ impl Views {
         }
     }
 
-    pub fn on_poll<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn on_poll<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let Propagation::Poll { refresh } = self.mode else {
             return;
         };
@@ -155,7 +155,7 @@ impl Views {
     }
 
     /// The registry answers a poll with its view at this moment.
-    pub fn on_read<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn on_read<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let snapshot = &mut self.snapshots[client];
         for (instance, slot) in InstanceId::all(snapshot.len() as u32).zip(snapshot.iter_mut()) {
             *slot = ctx.registry.view(instance) == View::Up;
@@ -166,7 +166,7 @@ impl Views {
     }
 
     /// The poll answer that reached `client`, to install in its cache.
-    pub fn snapshot(&self, client: ClientId) -> &PerInstance<bool> {
+    pub(super) fn snapshot(&self, client: ClientId) -> &PerInstance<bool> {
         &self.snapshots[client]
     }
 

@@ -32,6 +32,7 @@ pub use hashring::key_hash;
 
 /// What a client knows when it picks.
 pub struct Pick<'a> {
+    /// The client that picks.
     pub client: ClientId,
     /// The request's key (already hashed or not: balancers hash it themselves).
     pub key: u64,
@@ -43,6 +44,7 @@ pub struct Pick<'a> {
     pub outstanding: &'a PerInstance<u32>,
     /// Instances already tried for this request (to fail over to another).
     pub tried: &'a [InstanceId],
+    /// The client's balancer stream.
     pub rng: &'a mut Stream,
 }
 
@@ -65,6 +67,7 @@ pub trait Balancer: Send {
 
 /// Checked parameters of a balancer; makes a fresh one for each run.
 pub trait BalancerFactory: Debug + Send + Sync {
+    /// A fresh balancer for `instances` instances and `clients` clients.
     fn build(&self, instances: u32, clients: u32) -> Box<dyn Balancer>;
 }
 
@@ -83,6 +86,7 @@ pub const BALANCERS: &[Strategy<dyn BalancerFactory>] = &[
     bounded_load::STRATEGY,
 ];
 
+/// The balancers' names, in declaration order.
 pub fn names() -> Vec<&'static str> {
     BALANCERS.iter().map(|s| s.name).collect()
 }

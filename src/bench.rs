@@ -21,7 +21,7 @@ type FloorEntry = Reverse<(u64, u64, [u32; 4])>;
 
 /// One scenario's engine figures: wall times of `runs` runs of replication 0, its queue
 /// events, and what it models.
-pub struct EngineFigures {
+pub(crate) struct EngineFigures {
     pub walls: Vec<f64>,
     pub events: u64,
     pub peak_pending: u64,
@@ -35,21 +35,21 @@ pub struct EngineFigures {
 impl EngineFigures {
     /// Simulated nanoseconds between an event's scheduling and its time, on average (Little's
     /// law with the peak pending count).
-    pub fn lookahead(&self) -> u64 {
+    pub(crate) fn lookahead(&self) -> u64 {
         (self.peak_pending as u128 * self.horizon as u128 / self.events.max(1) as u128) as u64
     }
 
     /// Queue events of an engine with one event per send, per arrival and per failure-process
     /// event: a lower bound for any event-per-message engine (the eager heartbeat also had
     /// lease checks).
-    pub fn per_message_events(&self) -> u64 {
+    pub(crate) fn per_message_events(&self) -> u64 {
         self.messages_sent + self.messages_delivered + self.failure_events
     }
 }
 
 /// Runs replication 0 of `scenario` `runs` times (timed as `discosim run` times it), plus
 /// once untimed to count what it models.
-pub fn engine(scenario: &Scenario, runs: usize) -> EngineFigures {
+pub(crate) fn engine(scenario: &Scenario, runs: usize) -> EngineFigures {
     let records: Vec<_> = (0..runs.max(1)).map(|_| run_replication(scenario, 0, 0)).collect();
     let first = &records[0];
     let metric = |name: &str| first.metrics.get(name).unwrap_or(0.0) as u64;
@@ -91,7 +91,7 @@ impl Gaps {
 }
 
 /// Seconds for `pops` pop-then-push rounds of a `BinaryHeap` holding `pending` events.
-pub fn binary_heap_floor(pending: usize, pops: u64, lookahead: u64) -> f64 {
+pub(crate) fn binary_heap_floor(pending: usize, pops: u64, lookahead: u64) -> f64 {
     heap_rounds(pending, pops, lookahead, |_| {})
 }
 
@@ -116,7 +116,7 @@ fn heap_rounds(pending: usize, pops: u64, lookahead: u64, mut observe: impl FnMu
 }
 
 /// The same loop on discosim's `EventQueue`.
-pub fn event_queue_loop(pending: usize, pops: u64, lookahead: u64) -> f64 {
+pub(crate) fn event_queue_loop(pending: usize, pops: u64, lookahead: u64) -> f64 {
     queue_rounds(pending, pops, lookahead, |_| {})
 }
 
@@ -140,11 +140,11 @@ fn queue_rounds(pending: usize, pops: u64, lookahead: u64, mut observe: impl FnM
 }
 
 /// The median of `runs` timings of `measure`.
-pub fn median_of(runs: usize, mut measure: impl FnMut() -> f64) -> f64 {
+pub(crate) fn median_of(runs: usize, mut measure: impl FnMut() -> f64) -> f64 {
     median((0..runs.max(1)).map(|_| measure()).collect())
 }
 
-pub fn median(mut xs: Vec<f64>) -> f64 {
+pub(crate) fn median(mut xs: Vec<f64>) -> f64 {
     xs.sort_by(f64::total_cmp);
     let n = xs.len();
     match n {

@@ -14,15 +14,15 @@ mod line;
 mod style;
 mod timeline;
 
-pub use data::ResultsData;
-pub use data::axis_value as data_axis_value;
+pub(crate) use data::ResultsData;
+pub(crate) use data::axis_value as data_axis_value;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::{Path, PathBuf};
 
-pub use crate::results::declared::{Kind, PlotSpec};
+pub(crate) use crate::results::declared::{Kind, PlotSpec};
 
-pub type ChartResult = Result<(), Box<dyn std::error::Error>>;
+pub(crate) type ChartResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Draws every chart of a results folder; returns the files written. Charts are drawn in a
 /// private temporary folder inside `dir` (so nothing planted in `dir` is written through,
@@ -86,7 +86,7 @@ where
 
 /// The charts a sweep gets when it declares none: the first swept key against the metrics its
 /// expectations name (or a headline metric), and the CDF of the headline sampled metric.
-pub fn default_plots(
+pub(crate) fn default_plots(
     swept: &[String],
     expected_metrics: &[String],
     has_clients: bool,

@@ -54,7 +54,7 @@ enum Command {
 }
 
 #[derive(Args)]
-pub struct ScenarioArgs {
+pub(crate) struct ScenarioArgs {
     /// Scenario files (TOML).
     #[arg(required = true)]
     scenarios: Vec<PathBuf>,
@@ -73,6 +73,7 @@ pub struct ScenarioArgs {
     force: bool,
 }
 
+/// Runs the `discosim` command line and returns its exit code.
 pub fn main() -> ExitCode {
     ignore_file_size_signal();
     let cli = Cli::parse();

@@ -33,8 +33,11 @@ pub use ctx::{DetectorCtx, View};
 /// mean whatever the detector says (message type, probe number, the instance's epoch).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct DetectorEvent {
+    /// The instance the event is about.
     pub instance: InstanceId,
+    /// The detector's event type.
     pub kind: u8,
+    /// The detector's tag (probe number, epoch, …).
     pub tag: u32,
 }
 
@@ -52,6 +55,7 @@ pub trait Detector {
 
 /// Checked parameters of a detector; makes a fresh detector for each run.
 pub trait DetectorFactory: Debug + Send + Sync {
+    /// A fresh detector for `instances` instances.
     fn build(&self, instances: u32) -> Box<dyn Detector>;
     /// What one run costs this detector, for the preflight estimate (`crate::preflight`).
     fn estimate(&self, load: &Load) -> Cost;
@@ -60,7 +64,9 @@ pub trait DetectorFactory: Debug + Send + Sync {
 /// What a detector's estimate reads about one run: expected values, all instances together.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Load {
+    /// Number of instances.
     pub instances: f64,
+    /// Simulated time of one run, in seconds.
     pub horizon_s: f64,
     /// Fraction of instance-time up, from the failure model.
     pub up_fraction: f64,

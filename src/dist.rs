@@ -18,33 +18,47 @@ const Z_99: f64 = 2.326_347_874_040_841;
 /// A distribution of non-negative durations. Parameters are in nanoseconds.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Dist {
+    /// Always `value`.
     Constant {
+        /// The value, in nanoseconds.
         value: SimTime,
     },
+    /// Uniform on [low, high].
     Uniform {
+        /// The smallest value, in nanoseconds.
         low: SimTime,
+        /// The largest value, in nanoseconds.
         high: SimTime,
     },
+    /// Exponential with the given mean.
     Exponential {
+        /// The mean, in nanoseconds.
         mean: SimTime,
     },
     /// Normal truncated at zero (negative draws are redrawn).
     Normal {
+        /// The mean before truncation, in nanoseconds.
         mean: SimTime,
+        /// The standard deviation before truncation, in nanoseconds.
         sd: SimTime,
     },
     /// Log-normal given by its median and 99th percentile.
     Lognormal {
+        /// The median, in nanoseconds.
         median: SimTime,
+        /// The 99th percentile, in nanoseconds.
         p99: SimTime,
     },
     /// Pareto (type I) with minimum `scale` and tail index `shape`.
     Pareto {
+        /// The minimum, in nanoseconds.
         scale: SimTime,
+        /// The tail index.
         shape: f64,
     },
     /// Resampling (with replacement) of observed values.
     Empirical {
+        /// The observed values, in nanoseconds.
         samples: Arc<[SimTime]>,
     },
 }

@@ -9,17 +9,17 @@
 // A module that reads input: nothing here may panic on what it reads (checked by clippy).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-pub mod formula;
-pub mod variables;
+pub(crate) mod formula;
+pub(crate) mod variables;
 
 use crate::results::{Layout, RunRecord};
 use crate::stats::{Estimate, estimate_metric};
 
-pub use crate::results::declared::{Expectation, Holds};
+pub(crate) use crate::results::declared::{Expectation, Holds};
 
 /// The verdict of one expectation at one sweep point.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Check {
+pub(crate) struct Check {
     pub point: usize,
     pub expectation: usize,
     pub predicted: f64,
@@ -31,13 +31,13 @@ pub struct Check {
 
 impl Check {
     /// (simulated mean − predicted) / |predicted|, in percent.
-    pub fn deviation_percent(&self) -> f64 {
+    pub(crate) fn deviation_percent(&self) -> f64 {
         (self.simulated.mean - self.predicted) / self.predicted.abs() * 100.0
     }
 }
 
 /// Evaluates every expectation at every point where it applies.
-pub fn evaluate(layout: &Layout, records: &[RunRecord]) -> Vec<Check> {
+pub(crate) fn evaluate(layout: &Layout, records: &[RunRecord]) -> Vec<Check> {
     let mut checks = Vec::new();
     for (point, predictions) in layout.predictions.iter().enumerate() {
         for &(expectation, predicted) in predictions {

@@ -8,7 +8,7 @@ use crate::expect::variables::aliases;
 use std::fmt::Write;
 
 /// One formula of the source document.
-pub struct Formula {
+pub(crate) struct Formula {
     pub claim: &'static str,
     pub scenario: &'static str,
     pub assumptions: &'static str,
@@ -16,7 +16,7 @@ pub struct Formula {
     pub corrected: &'static str,
 }
 
-pub const FORMULAS: &[Formula] = &[
+pub(crate) const FORMULAS: &[Formula] = &[
     Formula {
         claim: "heartbeat every T -> detection time 2T",
         scenario: "scenarios/heartbeat.toml",
@@ -69,7 +69,7 @@ pub const FORMULAS: &[Formula] = &[
 ];
 
 /// The catalog as text, with the live XOR check.
-pub fn catalog() -> String {
+pub(crate) fn catalog() -> String {
     let mut out =
         String::from("The source document's formulas, as discosim tests them (`discosim check scenarios/`).\n");
     for (i, f) in FORMULAS.iter().enumerate() {
@@ -103,7 +103,7 @@ pub fn catalog() -> String {
     out
 }
 
-pub fn xor_identity_holds(h: fn(u64) -> u64, x: u64, y: u64) -> bool {
+pub(crate) fn xor_identity_holds(h: fn(u64) -> u64, x: u64, y: u64) -> bool {
     h(x ^ y) == h(x) ^ h(y)
 }
 

@@ -44,6 +44,7 @@ id!(
 
 /// What a typed vector is indexed by.
 pub trait Id: Copy {
+    /// Its position in a per-item vector.
     fn index(self) -> usize;
 }
 
@@ -80,10 +81,12 @@ impl<I: Id, T: Clone> Per<I, T> {
 }
 
 impl<I: Id, T> Per<I, T> {
+    /// Number of items.
     pub fn len(&self) -> usize {
         self.items.len()
     }
 
+    /// Whether there are no items.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
@@ -93,6 +96,7 @@ impl<I: Id, T> Per<I, T> {
         self.items.get(id.index())
     }
 
+    /// The item of `id`, mutably, if in range.
     pub fn get_mut(&mut self, id: I) -> Option<&mut T> {
         self.items.get_mut(id.index())
     }
@@ -102,6 +106,7 @@ impl<I: Id, T> Per<I, T> {
         &self.items
     }
 
+    /// Iterates over the items mutably, in id order.
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
         self.items.iter_mut()
     }

@@ -10,22 +10,22 @@ use std::io::Read;
 use std::path::Path;
 
 /// Largest scenario file read.
-pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+pub(crate) const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 /// Largest empirical sample file read (8 bytes a sample in memory: ~100 M samples at most).
-pub const MAX_SAMPLES_BYTES: u64 = 256 << 20;
+pub(crate) const MAX_SAMPLES_BYTES: u64 = 256 << 20;
 /// Largest `manifest.json` or CSV file read back by `plot`.
-pub const MAX_RESULTS_FILE_BYTES: u64 = 1 << 30;
+pub(crate) const MAX_RESULTS_FILE_BYTES: u64 = 1 << 30;
 /// Largest `journal.jsonl` read back by `--resume` and `merge`.
-pub const MAX_JOURNAL_BYTES: u64 = 4 << 30;
+pub(crate) const MAX_JOURNAL_BYTES: u64 = 4 << 30;
 
 /// Reads a whole regular file of at most `max_bytes` as UTF-8 text; the error says why not.
-pub fn read_text(path: &Path, max_bytes: u64) -> Result<String, String> {
+pub(crate) fn read_text(path: &Path, max_bytes: u64) -> Result<String, String> {
     let bytes = read_bytes(path, max_bytes)?;
     String::from_utf8(bytes).map_err(|e| format!("is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()))
 }
 
 /// Reads a whole regular file of at most `max_bytes`.
-pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
+pub(crate) fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, String> {
     let file = open_regular(path)?;
     let size = file.metadata().map_err(|e| e.to_string())?.len();
     if size > max_bytes {
@@ -45,13 +45,13 @@ fn too_large(size: u64, max_bytes: u64) -> String {
 }
 
 /// Longest name that may become a file or folder name (a scenario's, a chart's).
-pub const MAX_NAME_BYTES: usize = 64;
+pub(crate) const MAX_NAME_BYTES: usize = 64;
 
 /// Checks that `name` can serve as one file or folder name, and nothing more: ASCII letters,
 /// digits, `-`, `_` and `.`, not starting with `.`, at most `MAX_NAME_BYTES` long. So no
 /// name from a scenario or a results folder can reach outside the folder it is written in
 /// (`/tmp/x`, `../x`, `..`, `a/b`), hide a file, or carry a NUL.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub(crate) fn check_name(name: &str) -> Result<(), String> {
     const RULE: &str = "a name is 1 to 64 ASCII letters, digits, `-`, `_` or `.`, not starting with `.`";
     let bad = |why: &str| Err(format!("`{}` {why}: {RULE}", name.escape_debug()));
     if name.is_empty() {
@@ -71,7 +71,7 @@ pub fn check_name(name: &str) -> Result<(), String> {
 
 /// Opens `path` for reading if it is a regular file. Opened without blocking, so a FIFO is
 /// recognised by its type instead of waiting forever for a writer.
-pub fn open_regular(path: &Path) -> Result<File, String> {
+pub(crate) fn open_regular(path: &Path) -> Result<File, String> {
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]

@@ -4,24 +4,27 @@
 //! `world`, on the pure `engine`, calling strategies through traits in `detect`) → metrics
 //! (`metrics`, `stats`) → files (`output`). See ARCHITECTURE.md for the map and invariants.
 
+#![warn(missing_docs)]
+#![warn(unnameable_types)]
+
 pub mod balance;
-pub mod bench;
+pub(crate) mod bench;
 pub mod chart;
-pub mod cluster;
+pub(crate) mod cluster;
 pub mod cli;
 pub mod detect;
 pub mod dist;
 pub mod engine;
 pub mod exit;
-pub mod expect;
-pub mod formulas;
+pub(crate) mod expect;
+pub(crate) mod formulas;
 pub mod ids;
-pub mod input;
+pub(crate) mod input;
 pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod params;
-pub mod preflight;
+pub(crate) mod preflight;
 pub mod presets;
 pub mod recovery;
 pub mod results;
@@ -29,5 +32,5 @@ pub mod run;
 pub mod scenario;
 pub mod stats;
 pub mod strategies;
-pub mod traffic;
+pub(crate) mod traffic;
 pub mod world;

@@ -1,13 +1,13 @@
 //! Metrics: ground-truth scoring of the registry's view, streamed into fixed-size histograms,
 //! and the named values a run reports (listed in docs/reference.md).
 
-pub mod detection;
+pub(crate) mod detection;
 mod phased;
-pub mod requests;
-pub mod sampled;
+pub(crate) mod requests;
+pub(crate) mod sampled;
 
-pub use detection::DetectionScore;
-pub use sampled::Sampled;
+pub(crate) use detection::DetectionScore;
+pub(crate) use sampled::Sampled;
 
 use crate::engine::SimTime;
 use crate::ids::InstanceId;
@@ -16,18 +16,23 @@ use serde::{Deserialize, Serialize};
 /// A named window of simulated time [from, to).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Phase {
+    /// The phase's name (the `@<phase>` suffix of its metrics).
     pub name: String,
+    /// Start of the window, in nanoseconds (included).
     pub from: SimTime,
+    /// End of the window, in nanoseconds (excluded).
     pub to: SimTime,
 }
 
 /// One change of state in a traced run.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TraceRecord {
+    /// When it happened, in nanoseconds of simulated time.
     pub time: SimTime,
     /// crash, recover, leave, join, registry_down, registry_up, detection, false_suspicion,
     /// clients_down, clients_up.
     pub event: &'static str,
+    /// The instance it is about.
     pub instance: InstanceId,
 }
 
@@ -36,6 +41,7 @@ pub struct TraceRecord {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(from = "Wire", into = "Wire")]
 pub struct MetricValues {
+    /// (metric name, value) for every metric, in catalog order.
     pub entries: Vec<(String, f64)>,
     /// Per sampled metric, its quantiles at `CDF_LEVELS` (for CDF charts).
     pub cdfs: Vec<(String, Vec<f64>)>,
@@ -59,7 +65,7 @@ impl PartialEq for MetricValues {
 }
 
 /// Quantile levels of the CDFs: the minimum, every percent, and the maximum.
-pub fn cdf_levels() -> impl Iterator<Item = f64> {
+pub(crate) fn cdf_levels() -> impl Iterator<Item = f64> {
     (0..=100).map(|k| k as f64 / 100.0)
 }
 
@@ -106,14 +112,17 @@ impl MetricValues {
         Ok(())
     }
 
+    /// Appends metric `name` with `value`.
     pub fn push(&mut self, name: impl Into<String>, value: f64) {
         self.entries.push((name.into(), value));
     }
 
+    /// The value of metric `name`, if present.
     pub fn get(&self, name: &str) -> Option<f64> {
         self.entries.iter().find(|(n, _)| n == name).map(|(_, v)| *v)
     }
 
+    /// The metric names, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.entries.iter().map(|(n, _)| n.as_str())
     }
@@ -171,18 +180,18 @@ pub fn range(name: &str) -> (f64, f64) {
 }
 
 /// Detector messages sent, and lost or cut by a partition (reported by the world).
-pub const NETWORK_METRICS: [&str; 2] = ["messages_sent", "messages_lost"];
+pub(crate) const NETWORK_METRICS: [&str; 2] = ["messages_sent", "messages_lost"];
 
 /// A binomial proportion among the metrics: `successes / (successes + failures)`, where both
 /// are count metrics. Over replications it is estimated by pooling the counts, with a Wilson
 /// interval.
-pub struct Proportion {
+pub(crate) struct Proportion {
     pub name: &'static str,
     pub successes: &'static str,
     pub failures: &'static str,
 }
 
-pub const PROPORTIONS: &[Proportion] = &[
+pub(crate) const PROPORTIONS: &[Proportion] = &[
     Proportion { name: "detected_fraction", successes: "detection_time.count", failures: "undetected" },
     Proportion { name: "success_ratio", successes: "successes", failures: "failures" },
 ];
@@ -190,7 +199,9 @@ pub const PROPORTIONS: &[Proportion] = &[
 /// Engine work of one run: not reproducible output (wall time varies), reported apart.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct EngineWork {
+    /// Events the engine processed.
     pub events: u64,
+    /// Wall-clock time of the run, in seconds.
     pub wall_seconds: f64,
     /// The most events pending at once (for `discosim bench`; absent from older journals).
     #[serde(default)]
@@ -198,6 +209,7 @@ pub struct EngineWork {
 }
 
 impl EngineWork {
+    /// Events processed per wall-clock second (0 when no time was measured).
     pub fn events_per_second(&self) -> f64 {
         if self.wall_seconds > 0.0 { self.events as f64 / self.wall_seconds } else { 0.0 }
     }

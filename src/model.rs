@@ -6,7 +6,7 @@
 use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
-use crate::cluster::RegistryConfig;
+pub use crate::cluster::{EvictionConfig, PARTS as REGISTRY_PARTS, RegistryConfig};
 use crate::engine::SimTime;
 use crate::metrics::Phase;
 use crate::params::Configured;
@@ -19,20 +19,29 @@ pub use actions::{FAULT_ACTIONS, parse as parse_fault};
 /// One fully resolved simulation setup (one sweep point).
 #[derive(Clone, Debug)]
 pub struct Scenario {
+    /// The scenario's name (names its results folder).
     pub name: String,
+    /// The seed every random draw of the scenario's runs follows from.
     pub seed: u64,
+    /// Simulated time of one run, in nanoseconds.
     pub horizon: SimTime,
+    /// Independent runs per sweep point (the batch size under sequential stopping).
     pub replications: u32,
     /// Sequential stopping, when asked for.
     pub stopping: Option<Stopping>,
+    /// Number of instances in the cluster.
     pub instances: u32,
+    /// How instances fail on their own.
     pub failure: FailureModel,
+    /// Delay and loss of messages between instances and the registry.
     pub network: NetworkModel,
+    /// The failure detector with its resolved parameters.
     pub detector: Configured<dyn DetectorFactory>,
     /// Service capacity of each instance; None: requests are served at once.
     pub capacity: Option<Capacity>,
     /// Clients and the discovery path; None: a detection-only scenario.
     pub clients: Option<Clients>,
+    /// Scheduled faults, in file order.
     pub faults: Vec<Fault>,
     /// Windows whose detection and request metrics are also reported as `<metric>@<phase>`.
     pub phases: Vec<Phase>,
@@ -50,8 +59,11 @@ impl Scenario {
 /// An instance's server: `servers` workers, a service time, a bounded waiting queue.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Capacity {
+    /// Parallel workers per instance.
     pub servers: u32,
+    /// Time a worker spends on one attempt.
     pub service_time: Dist,
+    /// Attempts that may wait beyond the busy workers (`u32::MAX`: no limit); more are rejected.
     pub queue_limit: u32,
     /// A crash resets connections (attempts fail at once) instead of leaving them to time out.
     pub reset_on_crash: bool,
@@ -60,17 +72,23 @@ pub struct Capacity {
 /// The clients: their workload, how they learn the view, pick instances and recover.
 #[derive(Clone, Debug)]
 pub struct Clients {
+    /// Number of clients, each a Poisson stream of requests.
     pub count: u32,
     /// Requests per second of each client.
     pub rate: f64,
+    /// Number of request keys.
     pub keys: u64,
     /// Zipf exponent of key popularity; None: uniform.
     pub zipf: Option<f64>,
+    /// Bin width of `availability` and `peak_offered_load`, in nanoseconds.
     pub availability_bin: SimTime,
+    /// How clients learn the registry's view.
     pub propagation: Propagation,
     /// Caches between the registry and the balancer, beyond the client's own.
     pub stages: CacheStages,
+    /// How a client picks an instance, with the balancer's resolved parameters.
     pub balancer: Configured<dyn BalancerFactory>,
+    /// What a client does about slow or failed attempts.
     pub recovery: Recovery,
 }
 
@@ -84,13 +102,17 @@ pub struct CacheStages {
     pub balancer_refresh: Option<SimTime>,
 }
 
+/// How the registry's changes reach the clients.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Propagation {
     /// The registry pushes every change to every client (delayed by the network, never lost:
     /// a watch is a stream over a reliable connection).
     Watch,
     /// Each client fetches the registry's view every `refresh` (random phase).
-    Poll { refresh: SimTime },
+    Poll {
+        /// Time between polls, in nanoseconds.
+        refresh: SimTime,
+    },
 }
 
 /// Add replications (in batches of `replications`) until the mean of every metric in
@@ -98,22 +120,29 @@ pub enum Propagation {
 /// `max_replications` is reached.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stopping {
+    /// Largest relative 95 % half-width allowed on each mean.
     pub target_ci: f64,
+    /// The metrics whose means are judged.
     pub metrics: Vec<String>,
+    /// The most replications per point.
     pub max_replications: u32,
 }
 
 /// How instances fail on their own (scheduled faults come on top).
 #[derive(Clone, Debug, PartialEq)]
 pub enum FailureModel {
+    /// Instances fail only through scheduled faults.
     None,
     /// Each instance fails once, after a time drawn from `mttf`, and stays down.
     CrashStop {
+        /// Time to failure.
         mttf: Dist,
     },
     /// Up for a time drawn from `mttf`, down for a time drawn from `mttr`, and again.
     CrashRecover {
+        /// Time to failure.
         mttf: Dist,
+        /// Time to repair.
         mttr: Dist,
     },
 }
@@ -121,7 +150,9 @@ pub enum FailureModel {
 /// Every message between an instance and the registry takes `delay` and is lost with `loss`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NetworkModel {
+    /// One-way delay of each message.
     pub delay: Dist,
+    /// Probability that a message is lost, 0 to 1.
     pub loss: f64,
 }
 
@@ -139,16 +170,22 @@ impl NetworkModel {
 /// Which side of the network a partition cuts an instance off from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Cut {
+    /// Cut messages between the instances and the registry.
     pub registry: bool,
+    /// Cut messages between the instances and the clients.
     pub clients: bool,
 }
 
+/// What a scheduled fault does to its instances.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum FaultAction {
+    /// Crash the instances.
     Crash,
+    /// Recover the instances if they are down.
     Recover,
     /// Cut messages between the instances and the registry and/or the clients.
     Partition(Cut),
+    /// Restore messages across the given sides.
     Heal(Cut),
     /// Multiply the instances' service time.
     Slow(f64),
@@ -179,7 +216,9 @@ impl FaultAction {
 /// Which instances a fault touches.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Target {
+    /// Every instance.
     All,
+    /// These instance indices.
     Instances(Vec<u32>),
     /// This many, chosen by the seed.
     Count(u32),
@@ -190,8 +229,11 @@ pub enum Target {
 /// A scheduled fault.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fault {
+    /// When the fault starts, in nanoseconds of simulated time.
     pub at: SimTime,
+    /// What the fault does.
     pub action: FaultAction,
+    /// Which instances it touches.
     pub target: Target,
     /// When set, the inverse action is applied to the same instances at this time.
     pub until: Option<SimTime>,

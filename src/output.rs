@@ -2,16 +2,16 @@
 //! renamed into place), so a reader never sees half a file. Exporters read run records and the
 //! resolved scenario, never the simulation's internals.
 
-pub mod cdf_csv;
-pub mod checks_csv;
-pub mod engine_csv;
-pub mod folder;
+pub(crate) mod cdf_csv;
+pub(crate) mod checks_csv;
+pub(crate) mod engine_csv;
+pub(crate) mod folder;
 pub mod journal;
-pub mod manifest;
-pub mod runs_csv;
-pub mod summary_csv;
-pub mod table;
-pub mod trace_csv;
+pub(crate) mod manifest;
+pub(crate) mod runs_csv;
+pub(crate) mod summary_csv;
+pub(crate) mod table;
+pub(crate) mod trace_csv;
 
 use crate::results::{Layout, RunRecord};
 use std::io;
@@ -40,7 +40,7 @@ pub fn write_results(
 /// temporary has a fresh random name and is created exclusively, so a symbolic link planted in
 /// the folder is never written through; the rename replaces a link at `path` itself, never its
 /// target. On any error the temporary is removed.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut builder = tempfile::Builder::new();
@@ -58,7 +58,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// A number as written in CSV: empty when undefined, else rounded to 10 significant digits.
 /// The rounding keeps the last-bit noise of floating-point library functions (which may differ
 /// between machines) out of the files, so they stay byte-identical.
-pub fn format_number(value: f64) -> String {
+pub(crate) fn format_number(value: f64) -> String {
     if !value.is_finite() {
         return String::new();
     }
@@ -67,7 +67,7 @@ pub fn format_number(value: f64) -> String {
 }
 
 /// Serializes rows into CSV bytes.
-pub fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
+pub(crate) fn csv_bytes(header: &[String], rows: &[Vec<String>]) -> Vec<u8> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing to a Vec cannot fail; any error here would be a csv crate bug.
     writer.write_record(header).expect("in-memory CSV write");

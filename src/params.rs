@@ -30,9 +30,21 @@ pub enum Type {
     /// A probability in (0, 1].
     Probability,
     /// An integer in `min..=max`.
-    Count { min: u64, max: u64 },
+    Count {
+        /// The smallest allowed value.
+        min: u64,
+        /// The largest allowed value.
+        max: u64,
+    },
     /// A finite number above `min` (at least `min` unless `open_min`) and at most `max`.
-    Number { min: f64, open_min: bool, max: f64 },
+    Number {
+        /// The lower bound.
+        min: f64,
+        /// Whether `min` itself is excluded.
+        open_min: bool,
+        /// The upper bound (may be infinite).
+        max: f64,
+    },
     /// One of the names, the first being the usual one.
     Choice(&'static [&'static str]),
     /// A path to a file, relative to the scenario file's folder.
@@ -85,20 +97,28 @@ pub enum DefaultValue {
 /// One declared parameter.
 #[derive(Clone, Copy, Debug)]
 pub struct Param {
+    /// The key, as written in the scenario file (and the formula variable's name).
     pub name: &'static str,
+    /// What the key accepts.
     pub ty: Type,
+    /// Its value when the key is absent.
     pub default: DefaultValue,
+    /// What it means, in one line (printed by `discosim list` and the README's tables).
     pub doc: &'static str,
 }
 
 /// A registry entry: a strategy's name, its parameters, and how checked values become it.
 /// `build` may record the defaults it derives (`Values::resolve`) so that they are variables.
 pub struct Strategy<F: ?Sized + 'static> {
+    /// The name that selects it (`kind = "…"`, `dist = "…"`, …).
     pub name: &'static str,
+    /// What it is, in one line.
     pub doc: &'static str,
+    /// Its parameters, in the order they are listed.
     pub params: &'static [Param],
     /// Formula variables that `build` works out beyond the parameters, with their meaning.
     pub derived: &'static [(&'static str, &'static str)],
+    /// Builds the strategy's factory from its checked parameters.
     pub build: fn(&mut Values) -> Result<Arc<F>, KeyError>,
 }
 
@@ -106,7 +126,9 @@ pub struct Strategy<F: ?Sized + 'static> {
 /// holds. It dereferences to the strategy's factory.
 #[derive(Debug)]
 pub struct Configured<F: ?Sized> {
+    /// The built strategy.
     pub factory: Arc<F>,
+    /// The parameters it was built from.
     pub values: Values,
 }
 
@@ -126,11 +148,17 @@ impl<F: ?Sized> std::ops::Deref for Configured<F> {
 /// A checked parameter value.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
+    /// A duration, in nanoseconds.
     Duration(SimTime),
+    /// A number or a probability.
     Number(f64),
+    /// An integer.
     Count(u64),
+    /// One of a choice's names.
     Choice(&'static str),
+    /// A file path, as written.
     File(String),
+    /// Instance indices.
     Indices(Vec<u64>),
 }
 
@@ -244,7 +272,9 @@ pub fn parse<F: ?Sized>(
 /// is called in errors ("detector", "distribution").
 #[derive(Clone, Copy, Debug)]
 pub struct Selector<'a> {
+    /// The selecting key (`kind`, `dist`, `action`).
     pub key: &'a str,
+    /// What a strategy is called in errors ("detector", "distribution").
     pub what: &'a str,
 }
 
@@ -441,7 +471,7 @@ fn default_text(default: DefaultValue) -> String {
 }
 
 /// Every strategy of a registry with its parameters, as `discosim list` prints them.
-pub fn listing<F: ?Sized>(registry: &[Strategy<F>]) -> String {
+pub(crate) fn listing<F: ?Sized>(registry: &[Strategy<F>]) -> String {
     render(
         registry,
         String::new(),
@@ -455,7 +485,7 @@ pub fn listing<F: ?Sized>(registry: &[Strategy<F>]) -> String {
 
 /// The README's table of a registry: a row per strategy, then one per parameter. `selector`
 /// heads the first column: the key that picks a strategy (`kind`, `dist`, `action`).
-pub fn table_markdown<F: ?Sized>(registry: &[Strategy<F>], selector: &str) -> String {
+pub(crate) fn table_markdown<F: ?Sized>(registry: &[Strategy<F>], selector: &str) -> String {
     let header = format!("| {selector} | parameter | accepts | default | meaning |\n| --- | --- | --- | --- | --- |\n");
     render(
         registry,
@@ -491,7 +521,7 @@ fn render<F: ?Sized>(registry: &[Strategy<F>], mut out: String, lines: Lines) ->
 }
 
 /// The numeric parameter names (then the derived variables) of a registry, each once, in registry order: formula aliases.
-pub fn variable_names<F: ?Sized>(registry: &[Strategy<F>]) -> Vec<&'static str> {
+pub(crate) fn variable_names<F: ?Sized>(registry: &[Strategy<F>]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
     let numeric = registry.iter().flat_map(|s| s.params.iter()).filter(|p| !matches!(p.ty, Type::Choice(_) | Type::File | Type::Indices));
     let derived = registry.iter().flat_map(|s| s.derived.iter().map(|(name, _)| *name));

@@ -20,14 +20,14 @@ use crate::results::loaded::LoadedScenario;
 /// Most sweep points a scenario may have. Hard: every point is built into a typed scenario
 /// before anything can be estimated, so building them is itself the cost; `--force` cannot
 /// lift it.
-pub const MAX_SWEEP_POINTS: u128 = 100_000;
+pub(crate) const MAX_SWEEP_POINTS: u128 = 100_000;
 /// Most jobs (sweep points × replications; `max_replications` under sequential stopping)
 /// without `--force`: each keeps a record in memory until the end.
-pub const MAX_JOBS: u64 = 1_000_000;
+pub(crate) const MAX_JOBS: u64 = 1_000_000;
 /// Most modelled events over all jobs without `--force`: at 5–50 M events/s per core,
 /// 10^11 events take half an hour to six hours of one core — past that a typo (`refresh =
 /// "1ns"`, a horizon in days) is likelier than intent, and `--force` says it is intent.
-pub const MAX_TOTAL_EVENTS: f64 = 1e11;
+pub(crate) const MAX_TOTAL_EVENTS: f64 = 1e11;
 
 /// The process before any job and after the last (code, allocator, results and charts
 /// written): the measured peak RSS of the smallest shipped scenarios.
@@ -43,7 +43,7 @@ const CDF_BYTES: f64 = 101.0 * 8.0 + 64.0;
 
 /// The estimated cost of one run (one job) of a sweep point.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct RunEstimate {
+pub(crate) struct RunEstimate {
     /// Events through the queue: what `engine.csv` counts as `events`.
     pub queue_events: f64,
     /// Modelled events worked out without the queue (heartbeats drawn ahead): time only.
@@ -56,14 +56,14 @@ pub struct RunEstimate {
 
 impl RunEstimate {
     /// Every modelled event, queued or drawn ahead: what the run's time grows with.
-    pub fn events(&self) -> f64 {
+    pub(crate) fn events(&self) -> f64 {
         self.queue_events + self.drawn_events
     }
 }
 
 /// The estimate for a whole scenario file.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Estimate {
+pub(crate) struct Estimate {
     /// One per sweep point, in order.
     pub runs: Vec<RunEstimate>,
     pub jobs: u64,
@@ -77,7 +77,7 @@ pub struct Estimate {
 
 /// The estimate of every point of `loaded` run on `threads` worker threads, as one of
 /// `shards` slices (`run --shard I/N`; 1: the whole scenario), each getting its share of the jobs.
-pub fn estimate(loaded: &LoadedScenario, threads: usize, shards: u32) -> Estimate {
+pub(crate) fn estimate(loaded: &LoadedScenario, threads: usize, shards: u32) -> Estimate {
     let scenarios: Vec<&Scenario> = loaded.points.iter().map(|p| &p.scenario).collect();
     let runs: Vec<RunEstimate> = scenarios.iter().map(|s| run_estimate(s)).collect();
     let counts: Vec<u64> = scenarios.iter().map(|s| jobs_of(s)).collect();
@@ -105,7 +105,7 @@ fn jobs_of(s: &Scenario) -> u64 {
 }
 
 /// The estimated cost of one run of `s`.
-pub fn run_estimate(s: &Scenario) -> RunEstimate {
+pub(crate) fn run_estimate(s: &Scenario) -> RunEstimate {
     let failures = failures(&s.failure, f64::from(s.instances), to_seconds(s.horizon));
     let load = Load {
         instances: f64::from(s.instances),
@@ -211,7 +211,7 @@ fn record_bytes(s: &Scenario, histograms: f64) -> f64 {
 
 /// Why the estimate refuses to run, one sentence each (none: go ahead). `memory_bytes` is the
 /// machine's memory, when known.
-pub fn refusals(e: &Estimate, memory_bytes: Option<u64>) -> Vec<String> {
+pub(crate) fn refusals(e: &Estimate, memory_bytes: Option<u64>) -> Vec<String> {
     let mut refusals = Vec::new();
     if e.jobs > MAX_JOBS {
         let what = if e.sequential { "sweep points × max_replications" } else { "sweep points × replications" };
@@ -247,7 +247,7 @@ fn beyond(estimate: f64, cap: f64) -> bool {
 
 /// One line for people: `estimate: 2.1 M queue events/run, 42 M events in all, peak 35 MB (2
 /// job(s) in flight)`.
-pub fn summary(e: &Estimate) -> String {
+pub(crate) fn summary(e: &Estimate) -> String {
     let points = e.runs.len().max(1) as f64;
     let queued = e.runs.iter().map(|r| r.queue_events).sum::<f64>() / points;
     let drawn = e.runs.iter().map(|r| r.drawn_events).sum::<f64>() / points;
@@ -262,7 +262,7 @@ pub fn summary(e: &Estimate) -> String {
 }
 
 /// The estimate for the manifest: per point and in all, so it can be compared to the truth.
-pub fn json(e: &Estimate) -> serde_json::Value {
+pub(crate) fn json(e: &Estimate) -> serde_json::Value {
     let runs: Vec<serde_json::Value> = e
         .runs
         .iter()
@@ -285,12 +285,12 @@ pub fn json(e: &Estimate) -> serde_json::Value {
 }
 
 /// A count for people: `950`, `2.1 K`, `3.4 M`, `1.7 G`, `12 T`, then powers of ten.
-pub fn count_text(x: f64) -> String {
+pub(crate) fn count_text(x: f64) -> String {
     scaled(x, &[(1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "K")], "")
 }
 
 /// Bytes for people, in decimal units: `35 MB`, `6.5 GB`.
-pub fn bytes_text(bytes: f64) -> String {
+pub(crate) fn bytes_text(bytes: f64) -> String {
     scaled(bytes, &[(1e12, "TB"), (1e9, "GB"), (1e6, "MB"), (1e3, "KB")], "B")
 }
 

@@ -2,9 +2,9 @@
 //! circuit breaker. (Per-attempt timeouts, deadlines and hedging are steps of the request
 //! lifecycle in `traffic::requests`, parameterised by `Recovery` here.)
 
-pub mod backoff;
-pub mod breaker;
-pub mod budget;
+pub(crate) mod backoff;
+pub(crate) mod breaker;
+pub(crate) mod budget;
 mod parts;
 
 pub use parts::{PARTS, Part, parse};
@@ -18,35 +18,52 @@ pub struct Recovery {
     pub timeout: SimTime,
     /// The timestamp mechanism: a request is valid for this long.
     pub deadline: Option<SimTime>,
+    /// Retries after a failed attempt.
     pub retry: Retry,
+    /// The circuit breaker; `None`: none.
     pub breaker: Option<Breaker>,
+    /// Hedged requests; `None`: none.
     pub hedge: Option<Hedge>,
 }
 
+/// How the backoff before a retry grows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backoff {
+    /// `base` before each retry.
     Fixed,
+    /// `base` doubled per retry, up to `cap`.
     Exponential,
 }
 
+/// How a backoff is randomised.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Jitter {
+    /// The backoff as computed.
     None,
+    /// Uniform on [0, backoff].
     Full,
+    /// Half the backoff plus uniform on [0, half].
     Equal,
+    /// Uniform on [base, 3 × previous backoff], at most `cap`.
     Decorrelated,
 }
 
+/// A client's retry policy (`[recovery.retry]`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Retry {
     /// Attempts per request, the first included (1: no retry).
     pub max_attempts: u32,
+    /// How the backoff grows.
     pub backoff: Backoff,
+    /// The first backoff, in nanoseconds.
     pub base: SimTime,
+    /// The longest backoff, in nanoseconds.
     pub cap: SimTime,
+    /// How a backoff is randomised.
     pub jitter: Jitter,
     /// Retry budget: retries allowed as this fraction of requests, plus `budget_floor` per second.
     pub budget: Option<f64>,
+    /// Retries allowed per second on top of the `budget` fraction.
     pub budget_floor: f64,
 }
 
@@ -70,9 +87,13 @@ impl Retry {
 /// lets one probe through (half-open): success closes it, failure opens it again.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Breaker {
+    /// Failed fraction of a window's attempts that opens the breaker, 0 to 1.
     pub failure_rate: f64,
+    /// The window the failure rate is measured over, in nanoseconds.
     pub window: SimTime,
+    /// Attempts a window needs before it can open the breaker (0 counts as 1).
     pub min_requests: u32,
+    /// How long the instance is skipped before one probe, in nanoseconds.
     pub open_for: SimTime,
 }
 
@@ -80,6 +101,8 @@ pub struct Breaker {
 /// after the client's observed latency `quantile` (once it has 100 samples; `delay` until then).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hedge {
+    /// Time before the second attempt, in nanoseconds (until `quantile` has 100 samples).
     pub delay: SimTime,
+    /// Below 1: use the client's observed latency quantile instead, after 100 samples.
     pub quantile: Option<f64>,
 }

@@ -5,7 +5,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 pub mod declared;
-pub mod loaded;
+pub(crate) mod loaded;
 
 use crate::metrics::{EngineWork, MetricValues};
 use serde::{Deserialize, Serialize};
@@ -13,22 +13,29 @@ use serde::{Deserialize, Serialize};
 /// Everything about a scenario that its result files need, and that shards must share.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Layout {
+    /// The scenario's name.
     pub name: String,
+    /// The scenario file's path, as given.
     pub scenario_file: String,
     /// Identity of the resolved scenario, replication settings excluded (adding replications
     /// later keeps the earlier ones valid).
     pub scenario_hash: String,
     /// The resolved scenario (after `--set`), as TOML.
     pub resolved_toml: String,
+    /// The swept keys, in column order.
     pub swept_keys: Vec<String>,
     /// Per sweep point, the swept keys' values as written in the CSV files.
     pub points: Vec<Vec<(String, String)>>,
+    /// Replications per sweep point.
     pub replications: u32,
     /// The scenario's `[[expect]]`s, and per point (expectation index, predicted value).
     pub expectations: Vec<declared::Expectation>,
+    /// Per sweep point, (expectation index, predicted value) for each expectation that applies.
     pub predictions: Vec<Vec<(usize, f64)>>,
+    /// The charts to draw.
     #[serde(default)]
     pub plots: Vec<declared::PlotSpec>,
+    /// Simulated time of one run, in seconds.
     #[serde(default)]
     pub horizon_seconds: f64,
     /// The scenario's seed: a record's seed must be the one derived from it.
@@ -40,7 +47,7 @@ pub struct Layout {
 
 impl Layout {
     /// Checks a layout read back from a file: names usable as file names, a consistent shape.
-    pub fn check(&self) -> Result<(), String> {
+    pub(crate) fn check(&self) -> Result<(), String> {
         crate::input::check_name(&self.name).map_err(|e| format!("scenario name {e}"))?;
         if self.points.is_empty() || self.replications == 0 || self.replication_ceiling < self.replications {
             return Err("no sweep point, or fewer than one replication".into());
@@ -64,7 +71,7 @@ impl Layout {
 
     /// Checks a record read back from a file against this layout, and against the first
     /// record read (every record reports the same metrics).
-    pub fn check_record(&self, record: &RunRecord, first: Option<&RunRecord>) -> Result<(), String> {
+    pub(crate) fn check_record(&self, record: &RunRecord, first: Option<&RunRecord>) -> Result<(), String> {
         if record.point >= self.points.len() {
             return Err(format!(
                 "point {} is out of range (the layout has {} points)",
@@ -86,13 +93,13 @@ impl Layout {
     }
 
     /// The swept values of a point, as CSV cells.
-    pub fn param_cells(&self, point: usize) -> impl Iterator<Item = String> + '_ {
+    pub(crate) fn param_cells(&self, point: usize) -> impl Iterator<Item = String> + '_ {
         self.points.get(point).into_iter().flatten().map(|(_, v)| v.clone())
     }
 }
 
 /// FNV-1a, 64 bits: a stable, dependency-free fingerprint (not a cryptographic hash).
-pub fn fnv1a(bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
     let mut hasher = Fnv::default();
     std::hash::Hasher::write(&mut hasher, bytes);
     std::hash::Hasher::finish(&hasher)
@@ -100,7 +107,7 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 
 /// FNV-1a as a `Hasher`, for fingerprints that must not change between runs (std's default
 /// hasher is randomly keyed).
-pub struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Self {
@@ -123,15 +130,20 @@ impl std::hash::Hasher for Fnv {
 /// The outcome of one (sweep point, replication) job.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
+    /// Index of the sweep point.
     pub point: usize,
+    /// Replication number within the point, from 0.
     pub replication: u32,
+    /// The run's seed, derived from the scenario's seed and the replication number.
     pub seed: u64,
+    /// The metrics the run measured.
     pub metrics: MetricValues,
+    /// The engine's work on the run (not reproducible).
     pub work: EngineWork,
 }
 
 /// Two records of one job must be the same record; returns the index of the second and why.
-pub fn check_distinct_jobs(records: &[RunRecord]) -> Result<(), (usize, String)> {
+pub(crate) fn check_distinct_jobs(records: &[RunRecord]) -> Result<(), (usize, String)> {
     let mut seen = std::collections::HashMap::new();
     for (index, r) in records.iter().enumerate() {
         if let Some(earlier) = seen.insert((r.point, r.replication), index)

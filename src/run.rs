@@ -16,7 +16,9 @@ use std::time::Instant;
 /// One job: a replication of a sweep point.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Job {
+    /// Index of the sweep point, from 0.
     pub point: usize,
+    /// Replication number within the point, from 0.
     pub replication: u32,
 }
 
@@ -34,10 +36,10 @@ impl std::str::FromStr for Job {
 
 /// The I-th of N slices of a sweep (1-based), for array jobs on a cluster.
 /// Most shards a run may be split into (and a journal may name).
-pub const MAX_SHARDS: u32 = 1 << 20;
+pub(crate) const MAX_SHARDS: u32 = 1 << 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Shard {
+pub(crate) struct Shard {
     pub index: u32,
     pub count: u32,
 }
@@ -90,7 +92,7 @@ fn run_observed(
 
 /// Runs a job and fingerprints its whole event stream (time and content of every event), for
 /// `--check-determinism`.
-pub fn run_fingerprinted(loaded: &LoadedScenario, job: Job) -> (RunRecord, u64) {
+pub(crate) fn run_fingerprinted(loaded: &LoadedScenario, job: Job) -> (RunRecord, u64) {
     let mut hasher = crate::results::Fnv::default();
     let record = run_observed(&loaded.points[job.point].scenario, job.point, job.replication, |time, event| {
         time.hash(&mut hasher);
@@ -100,7 +102,7 @@ pub fn run_fingerprinted(loaded: &LoadedScenario, job: Job) -> (RunRecord, u64) 
 }
 
 /// Runs a job recording every change of state (for `--trace`).
-pub fn run_traced(loaded: &LoadedScenario, job: Job) -> Vec<crate::metrics::TraceRecord> {
+pub(crate) fn run_traced(loaded: &LoadedScenario, job: Job) -> Vec<crate::metrics::TraceRecord> {
     let scenario = &loaded.points[job.point].scenario;
     let seed = replication_seed(scenario.seed, job.replication as u64);
     World::new(scenario, seed).run_traced().2
@@ -130,7 +132,7 @@ pub fn run_jobs(loaded: &LoadedScenario, jobs: &[Job], threads: usize, on_done: 
 
 /// Which jobs to run next: those of the current targets that this shard owns and that are not
 /// done yet. `targets[p]` is how many replications point `p` should have.
-pub fn pending_jobs(targets: &[u32], shard: Option<Shard>, stopping: bool, done: &HashSet<Job>) -> Vec<Job> {
+pub(crate) fn pending_jobs(targets: &[u32], shard: Option<Shard>, stopping: bool, done: &HashSet<Job>) -> Vec<Job> {
     let max = targets.iter().copied().max().unwrap_or(0);
     let mut jobs = Vec::new();
     for (point, &target) in targets.iter().enumerate() {
@@ -148,14 +150,14 @@ pub fn pending_jobs(targets: &[u32], shard: Option<Shard>, stopping: bool, done:
 }
 
 /// The first round's targets: each point's `replications`.
-pub fn initial_targets(loaded: &LoadedScenario) -> Vec<u32> {
+pub(crate) fn initial_targets(loaded: &LoadedScenario) -> Vec<u32> {
     loaded.points.iter().map(|p| p.scenario.replications).collect()
 }
 
 /// Sequential stopping: raises the target of every point whose named metrics are not yet
 /// precise enough, by one batch of `replications`, up to `max_replications`. Returns whether
 /// any target grew. Depends only on the records, so it decides the same way on every run.
-pub fn extend_targets(loaded: &LoadedScenario, targets: &mut [u32], records: &[RunRecord]) -> bool {
+pub(crate) fn extend_targets(loaded: &LoadedScenario, targets: &mut [u32], records: &[RunRecord]) -> bool {
     let mut grew = false;
     for (point, target) in targets.iter_mut().enumerate() {
         let scenario = &loaded.points[point].scenario;

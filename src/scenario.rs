@@ -3,15 +3,15 @@
 // A module that reads input: nothing here may panic on what it reads (checked by clippy).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-pub mod build;
+pub(crate) mod build;
 mod build_clients;
-pub use crate::params::duration;
-pub mod error;
+pub(crate) use crate::params::duration;
+pub(crate) mod error;
 mod expectations;
-pub mod file;
-pub mod locate;
+pub(crate) mod file;
+pub(crate) mod locate;
 mod plots;
-pub mod sweep;
+pub(crate) mod sweep;
 
 pub use error::{KeyError, Origin, ScenarioError};
 use std::path::{Path, PathBuf};
@@ -19,7 +19,9 @@ use std::path::{Path, PathBuf};
 /// A `--set key=value` override: any scenario key, dotted (`detector.interval`).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Override {
+    /// The dotted key.
     pub key: String,
+    /// The value, parsed as TOML.
     pub value: toml::Value,
     /// The option as written (`--set detector.interval=2s`, `--seed 7`): errors name it.
     pub option: String,
@@ -242,7 +244,7 @@ fn set_dotted(table: &mut toml::Table, key: &str, value: toml::Value) -> Result<
 }
 
 /// A TOML value as it should read in a CSV cell: strings bare, everything else as TOML.
-pub fn value_text(value: &toml::Value) -> String {
+pub(crate) fn value_text(value: &toml::Value) -> String {
     match value {
         toml::Value::String(s) => s.clone(),
         other => other.to_string(),

@@ -6,12 +6,17 @@ use statrs::distribution::{ContinuousCDF, Normal, StudentsT};
 /// Mean and 95 % confidence interval of the finite values among `values`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Estimate {
+    /// The mean (NaN when no value is finite).
     pub mean: f64,
+    /// Lower end of the confidence interval (NaN with fewer than two finite values).
     pub ci_low: f64,
+    /// Upper end of the confidence interval (NaN with fewer than two finite values).
     pub ci_high: f64,
+    /// Number of finite values.
     pub n: usize,
 }
 
+/// The mean and its 95 % Student-t interval.
 pub fn estimate(values: &[f64]) -> Estimate {
     estimate_at(values, 0.95)
 }

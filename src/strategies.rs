@@ -29,7 +29,7 @@ fn registries() -> [(&'static str, &'static str, String, String); 7] {
 }
 
 /// `discosim list`: every strategy with its parameters, their types and defaults.
-pub fn list() -> String {
+pub(crate) fn list() -> String {
     let mut out = String::new();
     for (name, table, listed, _) in registries() {
         out.push_str(&format!("{name} ({table}):\n{listed}\n"));
@@ -39,7 +39,7 @@ pub fn list() -> String {
 }
 
 /// The marker lines around a generated table in README.md.
-pub fn markers(name: &str) -> (String, String) {
+pub(crate) fn markers(name: &str) -> (String, String) {
     (
         format!("<!-- generated: {name} (`discosim list --markdown`; a test fails when it drifts) -->"),
         format!("<!-- end of generated: {name} -->"),
@@ -47,7 +47,7 @@ pub fn markers(name: &str) -> (String, String) {
 }
 
 /// `discosim list --markdown`: the README's generated tables, each between its markers.
-pub fn markdown() -> String {
+pub(crate) fn markdown() -> String {
     let mut out = String::new();
     for (name, _, _, table) in registries() {
         let (begin, end) = markers(name);
@@ -62,23 +62,23 @@ pub fn table(name: &str) -> Option<String> {
     registries().into_iter().find(|(n, ..)| *n == name).map(|(_, _, _, table)| table)
 }
 
-/// The tables of `readme` that differ from the declarations (by registry name); a missing
-/// marker counts as a difference.
-pub fn drifted(readme: &str) -> Vec<&'static str> {
-    let mut stale = Vec::new();
-    for (name, _, _, table) in registries() {
-        let (begin, end) = markers(name);
-        let inside = readme.split_once(&begin).and_then(|(_, rest)| rest.split_once(&end)).map(|(t, _)| t);
-        if inside != Some(&format!("\n{table}")) {
-            stale.push(name);
-        }
-    }
-    stale
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The tables of `readme` that differ from the declarations (by registry name); a missing
+    /// marker counts as a difference.
+    fn drifted(readme: &str) -> Vec<&'static str> {
+        let mut stale = Vec::new();
+        for (name, _, _, table) in registries() {
+            let (begin, end) = markers(name);
+            let inside = readme.split_once(&begin).and_then(|(_, rest)| rest.split_once(&end)).map(|(t, _)| t);
+            if inside != Some(&format!("\n{table}")) {
+                stale.push(name);
+            }
+        }
+        stale
+    }
 
     /// The README's strategy tables are the declarations' (regenerate them with
     /// `discosim list --markdown`).

@@ -23,7 +23,7 @@ use crate::ids::{ClientId, InstanceId};
 use crate::metrics::requests::RequestMetrics;
 use crate::metrics::{MetricValues, TraceRecord};
 use crate::model::Scenario;
-pub use keys::MAX_ZIPF_KEYS;
+pub(crate) use keys::MAX_ZIPF_KEYS;
 use propagation::Views;
 use requests::{ClientStreams, RequestPath};
 use serving::Servers;
@@ -33,48 +33,96 @@ pub use slab::Ref;
 #[derive(Clone, Copy, Debug, Hash)]
 pub enum TrafficEvent {
     /// The client's next request (stale if the client's rate changed since).
-    Issue { client: ClientId, generation: u32 },
+    Issue {
+        /// The client.
+        client: ClientId,
+        /// The client's issue generation when it was scheduled (the event is stale if it changed).
+        generation: u32,
+    },
     /// An attempt reaches its instance.
-    Arrive { job: Ref },
+    Arrive {
+        /// The server job.
+        job: Ref,
+    },
     /// An instance finished serving a job.
-    Done { instance: InstanceId, job: Ref },
+    Done {
+        /// The instance.
+        instance: InstanceId,
+        /// The server job.
+        job: Ref,
+    },
     /// A response reaches the client: `ok` false for a rejection (full queue).
-    Response { attempt: Ref, ok: bool },
+    Response {
+        /// The attempt answered.
+        attempt: Ref,
+        /// False for a rejection.
+        ok: bool,
+    },
     /// The earliest pending attempt timeout is due (the attempt is in the `timeouts` lane).
     Timeout,
     /// The backoff before a retry is over.
-    Retry { request: Ref },
+    Retry {
+        /// The request.
+        request: Ref,
+    },
     /// Time to send a hedge if the first attempt has not answered.
-    Hedge { request: Ref },
+    Hedge {
+        /// The request.
+        request: Ref,
+    },
     /// The earliest pending request deadline (timestamp validity) passed (the request is in
     /// the `deadlines` lane).
     Expire,
     /// A watch push: the registry's change reaches the client.
-    Push { client: ClientId, instance: InstanceId, up: bool },
+    Push {
+        /// The client.
+        client: ClientId,
+        /// The instance that changed.
+        instance: InstanceId,
+        /// Its new state in the registry's view.
+        up: bool,
+    },
     /// The client's poll period: ask the registry.
-    Poll { client: ClientId },
+    Poll {
+        /// The client.
+        client: ClientId,
+    },
     /// The poll request reaches the registry, which answers with its view.
-    Read { client: ClientId },
+    Read {
+        /// The client.
+        client: ClientId,
+    },
     /// The poll answer reaches the client.
-    Install { client: ClientId },
+    Install {
+        /// The client.
+        client: ClientId,
+    },
     /// A client's open circuit breaker for an instance lets a probe through.
-    HalfOpen { client: ClientId, instance: InstanceId },
+    HalfOpen {
+        /// The client.
+        client: ClientId,
+        /// The instance behind the breaker.
+        instance: InstanceId,
+    },
     /// The registry's response cache copies its view (`discovery.server_cache`).
     CacheRefresh,
     /// A client's balancer copies the client's cache into its server list
     /// (`discovery.balancer_refresh`).
-    ListRefresh { client: ClientId },
+    ListRefresh {
+        /// The client.
+        client: ClientId,
+    },
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
 /// converts into (the world's `Event`). Generic, so the request path names nothing above it and
 /// still schedules into the world's one queue without a conversion at run time.
-pub trait WorldEvent: From<TrafficEvent> + Copy {}
+pub(crate) trait WorldEvent: From<TrafficEvent> + Copy {}
 
 impl<E: From<TrafficEvent> + Copy> WorldEvent for E {}
 
 /// What the request path may see and do during an event.
-pub struct TrafficCtx<'a, E> {
+pub(crate) struct TrafficCtx<'a, E> {
     pub now: SimTime,
     pub queue: &'a mut EventQueue<E>,
     pub truth: &'a Instances,
@@ -90,7 +138,7 @@ impl<E: WorldEvent> TrafficCtx<'_, E> {
 /// The request path as three parts that each own their state — the clients' requests, the
 /// instances serving them, the registry's views reaching the clients — and the metrics they
 /// all record. `Traffic` only routes events and notifications to the parts.
-pub struct Traffic {
+pub(crate) struct Traffic {
     path: RequestPath,
     servers: Servers,
     views: Views,
@@ -98,7 +146,7 @@ pub struct Traffic {
 }
 
 impl Traffic {
-    pub fn new(scenario: &Scenario, streams: &RandomStreams) -> Option<Self> {
+    pub(crate) fn new(scenario: &Scenario, streams: &RandomStreams) -> Option<Self> {
         let model = scenario.clients.clone()?;
         let (n, c) = (scenario.instances, model.count as usize);
         let client_streams = ClientStreams {
@@ -120,7 +168,7 @@ impl Traffic {
     }
 
     /// Time 0: every client schedules its first request (and its first poll).
-    pub fn start<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn start<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
         for client in ClientId::all(self.path.clients()) {
             self.path.schedule_issue(client, ctx);
             self.views.start(client, ctx);
@@ -129,7 +177,7 @@ impl Traffic {
         self.path.snapshot_assignment();
     }
 
-    pub fn on_event<E: WorldEvent>(&mut self, event: TrafficEvent, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn on_event<E: WorldEvent>(&mut self, event: TrafficEvent, ctx: &mut TrafficCtx<E>) {
         use TrafficEvent::*;
         let (path, servers, metrics) = (&mut self.path, &mut self.servers, &mut self.metrics);
         match event {
@@ -151,45 +199,45 @@ impl Traffic {
         }
     }
 
-    pub fn trace_clients(&mut self) {
+    pub(crate) fn trace_clients(&mut self) {
         self.views.trace();
     }
 
-    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+    pub(crate) fn take_trace(&mut self) -> Vec<TraceRecord> {
         self.views.take_trace()
     }
 
     /// A partition from the clients starts (`true`) or heals.
-    pub fn set_cut(&mut self, instance: InstanceId, cut: bool) {
+    pub(crate) fn set_cut(&mut self, instance: InstanceId, cut: bool) {
         self.servers.set_cut(instance, cut);
     }
 
     /// A `slow` fault: the instance's service time is multiplied by `factor`.
-    pub fn set_slow(&mut self, instance: InstanceId, factor: f64) {
+    pub(crate) fn set_slow(&mut self, instance: InstanceId, factor: f64) {
         self.servers.set_slow(instance, factor);
     }
 
     /// A `spike` fault: every client's rate is multiplied by `factor`.
-    pub fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
         self.path.set_rate_factor(factor, ctx);
     }
 
     /// The registry changed its view of `instance`.
-    pub fn on_view_change<E: WorldEvent>(&mut self, instance: InstanceId, up: bool, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn on_view_change<E: WorldEvent>(&mut self, instance: InstanceId, up: bool, ctx: &mut TrafficCtx<E>) {
         self.views.on_view_change(instance, up, ctx, &mut self.metrics);
     }
 
     /// The instance crashed: its work is lost, and how long clients keep routing to it counts.
-    pub fn on_instance_down<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
+    pub(crate) fn on_instance_down<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
         self.views.on_instance_down(instance, ctx.now, &mut self.metrics);
         self.servers.drop_work(instance, ctx);
     }
 
-    pub fn on_instance_up(&mut self, instance: InstanceId) {
+    pub(crate) fn on_instance_up(&mut self, instance: InstanceId) {
         self.views.on_instance_up(instance);
     }
 
-    pub fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
+    pub(crate) fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
         self.metrics.report(horizon, out);
     }
 

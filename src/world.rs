@@ -11,7 +11,8 @@ use crate::model::StreamKind;
 use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::{EngineWork, MetricValues, TraceRecord};
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
-use crate::traffic::{Traffic, TrafficCtx, TrafficEvent};
+use crate::traffic::{Traffic, TrafficCtx};
+pub use crate::traffic::{Ref, TrafficEvent};
 use network::Network;
 
 /// Everything that can happen. Small and `Copy`: it lives inline in the event queue.
@@ -19,20 +20,28 @@ use network::Network;
 pub enum Event {
     /// The failure process crashes the instance, if still in the up period `epoch`.
     Fail {
+        /// The instance.
         instance: InstanceId,
+        /// The up period the crash belongs to.
         epoch: u32,
     },
     /// The failure process repairs the instance, if still in the down period `epoch`.
     Repair {
+        /// The instance.
         instance: InstanceId,
+        /// The down period the repair belongs to.
         epoch: u32,
     },
     /// Scheduled fault number `index` starts, or is undone at its `until`.
     Fault {
+        /// Index into the scenario's faults.
         index: u32,
+        /// True at the fault's `until`: apply the inverse action.
         undo: bool,
     },
+    /// A detector's own event.
     Detector(DetectorEvent),
+    /// A request-path event.
     Traffic(TrafficEvent),
     /// The registry's periodic eviction sweep runs.
     Eviction,
@@ -160,6 +169,7 @@ macro_rules! detector_ctx {
 }
 
 impl World {
+    /// A run of `scenario` with seed `run_seed`, before its first event.
     pub fn new(scenario: &Scenario, run_seed: u64) -> Self {
         let streams = RandomStreams::new(run_seed);
         let n = scenario.instances;

@@ -71,7 +71,7 @@ fn keys() -> Vec<String> {
     let recovery =
         discosim::recovery::PARTS.iter().enumerate().flat_map(|(i, s)| s.params.iter().map(move |p| (i, s.name, p.name)));
     let recovery = recovery.map(|(i, part, key)| if i == 0 { format!("recovery.{key}") } else { format!("recovery.{part}.{key}") });
-    let registry = discosim::cluster::PARTS.iter().flat_map(|s| s.params.iter().map(|p| format!("registry.{}.{}", s.name, p.name)));
+    let registry = discosim::model::REGISTRY_PARTS.iter().flat_map(|s| s.params.iter().map(|p| format!("registry.{}.{}", s.name, p.name)));
     let mut keys: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
     for key in detector.chain(balancer).chain(delay).chain(recovery).chain(registry) {
         if !keys.contains(&key) {
@@ -225,7 +225,7 @@ fn every_declared_table_with_every_kind_of_value_never_panics() {
     let part = |i: usize, name: &str| if i == 0 { "[recovery]".into() } else { format!("[recovery.{name}]") };
     every.extend(forms(discosim::recovery::PARTS, part, None));
     every.extend(forms(discosim::model::FAULT_ACTIONS, |_, _| "[[fault]]".into(), Some("action")));
-    every.extend(forms(discosim::cluster::PARTS, |_, name| format!("[registry.{name}]"), None));
+    every.extend(forms(discosim::model::REGISTRY_PARTS, |_, name| format!("[registry.{name}]"), None));
     let mut runs = 0;
     for (header, example, params) in every {
         runs += check_with(&format!("{base}{header}\n{example}"), &[]);

@@ -9,7 +9,7 @@ use crate::params::KeyError;
 use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "bounded-load",
     doc: "ring order, skipping instances above c × the mean load",
     params: &[

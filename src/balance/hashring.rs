@@ -17,12 +17,12 @@ fn vnode_hash(instance: InstanceId, v: u32) -> u64 {
 }
 
 /// Points on the ring: (hash, instance), sorted by hash.
-pub struct HashRing {
+pub(super) struct HashRing {
     points: Vec<(u64, InstanceId)>,
 }
 
 impl HashRing {
-    pub fn new(instances: u32, vnodes: u32) -> Self {
+    pub(super) fn new(instances: u32, vnodes: u32) -> Self {
         let mut points: Vec<(u64, InstanceId)> =
             InstanceId::all(instances).flat_map(|i| (0..vnodes).map(move |v| (vnode_hash(i, v), i))).collect();
         points.sort_unstable();
@@ -31,7 +31,7 @@ impl HashRing {
 
     /// Instances in ring order from the key's position clockwise (with repeats, one per
     /// virtual node): the key's preference order.
-    pub fn walk(&self, key: u64) -> impl Iterator<Item = InstanceId> + '_ {
+    pub(super) fn walk(&self, key: u64) -> impl Iterator<Item = InstanceId> + '_ {
         let h = key_hash(key);
         let start = self.points.partition_point(|(p, _)| *p < h);
         let n = self.points.len();

@@ -9,7 +9,7 @@ use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "jump",
     doc: "jump consistent hash over all instances; a missing bucket re-hashes",
     params: &[],
@@ -26,7 +26,7 @@ struct Jump {
 }
 
 /// Jump consistent hash (Lamping & Veach 2014): the bucket in [0, buckets) of `key`.
-pub fn jump_hash(mut key: u64, buckets: u32) -> u32 {
+pub(super) fn jump_hash(mut key: u64, buckets: u32) -> u32 {
     let (mut b, mut j): (i64, i64) = (-1, 0);
     while j < buckets as i64 {
         b = j;

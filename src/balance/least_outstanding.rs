@@ -7,7 +7,7 @@ use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "least-outstanding",
     doc: "fewest of this client's attempts in flight (random tie-break)",
     params: &[],

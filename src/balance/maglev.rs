@@ -11,7 +11,7 @@ use crate::params::KeyError;
 use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "maglev",
     doc: "Maglev lookup table built over the view",
     params: &[Param {
@@ -66,7 +66,7 @@ struct Maglev {
 const EMPTY: InstanceId = InstanceId(u32::MAX);
 
 /// Fills the Maglev lookup table for the instances in `live`.
-pub fn build_table(live: &[InstanceId], size: u64) -> Vec<InstanceId> {
+pub(super) fn build_table(live: &[InstanceId], size: u64) -> Vec<InstanceId> {
     let mut table = vec![EMPTY; size as usize];
     let perm: Vec<(u64, u64)> = live
         .iter()

@@ -7,7 +7,7 @@ use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "modulo",
     doc: "hash(key) mod (instances in view): the naive key-affine baseline",
     params: &[],

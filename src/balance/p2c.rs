@@ -7,7 +7,7 @@ use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> =
+pub(super) const STRATEGY: Strategy<dyn BalancerFactory> =
     Strategy { name: "p2c", doc: "the less loaded of two random instances", params: &[], derived: &[], build };
 
 fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {

@@ -8,7 +8,7 @@ use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> =
+pub(super) const STRATEGY: Strategy<dyn BalancerFactory> =
     Strategy { name: "rendezvous", doc: "highest hash(key, instance)", params: &[], derived: &[], build };
 
 fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {

@@ -9,14 +9,14 @@ use crate::params::{DefaultValue, Param, Strategy, Type, Values};
 use std::sync::Arc;
 
 /// The virtual nodes of an instance on a hash ring (shared with `bounded-load`).
-pub const VNODES: Param = Param {
+pub(super) const VNODES: Param = Param {
     name: "vnodes",
     ty: Type::Count { min: 1, max: 10_000 },
     default: DefaultValue::Fixed("100"),
     doc: "virtual nodes per instance on the ring",
 };
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn BalancerFactory> = Strategy {
     name: "ring",
     doc: "consistent hashing: first instance clockwise from hash(key)",
     params: &[VNODES],

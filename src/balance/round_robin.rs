@@ -6,7 +6,7 @@ use crate::params::KeyError;
 use crate::params::{Strategy, Values};
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn BalancerFactory> =
+pub(super) const STRATEGY: Strategy<dyn BalancerFactory> =
     Strategy { name: "round-robin", doc: "each client cycles through its view", params: &[], derived: &[], build };
 
 fn build(_: &mut Values) -> Result<Arc<dyn BalancerFactory>, KeyError> {

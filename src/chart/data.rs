@@ -9,7 +9,7 @@ use crate::params::duration::parse_duration;
 use std::collections::HashMap;
 use std::path::Path;
 
-pub struct CheckRow {
+pub(crate) struct CheckRow {
     pub expectation: String,
     pub metric: String,
     pub formula: String,
@@ -17,20 +17,20 @@ pub struct CheckRow {
     pub predicted: f64,
 }
 
-pub struct CdfRow {
+pub(crate) struct CdfRow {
     pub params: Vec<String>,
     pub metric: String,
     pub level: f64,
     pub value: f64,
 }
 
-pub struct TraceRow {
+pub(crate) struct TraceRow {
     pub time: f64,
     pub event: String,
     pub instance: u32,
 }
 
-pub struct ResultsData {
+pub(crate) struct ResultsData {
     pub plots: Vec<PlotSpec>,
     pub swept_keys: Vec<String>,
     /// Per sweep point: the swept values (as in the CSV) and every summary column.
@@ -44,7 +44,7 @@ pub struct ResultsData {
 impl ResultsData {
     /// Reads a results folder's files, checking them as input: the manifest's chart names
     /// and keys, and CSV files whose columns start with the swept keys.
-    pub fn read(dir: &Path) -> Result<Self, String> {
+    pub(crate) fn read(dir: &Path) -> Result<Self, String> {
         let manifest = manifest(dir)?;
         let field = |key: &str| manifest.get(key).cloned().unwrap_or_default();
         let swept_keys: Vec<String> = serde_json::from_value(field("swept_keys")).unwrap_or_default();
@@ -69,7 +69,7 @@ impl ResultsData {
     }
 
     /// The index of a swept key.
-    pub fn key_index(&self, key: &str) -> Option<usize> {
+    pub(crate) fn key_index(&self, key: &str) -> Option<usize> {
         self.swept_keys.iter().position(|k| k == key)
     }
 }
@@ -158,10 +158,10 @@ fn trace_row(r: HashMap<String, String>) -> Option<TraceRow> {
 
 /// A swept value as a number on an axis: durations in seconds, numbers as they are; None for
 /// names (a categorical axis).
-pub fn axis_value(cell: &str) -> Option<f64> {
+pub(crate) fn axis_value(cell: &str) -> Option<f64> {
     plottable(cell).or_else(|| parse_duration(cell).ok().map(crate::engine::time::to_seconds))
 }
 
-pub fn is_duration(cell: &str) -> bool {
+pub(super) fn is_duration(cell: &str) -> bool {
     cell.parse::<f64>().is_err() && parse_duration(cell).is_ok()
 }

@@ -3,11 +3,11 @@
 use plotters::style::{FontStyle, RGBColor};
 use std::sync::Once;
 
-pub const SIZE: (u32, u32) = (1000, 640);
-pub const FONT: &str = "sans-serif";
+pub(super) const SIZE: (u32, u32) = (1000, 640);
+pub(super) const FONT: &str = "sans-serif";
 
 /// Okabe & Ito (2008), distinguishable with every common colour-vision deficiency.
-pub const PALETTE: [RGBColor; 7] = [
+pub(super) const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 114, 178),   // blue
     RGBColor(230, 159, 0),   // orange
     RGBColor(0, 158, 115),   // bluish green
@@ -17,12 +17,12 @@ pub const PALETTE: [RGBColor; 7] = [
     RGBColor(0, 0, 0),       // black
 ];
 
-pub fn colour(index: usize) -> RGBColor {
+pub(super) fn colour(index: usize) -> RGBColor {
     PALETTE[index % PALETTE.len()]
 }
 
 /// DejaVu Sans ships inside the binary, so charts need no system fonts.
-pub fn register_font() {
+pub(super) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         let bytes: &'static [u8] = include_bytes!("../../assets/DejaVuSans.ttf");
@@ -32,12 +32,12 @@ pub fn register_font() {
 }
 
 /// Metrics measured in seconds (their axis says so).
-pub fn unit_of(metric: &str) -> &'static str {
+pub(super) fn unit_of(metric: &str) -> &'static str {
     let base = metric.split(['.', '@']).next().unwrap_or(metric);
     if crate::metrics::SAMPLED.contains(&base) || base == "retry_time_per_request" { " (s)" } else { "" }
 }
 
 /// A swept key's axis label, with seconds for durations.
-pub fn key_label(key: &str, durations: bool) -> String {
+pub(super) fn key_label(key: &str, durations: bool) -> String {
     if durations { format!("{key} (s)") } else { key.to_string() }
 }

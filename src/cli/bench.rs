@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Args)]
-pub struct BenchArgs {
+pub(super) struct BenchArgs {
     /// Scenario to run (its first sweep point, replication 0).
     #[arg(default_value = "scenarios/baseline.toml")]
     scenario: PathBuf,
@@ -21,7 +21,7 @@ pub struct BenchArgs {
     set: Vec<String>,
 }
 
-pub fn bench(args: &BenchArgs) -> ExitCode {
+pub(super) fn bench(args: &BenchArgs) -> ExitCode {
     let overrides: Result<Vec<_>, _> = args.set.iter().map(|s| crate::scenario::Override::parse(s)).collect();
     let loaded = match overrides
         .map_err(|e| e.to_string())

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::SystemTime;
 
 #[derive(Args)]
-pub struct MergeArgs {
+pub(super) struct MergeArgs {
     /// Results folders of the shards (each holds a journal.jsonl).
     #[arg(required = true)]
     dirs: Vec<PathBuf>,
@@ -25,7 +25,7 @@ pub struct MergeArgs {
     force: bool,
 }
 
-pub fn merge(args: &MergeArgs) -> ExitCode {
+pub(super) fn merge(args: &MergeArgs) -> ExitCode {
     match try_merge(args) {
         Ok(dir) => {
             println!("merged {} folder(s) into {}", args.dirs.len(), dir.display());

@@ -19,7 +19,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::SystemTime;
 
 #[derive(Args)]
-pub struct RunArgs {
+pub(super) struct RunArgs {
     #[command(flatten)]
     scenario: ScenarioArgs,
     /// Results folder (default results/<scenario name>/; with several scenarios, a folder
@@ -83,7 +83,7 @@ fn traced_job(s: &LoadedScenario, args: &RunArgs) -> Result<Option<Job>, Failure
 struct Failure(Exit, String);
 
 /// `run` (`strict` false) and `check` (`strict` true: exit 1 when an expectation fails).
-pub fn run(args: &RunArgs, strict: bool) -> ExitCode {
+pub(super) fn run(args: &RunArgs, strict: bool) -> ExitCode {
     let loaded = match load_all(&args.scenario) {
         Ok(loaded) => loaded,
         Err(code) => return code,
@@ -249,7 +249,7 @@ fn check_same_jobs(dir: &Path, old: &Header, new: &Header) -> Result<(), Failure
 }
 
 /// The warning for a journal whose last line a kill cut short.
-pub fn warn_torn(dir: &Path, contents: &journal::Contents) {
+pub(super) fn warn_torn(dir: &Path, contents: &journal::Contents) {
     if contents.dropped_torn_line {
         eprintln!(
             "warning: {}: its last line was cut short (an interrupted write) and is dropped; that job runs again",
@@ -266,7 +266,7 @@ impl From<FolderError> for Failure {
 
 /// Whether two journals describe the same jobs (replication counts may differ: adding
 /// replications later keeps the earlier ones).
-pub fn same_jobs(a: &Header, b: &Header) -> bool {
+pub(super) fn same_jobs(a: &Header, b: &Header) -> bool {
     a.layout.scenario_hash == b.layout.scenario_hash && a.layout.points == b.layout.points && a.shard == b.shard
 }
 
@@ -371,7 +371,7 @@ fn check_determinism(s: &LoadedScenario, records: &[RunRecord]) -> Result<(), Fa
 }
 
 /// What produced a results folder, for its manifest.
-pub struct Provenance {
+pub(super) struct Provenance {
     pub command_line: Vec<String>,
     pub started: SystemTime,
     pub threads: usize,
@@ -382,7 +382,7 @@ pub struct Provenance {
 }
 
 impl Provenance {
-    pub fn json(&self) -> serde_json::Value {
+    pub(super) fn json(&self) -> serde_json::Value {
         serde_json::json!({
             "command_line": self.command_line,
             "started": humantime::format_rfc3339_seconds(self.started).to_string(),

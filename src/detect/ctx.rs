@@ -10,7 +10,9 @@ use super::DetectorEvent;
 /// What the registry believes about an instance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum View {
+    /// Registered and routable.
     Up,
+    /// Marked down.
     Down,
 }
 

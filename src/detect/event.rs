@@ -19,7 +19,7 @@ const PING_ARRIVE: u8 = 1;
 const CHECK: u8 = 2;
 const NOTIFICATION: u8 = 3;
 
-pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
     name: "event",
     doc: "a crash notification over the network, with a session lease as the fallback",
     params: &[

@@ -18,7 +18,7 @@ use crate::params::{Param, Strategy, Type, Value, Values};
 use super::DetectorCtx;
 use std::sync::Arc;
 
-pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
     name: "heartbeat",
     doc: "instances push heartbeats; the registry expires a silent one's lease",
     params: &[

@@ -47,14 +47,14 @@ struct Slot {
 }
 
 /// Per-instance heartbeat and lease state for one run.
-pub struct LazyLease {
+pub(super) struct LazyLease {
     interval: SimTime,
     timeout: SimTime,
     slots: PerInstance<Slot>,
 }
 
 impl LazyLease {
-    pub fn new(instances: u32, interval: SimTime, timeout: SimTime) -> Self {
+    pub(super) fn new(instances: u32, interval: SimTime, timeout: SimTime) -> Self {
         let slot =
             || Slot { next_send: NONE, cover_end: timeout, running: true, pending: Vec::new(), wake: 0, wake_at: NONE };
         LazyLease { interval, timeout, slots: InstanceId::all(instances).map(|_| slot()).collect() }
@@ -62,14 +62,14 @@ impl LazyLease {
 
     /// Time 0: every instance is registered (seen now, so the lease runs from 0) and starts
     /// beaconing.
-    pub fn start(&mut self, ctx: &mut dyn DetectorCtx) {
+    pub(super) fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in InstanceId::all(self.slots.len() as u32) {
             self.on_up(instance, ctx);
         }
     }
 
     /// Each up period starts its heartbeats at a random phase (as the SimPy model in `bench/` does).
-    pub fn on_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+    pub(super) fn on_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let phase = random_phase(self.interval, ctx.rng(instance));
         self.slot(instance).next_send = ctx.now() + phase;
         self.advance(instance, ctx);
@@ -77,13 +77,13 @@ impl LazyLease {
 
     /// The instance has crashed: every send before now was drawn (a wake-up comes no later
     /// than the first send not drawn); it sends no more.
-    pub fn on_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+    pub(super) fn on_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         debug_assert!(self.slot(instance).next_send >= ctx.now());
         self.slot(instance).next_send = NONE;
         self.advance(instance, ctx);
     }
 
-    pub fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
+    pub(super) fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         let slot = self.slot(event.instance);
         if event.kind == WAKE && event.tag == slot.wake {
             slot.wake_at = NONE;

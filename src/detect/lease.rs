@@ -9,7 +9,7 @@ use super::DetectorCtx;
 /// Instance side: while the instance is up, send a message every `interval`.
 /// The event's tag is the instance's epoch when the beacon started, so beacons of an earlier up
 /// period stop by themselves once the instance has crashed.
-pub struct Beacon {
+pub(super) struct Beacon {
     pub interval: SimTime,
     pub send_kind: u8,
     pub arrive_kind: u8,
@@ -17,13 +17,13 @@ pub struct Beacon {
 
 impl Beacon {
     /// Starts beaconing `first_in` from now.
-    pub fn start(&self, instance: InstanceId, first_in: SimTime, ctx: &mut dyn DetectorCtx) {
+    pub(super) fn start(&self, instance: InstanceId, first_in: SimTime, ctx: &mut dyn DetectorCtx) {
         let tag = ctx.instance_epoch(instance);
         ctx.schedule_in(first_in, DetectorEvent { instance, kind: self.send_kind, tag });
     }
 
     /// A send is due: send if the same up period is still on, then schedule the next.
-    pub fn on_send(&self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
+    pub(super) fn on_send(&self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         if event.tag != ctx.instance_epoch(event.instance) {
             return;
         }
@@ -38,7 +38,7 @@ impl Beacon {
 /// `timeout`. Arrivals only record a time; at most one check per instance is pending, and a
 /// check that finds a newer arrival re-arms itself at the new deadline. This avoids scheduling
 /// and cancelling a timer per message.
-pub struct Lease {
+pub(super) struct Lease {
     pub timeout: SimTime,
     pub check_kind: u8,
     last_seen: PerInstance<SimTime>,
@@ -46,7 +46,7 @@ pub struct Lease {
 }
 
 impl Lease {
-    pub fn new(instances: u32, timeout: SimTime, check_kind: u8) -> Self {
+    pub(super) fn new(instances: u32, timeout: SimTime, check_kind: u8) -> Self {
         Lease {
             timeout,
             check_kind,
@@ -56,14 +56,14 @@ impl Lease {
     }
 
     /// Time 0: every instance registered just now; arm every check.
-    pub fn start(&mut self, ctx: &mut dyn DetectorCtx) {
+    pub(super) fn start(&mut self, ctx: &mut dyn DetectorCtx) {
         for instance in InstanceId::all(self.last_seen.len() as u32) {
             self.arm(instance, ctx);
         }
     }
 
     /// A message from the instance arrived: it is alive.
-    pub fn on_arrival(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+    pub(super) fn on_arrival(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         self.last_seen[instance] = ctx.now();
         ctx.mark_up(instance);
         if !self.check_pending[instance] {
@@ -72,7 +72,7 @@ impl Lease {
     }
 
     /// A check is due: expire the lease, or re-arm at the current deadline.
-    pub fn on_check(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+    pub(super) fn on_check(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         self.check_pending[instance] = false;
         if ctx.now() > self.last_seen[instance] + self.timeout {
             ctx.mark_down(instance);

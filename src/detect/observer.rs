@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 const NOTICE: u8 = 0;
 
-pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
     name: "observer",
     doc: "the source document's oracle: a change is noticed at each tick with probability p",
     params: &[

@@ -35,7 +35,7 @@ const SEND: u8 = 0;
 const ARRIVE: u8 = 1;
 const CHECK: u8 = 2;
 
-pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
     name: "phi",
     doc: "phi accrual: heartbeats, suspected once φ reaches the threshold",
     params: &[

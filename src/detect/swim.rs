@@ -53,7 +53,7 @@ const MAX_HELPERS: u32 = 8;
 /// Random draws before a target or helper search falls back to a scan of the members.
 const DRAWS: u32 = 64;
 
-pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
     name: "swim",
     doc: "SWIM: members probe each other directly and indirectly, with suspicion",
     params: &[

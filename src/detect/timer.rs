@@ -16,7 +16,7 @@ const PROBE_ARRIVE: u8 = 1;
 const REPLY_ARRIVE: u8 = 2;
 const PROBE_TIMEOUT: u8 = 3;
 
-pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
     name: "timer",
     doc: "the registry probes each instance; consecutive failed probes mark it down",
     params: &[

@@ -29,6 +29,7 @@ pub struct RandomStreams {
 }
 
 impl RandomStreams {
+    /// The streams of the run with seed `run_seed`.
     pub fn new(run_seed: u64) -> Self {
         RandomStreams { run_seed }
     }
@@ -55,6 +56,7 @@ pub struct Stream {
 }
 
 impl Stream {
+    /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.rng.next_u64()
     }

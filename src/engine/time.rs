@@ -3,6 +3,7 @@
 /// A point in simulated time, or a duration, in nanoseconds.
 pub type SimTime = u64;
 
+/// Nanoseconds in one second.
 pub const NANOS_PER_SECOND: u64 = 1_000_000_000;
 
 /// Converts nanoseconds to seconds for reporting (never for scheduling).

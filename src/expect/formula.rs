@@ -10,23 +10,23 @@ use evalexpr::{
 };
 use std::collections::BTreeMap;
 
-pub const FUNCTIONS: &[&str] = &["ln", "exp", "sqrt", "pow", "min", "max", "abs"];
+pub(crate) const FUNCTIONS: &[&str] = &["ln", "exp", "sqrt", "pow", "min", "max", "abs"];
 
 /// The longest formula, in characters: evalexpr parses and evaluates recursively, so a
 /// formula must be small enough for the stack (longer ones belong in several expectations).
-pub const MAX_LENGTH: usize = 4000;
+pub(crate) const MAX_LENGTH: usize = 4000;
 
 /// The deepest nesting of parentheses.
-pub const MAX_DEPTH: usize = 64;
+pub(crate) const MAX_DEPTH: usize = 64;
 
 /// A parsed formula.
-pub struct Formula {
+pub(crate) struct Formula {
     node: Node<DefaultNumericTypes>,
 }
 
 impl Formula {
     /// Parses `text`; the error says what is wrong with it.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
         check_size(text)?;
         let node = evalexpr::build_operator_tree::<DefaultNumericTypes>(&floats(text))
             .map_err(|e| format!("cannot parse `{text}`: {e}"))?;
@@ -37,7 +37,7 @@ impl Formula {
     }
 
     /// The variables the formula names.
-    pub fn variables(&self) -> Vec<String> {
+    pub(crate) fn variables(&self) -> Vec<String> {
         let mut names: Vec<String> = self.node.iter_variable_identifiers().map(str::to_string).collect();
         names.sort();
         names.dedup();
@@ -45,7 +45,7 @@ impl Formula {
     }
 
     /// Evaluates with the given variables (all of `variables()` must be there).
-    pub fn evaluate(&self, values: &BTreeMap<String, f64>) -> Result<f64, String> {
+    pub(crate) fn evaluate(&self, values: &BTreeMap<String, f64>) -> Result<f64, String> {
         let mut context = HashMapContext::<DefaultNumericTypes>::new();
         for name in self.variables() {
             let value = values.get(&name).ok_or_else(|| format!("unknown variable `{name}`"))?;

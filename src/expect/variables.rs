@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 /// The aliases, with what they stand for: the strategies' parameters (from their declarations,
 /// `crate::params`), then `OTHER_ALIASES`.
-pub fn aliases() -> Vec<(String, String)> {
+pub(crate) fn aliases() -> Vec<(String, String)> {
     let join = |names: Vec<&str>| names.join(", ");
     let mut aliases = vec![
         (
@@ -39,7 +39,7 @@ const OTHER_ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Variables of one sweep point: its table flattened, then the aliases.
-pub fn of_point(table: &toml::Table, scenario: &Scenario) -> BTreeMap<String, f64> {
+pub(crate) fn of_point(table: &toml::Table, scenario: &Scenario) -> BTreeMap<String, f64> {
     let mut vars = BTreeMap::new();
     flatten("", table, &mut vars);
     for (name, value) in scenario.detector.values.variables() {

@@ -10,7 +10,7 @@ use crate::metrics::Phase;
 const NONE: SimTime = SimTime::MAX;
 
 /// Per-instance bookkeeping and totals for the detection metrics of one run.
-pub struct DetectionScore {
+pub(crate) struct DetectionScore {
     /// Crash time awaiting detection, or NONE.
     pending_crash: Vec<SimTime>,
     /// Recovery time awaiting the registry's "up", or NONE.
@@ -32,7 +32,7 @@ pub struct DetectionScore {
 }
 
 impl DetectionScore {
-    pub fn new(instances: u32, phases: &[Phase]) -> Self {
+    pub(crate) fn new(instances: u32, phases: &[Phase]) -> Self {
         let n = instances as usize;
         DetectionScore {
             pending_crash: vec![NONE; n],
@@ -71,7 +71,7 @@ impl DetectionScore {
     }
 
     /// The instance crashed; `view_up` is what the registry holds at that moment.
-    pub fn on_crash(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
+    pub(crate) fn on_crash(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
         let i = instance.index();
         self.account(i, now, true, view_up);
         self.crashes += 1;
@@ -87,7 +87,7 @@ impl DetectionScore {
     }
 
     /// The instance left gracefully: down, and deregistered (nothing to detect).
-    pub fn on_leave(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
+    pub(crate) fn on_leave(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
         let i = instance.index();
         self.account(i, now, true, view_up);
         self.pending_recovery[i] = NONE;
@@ -95,14 +95,14 @@ impl DetectionScore {
     }
 
     /// The instance joined: up, and registered at once (nothing to detect).
-    pub fn on_join(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
+    pub(crate) fn on_join(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
         let i = instance.index();
         self.account(i, now, false, view_up);
         self.pending_crash[i] = NONE;
     }
 
     /// The instance recovered.
-    pub fn on_recover(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
+    pub(crate) fn on_recover(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
         let i = instance.index();
         self.account(i, now, false, view_up);
         if self.pending_crash[i] != NONE {
@@ -116,7 +116,7 @@ impl DetectionScore {
     }
 
     /// The registry changed its view of the instance (only real changes are reported).
-    pub fn on_view_change(&mut self, instance: InstanceId, now: SimTime, truth_up: bool, view_up: bool) {
+    pub(crate) fn on_view_change(&mut self, instance: InstanceId, now: SimTime, truth_up: bool, view_up: bool) {
         let i = instance.index();
         self.account(i, now, truth_up, !view_up);
         match (truth_up, view_up) {
@@ -155,7 +155,7 @@ impl DetectionScore {
     }
 
     /// Closes the integrals at the horizon and reports every detection metric.
-    pub fn report(
+    pub(crate) fn report(
         &mut self,
         horizon: SimTime,
         truth_up: &[bool],

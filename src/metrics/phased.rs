@@ -30,7 +30,7 @@ impl Moments {
     }
 }
 
-pub struct PhaseTally {
+pub(super) struct PhaseTally {
     phase: Phase,
     crashes: u64,
     undetected: u64,
@@ -43,7 +43,7 @@ pub struct PhaseTally {
 }
 
 impl PhaseTally {
-    pub fn new(phase: &Phase) -> Self {
+    pub(super) fn new(phase: &Phase) -> Self {
         PhaseTally {
             phase: phase.clone(),
             crashes: 0,
@@ -57,7 +57,7 @@ impl PhaseTally {
         }
     }
 
-    pub fn contains(&self, t: SimTime) -> bool {
+    pub(super) fn contains(&self, t: SimTime) -> bool {
         self.phase.from <= t && t < self.phase.to
     }
 
@@ -67,7 +67,7 @@ impl PhaseTally {
     }
 
     /// Time integrals over [from, to), under the state that held then.
-    pub fn account(&mut self, from: SimTime, to: SimTime, truth_up: bool, view_up: bool) {
+    pub(super) fn account(&mut self, from: SimTime, to: SimTime, truth_up: bool, view_up: bool) {
         if truth_up {
             let inside = self.overlap(from, to);
             self.up_time += inside;
@@ -77,31 +77,31 @@ impl PhaseTally {
         }
     }
 
-    pub fn crash(&mut self) {
+    pub(super) fn crash(&mut self) {
         self.crashes += 1;
     }
 
-    pub fn undetected(&mut self) {
+    pub(super) fn undetected(&mut self) {
         self.undetected += 1;
     }
 
-    pub fn detection(&mut self, nanos: SimTime) {
+    pub(super) fn detection(&mut self, nanos: SimTime) {
         self.detection.record(nanos);
     }
 
-    pub fn recovery_detection(&mut self, nanos: SimTime) {
+    pub(super) fn recovery_detection(&mut self, nanos: SimTime) {
         self.recovery_detection.record(nanos);
     }
 
-    pub fn false_suspicion(&mut self) {
+    pub(super) fn false_suspicion(&mut self) {
         self.false_suspicions += 1;
     }
 
-    pub fn mistake(&mut self, nanos: SimTime) {
+    pub(super) fn mistake(&mut self, nanos: SimTime) {
         self.mistake.record(nanos);
     }
 
-    pub fn report(&self, out: &mut MetricValues) {
+    pub(super) fn report(&self, out: &mut MetricValues) {
         let name = &self.phase.name;
         let ratio = |part: f64, whole: f64| if whole == 0.0 { f64::NAN } else { part / whole };
         let detected = self.detection.count as f64;

@@ -74,7 +74,7 @@ impl Bins {
     }
 }
 
-pub struct RequestMetrics {
+pub(crate) struct RequestMetrics {
     requests: u64,
     phases: Vec<PhaseStats>,
     successes: u64,
@@ -97,7 +97,7 @@ pub struct RequestMetrics {
 
 /// Events worth counting on the request path.
 #[derive(Default)]
-pub struct Counters {
+pub(crate) struct Counters {
     pub executions: u64,
     pub rejected: u64,
     pub expired_dropped: u64,
@@ -111,13 +111,13 @@ pub struct Counters {
 
 impl RequestMetrics {
     /// The names of the request metrics a run with these phases reports, in column order.
-    pub fn names(phases: &[Phase]) -> Vec<String> {
+    pub(crate) fn names(phases: &[Phase]) -> Vec<String> {
         let mut out = MetricValues::default();
         RequestMetrics::new(0, 1, phases).report(1, &mut out);
         out.names().map(str::to_string).collect()
     }
 
-    pub fn new(instances: u32, bin: SimTime, phases: &[Phase]) -> Self {
+    pub(crate) fn new(instances: u32, bin: SimTime, phases: &[Phase]) -> Self {
         let phases = phases
             .iter()
             .map(|p| PhaseStats {
@@ -148,13 +148,20 @@ impl RequestMetrics {
         }
     }
 
-    pub fn issue(&mut self, now: SimTime) {
+    pub(crate) fn issue(&mut self, now: SimTime) {
         self.requests += 1;
         self.phases.iter_mut().filter(|p| p.contains(now)).for_each(|p| p.requests += 1);
     }
 
     /// A request finished: `success` within its deadline or not.
-    pub fn complete(&mut self, now: SimTime, issued: SimTime, first_sent: SimTime, attempts: u32, success: bool) {
+    pub(crate) fn complete(
+        &mut self,
+        now: SimTime,
+        issued: SimTime,
+        first_sent: SimTime,
+        attempts: u32,
+        success: bool,
+    ) {
         for p in self.phases.iter_mut().filter(|p| p.contains(now)) {
             if success {
                 p.successes += 1;
@@ -177,18 +184,18 @@ impl RequestMetrics {
         self.outcomes.add(now, success);
     }
 
-    pub fn arrival(&mut self, now: SimTime, instance: InstanceId) {
+    pub(crate) fn arrival(&mut self, now: SimTime, instance: InstanceId) {
         self.phases.iter_mut().filter(|p| p.contains(now)).for_each(|p| p.arrivals += 1);
         self.arrivals.add(now, true);
         self.arrivals_per_instance[instance.index()] += 1;
     }
 
-    pub fn keys_moved(&mut self, fraction: f64) {
+    pub(crate) fn keys_moved(&mut self, fraction: f64) {
         self.keys_moved.0 += fraction;
         self.keys_moved.1 += 1;
     }
 
-    pub fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
+    pub(crate) fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
         self.outcomes.close();
         self.arrivals.close();
         let seconds = to_seconds(horizon);

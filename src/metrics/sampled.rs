@@ -8,12 +8,8 @@ use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use hdrhistogram::Histogram;
 
-/// The suffixes of a sampled metric (see docs/reference.md), `min` included (needed to check
-/// lower bounds).
-pub const SUFFIXES: &[&str] = &["mean", "min", "p50", "p90", "p99", "p999", "max", "count"];
-
 #[derive(Clone, Debug)]
-pub struct Sampled {
+pub(crate) struct Sampled {
     histogram: Histogram<u64>,
     count: u64,
     sum: u128,
@@ -34,7 +30,7 @@ impl Default for Sampled {
 }
 
 impl Sampled {
-    pub fn record(&mut self, nanos: SimTime) {
+    pub(crate) fn record(&mut self, nanos: SimTime) {
         // The histogram auto-resizes, so `record` cannot run out of range; should it ever
         // fail, clamping the value to the range is better than stopping the run.
         if self.histogram.record(nanos).is_err() {
@@ -46,27 +42,27 @@ impl Sampled {
         self.max = self.max.max(nanos);
     }
 
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.count
     }
 
     /// Mean in seconds, NaN when empty.
-    pub fn mean_seconds(&self) -> f64 {
+    pub(crate) fn mean_seconds(&self) -> f64 {
         if self.count == 0 { f64::NAN } else { self.sum as f64 / self.count as f64 / 1e9 }
     }
 
-    pub fn min_seconds(&self) -> f64 {
+    pub(crate) fn min_seconds(&self) -> f64 {
         if self.count == 0 { f64::NAN } else { to_seconds(self.min) }
     }
 
-    pub fn max_seconds(&self) -> f64 {
+    pub(crate) fn max_seconds(&self) -> f64 {
         if self.count == 0 { f64::NAN } else { to_seconds(self.max) }
     }
 
     /// The q-quantile in seconds, NaN when empty. The histogram answers with the top of the
     /// value's bucket, which can lie above the exact maximum (p99 > max); the true quantile is
     /// a sample, so between the exact min and max, and clamping there only moves it closer.
-    pub fn quantile_seconds(&self, q: f64) -> f64 {
+    pub(crate) fn quantile_seconds(&self, q: f64) -> f64 {
         if self.count == 0 {
             return f64::NAN;
         }
@@ -74,7 +70,7 @@ impl Sampled {
     }
 
     /// Appends `<name>.mean .min .p50 .p90 .p99 .p999 .max .count`.
-    pub fn report(&self, name: &str, out: &mut MetricValues) {
+    pub(crate) fn report(&self, name: &str, out: &mut MetricValues) {
         out.push(format!("{name}.mean"), self.mean_seconds());
         out.push(format!("{name}.min"), self.min_seconds());
         for (suffix, q) in [("p50", 0.5), ("p90", 0.9), ("p99", 0.99), ("p999", 0.999)] {
@@ -98,6 +94,10 @@ impl Sampled {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The suffixes of a sampled metric (see docs/reference.md), `min` included (needed to check
+    /// lower bounds).
+    const SUFFIXES: &[&str] = &["mean", "min", "p50", "p90", "p99", "p999", "max", "count"];
 
     #[test]
     fn exact_mean_max_count_and_close_quantiles() {

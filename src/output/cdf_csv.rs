@@ -6,7 +6,7 @@ use super::{csv_bytes, format_number};
 use crate::metrics::cdf_levels;
 use crate::results::{Layout, RunRecord};
 
-pub fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
+pub(crate) fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
     let mut header = layout.swept_keys.clone();
     header.extend(["metric", "level", "value"].map(String::from));
     let mut rows = Vec::new();

@@ -7,7 +7,7 @@ use crate::expect::Check;
 use crate::results::Layout;
 use std::fmt::Write;
 
-pub fn render(layout: &Layout, checks: &[Check]) -> Vec<u8> {
+pub(crate) fn render(layout: &Layout, checks: &[Check]) -> Vec<u8> {
     let mut header: Vec<String> = ["expectation", "metric", "formula", "holds", "tolerance"].map(String::from).to_vec();
     header.extend(layout.swept_keys.iter().cloned());
     header.extend(
@@ -41,7 +41,7 @@ fn verdict(c: &Check) -> &'static str {
 }
 
 /// The verdicts as a readable table for stdout.
-pub fn table(layout: &Layout, checks: &[Check]) -> String {
+pub(crate) fn table(layout: &Layout, checks: &[Check]) -> String {
     let mut out = String::new();
     for (index, e) in layout.expectations.iter().enumerate() {
         let _ = writeln!(out, "\nexpect: {} ({}, tolerance {})", e.name, e.holds.name(), format_number(e.tolerance));

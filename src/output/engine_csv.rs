@@ -5,7 +5,7 @@
 use super::csv_bytes;
 use crate::results::{Layout, RunRecord};
 
-pub fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
+pub(crate) fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
     let mut header = layout.swept_keys.clone();
     header.extend(["replication", "events", "wall_seconds", "events_per_second"].map(String::from));
     let rows: Vec<Vec<String>> = records

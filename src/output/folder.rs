@@ -12,9 +12,9 @@ use std::io::{self, Read, Seek, Write};
 use std::path::Path;
 
 /// Every temporary discosim creates in a results folder starts with this.
-pub const TEMPORARY_PREFIX: &str = ".discosim-tmp-";
+pub(crate) const TEMPORARY_PREFIX: &str = ".discosim-tmp-";
 /// The lock file: holds the process id and command line of the writer.
-pub const LOCK_FILE: &str = ".discosim.lock";
+pub(crate) const LOCK_FILE: &str = ".discosim.lock";
 /// The files a run writes, charts aside.
 const OUTPUTS: &[&str] =
     &["runs.csv", "summary.csv", "engine.csv", "cdf.csv", "checks.csv", "trace.csv", "manifest.json"];
@@ -24,7 +24,7 @@ const DEFAULT_CHARTS: &[&str] = &["chart", "detection_time-cdf", "latency-cdf", 
 /// Why a folder cannot be used, with the exit code: 2 for another writer or another scenario's
 /// results (a usage problem), 3 for what the file system refused.
 #[derive(Debug)]
-pub struct FolderError {
+pub(crate) struct FolderError {
     pub code: Exit,
     pub message: String,
 }
@@ -40,12 +40,12 @@ fn io_error(path: &Path, e: io::Error) -> FolderError {
 /// An exclusive lock on a results folder, released when dropped (or when the process ends).
 /// None on a file system without `flock` (some cluster file systems): a warning was printed.
 #[derive(Debug)]
-pub struct FolderLock {
+pub(crate) struct FolderLock {
     _file: Option<File>,
 }
 
 /// Takes the folder's lock, or says which process holds it.
-pub fn lock(dir: &Path) -> Result<FolderLock, FolderError> {
+pub(crate) fn lock(dir: &Path) -> Result<FolderLock, FolderError> {
     std::fs::create_dir_all(dir).map_err(|e| io_error(dir, e))?;
     let path = dir.join(LOCK_FILE);
     let mut file = open_no_follow(&path, OpenOptions::new().read(true).write(true).create(true).truncate(false))
@@ -97,7 +97,7 @@ fn locks_unsupported(e: &io::Error) -> bool {
 
 /// What a results folder holds, judged by its journal (or, without one, its manifest).
 #[derive(Debug, PartialEq)]
-pub enum Holds {
+pub(crate) enum Holds {
     Nothing,
     /// Results of the scenario with this hash.
     Scenario(String),
@@ -108,7 +108,7 @@ pub enum Holds {
 /// The journal tells first; a journal that cannot be read (damaged, of an older format) leaves
 /// it to the manifest, so a fresh run may replace it when the manifest names this scenario.
 /// (`--resume` reads the journal itself and reports what is wrong with it.)
-pub fn holds(dir: &Path) -> Holds {
+pub(crate) fn holds(dir: &Path) -> Holds {
     // A planted link is no journal: it is replaced, or refused on resuming.
     let journal = if std::fs::symlink_metadata(dir.join(journal::FILE)).is_ok_and(|m| m.is_file()) {
         match journal::read_header(dir) {
@@ -133,7 +133,7 @@ pub fn holds(dir: &Path) -> Holds {
 /// Makes a locked folder ready for a run of the scenario `hash`: refuses another scenario's
 /// results (unless `force`), removes temporaries and every output of an older run (the journal
 /// stays when resuming). A folder holding no results is left as it is, temporaries aside.
-pub fn prepare(dir: &Path, hash: &str, resume: bool, force: bool) -> Result<(), FolderError> {
+pub(crate) fn prepare(dir: &Path, hash: &str, resume: bool, force: bool) -> Result<(), FolderError> {
     let found = holds(dir);
     match &found {
         Holds::Nothing => {}
@@ -247,7 +247,7 @@ fn manifest_value(dir: &Path) -> Option<serde_json::Value> {
 }
 
 /// Opens a file for writing without following a symbolic link at its last component.
-pub fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
+pub(crate) fn open_no_follow(path: &Path, options: &mut OpenOptions) -> io::Result<File> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::custom_flags(options, libc::O_NOFOLLOW);
     options.open(path)
@@ -263,6 +263,6 @@ fn no_follow_message(e: io::Error) -> String {
 }
 
 /// An error opening a file for writing, worded for a user.
-pub fn describe_io(path: &Path, e: io::Error) -> String {
+pub(crate) fn describe_io(path: &Path, e: io::Error) -> String {
     format!("{}: {}", path.display(), no_follow_message(e))
 }

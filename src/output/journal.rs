@@ -20,20 +20,23 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::Path;
 
-pub const FILE: &str = "journal.jsonl";
+pub(crate) const FILE: &str = "journal.jsonl";
 /// Format 2 seals each line with a checksum; format 1 had none.
 const FORMAT: u32 = 2;
 
+/// A journal's first line: what the records belong to.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Header {
+    /// The journal format's version.
     pub journal: u32,
+    /// The layout of the results folder the journal belongs to.
     pub layout: Layout,
     /// `[index, count]` of the shard this journal belongs to, 1-based.
     pub shard: Option<(u32, u32)>,
 }
 
 impl Header {
-    pub fn new(layout: Layout, shard: Option<(u32, u32)>) -> Self {
+    pub(crate) fn new(layout: Layout, shard: Option<(u32, u32)>) -> Self {
         Header { journal: FORMAT, layout, shard }
     }
 }
@@ -58,7 +61,7 @@ fn unseal<'a>(line: &'a str, kind: &str) -> Result<&'a str, String> {
 }
 
 /// An open journal, appended to line by line.
-pub struct Journal {
+pub(crate) struct Journal {
     file: File,
 }
 
@@ -67,7 +70,7 @@ impl Journal {
     /// replacement of any old one — a symbolic link is replaced, not followed — and opens it
     /// for appending. This is also how `--resume` continues a journal: dropping a torn last
     /// line, and recording a raised replication ceiling in the header.
-    pub fn rewrite(dir: &Path, header: &Header, records: &[RunRecord]) -> io::Result<Self> {
+    pub(crate) fn rewrite(dir: &Path, header: &Header, records: &[RunRecord]) -> io::Result<Self> {
         let mut text = format!("{}\n", seal("header", &serde_json::to_string(header)?));
         for record in records {
             text.push_str(&seal("record", &serde_json::to_string(record)?));
@@ -80,7 +83,7 @@ impl Journal {
         Ok(Journal { file })
     }
 
-    pub fn append(&mut self, record: &RunRecord) -> io::Result<()> {
+    pub(crate) fn append(&mut self, record: &RunRecord) -> io::Result<()> {
         let line = seal("record", &serde_json::to_string(record)?);
         self.write_line(&line)
     }
@@ -98,18 +101,35 @@ impl Journal {
 /// Why a journal could not be read. Every kind is bad input (exit 2).
 #[derive(Debug, thiserror::Error)]
 pub enum ReadError {
+    /// No journal in the folder.
     #[error("no journal in {0} (nothing to resume or merge there)")]
     Missing(String),
+    /// The journal could not be read.
     #[error("cannot read {path}: {why}")]
-    Unreadable { path: String, why: String },
+    Unreadable {
+        /// The journal file.
+        path: String,
+        /// What went wrong.
+        why: String,
+    },
+    /// A line is not a sealed, well-formed journal line.
     #[error("{path}:{line}: {why}")]
-    Bad { path: String, line: usize, why: String },
+    Bad {
+        /// The journal file.
+        path: String,
+        /// The line number, from 1.
+        line: usize,
+        /// What is wrong with the line.
+        why: String,
+    },
 }
 
 /// A journal as read back.
 #[derive(Debug)]
 pub struct Contents {
+    /// The header line.
     pub header: Header,
+    /// The records, in the order they were appended.
     pub records: Vec<RunRecord>,
     /// A last line without its newline (a kill mid-write) was dropped.
     pub dropped_torn_line: bool,
@@ -146,7 +166,7 @@ pub fn read(dir: &Path) -> Result<Contents, ReadError> {
 
 /// The header of `dir`'s journal: its first line only, checked (to tell which scenario a
 /// folder holds without reading every record).
-pub fn read_header(dir: &Path) -> Result<Header, ReadError> {
+pub(crate) fn read_header(dir: &Path) -> Result<Header, ReadError> {
     let path = dir.join(FILE);
     let shown = path.display().to_string();
     let unreadable = |why: String| ReadError::Unreadable { path: shown.clone(), why };

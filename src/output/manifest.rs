@@ -6,9 +6,9 @@ use crate::results::{Layout, RunRecord};
 use serde_json::json;
 
 /// The commit discosim was built from, when built from a git checkout (see build.rs).
-pub const GIT_COMMIT: &str = env!("DISCOSIM_GIT_COMMIT");
+pub(crate) const GIT_COMMIT: &str = env!("DISCOSIM_GIT_COMMIT");
 
-pub fn render(layout: &Layout, records: &[RunRecord], provenance: &serde_json::Value) -> Vec<u8> {
+pub(crate) fn render(layout: &Layout, records: &[RunRecord], provenance: &serde_json::Value) -> Vec<u8> {
     let mut seeds: Vec<_> = records.iter().map(|r| (r.replication, r.seed)).collect();
     seeds.sort_unstable();
     seeds.dedup();

@@ -4,7 +4,7 @@
 use super::{csv_bytes, format_number};
 use crate::results::{Layout, RunRecord};
 
-pub fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
+pub(crate) fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
     let mut header = layout.swept_keys.clone();
     header.extend(["replication".to_string(), "seed".to_string()]);
     if let Some(first) = records.first() {

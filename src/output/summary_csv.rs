@@ -10,7 +10,7 @@ use crate::results::{Layout, RunRecord};
 use crate::stats::{self, Estimate, wilson};
 
 /// Per point, per metric (in column order): the estimate over that point's replications.
-pub fn estimates(layout: &Layout, records: &[RunRecord]) -> Vec<Vec<(String, Estimate)>> {
+pub(crate) fn estimates(layout: &Layout, records: &[RunRecord]) -> Vec<Vec<(String, Estimate)>> {
     (0..layout.points.len())
         .map(|point| {
             let runs: Vec<&RunRecord> = records.iter().filter(|r| r.point == point).collect();
@@ -32,7 +32,7 @@ fn estimate_metric(name: &str, runs: &[&RunRecord]) -> Estimate {
     stats::estimate_metric(name, &values)
 }
 
-pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8> {
+pub(crate) fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8> {
     let mut header = layout.swept_keys.clone();
     // A shard may hold no run of some points: their rows are empty, the columns come from a
     // point that has runs.

@@ -31,7 +31,7 @@ const HEADLINE: &[&str] = &[
     "keys_moved_fraction",
 ];
 
-pub fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>], runs: usize) -> String {
+pub(crate) fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>], runs: usize) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} — {} point(s), {runs} run(s)", layout.name, layout.points.len());
     for (point, metrics) in estimates.iter().enumerate() {

@@ -5,7 +5,7 @@ use super::{csv_bytes, format_number};
 use crate::engine::time::to_seconds;
 use crate::metrics::TraceRecord;
 
-pub fn render(trace: &[TraceRecord]) -> Vec<u8> {
+pub(crate) fn render(trace: &[TraceRecord]) -> Vec<u8> {
     let header: Vec<String> = ["time", "event", "instance", "client", "detail"].map(String::from).to_vec();
     let rows: Vec<Vec<String>> = trace
         .iter()

@@ -16,6 +16,7 @@ const UNITS: &[(&str, u128)] = &[
     ("d", 86_400_000_000_000),
 ];
 
+/// What a duration string looks like, for error messages.
 pub const DURATION_HELP: &str =
     "a string: a non-negative number and a unit (ns, us, ms, s, m or min, h, d), e.g. \"250ms\", \"1.5s\"";
 

@@ -7,6 +7,7 @@
 pub struct KeyError {
     /// Dotted key path, arrays as `fault[0].at`; empty for the whole file.
     pub key: String,
+    /// What is wrong with the value.
     pub message: String,
     /// What the key accepts (names, a range), when that helps.
     pub allowed: Option<String>,
@@ -15,10 +16,12 @@ pub struct KeyError {
 }
 
 impl KeyError {
+    /// An error about `key`.
     pub fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
         KeyError { key: key.into(), message: message.into(), allowed: None, suggestion: None }
     }
 
+    /// Adds what the key accepts.
     pub fn allowed(mut self, allowed: impl Into<String>) -> Self {
         self.allowed = Some(allowed.into());
         self

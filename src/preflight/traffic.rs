@@ -16,7 +16,7 @@ const BREAKER_BYTES: f64 = 48.0;
 const ATTEMPT_BYTES: f64 = 200.0;
 
 /// The request path's cost over one run of `s`.
-pub fn estimate(s: &Scenario, clients: &Clients, load: &Load) -> Cost {
+pub(super) fn estimate(s: &Scenario, clients: &Clients, load: &Load) -> Cost {
     let offered_per_s = f64::from(clients.count) * clients.rate;
     let requests = offered_per_s * load.horizon_s * spike_boost(s, load.horizon_s);
     let lost = lost(s, load);

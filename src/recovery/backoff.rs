@@ -7,7 +7,7 @@ use super::{Backoff, Jitter, Retry};
 
 /// The wait before retry number `retry` (1 for the first retry); `previous` is the wait
 /// before the previous retry (`base` before the first), used by decorrelated jitter.
-pub fn delay(policy: &Retry, retry: u32, previous: SimTime, rng: &mut Stream) -> SimTime {
+pub(crate) fn delay(policy: &Retry, retry: u32, previous: SimTime, rng: &mut Stream) -> SimTime {
     let v = match policy.backoff {
         Backoff::Fixed => policy.base,
         Backoff::Exponential => policy.base.saturating_mul(1u64 << (retry - 1).min(62)),

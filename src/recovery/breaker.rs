@@ -7,14 +7,14 @@ use crate::engine::SimTime;
 use super::Breaker as Policy;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub enum State {
+pub(crate) enum State {
     Closed { window_start: SimTime, attempts: u32, failures: u32 },
     Open { until: SimTime },
     HalfOpen { probing: bool },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Breaker {
+pub(crate) struct Breaker {
     pub state: State,
 }
 
@@ -26,7 +26,7 @@ impl Default for Breaker {
 
 /// What the caller must do after recording an outcome.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     None,
     /// The breaker opened until this time (schedule its half-open moment).
     Opened(SimTime),
@@ -35,26 +35,26 @@ pub enum Change {
 
 impl Breaker {
     /// Whether an attempt may go to this instance now.
-    pub fn allows(&self) -> bool {
+    pub(crate) fn allows(&self) -> bool {
         matches!(self.state, State::Closed { .. } | State::HalfOpen { probing: false })
     }
 
     /// The open period is over: let one probe through.
-    pub fn half_open(&mut self, now: SimTime) {
+    pub(crate) fn half_open(&mut self, now: SimTime) {
         if matches!(self.state, State::Open { until } if until <= now) {
             self.state = State::HalfOpen { probing: false };
         }
     }
 
     /// An attempt is being sent (a half-open breaker lets no second probe through).
-    pub fn on_send(&mut self) {
+    pub(crate) fn on_send(&mut self) {
         if let State::HalfOpen { probing } = &mut self.state {
             *probing = true;
         }
     }
 
     /// Records an attempt's outcome.
-    pub fn record(&mut self, policy: &Policy, now: SimTime, ok: bool) -> Change {
+    pub(crate) fn record(&mut self, policy: &Policy, now: SimTime, ok: bool) -> Change {
         match &mut self.state {
             State::HalfOpen { .. } if ok => {
                 *self = Breaker::default();

@@ -7,7 +7,7 @@ use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 
 #[derive(Clone, Debug)]
-pub struct Budget {
+pub(crate) struct Budget {
     ratio: f64,
     floor: f64,
     capacity: f64,
@@ -17,7 +17,7 @@ pub struct Budget {
 
 impl Budget {
     /// `rate` is the client's request rate (per second), to size the bucket.
-    pub fn new(ratio: f64, floor: f64, rate: f64) -> Self {
+    pub(crate) fn new(ratio: f64, floor: f64, rate: f64) -> Self {
         let capacity = (10.0 * (ratio * rate + floor)).max(1.0);
         Budget { ratio, floor, capacity, tokens: capacity.min(10.0 * floor), updated: 0 }
     }
@@ -28,13 +28,13 @@ impl Budget {
     }
 
     /// A request was issued.
-    pub fn deposit(&mut self, now: SimTime) {
+    pub(crate) fn deposit(&mut self, now: SimTime) {
         self.refill(now);
         self.tokens = (self.tokens + self.ratio).min(self.capacity);
     }
 
     /// Takes a token for a retry, if there is one.
-    pub fn withdraw(&mut self, now: SimTime) -> bool {
+    pub(crate) fn withdraw(&mut self, now: SimTime) -> bool {
         self.refill(now);
         // The tolerance keeps ten deposits of 0.1 (0.9999999999999999 in binary) worth a token.
         if self.tokens >= 1.0 - 1e-9 {

@@ -9,7 +9,9 @@ use std::path::PathBuf;
 /// One point of a sweep: the swept keys' values, and the scenario they give.
 #[derive(Clone, Debug)]
 pub struct Point {
+    /// (swept key, value as written) for each swept key.
     pub params: Vec<(String, String)>,
+    /// The typed scenario at this point.
     pub scenario: Scenario,
     /// (index into `LoadedScenario::expectations`, predicted value) for every expectation
     /// that applies at this point.
@@ -28,13 +30,19 @@ impl Point {
 /// A scenario file, resolved.
 #[derive(Clone, Debug)]
 pub struct LoadedScenario {
+    /// The scenario file's path.
     pub file: PathBuf,
+    /// The scenario's name.
     pub name: String,
+    /// The scenario's description.
     pub description: String,
     /// The scenario table after overrides, before sweep expansion (for the manifest).
     pub resolved: toml::Table,
+    /// The swept keys, in column order.
     pub swept_keys: Vec<String>,
+    /// The sweep points, in order.
     pub points: Vec<Point>,
+    /// The scenario's `[[expect]]`s.
     pub expectations: Vec<super::declared::Expectation>,
     /// The charts to draw (declared by `[[plot]]`, or the defaults).
     pub plots: Vec<super::declared::PlotSpec>,

@@ -11,7 +11,7 @@ use std::path::Path;
 
 const SECOND: SimTime = 1_000_000_000;
 
-pub fn capacity(raw: &RawCluster, base_dir: &Path) -> Result<Option<Capacity>, KeyError> {
+pub(super) fn capacity(raw: &RawCluster, base_dir: &Path) -> Result<Option<Capacity>, KeyError> {
     let Some(service_time) = &raw.service_time else {
         for (key, given) in [
             ("cluster.servers", raw.servers.is_some()),
@@ -39,7 +39,7 @@ pub fn capacity(raw: &RawCluster, base_dir: &Path) -> Result<Option<Capacity>, K
     Ok(Some(Capacity { servers, service_time, queue_limit: raw.queue_limit.unwrap_or(u32::MAX), reset_on_crash }))
 }
 
-pub fn clients(
+pub(super) fn clients(
     workload: Option<RawWorkload>,
     discovery: Option<RawDiscovery>,
     balancer: Option<toml::Table>,

@@ -10,9 +10,17 @@ pub use crate::params::error::{KeyError, closest};
 #[derive(Clone, Debug, PartialEq)]
 pub enum Origin {
     /// A line and column (1-based) in the scenario file.
-    Position { line: usize, column: usize },
+    Position {
+        /// The line, from 1.
+        line: usize,
+        /// The column, from 1.
+        column: usize,
+    },
     /// An override on the command line: the option as written (`--set key=value`).
-    CommandLine { option: String },
+    CommandLine {
+        /// The option as written.
+        option: String,
+    },
     /// The key is missing or could not be placed; the file as a whole.
     File,
 }
@@ -20,7 +28,9 @@ pub enum Origin {
 /// A scenario input error, ready to print.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScenarioError {
+    /// The scenario file's path, as given.
     pub file: String,
+    /// Where the error is.
     pub origin: Origin,
     /// Boxed to keep `Result<_, ScenarioError>` small on the success path.
     pub error: Box<KeyError>,
@@ -52,7 +62,7 @@ impl std::error::Error for ScenarioError {}
 /// Turns serde's messages into a `KeyError`, lifting out unknown names so that they get the
 /// allowed list and a suggestion. Serde words these messages in a fixed way
 /// ("unknown field `x`, expected one of `a`, `b`"), which is what is parsed here.
-pub fn from_serde_message(key: String, message: &str) -> KeyError {
+pub(crate) fn from_serde_message(key: String, message: &str) -> KeyError {
     for what in ["field", "variant"] {
         let prefix = format!("unknown {what} `");
         let Some(rest) = message.strip_prefix(&prefix) else {

@@ -8,14 +8,14 @@ use crate::expect::formula::Formula;
 use crate::expect::{Expectation, Holds, variables};
 
 /// An expectation with its parsed formula and its `where` filter.
-pub struct Parsed {
+pub(super) struct Parsed {
     pub expectation: Expectation,
     formula: Formula,
     filter: Vec<(String, Vec<String>)>,
 }
 
 /// Takes the `expect` array out of the scenario table (expectations are not swept).
-pub fn take(table: &mut toml::Table) -> Result<Vec<Parsed>, KeyError> {
+pub(super) fn take(table: &mut toml::Table) -> Result<Vec<Parsed>, KeyError> {
     let Some(value) = table.remove("expect") else { return Ok(Vec::new()) };
     let raws: Vec<RawExpect> = from_value(value, "expect")?;
     raws.into_iter().enumerate().map(|(i, raw)| parse(raw, i)).collect()
@@ -54,7 +54,7 @@ fn filter(table: Option<toml::Table>, key: &str) -> Result<Vec<(String, Vec<Stri
 
 /// Checks the expectations against one sweep point (its metric names, its variables) and
 /// stores their predicted values in it.
-pub fn predict(parsed: &[Parsed], point: &mut Point, table: &toml::Table) -> Result<(), KeyError> {
+pub(super) fn predict(parsed: &[Parsed], point: &mut Point, table: &toml::Table) -> Result<(), KeyError> {
     let metrics = point.scenario.metric_names();
     let vars = variables::of_point(table, &point.scenario);
     for (index, p) in parsed.iter().enumerate() {

@@ -24,6 +24,7 @@ pub fn from_value<T: DeserializeOwned>(value: toml::Value, prefix: &str) -> Resu
 pub struct RawScenario {
     pub name: String,
     #[serde(default)]
+    #[allow(dead_code, reason = "typed by serde here, read from the table")]
     pub description: String,
     #[serde(default = "default_seed")]
     pub seed: u64,
@@ -50,6 +51,7 @@ pub struct RawScenario {
     /// How the registry acts on its detector's verdicts (`[registry.eviction]`).
     pub registry: Option<toml::Table>,
     #[serde(default)]
+    #[allow(dead_code, reason = "typed by serde here, read from the table")]
     pub sweep: toml::Table,
     #[serde(default)]
     pub fault: Vec<toml::Table>,

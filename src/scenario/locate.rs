@@ -36,7 +36,7 @@ fn segments(path: &str) -> Vec<Segment<'_>> {
 
 /// The byte range of the deepest part of `path` that exists in `text` (the key's value if the
 /// whole path exists), or None if the text does not parse or nothing of the path is there.
-pub fn span_of(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
+pub(crate) fn span_of(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
     let root = DeTable::parse(text).ok()?;
     let mut current: &DeValue = &DeValue::Table(root.get_ref().clone());
     let mut best = None;
@@ -56,7 +56,7 @@ pub fn span_of(text: &str, path: &str) -> Option<std::ops::Range<usize>> {
 }
 
 /// 1-based line and column (in characters) of a byte offset.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;

@@ -24,17 +24,17 @@ struct RawPlot {
 }
 
 /// Takes the `plot` array out of the scenario table (charts do not change a run).
-pub fn take(table: &mut toml::Table) -> Result<Vec<(usize, RawPlotSpec)>, KeyError> {
+pub(super) fn take(table: &mut toml::Table) -> Result<Vec<(usize, RawPlotSpec)>, KeyError> {
     let Some(value) = table.remove("plot") else { return Ok(Vec::new()) };
     let raws: Vec<RawPlot> = from_value(value, "plot")?;
     Ok(raws.into_iter().enumerate().map(|(i, r)| (i, RawPlotSpec(r))).collect())
 }
 
 /// A declared chart, not yet checked against the sweep.
-pub struct RawPlotSpec(RawPlot);
+pub(super) struct RawPlotSpec(RawPlot);
 
 /// The charts of a loaded scenario: the declared ones, checked, or the defaults.
-pub fn resolve(declared: Vec<(usize, RawPlotSpec)>, loaded: &LoadedScenario) -> Result<Vec<PlotSpec>, KeyError> {
+pub(super) fn resolve(declared: Vec<(usize, RawPlotSpec)>, loaded: &LoadedScenario) -> Result<Vec<PlotSpec>, KeyError> {
     let Some(first) = loaded.points.first().map(|p| &p.scenario) else {
         return Ok(Vec::new()); // no sweep point, no chart (parse never builds such a scenario)
     };

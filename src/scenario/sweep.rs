@@ -20,7 +20,7 @@ const MAX_RANGE_VALUES: usize = 100_000;
 
 /// One dimension of the sweep: one or more keys (zipped) and their rows of values.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Axis {
+pub(crate) struct Axis {
     pub keys: Vec<String>,
     /// Where each key is written, as a locator path (for error messages).
     pub places: Vec<String>,
@@ -29,7 +29,7 @@ pub struct Axis {
 }
 
 /// Reads the `[sweep]` table into axes, in the order written.
-pub fn axes(table: &toml::Table) -> Result<Vec<Axis>, KeyError> {
+pub(crate) fn axes(table: &toml::Table) -> Result<Vec<Axis>, KeyError> {
     let Some(sweep) = table.get("sweep") else {
         return Ok(Vec::new());
     };
@@ -286,13 +286,13 @@ fn round10(x: f64) -> f64 {
 
 /// How many points the axes give, counted without building them (saturating: a sweep of
 /// 10^40 points is counted, not overflowed).
-pub fn count_points(axes: &[Axis]) -> u128 {
+pub(crate) fn count_points(axes: &[Axis]) -> u128 {
     axes.iter().fold(1u128, |count, axis| count.saturating_mul(axis.rows.len() as u128))
 }
 
 /// Refuses a sweep of more than `MAX_SWEEP_POINTS` points before any is built: building them
 /// is itself the cost, so no `--force` lifts this.
-pub fn check_count(axes: &[Axis]) -> Result<(), KeyError> {
+pub(crate) fn check_count(axes: &[Axis]) -> Result<(), KeyError> {
     let (count, cap) = (count_points(axes), crate::preflight::MAX_SWEEP_POINTS);
     if count <= cap {
         return Ok(());
@@ -308,7 +308,7 @@ pub fn check_count(axes: &[Axis]) -> Result<(), KeyError> {
 }
 
 /// Every combination of the axes' rows, the first axis varying slowest.
-pub fn points(axes: &[Axis]) -> Vec<Vec<(String, Value)>> {
+pub(crate) fn points(axes: &[Axis]) -> Vec<Vec<(String, Value)>> {
     let mut points = vec![Vec::new()];
     for axis in axes {
         points = points
@@ -326,7 +326,7 @@ pub fn points(axes: &[Axis]) -> Vec<Vec<(String, Value)>> {
 }
 
 /// Removes `key` from the sweep (a `--set` of a swept key pins it to one value).
-pub fn pin(table: &mut toml::Table, key: &str) {
+pub(crate) fn pin(table: &mut toml::Table, key: &str) {
     let Some(sweep) = table.get_mut("sweep").and_then(Value::as_table_mut) else {
         return;
     };

@@ -7,7 +7,7 @@ use crate::recovery::breaker::Breaker;
 use crate::recovery::budget::Budget;
 use hdrhistogram::Histogram;
 
-pub struct Client {
+pub(super) struct Client {
     /// The registry's view as this client last learned it.
     pub view: PerInstance<bool>,
     /// Where the client may route: in its view and not held off by an open breaker.
@@ -26,7 +26,7 @@ pub struct Client {
 
 impl Client {
     /// Every instance starts registered, so every client starts with all of them.
-    pub fn new(instances: u32, recovery: &Recovery, rate: f64) -> Self {
+    pub(super) fn new(instances: u32, recovery: &Recovery, rate: f64) -> Self {
         Client {
             view: PerInstance::new(instances, true),
             routable: PerInstance::new(instances, true),
@@ -40,7 +40,7 @@ impl Client {
     }
 
     /// The client's cache learns `up` for `instance`: whether that changed it.
-    pub fn learn(&mut self, instance: InstanceId, up: bool) -> bool {
+    pub(super) fn learn(&mut self, instance: InstanceId, up: bool) -> bool {
         if self.view[instance] == up {
             return false;
         }
@@ -50,7 +50,7 @@ impl Client {
     }
 
     /// Recomputes whether the client may route to `instance` and keeps `live` in step.
-    pub fn refresh_routable(&mut self, instance: InstanceId) {
+    pub(super) fn refresh_routable(&mut self, instance: InstanceId) {
         let allowed = self.view[instance] && self.breakers.get(instance).is_none_or(Breaker::allows);
         if allowed == self.routable[instance] {
             return;

@@ -3,16 +3,16 @@
 
 use crate::engine::Stream;
 
-pub enum Keys {
+pub(super) enum Keys {
     Uniform(u64),
     Zipf(Vec<f64>),
 }
 
 /// Zipf tables above this size would cost more memory than they are worth.
-pub const MAX_ZIPF_KEYS: u64 = 1_000_000;
+pub(crate) const MAX_ZIPF_KEYS: u64 = 1_000_000;
 
 impl Keys {
-    pub fn new(keys: u64, zipf: Option<f64>) -> Self {
+    pub(super) fn new(keys: u64, zipf: Option<f64>) -> Self {
         let Some(s) = zipf else {
             return Keys::Uniform(keys);
         };
@@ -26,7 +26,7 @@ impl Keys {
         Keys::Zipf(cumulative)
     }
 
-    pub fn sample(&self, rng: &mut Stream) -> u64 {
+    pub(super) fn sample(&self, rng: &mut Stream) -> u64 {
         match self {
             Keys::Uniform(n) => rng.below(*n),
             Keys::Zipf(cumulative) => {

@@ -46,7 +46,7 @@ impl Tracker {
 }
 
 /// The registry-to-client path: pushes, polls and the answers in transit, and what they cost.
-pub struct Views {
+pub(super) struct Views {
     mode: Propagation,
     network: NetworkModel,
     tracker: Tracker,
@@ -67,7 +67,7 @@ pub struct Views {
 }
 
 impl Views {
-    pub fn new(
+    pub(super) fn new(
         mode: Propagation,
         stages: CacheStages,
         network: NetworkModel,
@@ -92,7 +92,7 @@ impl Views {
     }
 
     /// Time 0: the response cache's first refresh, at a random phase.
-    pub fn start_server_cache<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn start_server_cache<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
         if let Some(refresh) = self.stages.server_cache {
             let phase = self.server_rng.below(refresh);
             ctx.at(ctx.now + phase, TrafficEvent::CacheRefresh);
@@ -100,7 +100,7 @@ impl Views {
     }
 
     /// The response cache copies the registry's view, and comes again.
-    pub fn on_cache_refresh<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn on_cache_refresh<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
         let Some(refresh) = self.stages.server_cache else { return };
         for (instance, slot) in InstanceId::all(self.server_view.len() as u32).zip(self.server_view.iter_mut()) {
             *slot = ctx.registry.view(instance) == View::Up;
@@ -110,7 +110,7 @@ impl Views {
 
     /// With a balancer list: keeps what `client` learned for its next list refresh and says so;
     /// without one, false (the balancer routes by it at once).
-    pub fn fetch(&mut self, client: ClientId, instance: InstanceId, up: bool) -> bool {
+    pub(super) fn fetch(&mut self, client: ClientId, instance: InstanceId, up: bool) -> bool {
         match self.fetched.get_mut(client) {
             Some(cache) => {
                 cache[instance] = up;
@@ -121,12 +121,12 @@ impl Views {
     }
 
     /// What `client`'s cache holds for `instance`, with a balancer list.
-    pub fn fetched(&self, client: ClientId, instance: InstanceId) -> Option<bool> {
+    pub(super) fn fetched(&self, client: ClientId, instance: InstanceId) -> Option<bool> {
         self.fetched.get(client).map(|cache| cache[instance])
     }
 
     /// The next list refresh of `client`'s balancer, one period on.
-    pub fn schedule_list_refresh<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn schedule_list_refresh<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         if let Some(refresh) = self.stages.balancer_refresh {
             ctx.at(ctx.now + refresh, TrafficEvent::ListRefresh { client });
         }
@@ -134,7 +134,7 @@ impl Views {
 
     /// Time 0: a polling client's first poll, and its balancer's first list refresh, each at
     /// a random phase.
-    pub fn start<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn start<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         if let Propagation::Poll { refresh } = self.mode {
             let phase = self.streams[client].below(refresh);
             ctx.at(ctx.now + phase, TrafficEvent::Poll { client });
@@ -145,17 +145,17 @@ impl Views {
         }
     }
 
-    pub fn trace(&mut self) {
+    pub(super) fn trace(&mut self) {
         self.trace = Some(Vec::new());
     }
 
-    pub fn take_trace(&mut self) -> Vec<TraceRecord> {
+    pub(super) fn take_trace(&mut self) -> Vec<TraceRecord> {
         self.trace.take().unwrap_or_default()
     }
 
     /// The registry changed its view of `instance` (a newer change supersedes an older one
     /// that has not reached every client yet).
-    pub fn on_view_change<E: WorldEvent>(
+    pub(super) fn on_view_change<E: WorldEvent>(
         &mut self,
         instance: InstanceId,
         up: bool,
@@ -174,17 +174,17 @@ impl Views {
     }
 
     /// The instance crashed: follow how long clients keep routing to it.
-    pub fn on_instance_down(&mut self, instance: InstanceId, now: SimTime, metrics: &mut RequestMetrics) {
+    pub(super) fn on_instance_down(&mut self, instance: InstanceId, now: SimTime, metrics: &mut RequestMetrics) {
         self.tracker.crash_since[instance] = now;
         self.check_unrouted(instance, now, metrics);
     }
 
-    pub fn on_instance_up(&mut self, instance: InstanceId) {
+    pub(super) fn on_instance_up(&mut self, instance: InstanceId) {
         self.tracker.crash_since[instance] = NONE;
     }
 
     /// Some client's cache changed to `up` for `instance`.
-    pub fn learned(&mut self, instance: InstanceId, up: bool, now: SimTime, metrics: &mut RequestMetrics) {
+    pub(super) fn learned(&mut self, instance: InstanceId, up: bool, now: SimTime, metrics: &mut RequestMetrics) {
         let holding = &mut self.tracker.holding_up[instance];
         *holding = if up { *holding + 1 } else { *holding - 1 };
         let edge = match (up, *holding) {
@@ -215,7 +215,7 @@ impl Views {
         }
     }
 
-    pub fn on_poll<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn on_poll<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let Propagation::Poll { refresh } = self.mode else {
             return;
         };
@@ -226,7 +226,7 @@ impl Views {
     }
 
     /// The registry answers a poll with its view at this moment, or with its response cache.
-    pub fn on_read<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn on_read<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let snapshot = &mut self.snapshots[client];
         for (instance, slot) in InstanceId::all(snapshot.len() as u32).zip(snapshot.iter_mut()) {
             *slot = match self.stages.server_cache {
@@ -240,7 +240,7 @@ impl Views {
     }
 
     /// The poll answer that reached `client`, to install in its cache.
-    pub fn snapshot(&self, client: ClientId) -> &PerInstance<bool> {
+    pub(super) fn snapshot(&self, client: ClientId) -> &PerInstance<bool> {
         &self.snapshots[client]
     }
 

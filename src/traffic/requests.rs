@@ -20,7 +20,7 @@ use crate::recovery::breaker::Change;
 /// Failover remembers this many instances already tried per request.
 const TRIED: usize = 8;
 
-pub struct Request {
+pub(super) struct Request {
     client: ClientId,
     key: u64,
     issued: SimTime,
@@ -41,7 +41,7 @@ impl Request {
     }
 }
 
-pub struct Attempt {
+pub(super) struct Attempt {
     request: Ref,
     client: ClientId,
     instance: InstanceId,
@@ -49,7 +49,7 @@ pub struct Attempt {
 }
 
 /// The clients' random streams on the request path: one of each kind per client.
-pub struct ClientStreams {
+pub(super) struct ClientStreams {
     pub arrivals: PerClient<Stream>,
     pub balance: PerClient<Stream>,
     pub recovery: PerClient<Stream>,
@@ -57,7 +57,7 @@ pub struct ClientStreams {
 
 /// The clients' side of the request path: their routing state, requests and attempts in
 /// flight with their timers, and the balancer that picks for all of them.
-pub struct RequestPath {
+pub(super) struct RequestPath {
     model: Clients,
     clients: PerClient<Client>,
     balancer: Box<dyn Balancer>,
@@ -74,7 +74,7 @@ pub struct RequestPath {
 }
 
 impl RequestPath {
-    pub fn new(model: Clients, instances: u32, rng: ClientStreams) -> Self {
+    pub(super) fn new(model: Clients, instances: u32, rng: ClientStreams) -> Self {
         let c = model.count;
         RequestPath {
             clients: ClientId::all(c).map(|_| Client::new(instances, &model.recovery, model.rate)).collect(),
@@ -91,13 +91,13 @@ impl RequestPath {
         }
     }
 
-    pub fn clients(&self) -> u32 {
+    pub(super) fn clients(&self) -> u32 {
         self.clients.len() as u32
     }
 
     /// A `spike` fault: every client's rate is multiplied by `factor`. Poisson streams are
     /// memoryless, so each client simply redraws its next request at the new rate.
-    pub fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
         self.rate_factor = factor;
         for client in ClientId::all(self.clients()) {
             self.clients[client].issue_generation += 1;
@@ -106,11 +106,11 @@ impl RequestPath {
     }
 
     /// `client`'s cache learns `up` for `instance`: whether that changed it.
-    pub fn learn(&mut self, client: ClientId, instance: InstanceId, up: bool) -> bool {
+    pub(super) fn learn(&mut self, client: ClientId, instance: InstanceId, up: bool) -> bool {
         self.clients[client].learn(instance, up)
     }
 
-    pub fn schedule_issue<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn schedule_issue<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let rate = self.model.rate * self.rate_factor;
         let u = self.rng.arrivals[client].uniform_open0();
         let wait = crate::engine::time::from_seconds(-libm::log(u) / rate);
@@ -118,7 +118,7 @@ impl RequestPath {
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
 
-    pub fn on_issue<E: WorldEvent>(
+    pub(super) fn on_issue<E: WorldEvent>(
         &mut self,
         client: ClientId,
         generation: u32,
@@ -156,7 +156,7 @@ impl RequestPath {
 
     /// Picks an instance and sends the request's next attempt (a retry or a hedge). An attempt
     /// that finds no usable instance fails at once (and counts toward `max_attempts`).
-    pub fn send_attempt<E: WorldEvent>(
+    pub(super) fn send_attempt<E: WorldEvent>(
         &mut self,
         request: Ref,
         ctx: &mut TrafficCtx<E>,
@@ -226,7 +226,7 @@ impl RequestPath {
         }
     }
 
-    pub fn on_response<E: WorldEvent>(
+    pub(super) fn on_response<E: WorldEvent>(
         &mut self,
         attempt: Ref,
         ok: bool,
@@ -250,7 +250,7 @@ impl RequestPath {
 
     /// The earliest timeout in the lane is due; timeouts of attempts that have already ended
     /// are dropped from the lane unseen.
-    pub fn on_timeout<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
+    pub(super) fn on_timeout<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         let attempts = &self.attempts;
         let wake = E::from(TrafficEvent::Timeout);
         let Some(attempt) = self.timeouts.fire(wake, ctx.queue, |a| attempts.get(a).is_some()) else {
@@ -290,7 +290,7 @@ impl RequestPath {
         Some(a)
     }
 
-    pub fn on_half_open(&mut self, client: ClientId, instance: InstanceId, now: SimTime) {
+    pub(super) fn on_half_open(&mut self, client: ClientId, instance: InstanceId, now: SimTime) {
         let c = &mut self.clients[client];
         c.breakers[instance].half_open(now);
         c.refresh_routable(instance);
@@ -326,7 +326,7 @@ impl RequestPath {
 
     /// A hedge is an extra attempt, so like a retry it needs a token of the retry budget
     /// (gRPC's retry throttling covers hedges the same way).
-    pub fn on_hedge<E: WorldEvent>(
+    pub(super) fn on_hedge<E: WorldEvent>(
         &mut self,
         request: Ref,
         ctx: &mut TrafficCtx<E>,
@@ -349,7 +349,7 @@ impl RequestPath {
         self.send_attempt(request, ctx, servers, metrics);
     }
 
-    pub fn on_expire<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
+    pub(super) fn on_expire<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         let requests = &self.requests;
         let wake = E::from(TrafficEvent::Expire);
         let Some(request) = self.deadlines.fire(wake, ctx.queue, |r| requests.get(r).is_some()) else {

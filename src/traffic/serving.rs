@@ -13,7 +13,7 @@ use crate::model::{Capacity, NetworkModel};
 use std::collections::{HashMap, VecDeque};
 
 /// A job on an instance: one attempt of a request.
-pub struct Job {
+pub(super) struct Job {
     pub attempt: Ref,
     /// Identifies the request across its attempts (its slab reference).
     pub request_id: u64,
@@ -42,7 +42,7 @@ impl Default for Server {
 const SEEN_CLEANUP: usize = 4096;
 
 /// Every instance's queue and workers, the jobs in transit or held, and the client links.
-pub struct Servers {
+pub(super) struct Servers {
     /// None: instances answer at once, without queueing.
     capacity: Option<Capacity>,
     network: NetworkModel,
@@ -57,7 +57,7 @@ pub struct Servers {
 }
 
 impl Servers {
-    pub fn new(
+    pub(super) fn new(
         capacity: Option<Capacity>,
         network: NetworkModel,
         links: PerClient<Stream>,
@@ -75,17 +75,17 @@ impl Servers {
         }
     }
 
-    pub fn count(&self) -> u32 {
+    pub(super) fn count(&self) -> u32 {
         self.servers.len() as u32
     }
 
     /// A partition from the clients starts (`true`) or heals.
-    pub fn set_cut(&mut self, instance: InstanceId, cut: bool) {
+    pub(super) fn set_cut(&mut self, instance: InstanceId, cut: bool) {
         self.cut[instance] = cut;
     }
 
     /// A `slow` fault: the instance's service time is multiplied by `factor`.
-    pub fn set_slow(&mut self, instance: InstanceId, factor: f64) {
+    pub(super) fn set_slow(&mut self, instance: InstanceId, factor: f64) {
         self.servers[instance].slow = factor;
     }
 
@@ -99,14 +99,14 @@ impl Servers {
     }
 
     /// A client sends an attempt: unless the message is lost, the job arrives later.
-    pub fn dispatch<E: WorldEvent>(&mut self, job: Job, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn dispatch<E: WorldEvent>(&mut self, job: Job, ctx: &mut TrafficCtx<E>) {
         if let Some(at) = self.send(job.client, job.instance, ctx.now) {
             let job = self.jobs.insert(job);
             ctx.at(at, TrafficEvent::Arrive { job });
         }
     }
 
-    pub fn on_arrive<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
+    pub(super) fn on_arrive<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         let Some(j) = self.jobs.get(job) else { return };
         let (instance, deadline, request_id) = (j.instance, j.deadline, j.request_id);
         metrics.arrival(ctx.now, instance);
@@ -149,7 +149,7 @@ impl Servers {
         ctx.at(ctx.now.saturating_add(time), TrafficEvent::Done { instance, job });
     }
 
-    pub fn on_done<E: WorldEvent>(
+    pub(super) fn on_done<E: WorldEvent>(
         &mut self,
         instance: InstanceId,
         job: Ref,
@@ -236,7 +236,7 @@ impl Servers {
     /// A crash loses every job queued or in service on the instance.
     /// With `on_crash = "reset"` the clients of those jobs get a failure at once instead (the
     /// operating system resets the dead process's connections).
-    pub fn drop_work<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn drop_work<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
         let server = &mut self.servers[instance];
         let lost: Vec<Ref> = server.waiting.drain(..).chain(server.in_service.drain(..)).collect();
         server.seen.clear();

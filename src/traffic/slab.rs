@@ -6,11 +6,13 @@
 /// A reference to a slab slot at a given generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Ref {
+    /// The slot's index.
     pub slot: u32,
+    /// The slot's generation when the reference was made.
     pub generation: u32,
 }
 
-pub struct Slab<T> {
+pub(super) struct Slab<T> {
     items: Vec<(u32, Option<T>)>,
     free: Vec<u32>,
 }
@@ -22,7 +24,7 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
-    pub fn insert(&mut self, value: T) -> Ref {
+    pub(super) fn insert(&mut self, value: T) -> Ref {
         if let Some(slot) = self.free.pop() {
             let entry = &mut self.items[slot as usize];
             entry.1 = Some(value);
@@ -32,21 +34,21 @@ impl<T> Slab<T> {
         Ref { slot: self.items.len() as u32 - 1, generation: 0 }
     }
 
-    pub fn get(&self, r: Ref) -> Option<&T> {
+    pub(super) fn get(&self, r: Ref) -> Option<&T> {
         match self.items.get(r.slot as usize) {
             Some((generation, Some(value))) if *generation == r.generation => Some(value),
             _ => None,
         }
     }
 
-    pub fn get_mut(&mut self, r: Ref) -> Option<&mut T> {
+    pub(super) fn get_mut(&mut self, r: Ref) -> Option<&mut T> {
         match self.items.get_mut(r.slot as usize) {
             Some((generation, Some(value))) if *generation == r.generation => Some(value),
             _ => None,
         }
     }
 
-    pub fn remove(&mut self, r: Ref) -> Option<T> {
+    pub(super) fn remove(&mut self, r: Ref) -> Option<T> {
         let entry = self.items.get_mut(r.slot as usize)?;
         if entry.0 != r.generation || entry.1.is_none() {
             return None;

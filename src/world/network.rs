@@ -5,7 +5,7 @@ use crate::engine::{SimTime, Stream};
 use crate::ids::{InstanceId, PerInstance};
 use crate::model::NetworkModel;
 
-pub struct Network {
+pub(super) struct Network {
     model: NetworkModel,
     /// One stream per instance–registry link, so one link's traffic never shifts another's.
     links: PerInstance<Stream>,
@@ -16,14 +16,14 @@ pub struct Network {
 }
 
 impl Network {
-    pub fn new(model: &NetworkModel, links: PerInstance<Stream>) -> Self {
+    pub(super) fn new(model: &NetworkModel, links: PerInstance<Stream>) -> Self {
         let partitioned = PerInstance::new(links.len() as u32, false);
         Network { model: model.clone(), links, partitioned, sent: 0, lost: 0, cut: 0 }
     }
 
     /// Sends a message over `instance`'s link at `now`; returns its arrival time, or None if
     /// the link is partitioned (checked at sending) or the message is lost.
-    pub fn send(&mut self, instance: InstanceId, now: SimTime) -> Option<SimTime> {
+    pub(super) fn send(&mut self, instance: InstanceId, now: SimTime) -> Option<SimTime> {
         self.sent += 1;
         if self.partitioned[instance] {
             self.cut += 1;
@@ -37,7 +37,7 @@ impl Network {
     /// Sends a message from one instance to another (peer-to-peer detectors): cut when a
     /// partition separates them (one is cut off, the other is not), otherwise the sender's
     /// link draws its loss and delay.
-    pub fn send_between(&mut self, from: InstanceId, to: InstanceId, now: SimTime) -> Option<SimTime> {
+    pub(super) fn send_between(&mut self, from: InstanceId, to: InstanceId, now: SimTime) -> Option<SimTime> {
         self.sent += 1;
         if self.partitioned[from] != self.partitioned[to] {
             self.cut += 1;
@@ -48,7 +48,7 @@ impl Network {
         arrival
     }
 
-    pub fn set_partitioned(&mut self, instance: InstanceId, partitioned: bool) {
+    pub(super) fn set_partitioned(&mut self, instance: InstanceId, partitioned: bool) {
         self.partitioned[instance] = partitioned;
     }
 }

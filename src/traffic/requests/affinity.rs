@@ -31,13 +31,13 @@ impl RequestPath {
             .collect()
     }
 
-    pub fn snapshot_assignment(&mut self) {
+    pub(crate) fn snapshot_assignment(&mut self) {
         if self.balancer.key_affine() {
             self.assignment = self.assignment();
         }
     }
 
-    pub fn measure_keys_moved(&mut self, metrics: &mut RequestMetrics) {
+    pub(crate) fn measure_keys_moved(&mut self, metrics: &mut RequestMetrics) {
         if !self.balancer.key_affine() {
             return;
         }

@@ -153,6 +153,111 @@ fn phi_detection_is_an_adaptive_lease_of_mean_plus_pause_plus_z_sd() {
     }
 }
 
+/// Phi with Akka's logistic F (`model = "logistic"`), constant delay d, no loss: as for the
+/// normal model the window's sd is 0 and the floor applies, so the deadline is the lease
+/// τ = T + pause + z·sd_min, now with z the real root of 0.070566·z³ + 1.5976·z =
+/// ln(10^threshold − 1) (Akka's φ = log10(1 + e^{z(1.5976 + 0.070566z²)}) set to the
+/// threshold): 5.2260 for 8 (the normal's 5.6120), 2.3227 for 2. Detection = τ + d − U·T,
+/// within (τ + d − T, τ + d], mean τ + d − T/2; no false suspicion.
+#[test]
+fn phi_logistic_detection_is_a_lease_with_akkas_z() {
+    for (threshold, z, sd_min, pause) in [(8.0, 5.225_986_644, 0.1, 0.0), (2.0, 2.322_745_535, 0.05, 0.5)] {
+        let detector = format!(
+            "kind = \"phi\"\nmodel = \"logistic\"\ninterval = \"1s\"\nthreshold = {threshold}\nmin_std_deviation = \"{sd_min}s\"\nacceptable_pause = \"{pause}s\""
+        );
+        let tau = 1.0 + pause + z * sd_min;
+        let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
+        let what = format!("logistic phi threshold {threshold}");
+        assert!(min_of(&runs, "detection_time.min") >= tau + D - 1.0 - 1e-6, "{what}");
+        assert!(max_of(&runs, "detection_time.max") <= tau + D + NS + 1e-6, "{what}");
+        assert_covers(ci(&runs, "detection_time.mean"), tau + D - 0.5, &what);
+        assert_eq!(values(&runs, "detection_time.count"), vec![400.0; 10], "every crash detected");
+        assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10], "no jitter: no mistakes");
+    }
+}
+
+/// Phi with Cassandra's exponential F (`model = "exponential"`), constant delay d, no loss:
+/// the first arrival records M = `max_interval` (2T by default), each later one T, so after n
+/// heartbeats a window of at least n samples holds a mean of (M + (n − 1)T)/n = T + T/n, and
+/// the deadline is L_n = threshold·ln 10·mean after the last arrival. Detection = L_n + d − U·T.
+/// With a window of 3, M has left it after 4 arrivals (the crash, at ≥ 10 s, follows ≥ 9), so
+/// L = threshold·ln 10·T exactly: within (L + d − T, L + d], mean L + d − T/2. With the default
+/// window of 1000 the mean keeps M: E[L_n] = L·(1 + E[1/n]), where n = ⌊c − φ⌋ + 1 heartbeats
+/// precede a crash at c ~ U(10, 1000) for a phase φ ~ U(0, 1), so
+/// E[1/n] = (1/990)·Σ_{k=10}^{999} (1/(2k) + 1/(2(k+1))) ≈ 0.0046.
+#[test]
+fn phi_exponential_detection_is_threshold_ln10_mean_after_the_last_heartbeat() {
+    let correction: f64 = (10..1000).map(|k| 0.5 / k as f64 + 0.5 / (k + 1) as f64).sum::<f64>() / 990.0;
+    for (threshold, window, inflation) in [(1.0, "3", 0.0), (0.5, "3", 0.0), (1.0, "1000", correction)] {
+        let detector =
+            format!("kind = \"phi\"\nmodel = \"exponential\"\ninterval = \"1s\"\nthreshold = {threshold}\nwindow = {window}");
+        let lease = threshold * std::f64::consts::LN_10;
+        let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
+        let what = format!("exponential phi threshold {threshold} window {window}");
+        if inflation == 0.0 {
+            assert!(min_of(&runs, "detection_time.min") >= lease + D - 1.0 - 1e-6, "{what}");
+            assert!(max_of(&runs, "detection_time.max") <= lease + D + NS + 1e-6, "{what}");
+        }
+        assert_covers(ci(&runs, "detection_time.mean"), lease * (1.0 + inflation) + D - 0.5, &what);
+        assert_eq!(values(&runs, "detection_time.count"), vec![400.0; 10], "every crash detected");
+        assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10], "no jitter: no mistakes");
+    }
+}
+
+/// NFD-S with interval η, shift δ, constant delay d < δ, no loss: heartbeat i, sent at σ_i,
+/// arrives before its freshness point τ_i = σ_i + δ, so a live instance is always trusted. The
+/// last heartbeat sent before the crash c is k (σ_k < c ≤ σ_k + η, c − σ_k = U·η uniform by the
+/// random phase); trust ends at τ_{k+1} = σ_k + η + δ, so detection = δ + η − U·η: within
+/// (δ, δ + η], mean δ + η/2 — whatever d is, unlike a timeout counted from the arrival.
+#[test]
+fn nfd_detection_lies_in_shift_to_shift_plus_interval_with_mean_shift_plus_half_interval() {
+    for shift in [0.2, 1.5] {
+        let detector = format!("kind = \"nfd\"\ninterval = \"1s\"\nshift = \"{shift}s\"");
+        let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
+        let what = format!("nfd shift {shift}");
+        assert!(min_of(&runs, "detection_time.min") >= shift - ROUNDING, "{what}");
+        assert!(max_of(&runs, "detection_time.max") <= shift + 1.0 + ROUNDING, "{what}");
+        assert_covers(ci(&runs, "detection_time.mean"), shift + 0.5, &what);
+        assert_eq!(values(&runs, "detection_time.count"), vec![400.0; 10], "every crash detected");
+        assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10], "no loss: no mistakes");
+    }
+}
+
+/// NFD-S's accuracy under loss p (Chen et al.'s setting), constant delay d with
+/// δ − η < d < δ (each heartbeat arrives within [τ_{i−1}, τ_i)), no crashes. Trust lapses at τ_i
+/// exactly when heartbeat i is lost and i − 1 was not: a mistake rate of p(1 − p)/η, i.e.
+/// 3600·p(1 − p)/η per instance-hour. It lasts until the next heartbeat j that arrives, at
+/// σ_j + d, with j − i ~ Geometric(1 − p) on {1, 2, ...}: mean duration η/(1 − p) − (δ − d).
+/// So the query accuracy is 1 − p(1 − p)/η · (η/(1 − p) − δ + d).
+#[test]
+fn nfd_mistakes_start_at_rate_p_one_minus_p_and_last_a_geometric_number_of_intervals() {
+    let (p, eta, shift) = (0.1, 1.0, 0.5);
+    let text = format!(
+        r#"
+name = "nfd-mistakes"
+horizon = "10000s"
+replications = 10
+[cluster]
+instances = 20
+failure = {{ model = "none" }}
+[network]
+{CONSTANT_10MS}
+loss = {p}
+[detector]
+kind = "nfd"
+interval = "{eta}s"
+shift = "{shift}s"
+"#
+    );
+    let runs = replicate(&scenario(&text));
+    let rate = p * (1.0 - p) / eta;
+    let duration = eta / (1.0 - p) - shift + D;
+    assert_covers(ci(&runs, "false_suspicion_rate"), 3600.0 * rate, "nfd mistake rate");
+    assert_covers(ci(&runs, "mistake_duration.mean"), duration, "nfd mistake duration");
+    assert_covers(ci(&runs, "query_accuracy"), 1.0 - rate * duration, "nfd query accuracy");
+    assert!(min_of(&runs, "mistake_duration.min") >= eta - shift + D - ROUNDING, "at least one interval");
+}
+
 /// Phi accrual's promise: with normally distributed inter-arrival times, accurately estimated,
 /// a live instance is suspected after a given heartbeat with probability 10^−threshold. Delays
 /// N(100 ms, 10 ms) (truncation at 0 is 10 sd away) make each inter-arrival time

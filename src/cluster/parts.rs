@@ -84,7 +84,7 @@ mod tests {
     #[test]
     fn every_part_parses_its_examples() {
         for part in PARTS {
-            for example in crate::params::examples(part) {
+            for example in crate::params::examples_by(part, None) {
                 let mut table = toml::Table::new();
                 table.insert(part.name.into(), toml::Value::Table(example.clone()));
                 let config = parse(Some(table), "registry").unwrap_or_else(|e| panic!("{example}: {e:?}"));

@@ -16,6 +16,7 @@ mod event;
 mod heartbeat;
 mod lazy_lease;
 mod lease;
+mod nfd;
 mod observer;
 mod phi;
 mod swim;
@@ -112,7 +113,7 @@ impl Cost {
 /// The one place where names map to detectors: one line per detector, each declaring its
 /// parameters (`crate::params`).
 pub const DETECTORS: &[Strategy<dyn DetectorFactory>] =
-    &[heartbeat::STRATEGY, timer::STRATEGY, observer::STRATEGY, event::STRATEGY, phi::STRATEGY, swim::STRATEGY];
+    &[heartbeat::STRATEGY, timer::STRATEGY, observer::STRATEGY, event::STRATEGY, phi::STRATEGY, swim::STRATEGY, nfd::STRATEGY];
 
 /// Names of the available detectors.
 pub fn names() -> Vec<&'static str> {
@@ -213,7 +214,10 @@ mod tests {
         }
     }
 
-    /// A scenario with clients and service times, so that every fault action applies.
+    /// A scenario with clients and service times, so that every fault action applies. The
+    /// crash fault lasts 35 s: longer than the slowest default detector's lease (Cassandra's
+    /// exponential phi, 8·ln 10 ≈ 18.4 mean intervals, the mean starting at 2 intervals) plus
+    /// a sweep, so that every form detects it.
     const EVERY_FAULT_KIND: &str = r#"name = "every-fault-kind"
 horizon = "120s"
 [cluster]
@@ -231,7 +235,7 @@ at = "10s"
 action = "crash"
 count = 3
 [[fault]]
-at = "15s"
+at = "45s"
 action = "recover"
 [[fault]]
 at = "20s"

@@ -30,6 +30,23 @@ failure = {{ model = "crash-stop", mttf = {{ dist = "uniform", low = "10s", high
 const D: f64 = 0.010;
 const CONSTANT_10MS: &str = "delay = { dist = \"constant\", value = \"10ms\" }";
 
+/// The crash-stop set-up's claims for a detector with constant delay and no loss: all 400
+/// crashes of each of the 10 replications detected, each within `window` = (low, high) (give or take
+/// `slack`), the mean covered by the 99.9 % interval, and no false suspicion.
+fn assert_every_crash_detected_within(
+    runs: &[discosim::metrics::MetricValues],
+    window: (f64, f64),
+    slack: f64,
+    mean: f64,
+    what: &str,
+) {
+    assert!(min_of(runs, "detection_time.min") >= window.0 - slack, "{what}");
+    assert!(max_of(runs, "detection_time.max") <= window.1 + slack, "{what}");
+    assert_covers(ci(runs, "detection_time.mean"), mean, what);
+    assert_eq!(values(runs, "detection_time.count"), vec![400.0; 10], "{what}: every crash detected");
+    assert_eq!(values(runs, "false_suspicions"), vec![0.0; 10], "{what}: no jitter, no loss: no mistakes");
+}
+
 /// Heartbeat every T with timeout kT and constant delay d: the last heartbeat before the crash
 /// arrived at (send + d) with the crash U·T after the send, U ~ U(0, 1), so detection =
 /// kT + d − U·T: within ((k−1)T + d, kT + d], mean (k − ½)T + d.
@@ -134,23 +151,113 @@ p = 1.0
 /// window's sd is 0 and the floor applies; φ reaches the threshold τ = T + pause + z·sd_min
 /// after the last arrival (z = Φ⁻¹(1 − 10^−threshold)). As for the heartbeat with timeout τ:
 /// detection = τ + d − U·T within (τ + d − T, τ + d] (τ rounded up to the nanosecond),
-/// mean τ + d − T/2; no false suspicion.
+/// mean τ + d − T/2; no false suspicion. With Akka's logistic F (`model = "logistic"`) the
+/// lease is the same with Akka's z, the real root of 0.070566·z³ + 1.5976·z =
+/// ln(10^threshold − 1) (its φ = log10(1 + e^{z(1.5976 + 0.070566z²)}) set to the threshold):
+/// 5.2260 for 8 against the normal's 5.6120, 2.3227 for 2 against 2.3263.
 #[test]
 fn phi_detection_is_an_adaptive_lease_of_mean_plus_pause_plus_z_sd() {
-    // (threshold, z, min_std_deviation, acceptable_pause) in seconds; z from the normal tail.
-    for (threshold, z, sd_min, pause) in [(8.0, 5.612_001_2, 0.1, 0.0), (2.0, 2.326_347_874, 0.05, 0.5)] {
+    // (model, threshold, z, min_std_deviation, acceptable_pause) in seconds.
+    for (model, threshold, z, sd_min, pause) in [
+        ("normal", 8.0, 5.612_001_2, 0.1, 0.0),
+        ("normal", 2.0, 2.326_347_874, 0.05, 0.5),
+        ("logistic", 8.0, 5.225_986_644, 0.1, 0.0),
+        ("logistic", 2.0, 2.322_745_535, 0.05, 0.5),
+    ] {
         let detector = format!(
-            "kind = \"phi\"\ninterval = \"1s\"\nthreshold = {threshold}\nmin_std_deviation = \"{sd_min}s\"\nacceptable_pause = \"{pause}s\""
+            "kind = \"phi\"\nmodel = \"{model}\"\ninterval = \"1s\"\nthreshold = {threshold}\nmin_std_deviation = \"{sd_min}s\"\nacceptable_pause = \"{pause}s\""
         );
         let tau = 1.0 + pause + z * sd_min;
         let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
-        let what = format!("phi threshold {threshold}");
-        assert!(min_of(&runs, "detection_time.min") >= tau + D - 1.0 - 1e-6, "{what}");
-        assert!(max_of(&runs, "detection_time.max") <= tau + D + NS + 1e-6, "{what}");
-        assert_covers(ci(&runs, "detection_time.mean"), tau + D - 0.5, &what);
-        assert_eq!(values(&runs, "detection_time.count"), vec![400.0; 10], "every crash detected");
-        assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 10], "no jitter: no mistakes");
+        let what = format!("phi {model} threshold {threshold}");
+        assert_every_crash_detected_within(&runs, (tau + D - 1.0, tau + D + NS), 1e-6, tau + D - 0.5, &what);
     }
+}
+
+/// Phi with Cassandra's exponential F (`model = "exponential"`), constant delay d, no loss:
+/// the first arrival records M = `max_interval` (2T by default), each later one T, so after n
+/// heartbeats a window of at least n samples holds a mean of (M + (n − 1)T)/n = T + T/n, and
+/// the deadline is L_n = threshold·ln 10·mean after the last arrival. Detection = L_n + d − U·T.
+/// With a window of 3, M has left it after 4 arrivals (the crash, at ≥ 10 s, follows ≥ 9), so
+/// L = threshold·ln 10·T exactly: within (L + d − T, L + d], mean L + d − T/2. With the default
+/// window of 1000 the mean keeps M: detection grows by L·T/n per crash, with the same U (the
+/// window draws no random number, so the same seeds give the same crashes and phases). Here
+/// n = ⌊c − φ⌋ + 1 heartbeats precede a crash at c ~ U(10, 1000) for a phase φ ~ U(0, 1), so
+/// the mean grows by L·E[1/n], E[1/n] = (1/990)·Σ_{k=10}^{999} (1/(2k) + 1/(2(k+1))) ≈ 0.0046:
+/// tested on the per-replication differences, where U cancels.
+#[test]
+fn phi_exponential_detection_is_threshold_ln10_mean_after_the_last_heartbeat() {
+    let run = |threshold: f64, window: u32| {
+        let detector = format!(
+            "kind = \"phi\"\nmodel = \"exponential\"\ninterval = \"1s\"\nthreshold = {threshold}\nwindow = {window}"
+        );
+        replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)))
+    };
+    for threshold in [1.0, 0.5] {
+        let lease = threshold * std::f64::consts::LN_10;
+        let runs = run(threshold, 3);
+        let what = format!("exponential phi threshold {threshold} window 3");
+        let window = (lease + D - 1.0, lease + D + NS);
+        assert_every_crash_detected_within(&runs, window, 1e-6, lease + D - 0.5, &what);
+        if threshold == 1.0 {
+            let long = run(threshold, 1000);
+            let (a, b) = (values(&long, "detection_time.mean"), values(&runs, "detection_time.mean"));
+            let growth: Vec<f64> = a.iter().zip(&b).map(|(a, b)| a - b).collect();
+            let e_inverse_n = (10..1000).map(|k| 0.5 / k as f64 + 0.5 / (k + 1) as f64).sum::<f64>() / 990.0;
+            let estimate = discosim::stats::estimate_at(&growth, TEST_CONFIDENCE);
+            assert_covers(estimate, lease * e_inverse_n, "exponential phi: the initial sample's share");
+        }
+    }
+}
+
+/// NFD-S with interval η, shift δ, constant delay d < δ, no loss: heartbeat i, sent at σ_i,
+/// arrives before its freshness point τ_i = σ_i + δ, so a live instance is always trusted. The
+/// last heartbeat sent before the crash c is k (σ_k < c ≤ σ_k + η, c − σ_k = U·η uniform by the
+/// random phase); trust ends at τ_{k+1} = σ_k + η + δ, so detection = δ + η − U·η: within
+/// (δ, δ + η], mean δ + η/2 — whatever d is, unlike a timeout counted from the arrival.
+#[test]
+fn nfd_detection_lies_in_shift_to_shift_plus_interval_with_mean_shift_plus_half_interval() {
+    for shift in [0.2, 1.5] {
+        let detector = format!("kind = \"nfd\"\ninterval = \"1s\"\nshift = \"{shift}s\"");
+        let runs = replicate(&scenario(&crash_stop(400, 10, CONSTANT_10MS, &detector)));
+        let what = format!("nfd shift {shift}");
+        assert_every_crash_detected_within(&runs, (shift, shift + 1.0), ROUNDING, shift + 0.5, &what);
+    }
+}
+
+/// NFD-S's accuracy under loss p (Chen et al.'s setting), constant delay d with
+/// δ − η < d < δ (each heartbeat arrives within [τ_{i−1}, τ_i)), no crashes. Trust lapses at τ_i
+/// exactly when heartbeat i is lost and i − 1 was not: a mistake rate of p(1 − p)/η, i.e.
+/// 3600·p(1 − p)/η per instance-hour. It lasts until the next heartbeat j that arrives, at
+/// σ_j + d, with j − i ~ Geometric(1 − p) on {1, 2, ...}: mean duration η/(1 − p) − (δ − d).
+/// So the query accuracy is 1 − p(1 − p)/η · (η/(1 − p) − δ + d).
+#[test]
+fn nfd_mistakes_start_at_rate_p_one_minus_p_and_last_a_geometric_number_of_intervals() {
+    let (p, eta, shift) = (0.1, 1.0, 0.5);
+    let text = format!(
+        r#"
+name = "nfd-mistakes"
+horizon = "10000s"
+replications = 10
+[cluster]
+instances = 20
+failure = {{ model = "none" }}
+[network]
+{CONSTANT_10MS}
+loss = {p}
+[detector]
+kind = "nfd"
+interval = "{eta}s"
+shift = "{shift}s"
+"#
+    );
+    let runs = replicate(&scenario(&text));
+    let rate = p * (1.0 - p) / eta;
+    let duration = eta / (1.0 - p) - shift + D;
+    assert_covers(ci(&runs, "false_suspicion_rate"), 3600.0 * rate, "nfd mistake rate");
+    assert_covers(ci(&runs, "mistake_duration.mean"), duration, "nfd mistake duration");
+    assert_covers(ci(&runs, "query_accuracy"), 1.0 - rate * duration, "nfd query accuracy");
+    assert!(min_of(&runs, "mistake_duration.min") >= eta - shift + D - ROUNDING, "at least one interval");
 }
 
 /// Phi accrual's promise: with normally distributed inter-arrival times, accurately estimated,

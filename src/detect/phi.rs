@@ -17,15 +17,33 @@
 //! restarted node has a new identity, and heartbeats of an earlier incarnation still in flight
 //! are dropped; a suspicion keeps the history (the late heartbeat's interval joins it). With a
 //! `min_std_deviation` far below the jitter, the first intervals of a history (an sd from two
-//! or three samples) cause most of a short run's mistakes. F is the exact normal distribution, not Akka's logistic approximation.
+//! or three samples) cause most of a short run's mistakes.
 //! Memory: 8 bytes × `window` per instance, allocated as heartbeats arrive.
+//!
+//! `model` picks F (the variants the systems ship; the deadline stays exact to the nanosecond):
+//! - `normal` (default): the exact normal distribution.
+//! - `logistic`: Akka's approximation (akka-cluster `PhiAccrualFailureDetector.scala`),
+//!   φ = −log10(e/(1 + e)), e = exp(−y·(1.5976 + 0.070566·y²)), y = (Δt − mean − pause)/sd.
+//!   Solving φ = threshold gives a cubic in y with one real root (`logistic_quantile`), so the
+//!   deadline is again mean + pause + z·sd, only with Akka's z (about 5.23 for 8, not 5.61).
+//! - `exponential`: Cassandra (`gms/FailureDetector.java`, `ArrivalWindow`):
+//!   φ = Δt/mean · 1/ln 10 (PHI_FACTOR), convicted when φ > threshold (`phi_convict_threshold`,
+//!   default 8): the deadline is threshold·ln 10·mean after the last arrival — 18.4 intervals.
+//!   Intervals above `max_interval` are not recorded (Cassandra's `fd_max_interval_ms`), and the
+//!   first arrival records `max_interval` itself (Cassandra's `fd_initial_value_ms`; both default
+//!   to two gossip intervals, here 2 × `interval`), so with steady arrivals the mean is
+//!   (max_interval + (n − 1)·interval)/n until the window has dropped that first sample.
+//!   Before any arrival the mean is `max_interval` (Cassandra never convicts a node it has not
+//!   heard from; a registered instance must expire somehow). `acceptable_pause` and
+//!   `min_std_deviation` do not apply, and Cassandra's once-a-second evaluation is not
+//!   modelled: conviction is at the exact deadline.
 
 use super::lease::Beacon;
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
 use crate::params::KeyError;
-use crate::params::DefaultValue::{Fixed, Required};
+use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{Param, Strategy, Type, Value, Values};
 use super::DetectorCtx;
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -66,31 +84,76 @@ pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             default: Fixed("0s"),
             doc: "added to the mean inter-arrival time",
         },
+        Param {
+            name: "model",
+            ty: Type::Choice(&["normal", "logistic", "exponential"]),
+            default: Fixed("normal"),
+            doc: "F: the exact normal, Akka's logistic approximation, or Cassandra's exponential",
+        },
+        Param {
+            name: "max_interval",
+            ty: Type::PositiveDuration,
+            default: Derived("2 × interval"),
+            doc: "exponential only: the first sample, and longer intervals are not recorded",
+        },
     ],
-    derived: &[("threshold_z", "z = Φ⁻¹(1 − 10^−threshold): the deadline is mean + pause + z·sd")],
+    derived: &[(
+        "threshold_z",
+        "the deadline's coefficient: normal Φ⁻¹(1 − 10^−threshold), logistic Akka's root, \
+         both of mean + pause + z·sd; exponential threshold·ln 10, of z·mean",
+    )],
     build,
 };
 
 #[derive(Debug)]
 struct Factory {
     interval: SimTime,
-    /// z = Φ⁻¹(1 − 10^−threshold): the deadline is mean + pause + z·sd.
+    model: Model,
+    /// The deadline's coefficient (`threshold_z`): of the sd (normal, logistic) or the mean.
     z: f64,
     window: u32,
     min_std_deviation: SimTime,
     acceptable_pause: SimTime,
+    max_interval: SimTime,
 }
 
-/// Every parameter is checked by its declaration; `threshold_z` joins the formula variables.
+/// Which distribution F turns the time since the last heartbeat into φ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Model {
+    /// The exact normal distribution (Hayashibara et al.).
+    Normal,
+    /// Akka's logistic approximation of the normal (`PhiAccrualFailureDetector.scala`).
+    Logistic,
+    /// Cassandra's exponential (`gms/FailureDetector.java`, `ArrivalWindow`).
+    Exponential,
+}
+
+/// Every parameter is checked by its declaration; `threshold_z` joins the formula variables,
+/// and so does `max_interval`'s derived default.
 fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
-    let z = upper_quantile(values.required_number("threshold")?);
+    let threshold = values.required_number("threshold")?;
+    let model = match values.choice("model") {
+        Some("logistic") => Model::Logistic,
+        Some("exponential") => Model::Exponential,
+        _ => Model::Normal,
+    };
+    let z = match model {
+        Model::Normal => upper_quantile(threshold),
+        Model::Logistic => logistic_quantile(threshold),
+        Model::Exponential => threshold * std::f64::consts::LN_10,
+    };
     values.resolve("threshold_z", Value::Number(z));
+    let interval = values.required_duration("interval")?;
+    let max_interval = values.duration("max_interval").unwrap_or(2 * interval);
+    values.resolve("max_interval", Value::Duration(max_interval));
     Ok(Arc::new(Factory {
-        interval: values.required_duration("interval")?,
+        interval,
+        model,
         z,
         window: values.required_u32("window")?,
         min_std_deviation: values.required_duration("min_std_deviation")?,
         acceptable_pause: values.required_duration("acceptable_pause")?,
+        max_interval,
     }))
 }
 
@@ -99,6 +162,28 @@ fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
 fn upper_quantile(threshold: f64) -> f64 {
     let standard = Normal::standard();
     -standard.inverse_cdf(10f64.powf(-threshold))
+}
+
+/// Akka's φ(y) = −log10(e/(1 + e)), e = exp(−g(y)), g(y) = y·(1.5976 + 0.070566·y²), for
+/// y = (t − mean)/sd. (Akka writes the branch t ≤ mean as −log10(1 − 1/(1 + e)), the same
+/// value.) So φ = log10(1 + exp(g(y))), and φ = threshold ⇔ g(y) = ln(10^threshold − 1):
+/// g is a strictly increasing cubic, so this root is unique. Newton's method from the linear
+/// root c/1.5976 approaches it from outside (g is convex for y > 0, concave below), so the
+/// steps shrink monotonically; a fixed cap keeps it deterministic.
+fn logistic_quantile(threshold: f64) -> f64 {
+    const A: f64 = 0.070566;
+    const B: f64 = 1.5976;
+    // expm1 keeps small thresholds accurate; up to 300 (the declared maximum) it stays finite.
+    let c = (threshold * std::f64::consts::LN_10).exp_m1().ln();
+    let mut y = c / B;
+    for _ in 0..200 {
+        let step = (A * y * y * y + B * y - c) / (3.0 * A * y * y + B);
+        y -= step;
+        if step.abs() <= f64::EPSILON * y.abs() {
+            break;
+        }
+    }
+    y
 }
 
 impl DetectorFactory for Factory {
@@ -116,11 +201,17 @@ impl DetectorFactory for Factory {
         Box::new(Phi {
             beacon: Beacon { interval: self.interval, send_kind: SEND, arrive_kind: ARRIVE },
             params: Estimate {
+                model: self.model,
                 z: self.z,
                 window: self.window as usize,
-                first_mean: self.interval as f64,
+                // Cassandra's window starts with its initial value, which is also its cap.
+                first_mean: match self.model {
+                    Model::Exponential => self.max_interval as f64,
+                    _ => self.interval as f64,
+                },
                 min_sd: self.min_std_deviation as f64,
                 pause: self.acceptable_pause as f64,
+                max_interval: self.max_interval,
             },
             registry: InstanceId::all(instances).map(|_| Tracked::default()).collect(),
         })
@@ -129,12 +220,23 @@ impl DetectorFactory for Factory {
 
 /// How the deadline is computed from an instance's history.
 struct Estimate {
+    model: Model,
     z: f64,
     window: usize,
     /// The mean assumed before any inter-arrival time is known (its sd is a quarter of it).
     first_mean: f64,
     min_sd: f64,
     pause: f64,
+    /// Exponential only: longer inter-arrival times are not recorded.
+    max_interval: SimTime,
+}
+
+impl Estimate {
+    /// Whether an inter-arrival time joins the window: Cassandra drops those above its cap
+    /// ("we'd rather mark it down quickly instead of adapting" to long partitions).
+    fn records(&self, interval: SimTime) -> bool {
+        self.model != Model::Exponential || interval <= self.max_interval
+    }
 }
 
 /// The registry's record of one instance.
@@ -196,6 +298,11 @@ impl Tracked {
         } else {
             (self.sum as f64 / n as f64, self.spread().sqrt() / n as f64)
         };
+        if e.model == Model::Exponential {
+            // Cassandra convicts once Δt/mean · 1/ln 10 > threshold, strictly: the first
+            // nanosecond past z·mean.
+            return (e.z * mean).floor() as SimTime + 1;
+        }
         (mean + e.pause + e.z * sd.max(e.min_sd)).ceil() as SimTime
     }
 }
@@ -216,8 +323,14 @@ impl Phi {
         if incarnation > tracked.incarnation {
             tracked.forget(incarnation);
         }
-        if let Some(last) = tracked.last_arrival {
-            tracked.record(now - last, self.params.window);
+        match tracked.last_arrival {
+            Some(last) if self.params.records(now - last) => tracked.record(now - last, self.params.window),
+            Some(_) => {}
+            // Cassandra records its initial value at the first arrival; Akka records nothing.
+            None if self.params.model == Model::Exponential => {
+                tracked.record(self.params.max_interval, self.params.window);
+            }
+            None => {}
         }
         tracked.last_arrival = Some(now);
         tracked.deadline = now.saturating_add(tracked.threshold_delay(&self.params));
@@ -283,7 +396,15 @@ mod tests {
     use super::*;
 
     fn estimate() -> Estimate {
-        Estimate { z: 2.0, window: 3, first_mean: 1e9, min_sd: 1e6, pause: 5e8 }
+        Estimate {
+            model: Model::Normal,
+            z: 2.0,
+            window: 3,
+            first_mean: 1e9,
+            min_sd: 1e6,
+            pause: 5e8,
+            max_interval: 2_000_000_000,
+        }
     }
 
     #[test]
@@ -302,6 +423,36 @@ mod tests {
         let expected = 3e9 + 5e8 + 2.0 * (2.0f64 / 3.0).sqrt() * 1e9;
         assert_eq!(t.threshold_delay(&e), expected.ceil() as SimTime);
         assert_eq!((t.sum, t.intervals.len()), (9_000_000_000, 3));
+    }
+
+    /// The logistic root solves Akka's φ exactly: φ(z) = threshold, evaluated as Akka does.
+    #[test]
+    fn logistic_z_puts_akkas_phi_at_the_threshold() {
+        let akka_phi = |y: f64| {
+            let e = (-y * (1.5976 + 0.070566 * y * y)).exp();
+            if y > 0.0 { -(e / (1.0 + e)).log10() } else { -(1.0 - 1.0 / (1.0 + e)).log10() }
+        };
+        for threshold in [0.1, 0.3, 1.0, 2.0, 8.0, 16.0] {
+            let z = logistic_quantile(threshold);
+            assert!((akka_phi(z) - threshold).abs() < 1e-9 * threshold.max(1.0), "{threshold}: {z}");
+        }
+        // ln(1e8 − 1) = 0.070566·z³ + 1.5976·z at z ≈ 5.2260 (the normal's is 5.612).
+        assert!((logistic_quantile(8.0) - 5.2260).abs() < 1e-3, "{}", logistic_quantile(8.0));
+        assert!(logistic_quantile(300.0).is_finite());
+    }
+
+    /// Cassandra's window: the first arrival records the initial value (`max_interval`), longer
+    /// intervals are dropped, and the deadline is the first nanosecond past z·mean.
+    #[test]
+    fn exponential_records_the_initial_value_and_drops_long_intervals() {
+        let e = Estimate { model: Model::Exponential, z: 2.0, first_mean: 2e9, ..estimate() };
+        let mut t = Tracked::default();
+        assert_eq!(t.threshold_delay(&e), 4_000_000_001, "no sample yet: the initial value");
+        t.record(2_000_000_000, e.window);
+        t.record(1_000_000_000, e.window);
+        assert_eq!(t.threshold_delay(&e), 3_000_000_001, "mean 1.5 s");
+        assert!(e.records(2_000_000_000) && !e.records(2_000_000_001));
+        assert!(estimate().records(u64::MAX), "the normal model keeps every interval");
     }
 
     #[test]

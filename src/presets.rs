@@ -46,6 +46,16 @@ pub const PRESETS: &[Preset] = &[
         text: include_str!("presets/etcd.toml"),
     },
     Preset {
+        name: "akka",
+        doc: "Akka cluster: phi accrual with the logistic approximation, heartbeats every 1 s, threshold 8, pause 3 s, sd floor 100 ms",
+        text: include_str!("presets/akka.toml"),
+    },
+    Preset {
+        name: "cassandra",
+        doc: "Cassandra: exponential phi, heartbeats every 1 s, convicted past 8 · ln 10 · mean (window 1000, first sample 2 s)",
+        text: include_str!("presets/cassandra.toml"),
+    },
+    Preset {
         name: "zookeeper",
         doc: "ZooKeeper session, 30 s: ping every 10 s, expiry on 2 s ticks",
         text: include_str!("presets/zookeeper.toml"),

@@ -86,6 +86,34 @@ fn kubernetes_readiness_probes_mark_a_pod_unready_within_21_to_31_s_mean_26_s() 
     assert_window("kubernetes-readiness", 21.0 - D, 31.0 - D, 26.0 - D);
 }
 
+/// Akka: steady heartbeats every T = 1 s give an exact mean T and standard deviation 0, so the
+/// floor σ = 100 ms holds and the deadline after the last arrival is L = T + pause + z·σ, z the
+/// root of 0.070566·z³ + 1.5976·z = ln(10^8 − 1) (φ = threshold under the logistic
+/// approximation): window (L − T + d, L + d], mean L − T/2 + d ≈ 4.0326 s.
+#[test]
+fn akka_detects_within_3_5_to_4_5_s_mean_4_03_s() {
+    let target = (1e8f64 - 1.0).ln();
+    let mut z: f64 = target / 1.5976;
+    for _ in 0..50 {
+        z -= (0.070566 * z.powi(3) + 1.5976 * z - target) / (3.0 * 0.070566 * z * z + 1.5976);
+    }
+    let lease = 1.0 + 3.0 + z * 0.1;
+    assert_window("akka", lease - 1.0 + D, lease + D + NS, lease - 0.5 + D);
+}
+
+/// Cassandra: the window holds n intervals of 1 s after the initial 2 s sample, so its mean is
+/// 1 + 1/n until the window (1000) is full, then 1; the deadline is L₀·mean with L₀ = 8 · ln 10
+/// s. Detection = L₀(1 + 1/n) + d − U·T: window (L₀ − T + d, 2L₀ + d], mean L₀ − T/2 + d +
+/// L₀·E[1/n; n ≤ 1000], where n ≈ ⌈uptime⌉ at the crash and the uptime is exponential with mean
+/// μ = 20 000 s (the tail of young histories adds about 7 ms).
+#[test]
+fn cassandra_convicts_within_17_4_to_36_8_s_mean_17_93_s() {
+    let l0 = 8.0 * 10f64.ln();
+    let mu = 20_000.0;
+    let young: f64 = (1..=1000).map(|n| (1.0 / n as f64) * ((-(n as f64 - 1.0) / mu).exp() - (-(n as f64) / mu).exp())).sum();
+    assert_window("cassandra", l0 - 1.0 + D, 2.0 * l0 + D + NS, l0 - 0.5 + D + l0 * young);
+}
+
 /// Overriding a preset's key changes only that key: Kubernetes before v1.32 (grace 40 s) is
 /// the same window 10 s earlier.
 #[test]

@@ -7,10 +7,12 @@
 
 pub mod instances;
 pub mod registry;
+pub mod self_preservation;
 pub mod eviction;
 pub mod parts;
 
 pub use instances::Instances;
 pub use registry::Registry;
+pub use self_preservation::{SelfPreservation, SelfPreservationConfig};
 pub use eviction::{Eviction, EvictionConfig};
 pub use parts::{PARTS, RegistryConfig};

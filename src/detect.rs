@@ -60,6 +60,10 @@ pub trait DetectorFactory: Debug + Send + Sync {
     fn build(&self, instances: u32) -> Box<dyn Detector>;
     /// What one run costs this detector, for the preflight estimate (`crate::preflight`).
     fn estimate(&self, load: &Load) -> Cost;
+    /// Whether it reports every renewal (`DetectorCtx::renewed`), as self-preservation needs.
+    fn counts_renewals(&self) -> bool {
+        false
+    }
 }
 
 /// What a detector's estimate reads about one run: expected values, all instances together.

@@ -129,11 +129,14 @@ impl MetricValues {
 }
 
 /// The metric names a run of `scenario` reports, in column order.
-pub fn catalog_for(phases: &[Phase], with_requests: bool) -> Vec<String> {
+pub fn catalog_for(phases: &[Phase], with_requests: bool, with_self_preservation: bool) -> Vec<String> {
     let mut out = MetricValues::default();
     DetectionScore::new(0, phases).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
+    if with_self_preservation {
+        names.extend(SELF_PRESERVATION_METRICS.iter().map(|n| n.to_string()));
+    }
     if with_requests {
         names.extend(requests::RequestMetrics::names(phases));
     }
@@ -146,6 +149,7 @@ pub fn catalog() -> Vec<String> {
     DetectionScore::new(0, &[]).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
+    names.extend(SELF_PRESERVATION_METRICS.iter().map(|n| n.to_string()));
     names.extend(requests::RequestMetrics::names(&[]));
     names
 }
@@ -178,6 +182,10 @@ pub fn range(name: &str) -> (f64, f64) {
     let base = name.split('@').next().unwrap_or(name);
     if FRACTIONS.contains(&base) { (0.0, 1.0) } else { (0.0, f64::INFINITY) }
 }
+
+/// Eureka's self-preservation, when on: seconds the registry spent with expiry suspended, and
+/// the most expired instances one suspended sweep kept listed (reported by the world).
+pub const SELF_PRESERVATION_METRICS: [&str; 2] = ["self_preservation_time", "self_preservation_kept"];
 
 /// Detector messages sent, and lost or cut by a partition (reported by the world).
 pub(crate) const NETWORK_METRICS: [&str; 2] = ["messages_sent", "messages_lost"];

@@ -6,7 +6,7 @@
 use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
-pub use crate::cluster::{EvictionConfig, PARTS as REGISTRY_PARTS, RegistryConfig};
+pub use crate::cluster::{EvictionConfig, PARTS as REGISTRY_PARTS, RegistryConfig, SelfPreservationConfig};
 use crate::engine::SimTime;
 use crate::metrics::Phase;
 use crate::params::Configured;
@@ -52,7 +52,7 @@ pub struct Scenario {
 impl Scenario {
     /// The metric names a run of this scenario reports, in column order.
     pub fn metric_names(&self) -> Vec<String> {
-        crate::metrics::catalog_for(&self.phases, self.clients.is_some())
+        crate::metrics::catalog_for(&self.phases, self.clients.is_some(), self.registry.self_preservation.is_some())
     }
 }
 
@@ -266,6 +266,10 @@ pub enum StreamKind {
     Service = 10,
     /// The registry's sweep (its phase, and the choice of whom to evict under a cap).
     Eviction = 11,
+    /// The registry's response cache (its refresh phase).
+    ServerCache = 12,
+    /// A client's balancer list (its refresh phase).
+    ListRefresh = 13,
 }
 
 impl From<StreamKind> for u64 {

@@ -27,7 +27,7 @@ pub struct Preset {
 pub const PRESETS: &[Preset] = &[
     Preset {
         name: "eureka",
-        doc: "Eureka + Ribbon: 30 s renewals, lease expiry 2 × 90 s after the last (the code's behaviour), eviction every 60 s capped at 15 %; response cache, client fetch and Ribbon list every 30 s",
+        doc: "Eureka + Ribbon: 30 s renewals, lease expiry 2 × 90 s after the last (the code's behaviour), eviction every 60 s capped at 15 %, self-preservation; response cache, client fetch and Ribbon list every 30 s",
         text: include_str!("presets/eureka.toml"),
     },
     Preset {
@@ -67,7 +67,7 @@ const CLIENT_SIDE: &[&str] = &["discovery", "balancer", "recovery"];
 
 /// Keys that pick an entry of a registry: a table that sets one differently from the preset
 /// replaces the preset's table.
-const SELECTORS: &[&str] = &["kind", "dist", "mode", "action", "model"];
+const SELECTORS: &[&str] = &["kind", "dist", "mode", "action"];
 
 /// The preset called `name`, or an error listing them all.
 pub fn find(name: &str, key: &str) -> Result<&'static Preset, KeyError> {
@@ -116,6 +116,11 @@ fn merge_beneath(table: &mut toml::Table, base: toml::Table) {
 /// Whether `own` picks another entry than `base` does (say another detector `kind`).
 fn reselected(own: &toml::Table, base: &toml::Table) -> bool {
     SELECTORS.iter().any(|s| matches!((own.get(*s), base.get(*s)), (Some(a), Some(b)) if a != b))
+}
+
+/// Every preset's name and keys, for the identity of a scenario that uses one.
+pub fn fingerprint() -> String {
+    PRESETS.iter().map(|p| format!("\n[preset {}]\n{}", p.name, p.text)).collect()
 }
 
 /// `discosim list`'s lines for the presets.
@@ -174,6 +179,17 @@ mod tests {
         let detector = scenario["detector"].as_table().unwrap();
         assert_eq!(detector.len(), 3, "no heartbeat key leaks into the observer: {detector:?}");
         assert!(scenario.contains_key("registry"), "the preset's other tables stay");
+    }
+
+    /// Regression: `model` once counted as a selecting key, so `[detector] model = "normal"`
+    /// under `preset = "akka"` dropped Akka's other detector keys.
+    #[test]
+    fn a_detector_parameter_named_model_overrides_only_itself() {
+        let mut scenario: toml::Table = toml::from_str("preset = \"akka\"\n[detector]\nmodel = \"normal\"").unwrap();
+        apply(&mut scenario).unwrap();
+        let detector = scenario["detector"].as_table().unwrap();
+        assert_eq!(detector["model"].as_str(), Some("normal"));
+        assert_eq!(detector["acceptable_pause"].as_str(), Some("3s"));
     }
 
     #[test]

@@ -108,15 +108,36 @@ pub(crate) fn run_traced(loaded: &LoadedScenario, job: Job) -> Vec<crate::metric
     World::new(scenario, seed).run_traced().2
 }
 
+/// The metric columns of every point of `loaded`: the same for all, so that one file holds
+/// them. A metric only some points report (self-preservation's, when `preset` is swept) is
+/// undefined (NaN, an empty cell) for the others.
+fn metric_names(loaded: &LoadedScenario) -> Vec<String> {
+    let Some(first) = loaded.points.first() else { return Vec::new() };
+    let self_preservation = loaded.points.iter().any(|p| p.scenario.registry.self_preservation.is_some());
+    crate::metrics::catalog_for(&first.scenario.phases, first.scenario.clients.is_some(), self_preservation)
+}
+
+/// Puts `metrics` in the order of `names`, undefined where a run did not report one.
+fn align(metrics: &mut crate::metrics::MetricValues, names: &[String]) {
+    if metrics.entries.len() == names.len() {
+        return;
+    }
+    let entries = names.iter().map(|n| (n.clone(), metrics.get(n).unwrap_or(f64::NAN))).collect();
+    metrics.entries = entries;
+}
+
 /// Runs `jobs` on `threads` threads (0: all cores), calling `on_done` as each finishes (from
 /// any thread, in any order). Each worker takes the next job from a shared counter, so the
 /// load balances to within one job whatever the jobs cost (rayon's recursive splitting of the
 /// job list balanced worse: 1.5-1.7x on 2 cores for bench/sweep-scaling.sh, against 1.86x).
 pub fn run_jobs(loaded: &LoadedScenario, jobs: &[Job], threads: usize, on_done: impl Fn(RunRecord) + Sync) {
     let next = AtomicUsize::new(0);
+    let names = metric_names(loaded);
     let work = || {
         while let Some(job) = jobs.get(next.fetch_add(1, Ordering::Relaxed)) {
-            on_done(run_replication(&loaded.points[job.point].scenario, job.point, job.replication));
+            let mut record = run_replication(&loaded.points[job.point].scenario, job.point, job.replication);
+            align(&mut record.metrics, &names);
+            on_done(record);
         }
     };
     let workers = if threads == 0 { rayon::current_num_threads() } else { threads }.min(jobs.len()).max(1);

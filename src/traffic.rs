@@ -157,11 +157,13 @@ impl Traffic {
         let links = streams.streams(StreamKind::ClientLink, c).into();
         let service = streams.streams(StreamKind::Service, n as usize).into();
         let propagation = streams.streams(StreamKind::Propagation, c).into();
-        // The response cache's stream: the propagation family's index after the clients'.
-        let server_rng = streams.stream(StreamKind::Propagation, c as u64);
+        // Cache stages draw their phases from families of their own, so that turning one on
+        // shifts no other component's draws.
+        let list_count = if model.stages.balancer_refresh.is_some() { c } else { 0 };
+        let stage_rng = (streams.stream(StreamKind::ServerCache, 0), streams.streams(StreamKind::ListRefresh, list_count).into());
         Some(Traffic {
             servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
-            views: Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, server_rng),
+            views: Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng),
             metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases),
             path: RequestPath::new(model, n, client_streams),
         })

@@ -4,7 +4,7 @@
 
 mod network;
 
-use crate::cluster::{Instances, Registry, Eviction};
+use crate::cluster::{Eviction, Instances, Registry, SelfPreservation};
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream};
 use crate::model::StreamKind;
@@ -116,6 +116,10 @@ impl DetectorCtx for Ctx<'_> {
         self.registry.mark_down(instance, self.now, self.instances.is_up(instance));
     }
 
+    fn renewed(&mut self, _instance: InstanceId) {
+        self.registry.renewed(self.now);
+    }
+
     fn rng(&mut self, instance: InstanceId) -> &mut Stream {
         &mut self.rng[instance]
     }
@@ -184,7 +188,12 @@ impl World {
             failure_rng: streams.streams(StreamKind::Failure, n as usize).into(),
             instances: Instances::new(n),
             network: Network::new(&scenario.network, streams.streams(StreamKind::Link, n as usize).into()),
-            registry: Registry::new(n, &scenario.phases, eviction(scenario, &streams)),
+            registry: Registry::new(
+                n,
+                &scenario.phases,
+                eviction(scenario, &streams),
+                scenario.registry.self_preservation.map(|c| SelfPreservation::new(c, n)),
+            ),
             detector: scenario.detector.build(n),
             detector_rng: streams.streams(StreamKind::Detector, n as usize).into(),
             faults: faults.collect(),
@@ -264,6 +273,11 @@ impl World {
         let [sent, lost] = crate::metrics::NETWORK_METRICS;
         out.push(sent, self.network.sent as f64);
         out.push(lost, (self.network.lost + self.network.cut) as f64);
+        if let Some((time, kept)) = self.registry.report_self_preservation(self.horizon) {
+            let [time_name, kept_name] = crate::metrics::SELF_PRESERVATION_METRICS;
+            out.push(time_name, time);
+            out.push(kept_name, kept);
+        }
         if let Some(traffic) = &mut self.traffic {
             traffic.report(self.horizon, &mut out);
         }

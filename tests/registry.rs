@@ -128,3 +128,83 @@ rate = 0.1
     assert!(max_of(&runs, "propagation_time.max") <= 60.0 + D + ROUNDING);
     assert_covers(ci(&runs, "propagation_time.mean"), 30.0 + D, "response cache 30 s, poll 20 s, list 10 s");
 }
+
+/// Eureka's self-preservation: 100 instances renew every 30 s (200 renewals a minute; the
+/// threshold is (int)(100 × 2 × 0.85) = 170 and expiry needs more). Sweeps every 60 s from 60 s.
+fn self_preservation_with(fraction: f64) -> String {
+    format!(
+        r#"
+name = "self-preservation"
+horizon = "3600s"
+replications = 3
+[cluster]
+instances = 100
+failure = {{ model = "none" }}
+[network]
+delay = {{ dist = "constant", value = "10ms" }}
+[detector]
+kind = "heartbeat"
+interval = "30s"
+timeout = "180s"
+evaluation = "eager"
+[registry]
+eviction = {{ interval = "60s", phase = "60s", keep = 0.85 }}
+self_preservation = {{}}
+[[fault]]
+at = "600s"
+action = "crash"
+fraction = {fraction}
+until = "3000s"
+"#
+    )
+}
+
+/// 20 % crash at 600 s: from the minute [600 s, 660 s) on, 160 renewals a minute, not above
+/// 170, so every sweep from 660 s suspends expiry (the 15-minute updates keep the expectation
+/// at 100: the 100 still listed are above 85 % of it) and none of the 20 is ever evicted; at
+/// 3000 s they recover and renew twice in [3000 s, 3060 s), so the sweep at 3060 s resumes.
+/// Suspended exactly 3060 − 660 = 2400 s, with all 20 kept, in every run.
+#[test]
+fn self_preservation_keeps_a_fifth_of_the_registry_listed_while_it_is_down() {
+    let runs = replicate(&scenario(&self_preservation_with(0.2)));
+    assert_eq!(values(&runs, "self_preservation_time"), vec![2400.0; 3]);
+    assert_eq!(values(&runs, "self_preservation_kept"), vec![20.0; 3]);
+    assert_eq!(values(&runs, "detection_time.count"), vec![0.0; 3], "no crash is ever evicted");
+}
+
+/// 10 % crash: 180 renewals a minute are above 170, expiry goes on, the 10 are evicted at the
+/// first sweep after their leases expire (180 s after their last renewal: within (150 s, 180 s]
+/// + d of the crash, then up to 60 s to a sweep), and no time is spent suspended.
+#[test]
+fn a_small_crash_does_not_trigger_self_preservation() {
+    let runs = replicate(&scenario(&self_preservation_with(0.1)));
+    assert_eq!(values(&runs, "self_preservation_time"), vec![0.0; 3]);
+    assert_eq!(values(&runs, "detection_time.count"), vec![10.0; 3]);
+    assert!(max_of(&runs, "detection_time.max") <= 180.0 + D + 60.0 + NS);
+}
+
+/// Regression: periods near the longest duration (hundreds of thousands of days) once wrapped
+/// the next refresh time around to the past, and the run never advanced.
+#[test]
+fn cache_stages_with_enormous_periods_finish() {
+    let text = r#"
+name = "long-periods"
+horizon = "200000d"
+[cluster]
+instances = 3
+failure = { model = "none" }
+[detector]
+kind = "heartbeat"
+interval = "100000d"
+[discovery]
+mode = "poll"
+refresh = "150000d"
+server_cache = "150000d"
+balancer_refresh = "150000d"
+[workload]
+clients = 2
+rate = 0.000001
+"#;
+    let runs = replicate(&scenario(text));
+    assert_eq!(runs.len(), 1);
+}

@@ -53,6 +53,11 @@ impl Eviction {
         }
     }
 
+    /// How many instances wait for a sweep.
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
     /// The detector found the instance down: it waits for the next sweep.
     pub fn expire(&mut self, instance: InstanceId) {
         let flag = &mut self.is_pending[instance];

@@ -4,8 +4,8 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use super::EvictionConfig;
-use crate::params::DefaultValue::{Derived, Required};
+use super::{EvictionConfig, SelfPreservationConfig};
+use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{KeyError, Param, Strategy, Type};
 use std::sync::Arc;
 
@@ -14,13 +14,16 @@ use std::sync::Arc;
 pub struct RegistryConfig {
     /// Periodic eviction sweeps (`[registry.eviction]`).
     pub eviction: Option<EvictionConfig>,
+    /// Eureka's self-preservation (`[registry.self_preservation]`): sweeps evict nothing while
+    /// renewals are low.
+    pub self_preservation: Option<SelfPreservationConfig>,
 }
 
 /// A checked part, applied to the registry's settings.
 pub type Part = dyn Fn(&mut RegistryConfig) + Send + Sync;
 
 /// The sub-tables of `[registry]`, by name.
-pub const PARTS: &[Strategy<Part>] = &[EVICTION];
+pub const PARTS: &[Strategy<Part>] = &[EVICTION, SELF_PRESERVATION];
 
 const EVICTION: Strategy<Part> = Strategy {
     name: "eviction",
@@ -51,6 +54,40 @@ const EVICTION: Strategy<Part> = Strategy {
     },
 };
 
+const SELF_PRESERVATION: Strategy<Part> = Strategy {
+    name: "self_preservation",
+    doc: "`[registry.self_preservation]`: Eureka's; sweeps evict nothing while the last minute's renewals are not above (int)(expected × 60 s / renewal_interval × threshold); needs `eviction` and a detector that counts renewals",
+    params: &[
+        Param {
+            name: "renewal_interval",
+            ty: Type::PositiveDuration,
+            default: Fixed("30s"),
+            doc: "the renewal interval the registry expects of each instance (expectedClientRenewalIntervalSeconds)",
+        },
+        Param {
+            name: "threshold",
+            ty: Type::Number { min: 0.0, open_min: true, max: 1.0 },
+            default: Fixed("0.85"),
+            doc: "fraction of the expected renewals below which expiry stops (renewalPercentThreshold)",
+        },
+        Param {
+            name: "update_interval",
+            ty: Type::PositiveDuration,
+            default: Fixed("15m"),
+            doc: "how often the expected count is reset to the registered count, if that is above threshold × expected (renewalThresholdUpdateIntervalMs)",
+        },
+    ],
+    derived: &[],
+    build: |v| {
+        let config = SelfPreservationConfig {
+            renewal_interval: v.required_duration("renewal_interval")?,
+            threshold: v.required_number("threshold")?,
+            update_interval: v.required_duration("update_interval")?,
+        };
+        Ok(Arc::new(move |r: &mut RegistryConfig| r.self_preservation = Some(config)))
+    },
+};
+
 /// Reads the `[registry]` table found at `key` (absent: act on every verdict at once): each
 /// sub-table by the part of that name.
 pub fn parse(table: Option<toml::Table>, key: &str) -> Result<RegistryConfig, KeyError> {
@@ -67,6 +104,10 @@ pub fn parse(table: Option<toml::Table>, key: &str) -> Result<RegistryConfig, Ke
         };
         let mut values = crate::params::check(part.params, sub, &sub_key)?;
         (part.build)(&mut values)?(&mut config);
+    }
+    if config.self_preservation.is_some() && config.eviction.is_none() {
+        return Err(KeyError::new(format!("{key}.self_preservation"), "suspends the eviction sweeps, but there are none")
+            .allowed(format!("add [{key}.eviction] with its interval")));
     }
     Ok(config)
 }
@@ -85,7 +126,8 @@ mod tests {
     fn every_part_parses_its_examples() {
         for part in PARTS {
             for example in crate::params::examples_by(part, None) {
-                let mut table = toml::Table::new();
+                // Beside an eviction sweep, which self-preservation needs.
+                let mut table: toml::Table = toml::from_str("eviction = { interval = \"60s\" }").unwrap();
                 table.insert(part.name.into(), toml::Value::Table(example.clone()));
                 let config = parse(Some(table), "registry").unwrap_or_else(|e| panic!("{example}: {e:?}"));
                 assert_ne!(config, RegistryConfig::default(), "{}", part.name);
@@ -110,5 +152,7 @@ mod tests {
         assert_eq!(error.key, "registry.eviction.interval");
         let error = parsed("eviction = { interval = \"60s\", keep = 1.5 }").unwrap_err();
         assert_eq!(error.key, "registry.eviction.keep");
+        let error = parsed("self_preservation = {}").unwrap_err();
+        assert_eq!(error.key, "registry.self_preservation");
     }
 }

@@ -5,7 +5,7 @@ use crate::detect::View;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::DetectionScore;
-use super::Eviction;
+use super::{Eviction, SelfPreservation};
 
 pub struct Registry {
     view: PerInstance<View>,
@@ -16,11 +16,17 @@ pub struct Registry {
     /// Instances listed up (what a sweep's cap is a fraction of).
     registered: u32,
     eviction: Option<Eviction>,
+    self_preservation: Option<SelfPreservation>,
 }
 
 impl Registry {
     /// Every instance starts registered and up.
-    pub fn new(instances: u32, phases: &[crate::metrics::Phase], eviction: Option<Eviction>) -> Self {
+    pub fn new(
+        instances: u32,
+        phases: &[crate::metrics::Phase],
+        eviction: Option<Eviction>,
+        self_preservation: Option<SelfPreservation>,
+    ) -> Self {
         Registry {
             view: PerInstance::new(instances, View::Up),
             score: DetectionScore::new(instances, phases),
@@ -28,7 +34,20 @@ impl Registry {
             record: false,
             registered: instances,
             eviction,
+            self_preservation,
         }
+    }
+
+    /// A renewal reached the registry (counted for self-preservation).
+    pub fn renewed(&mut self, now: SimTime) {
+        if let Some(sp) = &mut self.self_preservation {
+            sp.renewed(now);
+        }
+    }
+
+    /// Self-preservation's metrics at the end of the run, if it is on.
+    pub fn report_self_preservation(&mut self, horizon: SimTime) -> Option<(f64, f64)> {
+        self.self_preservation.as_mut().map(|sp| sp.report(horizon))
     }
 
     /// The sweep, if the registry acts only at sweeps.
@@ -53,7 +72,9 @@ impl Registry {
     /// A sweep runs: it unlists the pending instances it chooses. `is_up` is the truth.
     pub fn run_eviction(&mut self, now: SimTime, is_up: impl Fn(InstanceId) -> bool) {
         let Some(mut eviction) = self.eviction.take() else { return };
-        let count = eviction.choose(self.registered);
+        let pending = eviction.pending_count();
+        let allowed = self.self_preservation.as_mut().is_none_or(|sp| sp.allows_expiry(now, self.registered, pending));
+        let count = if allowed { eviction.choose(self.registered) } else { 0 };
         for k in 0..count {
             let instance = eviction.chosen(k);
             self.set_view(instance, View::Down, now, is_up(instance));
@@ -68,9 +89,17 @@ impl Registry {
 
     /// Sets the view at once (a pending eviction is off); a change is scored against
     /// `truth_up`, a repeat is ignored.
+    /// Under self-preservation, a listing of an unlisted instance is a registration and an
+    /// unlisting here a deregistration (a leave): both change the renewals expected.
     pub fn set(&mut self, instance: InstanceId, view: View, now: SimTime, truth_up: bool) {
         if let Some(eviction) = &mut self.eviction {
             eviction.cancel(instance);
+        }
+        if let (Some(sp), true) = (&mut self.self_preservation, self.view[instance] != view) {
+            match view {
+                View::Up => sp.registered(),
+                View::Down => sp.cancelled(),
+            }
         }
         self.set_view(instance, view, now, truth_up);
     }

@@ -64,6 +64,10 @@ pub trait DetectorCtx {
     /// The registry marks the instance down (a repeat is ignored).
     fn mark_down(&mut self, instance: InstanceId);
 
+    /// A renewal (a heartbeat or session ping) reached the registry: counted for Eureka's
+    /// self-preservation. Detectors that count renewals say so (`DetectorFactory::counts_renewals`).
+    fn renewed(&mut self, instance: InstanceId);
+
     /// The detector's own random stream for this instance.
     fn rng(&mut self, instance: InstanceId) -> &mut Stream;
 }

@@ -63,6 +63,11 @@ impl DetectorFactory for Factory {
         Cost { queue_events, drawn_events: 0.0, bytes: 670.0 * load.instances }
     }
 
+    /// Every session ping that arrives renews the session.
+    fn counts_renewals(&self) -> bool {
+        true
+    }
+
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         Box::new(EventDetector {
             beacon: Beacon { interval: self.ping_interval, send_kind: PING, arrive_kind: PING_ARRIVE },

@@ -72,6 +72,11 @@ impl DetectorFactory for Factory {
         Cost { queue_events, drawn_events: heartbeats, bytes: 450.0 * load.instances }
     }
 
+    /// The eager form sees every heartbeat arrive; the lazy one folds them away.
+    fn counts_renewals(&self) -> bool {
+        self.eager
+    }
+
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         if self.eager {
             let beacon = Beacon { interval: self.interval, send_kind: SEND, arrive_kind: ARRIVE };

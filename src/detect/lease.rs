@@ -65,6 +65,7 @@ impl Lease {
     /// A message from the instance arrived: it is alive.
     pub(super) fn on_arrival(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         self.last_seen[instance] = ctx.now();
+        ctx.renewed(instance);
         ctx.mark_up(instance);
         if !self.check_pending[instance] {
             self.arm(instance, ctx);

@@ -58,7 +58,12 @@ impl LoadedScenario {
         for key in ["replications", "max_replications", "target_ci", "target_metrics"] {
             identity.remove(key);
         }
-        let canonical = toml::to_string(&identity).unwrap_or_default();
+        let mut canonical = toml::to_string(&identity).unwrap_or_default();
+        // A preset's keys are data in the binary: a changed preset is another scenario.
+        let swept = identity.get("sweep").and_then(|s| s.as_table()).is_some_and(|s| s.contains_key("preset"));
+        if identity.contains_key("preset") || swept {
+            canonical.push_str(&crate::presets::fingerprint());
+        }
         Layout {
             name: loaded.name.clone(),
             scenario_file: loaded.file.display().to_string(),

@@ -39,6 +39,12 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
     let stopping_rule = stopping(&raw)?;
     let phases = phases(&raw, horizon)?;
     let capacity = super::build_clients::capacity(&raw.cluster, base_dir)?;
+    let detector = detect::parse(raw.detector, "detector")?;
+    let registry = crate::cluster::parts::parse(raw.registry, "registry")?;
+    if registry.self_preservation.is_some() && !detector.counts_renewals() {
+        return Err(KeyError::new("registry.self_preservation", "needs a detector that reports every renewal")
+            .allowed("detector.kind = \"heartbeat\" with evaluation = \"eager\", or \"event\""));
+    }
     Ok(Scenario {
         name: raw.name,
         seed: raw.seed,
@@ -48,12 +54,12 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         instances,
         failure: failure(raw.cluster.failure, base_dir)?,
         network: network(raw.network, base_dir)?,
-        detector: detect::parse(raw.detector, "detector")?,
+        detector,
         capacity,
         phases,
         clients: super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery)?,
         faults,
-        registry: crate::cluster::parts::parse(raw.registry, "registry")?,
+        registry,
     })
 }
 

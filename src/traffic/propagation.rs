@@ -64,6 +64,8 @@ pub(super) struct Views {
     fetched: PerClient<PerInstance<bool>>,
     /// The response cache's phase.
     server_rng: Stream,
+    /// Per client (with `stages.balancer_refresh`): its balancer list's phase.
+    list_rng: PerClient<Stream>,
 }
 
 impl Views {
@@ -73,7 +75,7 @@ impl Views {
         network: NetworkModel,
         instances: u32,
         streams: PerClient<Stream>,
-        server_rng: Stream,
+        (server_rng, list_rng): (Stream, PerClient<Stream>),
     ) -> Self {
         let clients = streams.len() as u32;
         let fetched_count = if stages.balancer_refresh.is_some() { clients } else { 0 };
@@ -88,6 +90,7 @@ impl Views {
             server_view: PerInstance::new(if stages.server_cache.is_some() { instances } else { 0 }, true),
             fetched: PerClient::new(fetched_count, PerInstance::new(instances, true)),
             server_rng,
+            list_rng,
         }
     }
 
@@ -95,7 +98,7 @@ impl Views {
     pub(super) fn start_server_cache<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
         if let Some(refresh) = self.stages.server_cache {
             let phase = self.server_rng.below(refresh);
-            ctx.at(ctx.now + phase, TrafficEvent::CacheRefresh);
+            ctx.at(ctx.now.saturating_add(phase), TrafficEvent::CacheRefresh);
         }
     }
 
@@ -105,7 +108,7 @@ impl Views {
         for (instance, slot) in InstanceId::all(self.server_view.len() as u32).zip(self.server_view.iter_mut()) {
             *slot = ctx.registry.view(instance) == View::Up;
         }
-        ctx.at(ctx.now + refresh, TrafficEvent::CacheRefresh);
+        ctx.at(ctx.now.saturating_add(refresh), TrafficEvent::CacheRefresh);
     }
 
     /// With a balancer list: keeps what `client` learned for its next list refresh and says so;
@@ -128,7 +131,7 @@ impl Views {
     /// The next list refresh of `client`'s balancer, one period on.
     pub(super) fn schedule_list_refresh<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         if let Some(refresh) = self.stages.balancer_refresh {
-            ctx.at(ctx.now + refresh, TrafficEvent::ListRefresh { client });
+            ctx.at(ctx.now.saturating_add(refresh), TrafficEvent::ListRefresh { client });
         }
     }
 
@@ -137,11 +140,11 @@ impl Views {
     pub(super) fn start<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         if let Propagation::Poll { refresh } = self.mode {
             let phase = self.streams[client].below(refresh);
-            ctx.at(ctx.now + phase, TrafficEvent::Poll { client });
+            ctx.at(ctx.now.saturating_add(phase), TrafficEvent::Poll { client });
         }
         if let Some(refresh) = self.stages.balancer_refresh {
-            let phase = self.streams[client].below(refresh);
-            ctx.at(ctx.now + phase, TrafficEvent::ListRefresh { client });
+            let phase = self.list_rng[client].below(refresh);
+            ctx.at(ctx.now.saturating_add(phase), TrafficEvent::ListRefresh { client });
         }
     }
 
@@ -219,7 +222,7 @@ impl Views {
         let Propagation::Poll { refresh } = self.mode else {
             return;
         };
-        ctx.at(ctx.now + refresh, TrafficEvent::Poll { client });
+        ctx.at(ctx.now.saturating_add(refresh), TrafficEvent::Poll { client });
         if let Some(at) = self.registry_message(client, ctx.now) {
             ctx.at(at, TrafficEvent::Read { client });
         }

@@ -58,7 +58,8 @@ fn value() -> impl Strategy<Value = String> {
 
 /// Every detector and balancer name, quoted as a value.
 fn kind_names() -> Vec<String> {
-    let names = discosim::detect::names().into_iter().chain(discosim::balance::names());
+    let presets = discosim::presets::PRESETS.iter().map(|p| p.name);
+    let names = discosim::detect::names().into_iter().chain(discosim::balance::names()).chain(presets);
     names.map(|name| format!("\"{name}\"")).collect()
 }
 
@@ -105,6 +106,9 @@ const KEYS: &[&str] = &[
     "workload.key_dist",
     "discovery.mode",
     "discovery.refresh",
+    "discovery.server_cache",
+    "discovery.balancer_refresh",
+    "preset",
     "balancer.kind",
     "recovery.timeout",
     "recovery.deadline",

@@ -6,7 +6,8 @@
 //! The threshold is `(int)(expected × (60 s / renewal_interval) × threshold)`, `expected`
 //! being the instances expected to renew: the registered count at start, one more at each
 //! registration (an unlisted instance listed again), one less at each explicit deregistration
-//! (a leave), never less for an eviction; every `update_interval` it is reset to the registered
+//! (a leave), never less for an eviction; every `update_interval` (at the first sweep after it:
+//! only sweeps read it) it is reset to the registered
 //! count, but only if that count is above `threshold × expected` (a large drop is taken for a
 //! partition, not for instances gone). Renewals are counted in whole minutes from time 0; a
 //! sweep asks for the last complete minute's count. While expiry is suspended, sweeps evict
@@ -81,11 +82,14 @@ impl SelfPreservation {
     pub fn allows_expiry(&mut self, now: SimTime, registered: u32, pending: usize) -> bool {
         self.roll(now);
         self.close_suspension(now);
-        while now >= self.next_update {
+        if now >= self.next_update {
+            // Updates missed since the last sweep would all see this registered count: the
+            // first decides, the others repeat it, so one stands for all.
             if f64::from(registered) > self.config.threshold * f64::from(self.expected) {
                 self.expected = registered;
             }
-            self.next_update = self.next_update.saturating_add(self.config.update_interval);
+            let interval = self.config.update_interval.max(1);
+            self.next_update = (now / interval).saturating_add(1).saturating_mul(interval);
         }
         let enabled = self.limit() > 0 && self.last_minute > self.limit();
         if !enabled {
@@ -158,6 +162,15 @@ mod tests {
             sp.allows_expiry(900 * S, registered, 0);
             assert_eq!(sp.limit(), limit, "{registered} registered");
         }
+    }
+
+    /// Regression: a 1 ns update interval once meant one loop turn per nanosecond at a sweep.
+    #[test]
+    fn a_tiny_update_interval_costs_one_update_per_sweep() {
+        let config = SelfPreservationConfig { renewal_interval: 30 * S, threshold: 0.85, update_interval: 1 };
+        let mut sp = SelfPreservation::new(config, 100);
+        sp.allows_expiry(1_000_000 * S, 90, 0);
+        assert_eq!(sp.limit(), 153);
     }
 
     /// Time suspended runs from each suspending sweep to the next; the kept count is the most

@@ -128,14 +128,15 @@ impl MetricValues {
     }
 }
 
-/// The metric names a run of `scenario` reports, in column order.
-pub fn catalog_for(phases: &[Phase], with_requests: bool) -> Vec<String> {
+/// The metric names a run of `scenario` reports, in column order (outlier detection's only
+/// with `with_outlier`).
+pub fn catalog_for(phases: &[Phase], with_requests: bool, with_outlier: bool) -> Vec<String> {
     let mut out = MetricValues::default();
     DetectionScore::new(0, phases).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
     if with_requests {
-        names.extend(requests::RequestMetrics::names(phases));
+        names.extend(requests::RequestMetrics::names(phases, with_outlier));
     }
     names
 }
@@ -146,7 +147,7 @@ pub fn catalog() -> Vec<String> {
     DetectionScore::new(0, &[]).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
-    names.extend(requests::RequestMetrics::names(&[]));
+    names.extend(requests::RequestMetrics::names(&[], true));
     names
 }
 
@@ -159,6 +160,8 @@ pub const SAMPLED: &[&str] = &[
     "retry_time",
     "propagation_time",
     "stale_route_time",
+    "ejection_time",
+    "ejected_for",
 ];
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).

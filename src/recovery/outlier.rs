@@ -59,12 +59,14 @@ impl Ejector {
         *failures >= self.policy.consecutive_failures && !self.is_ejected(instance)
     }
 
-    /// Ejects `instance` if the cap allows with `listed` instances listed: Envoy ejects when
-    /// none is ejected or the ejected percentage after this one stays within the maximum.
-    /// Otherwise its count stays at the threshold, so its next failure tries again.
-    pub(crate) fn try_eject(&mut self, instance: InstanceId, now: SimTime, listed: u32) -> bool {
-        let after = 100.0 * (self.ejected + 1) as f64;
-        if self.ejected > 0 && after > self.policy.max_ejection_percent * listed as f64 {
+    /// Ejects `instance` if the cap allows, with `listed` instances listed of which
+    /// `ejected_listed` are ejected (an instance that left the view counts no more, as a host
+    /// that left an Envoy cluster): Envoy ejects when none is ejected or the ejected percentage
+    /// after this one stays within the maximum. Otherwise its count stays at the threshold, so
+    /// its next failure tries again.
+    pub(crate) fn try_eject(&mut self, instance: InstanceId, now: SimTime, listed: u32, ejected_listed: u32) -> bool {
+        let after = 100.0 * (ejected_listed + 1) as f64;
+        if ejected_listed > 0 && after > self.policy.max_ejection_percent * listed as f64 {
             return false;
         }
         self.failures[instance] = 0;
@@ -118,7 +120,7 @@ mod tests {
         assert!(!e.record(i, true), "a success resets");
         assert!(!e.record(i, false) && !e.record(i, false));
         assert!(e.record(i, false));
-        assert!(e.try_eject(i, 100, 10));
+        assert!(e.try_eject(i, 100, 10, 0));
         assert!(!e.admits(i) && e.last_ejection(i) == Some(100));
         let mut back = Vec::new();
         e.sweep(129, |i, at| back.push((i, at)));
@@ -138,11 +140,12 @@ mod tests {
     #[test]
     fn the_cap_leaves_room_for_one_ejection_at_least() {
         let mut e = Ejector::new(POLICY, 10);
-        assert!(e.try_eject(InstanceId(0), 0, 10), "one always may be ejected");
-        assert!(!e.try_eject(InstanceId(1), 0, 10), "2 of 10 is over 10 %");
+        assert!(e.try_eject(InstanceId(0), 0, 10, 0), "one always may be ejected");
+        assert!(!e.try_eject(InstanceId(1), 0, 10, 1), "2 of 10 is over 10 %");
+        assert!(e.try_eject(InstanceId(1), 0, 10, 0), "the ejected one left the view");
         let mut wide = Ejector::new(Policy { max_ejection_percent: 20.0, ..POLICY }, 10);
-        assert!(wide.try_eject(InstanceId(0), 0, 10) && wide.try_eject(InstanceId(1), 0, 10));
-        assert!(!wide.try_eject(InstanceId(2), 0, 10));
+        assert!(wide.try_eject(InstanceId(0), 0, 10, 0) && wide.try_eject(InstanceId(1), 0, 10, 1));
+        assert!(!wide.try_eject(InstanceId(2), 0, 10, 2));
         assert!(e.panics(1, 4) && !e.panics(2, 4), "below half, not at half");
     }
 }

@@ -233,7 +233,8 @@ const OUTLIER: Strategy<Part> = Strategy {
 /// Reads the `[recovery]` table found at `key` (absent: the defaults): its own keys, then
 /// each sub-table by the part of that name.
 pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Recovery, KeyError> {
-    let mut recovery = Recovery { timeout: 0, deadline: None, retry: Retry::none(), breaker: None, hedge: None, outlier: None };
+    let mut recovery =
+        Recovery { timeout: 0, deadline: None, retry: Retry::none(), breaker: None, hedge: None, outlier: None };
     let mut table = table.unwrap_or_default();
     let [own, sections @ ..] = PARTS else { return Ok(recovery) };
     let mut tables = Vec::new();

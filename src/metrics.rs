@@ -128,8 +128,9 @@ impl MetricValues {
     }
 }
 
-/// The metric names a run of `scenario` reports, in column order.
-pub fn catalog_for(phases: &[Phase], with_requests: bool, with_self_preservation: bool) -> Vec<String> {
+/// The metric names a run of `scenario` reports, in column order (self-preservation's and
+/// outlier detection's only with their flags).
+pub fn catalog_for(phases: &[Phase], with_requests: bool, with_self_preservation: bool, with_outlier: bool) -> Vec<String> {
     let mut out = MetricValues::default();
     DetectionScore::new(0, phases).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
@@ -138,7 +139,7 @@ pub fn catalog_for(phases: &[Phase], with_requests: bool, with_self_preservation
         names.extend(SELF_PRESERVATION_METRICS.iter().map(|n| n.to_string()));
     }
     if with_requests {
-        names.extend(requests::RequestMetrics::names(phases));
+        names.extend(requests::RequestMetrics::names(phases, with_outlier));
     }
     names
 }
@@ -150,7 +151,7 @@ pub fn catalog() -> Vec<String> {
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
     names.extend(SELF_PRESERVATION_METRICS.iter().map(|n| n.to_string()));
-    names.extend(requests::RequestMetrics::names(&[]));
+    names.extend(requests::RequestMetrics::names(&[], true));
     names
 }
 
@@ -163,6 +164,8 @@ pub const SAMPLED: &[&str] = &[
     "retry_time",
     "propagation_time",
     "stale_route_time",
+    "ejection_time",
+    "ejected_for",
 ];
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).

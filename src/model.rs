@@ -52,7 +52,9 @@ pub struct Scenario {
 impl Scenario {
     /// The metric names a run of this scenario reports, in column order.
     pub fn metric_names(&self) -> Vec<String> {
-        crate::metrics::catalog_for(&self.phases, self.clients.is_some(), self.registry.self_preservation.is_some())
+        let outlier = self.clients.as_ref().is_some_and(|c| c.recovery.outlier.is_some());
+        let self_preservation = self.registry.self_preservation.is_some();
+        crate::metrics::catalog_for(&self.phases, self.clients.is_some(), self_preservation, outlier)
     }
 }
 

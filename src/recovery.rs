@@ -1,10 +1,11 @@
 //! Recovery policies of a client: backoff with jitter between retries, the retry budget, the
-//! circuit breaker. (Per-attempt timeouts, deadlines and hedging are steps of the request
+//! circuit breaker, outlier detection (passive health checking). (Per-attempt timeouts, deadlines and hedging are steps of the request
 //! lifecycle in `traffic::requests`, parameterised by `Recovery` here.)
 
 pub(crate) mod backoff;
 pub(crate) mod breaker;
 pub(crate) mod budget;
+pub(crate) mod outlier;
 mod parts;
 
 pub use parts::{PARTS, Part, parse};
@@ -24,6 +25,8 @@ pub struct Recovery {
     pub breaker: Option<Breaker>,
     /// Hedged requests; `None`: none.
     pub hedge: Option<Hedge>,
+    /// Outlier detection (Envoy's passive health checking); `None`: none.
+    pub outlier: Option<Outlier>,
 }
 
 /// How the backoff before a retry grows.
@@ -105,4 +108,35 @@ pub struct Hedge {
     pub delay: SimTime,
     /// Below 1: use the client's observed latency quantile instead, after 100 samples.
     pub quantile: Option<f64>,
+}
+
+/// Outlier detection, as Envoy's (`outlier_detection.proto`), per client: after
+/// `consecutive_failures` failed attempts in a row to an instance the client ejects it at once
+/// (if at most `max_ejection_percent` of the listed instances would then be ejected, one always
+/// allowed) for `base_ejection_time` × the times it has been ejected, at most
+/// `max_ejection_time`; it returns at the first analysis sweep (every `interval`) after that.
+/// While fewer than `panic_threshold` % of the listed instances are not ejected, ejections are
+/// ignored (healthy panic).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Outlier {
+    /// Failed attempts in a row that eject an instance (Envoy's `consecutive_5xx`).
+    pub consecutive_failures: u32,
+    /// Time between analysis sweeps, which return ejected instances, in nanoseconds.
+    pub interval: SimTime,
+    /// Ejection time per ejection so far, in nanoseconds.
+    pub base_ejection_time: SimTime,
+    /// The longest ejection, in nanoseconds (at least `base_ejection_time`, as Envoy's).
+    pub max_ejection_time: SimTime,
+    /// Percent of the listed instances that may be ejected at once (one always may).
+    pub max_ejection_percent: f64,
+    /// Percent of the listed instances below which the balancer ignores ejections.
+    pub panic_threshold: f64,
+}
+
+impl Outlier {
+    /// How long the `times`-th ejection of an instance lasts (before the sweep that ends it).
+    pub fn ejection_time(&self, times: u32) -> SimTime {
+        let cap = self.max_ejection_time.max(self.base_ejection_time);
+        self.base_ejection_time.saturating_mul(times as u64).min(cap)
+    }
 }

@@ -112,6 +112,11 @@ pub enum TrafficEvent {
         /// The client.
         client: ClientId,
     },
+    /// A client's outlier detector sweeps: ejected instances whose time is over return.
+    Sweep {
+        /// The client.
+        client: ClientId,
+    },
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
@@ -164,7 +169,7 @@ impl Traffic {
         Some(Traffic {
             servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
             views: Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng),
-            metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases),
+            metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases, model.recovery.outlier.is_some()),
             path: RequestPath::new(model, n, client_streams),
         })
     }
@@ -176,6 +181,7 @@ impl Traffic {
             self.views.start(client, ctx);
         }
         self.views.start_server_cache(ctx);
+        self.path.start_sweeps(ctx);
         self.path.snapshot_assignment();
     }
 
@@ -198,6 +204,7 @@ impl Traffic {
             HalfOpen { client, instance } => path.on_half_open(client, instance, ctx.now),
             CacheRefresh => self.views.on_cache_refresh(ctx),
             ListRefresh { client } => self.on_list_refresh(client, ctx),
+            Sweep { client } => path.on_sweep(client, ctx, metrics),
         }
     }
 
@@ -232,11 +239,13 @@ impl Traffic {
     /// The instance crashed: its work is lost, and how long clients keep routing to it counts.
     pub(crate) fn on_instance_down<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>) {
         self.views.on_instance_down(instance, ctx.now, &mut self.metrics);
+        self.path.set_down_since(instance, Some(ctx.now));
         self.servers.drop_work(instance, ctx);
     }
 
     pub(crate) fn on_instance_up(&mut self, instance: InstanceId) {
         self.views.on_instance_up(instance);
+        self.path.set_down_since(instance, None);
     }
 
     pub(crate) fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {

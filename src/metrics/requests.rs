@@ -1,6 +1,7 @@
 //! Request-side metrics: requests, success ratio, latency, attempts per request,
 //! retry time, time-weighted availability, offered load, and the discovery-path metrics
-//! (propagation time, stale route time, keys moved, load spread).
+//! (propagation time, stale route time, keys moved, load spread), and outlier detection's
+//! (ejections, time to ejection, ejection lengths; reported only when the scenario has it).
 
 use super::{MetricValues, Sampled};
 use crate::engine::SimTime;
@@ -93,6 +94,40 @@ pub(crate) struct RequestMetrics {
     keys_moved: (f64, u64),
     pub propagation_time: Sampled,
     pub stale_route_time: Sampled,
+    /// Outlier detection's metrics, only when the scenario has it (so that the columns of every
+    /// other scenario stay as they were).
+    pub outlier: Option<OutlierMetrics>,
+}
+
+/// What the clients' outlier detectors did.
+#[derive(Default)]
+pub(crate) struct OutlierMetrics {
+    ejections: u64,
+    /// The most instances one client held ejected at once.
+    ejected_peak: u32,
+    /// From an instance's crash to a client's first ejection of it since.
+    ejection_time: Sampled,
+    /// From an ejection to the sweep that returned the instance.
+    pub ejected_for: Sampled,
+}
+
+impl OutlierMetrics {
+    /// A client ejected an instance, now holding `ejected` ejected; `since_crash`: the time
+    /// from the instance's crash, if this is the client's first ejection of it since.
+    pub(crate) fn ejected(&mut self, ejected: u32, since_crash: Option<SimTime>) {
+        self.ejections += 1;
+        self.ejected_peak = self.ejected_peak.max(ejected);
+        if let Some(t) = since_crash {
+            self.ejection_time.record(t);
+        }
+    }
+
+    fn report(&self, out: &mut MetricValues) {
+        out.push("ejections", self.ejections as f64);
+        out.push("ejected_peak", self.ejected_peak as f64);
+        self.ejection_time.report("ejection_time", out);
+        self.ejected_for.report("ejected_for", out);
+    }
 }
 
 /// Events worth counting on the request path.
@@ -111,13 +146,13 @@ pub(crate) struct Counters {
 
 impl RequestMetrics {
     /// The names of the request metrics a run with these phases reports, in column order.
-    pub(crate) fn names(phases: &[Phase]) -> Vec<String> {
+    pub(crate) fn names(phases: &[Phase], outlier: bool) -> Vec<String> {
         let mut out = MetricValues::default();
-        RequestMetrics::new(0, 1, phases).report(1, &mut out);
+        RequestMetrics::new(0, 1, phases, outlier).report(1, &mut out);
         out.names().map(str::to_string).collect()
     }
 
-    pub(crate) fn new(instances: u32, bin: SimTime, phases: &[Phase]) -> Self {
+    pub(crate) fn new(instances: u32, bin: SimTime, phases: &[Phase], outlier: bool) -> Self {
         let phases = phases
             .iter()
             .map(|p| PhaseStats {
@@ -145,6 +180,7 @@ impl RequestMetrics {
             keys_moved: (0.0, 0),
             propagation_time: Sampled::default(),
             stale_route_time: Sampled::default(),
+            outlier: outlier.then(OutlierMetrics::default),
         }
     }
 
@@ -217,6 +253,9 @@ impl RequestMetrics {
         self.propagation_time.report("propagation_time", out);
         self.stale_route_time.report("stale_route_time", out);
         self.report_counters(out);
+        if let Some(m) = &self.outlier {
+            m.report(out);
+        }
         for p in &self.phases {
             p.report(out);
         }
@@ -257,7 +296,7 @@ mod tests {
 
     #[test]
     fn availability_is_the_mean_of_bin_success_ratios() {
-        let mut m = RequestMetrics::new(2, 1_000, &[Phase { name: "late".into(), from: 1_000, to: 2_000 }]);
+        let mut m = RequestMetrics::new(2, 1_000, &[Phase { name: "late".into(), from: 1_000, to: 2_000 }], false);
         m.complete(100, 0, 0, 1, true);
         m.complete(200, 0, 0, 1, false);
         m.complete(1_500, 1_000, 1_000, 2, true);

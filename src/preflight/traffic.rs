@@ -1,5 +1,6 @@
 //! The request path's share of the estimate: requests, their attempts, retries and timeouts,
-//! the view's propagation to the clients, and the memory of clients and attempts in flight.
+//! the view's propagation to the clients, outlier detection's sweeps, and the memory of clients
+//! and attempts in flight.
 
 use crate::detect::{Cost, Load};
 use crate::engine::time::to_seconds;
@@ -12,6 +13,8 @@ const CLIENT_BYTES: f64 = 1_500.0;
 const CLIENT_BYTES_PER_INSTANCE: f64 = 16.0;
 /// A circuit breaker, one per (client, instance).
 const BREAKER_BYTES: f64 = 48.0;
+/// An outlier detector's state per (client, instance): failures, ejections, their times.
+const OUTLIER_BYTES: f64 = 32.0;
 /// An attempt in flight or waiting in an instance's queue: its slots and timers.
 const ATTEMPT_BYTES: f64 = 200.0;
 
@@ -27,13 +30,16 @@ pub(super) fn estimate(s: &Scenario, clients: &Clients, load: &Load) -> Cost {
     let stormy = per_request(allowed, served, lost, 1.0 - (1.0 - lost) * (1.0 - storm.failed));
     let blend = |calm: f64, stormy: f64| (1.0 - storm.fraction) * calm + storm.fraction * stormy;
     let hedges = if clients.recovery.hedge.is_some() { requests } else { 0.0 };
-    let queue_events = requests * blend(calm.events, stormy.events) + hedges + propagation(clients, load);
+    let queue_events =
+        requests * blend(calm.events, stormy.events) + hedges + propagation(clients, load) + sweeps(clients, load);
     let attempts_per_s = offered_per_s * blend(calm.attempts, stormy.attempts);
     let failed = blend(lost, storm.failed.max(lost));
     let in_flight = attempts_per_s * time_in_flight_s(s, clients, failed) + backlog(s, attempts_per_s, load);
     let per_client = CLIENT_BYTES
         + load.instances
-            * (CLIENT_BYTES_PER_INSTANCE + if clients.recovery.breaker.is_some() { BREAKER_BYTES } else { 0.0 });
+            * (CLIENT_BYTES_PER_INSTANCE
+                + if clients.recovery.breaker.is_some() { BREAKER_BYTES } else { 0.0 }
+                + if clients.recovery.outlier.is_some() { OUTLIER_BYTES } else { 0.0 });
     let bytes = f64::from(clients.count) * per_client + in_flight * ATTEMPT_BYTES;
     Cost { queue_events, drawn_events: 0.0, bytes }
 }
@@ -175,4 +181,9 @@ fn propagation(clients: &Clients, load: &Load) -> f64 {
             Propagation::Watch => count * 2.0 * load.crashes,
             Propagation::Poll { refresh } => 3.0 * count * periods(Some(refresh)),
         }
+}
+
+/// Outlier detection's analysis sweeps: one event per client per interval.
+fn sweeps(clients: &Clients, load: &Load) -> f64 {
+    clients.recovery.outlier.map_or(0.0, |o| f64::from(clients.count) * load.horizon_s / to_seconds(o.interval.max(1)))
 }

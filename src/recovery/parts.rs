@@ -1,10 +1,10 @@
-//! The parts of `[recovery]` — the attempt limits, `retry`, `breaker`, `hedge` — each declared
+//! The parts of `[recovery]` — the attempt limits, `retry`, `breaker`, `hedge`, `outlier` — each declared
 //! once (`crate::params`): parsing and its errors, `discosim list`, the README's table and the
 //! tests over every part follow from `PARTS`.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use super::{Backoff, Breaker, Hedge, Jitter, Recovery, Retry};
+use super::{Backoff, Breaker, Hedge, Jitter, Outlier, Recovery, Retry};
 use crate::engine::SimTime;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{KeyError, Param, Strategy, Type, Values};
@@ -14,7 +14,7 @@ use std::sync::Arc;
 pub type Part = dyn Fn(&mut Recovery) + Send + Sync;
 
 /// The `[recovery]` table's own keys, then its sub-tables by name, in the order they apply.
-pub const PARTS: &[Strategy<Part>] = &[ATTEMPT, RETRY, BREAKER, HEDGE];
+pub const PARTS: &[Strategy<Part>] = &[ATTEMPT, RETRY, BREAKER, HEDGE, OUTLIER];
 
 /// A cap that is never reached, yet leaves room to add a base without overflow.
 const UNBOUNDED_CAP: SimTime = u64::MAX / 4;
@@ -175,10 +175,66 @@ const HEDGE: Strategy<Part> = Strategy {
     },
 };
 
+const OUTLIER: Strategy<Part> = Strategy {
+    name: "outlier",
+    doc: "`[recovery.outlier]`: passive health checking (Envoy's outlier detection): each client ejects an instance after consecutive failed attempts, for longer each time",
+    params: &[
+        Param {
+            name: "consecutive_failures",
+            ty: Type::Count { min: 1, max: u32::MAX as u64 },
+            default: Fixed("5"),
+            doc: "failed attempts in a row (timeouts, rejections, resets) that eject the instance at once",
+        },
+        Param {
+            name: "interval",
+            ty: Type::PositiveDuration,
+            default: Fixed("10s"),
+            doc: "time between analysis sweeps, which return ejected instances (a random phase per client)",
+        },
+        Param {
+            name: "base_ejection_time",
+            ty: Type::PositiveDuration,
+            default: Fixed("30s"),
+            doc: "an ejection lasts this × the times the instance has been ejected, until the next sweep",
+        },
+        Param {
+            name: "max_ejection_time",
+            ty: Type::PositiveDuration,
+            default: Fixed("300s"),
+            doc: "the longest ejection (`base_ejection_time` if that is longer)",
+        },
+        Param {
+            name: "max_ejection_percent",
+            ty: Type::Number { min: 0.0, open_min: false, max: 100.0 },
+            default: Fixed("10"),
+            doc: "percent of the listed instances ejected at once, at most (one always may be)",
+        },
+        Param {
+            name: "panic_threshold",
+            ty: Type::Number { min: 0.0, open_min: false, max: 100.0 },
+            default: Fixed("50"),
+            doc: "below this percent of listed instances not ejected, the balancer ignores ejections (0: never)",
+        },
+    ],
+    derived: &[],
+    build: |v| {
+        let outlier = Outlier {
+            consecutive_failures: v.required_u32("consecutive_failures")?,
+            interval: v.required_duration("interval")?,
+            base_ejection_time: v.required_duration("base_ejection_time")?,
+            max_ejection_time: v.required_duration("max_ejection_time")?,
+            max_ejection_percent: v.required_number("max_ejection_percent")?,
+            panic_threshold: v.required_number("panic_threshold")?,
+        };
+        Ok(Arc::new(move |r: &mut Recovery| r.outlier = Some(outlier)))
+    },
+};
+
 /// Reads the `[recovery]` table found at `key` (absent: the defaults): its own keys, then
 /// each sub-table by the part of that name.
 pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Recovery, KeyError> {
-    let mut recovery = Recovery { timeout: 0, deadline: None, retry: Retry::none(), breaker: None, hedge: None };
+    let mut recovery =
+        Recovery { timeout: 0, deadline: None, retry: Retry::none(), breaker: None, hedge: None, outlier: None };
     let mut table = table.unwrap_or_default();
     let [own, sections @ ..] = PARTS else { return Ok(recovery) };
     let mut tables = Vec::new();

@@ -1,16 +1,19 @@
 //! A client's state: its cached view of the registry, the instances it may route to, its
-//! attempts in flight per instance, its circuit breakers and retry budget.
+//! attempts in flight per instance, its circuit breakers, outlier detector and retry budget.
 
+use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
 use crate::recovery::Recovery;
 use crate::recovery::breaker::Breaker;
 use crate::recovery::budget::Budget;
+use crate::recovery::outlier::Ejector;
 use hdrhistogram::Histogram;
 
 pub(super) struct Client {
     /// The registry's view as this client last learned it.
     pub view: PerInstance<bool>,
-    /// Where the client may route: in its view and not held off by an open breaker.
+    /// Where the client may route: in its view, not held off by an open breaker, and not
+    /// ejected by its outlier detector (unless it is in healthy panic).
     pub routable: PerInstance<bool>,
     /// The routable instances, sorted.
     pub live: Vec<InstanceId>,
@@ -18,6 +21,8 @@ pub(super) struct Client {
     /// One per instance when the scenario has a breaker, else empty.
     pub breakers: PerInstance<Breaker>,
     pub budget: Option<Budget>,
+    /// The outlier detector, when the scenario has one.
+    pub outlier: Option<Ejector>,
     /// Changes when the request rate changes, so the stale next-request event is ignored.
     pub issue_generation: u32,
     /// Latencies of this client's successful attempts, when hedging by quantile.
@@ -34,6 +39,7 @@ impl Client {
             outstanding: PerInstance::new(instances, 0),
             breakers: PerInstance::new(if recovery.breaker.is_some() { instances } else { 0 }, Breaker::default()),
             budget: recovery.retry.budget.map(|ratio| Budget::new(ratio, recovery.retry.budget_floor, rate)),
+            outlier: recovery.outlier.map(|policy| Ejector::new(policy, instances)),
             issue_generation: 0,
             latencies: recovery.hedge.as_ref().and_then(|h| h.quantile).and_then(|_| Histogram::new(3).ok()),
         }
@@ -46,12 +52,58 @@ impl Client {
         }
         self.view[instance] = up;
         self.refresh_routable(instance);
+        self.update_panic();
         true
+    }
+
+    /// Records an attempt's outcome with the outlier detector (when there is one): whether it
+    /// ejected `instance`.
+    pub(super) fn record_outcome(&mut self, instance: InstanceId, ok: bool, now: SimTime) -> bool {
+        let Some(outlier) = &mut self.outlier else { return false };
+        if !outlier.record(instance, ok) {
+            return false;
+        }
+        let (listed, ejected_listed) = self.listed_and_healthy();
+        let ejected_listed = listed - ejected_listed;
+        let ejected = self.outlier.as_mut().is_some_and(|o| o.try_eject(instance, now, listed, ejected_listed));
+        if ejected {
+            self.refresh_routable(instance);
+            self.update_panic();
+        }
+        ejected
+    }
+
+    /// Healthy panic follows the count of listed instances not ejected; when it flips, every
+    /// instance's routability changes with it. O(instances), but only on an ejection, a return
+    /// or a view change, and only with an outlier detector.
+    pub(super) fn update_panic(&mut self) {
+        let (listed, healthy) = self.listed_and_healthy();
+        let Some(outlier) = &self.outlier else { return };
+        let panic = outlier.panics(healthy, listed);
+        if panic == outlier.panic {
+            return;
+        }
+        self.outlier.as_mut().expect("checked above").panic = panic;
+        for instance in InstanceId::all(self.view.len() as u32) {
+            self.refresh_routable(instance);
+        }
+    }
+
+    /// Instances in the view, and those of them not ejected.
+    fn listed_and_healthy(&self) -> (u32, u32) {
+        let (mut listed, mut healthy) = (0, 0);
+        for instance in InstanceId::all(self.view.len() as u32) {
+            listed += self.view[instance] as u32;
+            healthy += (self.view[instance] && self.outlier.as_ref().is_none_or(|o| !o.is_ejected(instance))) as u32;
+        }
+        (listed, healthy)
     }
 
     /// Recomputes whether the client may route to `instance` and keeps `live` in step.
     pub(super) fn refresh_routable(&mut self, instance: InstanceId) {
-        let allowed = self.view[instance] && self.breakers.get(instance).is_none_or(Breaker::allows);
+        let allowed = self.view[instance]
+            && self.breakers.get(instance).is_none_or(Breaker::allows)
+            && self.outlier.as_ref().is_none_or(|o| o.admits(instance));
         if allowed == self.routable[instance] {
             return;
         }
@@ -69,11 +121,12 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recovery::Retry;
+    use crate::recovery::{Outlier, Retry};
 
     #[test]
     fn live_list_follows_the_view() {
-        let recovery = Recovery { timeout: 1, deadline: None, retry: Retry::none(), breaker: None, hedge: None };
+        let recovery =
+            Recovery { timeout: 1, deadline: None, retry: Retry::none(), breaker: None, hedge: None, outlier: None };
         let mut c = Client::new(4, &recovery, 1.0);
         c.view[InstanceId(2)] = false;
         c.refresh_routable(InstanceId(2));
@@ -81,5 +134,34 @@ mod tests {
         c.view[InstanceId(2)] = true;
         c.refresh_routable(InstanceId(2));
         assert_eq!(c.live, [0, 1, 2, 3].map(InstanceId));
+    }
+
+    /// Ejections leave the live list until fewer than half the listed instances are left, then
+    /// healthy panic routes over every listed one; the view still applies.
+    #[test]
+    fn ejection_and_panic_compose_with_the_view() {
+        let outlier = Outlier {
+            consecutive_failures: 1,
+            interval: 10,
+            base_ejection_time: 30,
+            max_ejection_time: 300,
+            max_ejection_percent: 100.0,
+            panic_threshold: 50.0,
+        };
+        let recovery = Recovery {
+            timeout: 1,
+            deadline: None,
+            retry: Retry::none(),
+            breaker: None,
+            hedge: None,
+            outlier: Some(outlier),
+        };
+        let mut c = Client::new(4, &recovery, 1.0);
+        assert!(c.record_outcome(InstanceId(0), false, 5) && c.record_outcome(InstanceId(1), false, 5));
+        assert_eq!(c.live, [2, 3].map(InstanceId), "2 of 4 left: at the threshold, not below");
+        assert!(c.record_outcome(InstanceId(2), false, 5));
+        assert_eq!(c.live, [0, 1, 2, 3].map(InstanceId), "1 of 4: panic");
+        c.learn(InstanceId(0), false);
+        assert_eq!(c.live, [1, 2, 3].map(InstanceId), "still in panic, the view applies");
     }
 }

@@ -1,6 +1,7 @@
 //! A request's life on the client: issue, pick an instance, send an attempt with its timeout,
 //! then on failure retry (backoff, jitter, budget) or give up; hedge a slow first attempt; and
-//! expire at the deadline (the source document's timestamp mechanism).
+//! expire at the deadline (the source document's timestamp mechanism); and eject instances
+//! that fail in a row (outlier detection), returning them at periodic sweeps.
 
 mod affinity;
 
@@ -11,7 +12,7 @@ use super::slab::{Ref, Slab};
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::balance::{Balancer, Pick};
 use crate::engine::{SimTime, Stream, TimerLane};
-use crate::ids::{ClientId, InstanceId, PerClient};
+use crate::ids::{ClientId, InstanceId, PerClient, PerInstance};
 use crate::metrics::requests::RequestMetrics;
 use crate::model::Clients;
 use crate::recovery::backoff;
@@ -71,6 +72,9 @@ pub(super) struct RequestPath {
     rng: ClientStreams,
     /// Client 0's first choice for each sampled key (key-affine balancers).
     assignment: Vec<Option<InstanceId>>,
+    /// When each crashed instance went down, for `ejection_time` (empty without outlier
+    /// detection).
+    down_since: PerInstance<Option<SimTime>>,
 }
 
 impl RequestPath {
@@ -87,6 +91,7 @@ impl RequestPath {
             rate_factor: 1.0,
             rng,
             assignment: Vec::new(),
+            down_since: PerInstance::new(if model.recovery.outlier.is_some() { instances } else { 0 }, None),
             model,
         }
     }
@@ -287,7 +292,78 @@ impl RequestPath {
             }
             c.refresh_routable(a.instance);
         }
+        if c.outlier.is_some() {
+            self.record_outlier(a.client, a.instance, ok, ctx.now, metrics);
+        }
         Some(a)
+    }
+
+    /// An attempt's outcome reaches the client's outlier detector; an ejection is counted, and
+    /// timed from the instance's crash if it is the client's first ejection since then.
+    fn record_outlier(
+        &mut self,
+        client: ClientId,
+        instance: InstanceId,
+        ok: bool,
+        now: SimTime,
+        metrics: &mut RequestMetrics,
+    ) {
+        let c = &mut self.clients[client];
+        let previous = c.outlier.as_ref().and_then(|o| o.last_ejection(instance));
+        if !c.record_outcome(instance, ok, now) {
+            return;
+        }
+        let ejected = c.outlier.as_ref().map_or(0, |o| o.ejected);
+        let crashed = self.down_since.get(instance).copied().flatten();
+        let since_crash = crashed.filter(|t| previous.is_none_or(|p| p < *t)).map(|t| now - t);
+        if let Some(m) = &mut metrics.outlier {
+            m.ejected(ejected, since_crash);
+        }
+    }
+
+    /// Time 0: each client with outlier detection schedules its first analysis sweep, at a
+    /// phase uniform on [0, interval) drawn from its recovery stream.
+    pub(super) fn start_sweeps<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+        let Some(policy) = self.model.recovery.outlier else { return };
+        for client in ClientId::all(self.clients()) {
+            let phase = (self.rng.recovery[client].uniform() * policy.interval as f64) as SimTime;
+            ctx.at(phase, TrafficEvent::Sweep { client });
+        }
+    }
+
+    /// A client's analysis sweep: instances whose ejection time is over return, and the next
+    /// sweep is scheduled one interval on.
+    pub(super) fn on_sweep<E: WorldEvent>(
+        &mut self,
+        client: ClientId,
+        ctx: &mut TrafficCtx<E>,
+        metrics: &mut RequestMetrics,
+    ) {
+        let c = &mut self.clients[client];
+        let Some(outlier) = &mut c.outlier else { return };
+        ctx.at(ctx.now.saturating_add(outlier.policy.interval), TrafficEvent::Sweep { client });
+        let mut any = false;
+        outlier.sweep(ctx.now, |_, ejected_at| {
+            any = true;
+            if let Some(m) = &mut metrics.outlier {
+                m.ejected_for.record(ctx.now - ejected_at);
+            }
+        });
+        if !any {
+            return;
+        }
+        // Refreshing every instance (cheap when unchanged) avoids collecting the returned ones.
+        for instance in InstanceId::all(c.view.len() as u32) {
+            c.refresh_routable(instance);
+        }
+        c.update_panic();
+    }
+
+    /// The instance crashed (for `ejection_time`), or (`None`) started again.
+    pub(super) fn set_down_since(&mut self, instance: InstanceId, since: Option<SimTime>) {
+        if let Some(down) = self.down_since.get_mut(instance) {
+            *down = since;
+        }
     }
 
     pub(super) fn on_half_open(&mut self, client: ClientId, instance: InstanceId, now: SimTime) {

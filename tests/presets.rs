@@ -126,11 +126,49 @@ fn a_scenario_key_overrides_the_preset_kubernetes_before_1_32() {
     assert_covers(ci(&runs, "detection_time.mean@body"), mean, "kubernetes grace 40 s");
 }
 
+/// Envoy: one client, round-robin over n = 4 instances, Poisson λ = 10/s, attempts time out
+/// after τ = 100 ms, the registry never notices (a 10⁵ s lease); instance 0 crashes at 10 s.
+/// Its N = 5th failed attempt comes with the (j + (N − 1)·n)-th request after the crash, j
+/// uniform on 1..n (tests/outlier.rs): ejection ((n + 1)/2 + (N − 1)·n)/λ + τ = 1.95 s after.
+#[test]
+fn envoy_ejects_a_crashed_host_1_95_s_after_the_crash() {
+    let text = r#"
+name = "envoy"
+preset = "envoy"
+horizon = "30s"
+replications = 300
+[cluster]
+instances = 4
+servers = 4
+service_time = { dist = "constant", value = "10us" }
+[network]
+delay = { dist = "constant", value = "10us" }
+[detector]
+kind = "heartbeat"
+interval = "1s"
+timeout = "100000s"
+[workload]
+clients = 1
+rate = 10.0
+[recovery]
+timeout = "100ms"
+[[fault]]
+at = "10s"
+action = "crash"
+instances = [0]
+"#;
+    let runs = replicate(&scenario(text));
+    assert_eq!(min_of(&runs, "ejection_time.count"), 1.0, "every run ejects it once");
+    assert_covers(ci(&runs, "ejection_time.mean"), (2.5 + 16.0) / 10.0 + 0.1, "envoy: crash to ejection");
+}
+
 /// Every preset the code ships has a window test here.
 #[test]
 fn every_preset_has_a_window_test() {
     let source = std::fs::read_to_string("tests/presets.rs").unwrap();
     for preset in discosim::presets::PRESETS {
-        assert!(source.contains(&format!("assert_window(\"{}\"", preset.name)), "no window test for {}", preset.name);
+        let tested = source.contains(&format!("assert_window(\"{}\"", preset.name))
+            || source.contains(&format!("preset = \"{}\"", preset.name));
+        assert!(tested, "no window test for {}", preset.name);
     }
 }

@@ -47,6 +47,8 @@ pub enum Type {
     },
     /// One of the names, the first being the usual one.
     Choice(&'static [&'static str]),
+    /// `true` or `false`; 1 or 0 in formulas.
+    Flag,
     /// A path to a file, relative to the scenario file's folder.
     File,
     /// A list of instance indices (integers ≥ 0; the scenario checks them against its size).
@@ -60,6 +62,7 @@ impl Type {
             Type::Duration | Type::PositiveDuration => "s",
             Type::Probability | Type::Count { .. } | Type::Number { .. } => "",
             Type::Choice(_) => "name",
+            Type::Flag => "",
             Type::File => "path",
             Type::Indices => "indices",
         }
@@ -77,6 +80,7 @@ impl Type {
             Type::Number { min, max, .. } if max.is_infinite() => format!("number ≥ {min}"),
             Type::Number { min, max, .. } => format!("number, {min} ≤ x ≤ {max}"),
             Type::Choice(names) => format!("one of {}", names.join(", ")),
+            Type::Flag => "true or false".into(),
             Type::File => "path, relative to the scenario file".into(),
             Type::Indices => "list of instance indices".into(),
         }
@@ -160,6 +164,8 @@ pub enum Value {
     File(String),
     /// Instance indices.
     Indices(Vec<u64>),
+    /// A switch.
+    Flag(bool),
 }
 
 /// A strategy's checked parameters (fixed defaults filled in), found at `key`.
@@ -223,6 +229,14 @@ impl Values {
         }
     }
 
+    /// A switch, if given or defaulted.
+    pub fn flag(&self, name: &str) -> Option<bool> {
+        match self.map.get(name) {
+            Some(Value::Flag(b)) => Some(*b),
+            _ => None,
+        }
+    }
+
     /// A file path as written (relative to the scenario file), if given.
     pub fn file(&self, name: &str) -> Option<&str> {
         match self.map.get(name) {
@@ -250,6 +264,7 @@ impl Values {
             Value::Duration(nanos) => Some(to_seconds(*nanos)),
             Value::Number(x) => Some(*x),
             Value::Count(n) => Some(*n as f64),
+            Value::Flag(b) => Some(if *b { 1.0 } else { 0.0 }),
             Value::Choice(_) | Value::File(_) | Value::Indices(_) => None,
         };
         self.map.iter().filter_map(|(name, value)| Some((*name, number(value)?))).collect()
@@ -358,6 +373,7 @@ fn default_value(ty: Type, text: &str) -> toml::Value {
     match ty {
         Type::Duration | Type::PositiveDuration | Type::Choice(_) | Type::File => toml::Value::String(text.into()),
         Type::Indices => toml::Value::Array(Vec::new()),
+        Type::Flag => toml::Value::Boolean(text == "true"),
         Type::Count { .. } => toml::Value::Integer(text.parse().unwrap_or(i64::MIN)),
         Type::Probability | Type::Number { .. } => toml::Value::Float(text.parse().unwrap_or(f64::NAN)),
     }
@@ -373,6 +389,10 @@ fn read(ty: Type, value: &toml::Value, key: &str) -> Result<Value, KeyError> {
         Type::Choice(names) => read_choice(names, value, key),
         Type::File => read_file(value, key),
         Type::Indices => read_indices(value, key),
+        Type::Flag => match value {
+            toml::Value::Boolean(b) => Ok(Value::Flag(*b)),
+            _ => Err(invalid_type(value, key, "true or false")),
+        },
     }
 }
 
@@ -546,6 +566,7 @@ fn sample(ty: Type) -> toml::Value {
         Type::Choice(names) => toml::Value::String(names.first().copied().unwrap_or_default().into()),
         Type::File => toml::Value::String(SAMPLE_FILE.into()),
         Type::Indices => toml::Value::Array(vec![toml::Value::Integer(0)]),
+        Type::Flag => toml::Value::Boolean(false),
     }
 }
 

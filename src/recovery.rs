@@ -127,8 +127,10 @@ pub struct Outlier {
     pub base_ejection_time: SimTime,
     /// The longest ejection, in nanoseconds (at least `base_ejection_time`, as Envoy's).
     pub max_ejection_time: SimTime,
-    /// Percent of the listed instances that may be ejected at once (one always may).
+    /// Percent of the listed instances that may be ejected at once, this one included.
     pub max_ejection_percent: f64,
+    /// One instance may be ejected whatever the percentage (Envoy's `always_eject_one_host`).
+    pub always_eject_one_host: bool,
     /// Percent of the listed instances below which the balancer ignores ejections.
     pub panic_threshold: f64,
 }

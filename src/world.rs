@@ -116,8 +116,8 @@ impl DetectorCtx for Ctx<'_> {
         self.registry.mark_down(instance, self.now, self.instances.is_up(instance));
     }
 
-    fn renewed(&mut self, _instance: InstanceId) {
-        self.registry.renewed(self.now);
+    fn renewed(&mut self, instance: InstanceId) {
+        self.registry.renewed(instance, self.now);
     }
 
     fn rng(&mut self, instance: InstanceId) -> &mut Stream {

@@ -51,9 +51,10 @@ fn cut(instances: &str) -> String {
 /// fails τ later, and ejects the instance at once. So
 /// E[ejection time] = ((n+1)/2 + (N−1)·n)/λ + τ = (2.5 + 16)/10 + 0.1 = 1.95 s.
 /// (Assumes no attempt to it was in flight at the crash: probability ≈ λ/n · 30 µs ≈ 10⁻⁴.)
+/// One host of four is 25 %, above the default 10 %: `always_eject_one_host` lets it go.
 #[test]
 fn a_crashed_instance_is_ejected_after_n_consecutive_failures() {
-    let crash = "[recovery.outlier]\n[[fault]]\nat = \"10s\"\naction = \"crash\"\ninstances = [0]\n";
+    let crash = "[recovery.outlier]\nalways_eject_one_host = true\n[[fault]]\nat = \"10s\"\naction = \"crash\"\ninstances = [0]\n";
     let runs = replicate(&scenario(&base(4, 10.0, "30s", 300, crash)));
     assert_eq!(min_of(&runs, "ejection_time.count"), 1.0, "every run ejects it once");
     assert_covers(ci(&runs, "ejection_time.mean"), (2.5 + 16.0) / 10.0 + 0.1, "crash to ejection");
@@ -75,7 +76,8 @@ fn a_crashed_instance_is_ejected_after_n_consecutive_failures() {
 /// (30 + 60 + … + 210)/7 + (5 + 6·(10 − 0.575))/7 = 120 + 61.55/7 = 128.79 s.
 #[test]
 fn ejections_last_the_base_times_the_count_up_to_the_cap() {
-    let runs = replicate(&scenario(&base(2, 20.0, "1000s", 30, &format!("[recovery.outlier]\n{}", cut("[0]")))));
+    let outlier = format!("[recovery.outlier]\nalways_eject_one_host = true\n{}", cut("[0]"));
+    let runs = replicate(&scenario(&base(2, 20.0, "1000s", 30, &outlier)));
     assert_eq!(min_of(&runs, "ejections"), 8.0);
     assert_eq!(max_of(&runs, "ejections"), 8.0);
     assert_eq!(min_of(&runs, "ejected_for.count"), 7.0);
@@ -84,25 +86,27 @@ fn ejections_last_the_base_times_the_count_up_to_the_cap() {
     assert!(min_of(&runs, "ejected_for.max") >= 210.0 && max_of(&runs, "ejected_for.max") < 220.0);
     assert_covers(ci(&runs, "ejected_for.mean"), 120.0 + (5.0 + 6.0 * (10.0 - 0.575)) / 7.0, "mean ejection");
     // Capped at 100 s: 30, 60, 90, then 100 every time.
-    let capped = format!("[recovery.outlier]\nmax_ejection_time = \"100s\"\n{}", cut("[0]"));
+    let capped = format!("[recovery.outlier]\nalways_eject_one_host = true\nmax_ejection_time = \"100s\"\n{}", cut("[0]"));
     let runs = replicate(&scenario(&base(2, 20.0, "1000s", 4, &capped)));
     assert!(min_of(&runs, "ejected_for.max") >= 100.0 && max_of(&runs, "ejected_for.max") < 110.0);
     assert!(min_of(&runs, "ejected_for.count") >= 9.0, "30 + 60 + 90 + 100·k within 1000 s");
 }
 
 /// Three of ten instances fail. With Envoy's max_ejection_percent of 10 %, a client holds at
-/// most one ejected (2 of 10 would be 20 %); at 30 % all three; at 0 % still one (one always
-/// may be ejected).
+/// most one ejected (1 of 10 is 10 %, 2 would be 20 %); at 30 % all three; at 0 % none, unless
+/// `always_eject_one_host` lets one go (Envoy ≥ 1.31's rule: the percentage counts the host
+/// being ejected).
 #[test]
 fn at_most_max_ejection_percent_of_the_instances_are_ejected() {
-    let peak = |percent: &str| {
-        let extra = format!("[recovery.outlier]\nmax_ejection_percent = {percent}\n{}", cut("[0, 1, 2]"));
+    let peak = |settings: &str| {
+        let extra = format!("[recovery.outlier]\n{settings}\n{}", cut("[0, 1, 2]"));
         let runs = replicate(&scenario(&base(10, 50.0, "100s", 2, &extra)));
         (min_of(&runs, "ejected_peak"), max_of(&runs, "ejected_peak"))
     };
-    assert_eq!(peak("10"), (1.0, 1.0));
-    assert_eq!(peak("0"), (1.0, 1.0));
-    assert_eq!(peak("30"), (3.0, 3.0));
+    assert_eq!(peak("max_ejection_percent = 10"), (1.0, 1.0));
+    assert_eq!(peak("max_ejection_percent = 0"), (0.0, 0.0));
+    assert_eq!(peak("max_ejection_percent = 0\nalways_eject_one_host = true"), (1.0, 1.0));
+    assert_eq!(peak("max_ejection_percent = 30"), (3.0, 3.0));
 }
 
 /// Three of four instances fail and, once ejected, stay ejected (1000 s > horizon). With the

@@ -172,6 +172,21 @@ fn self_preservation_keeps_a_fifth_of_the_registry_listed_while_it_is_down() {
     assert_eq!(values(&runs, "detection_time.count"), vec![0.0; 3], "no crash is ever evicted");
 }
 
+/// Regression (current Eureka cancels an evicted lease, lowering the renewals it expects): a
+/// first 10 % crash is evicted and returns; a second 10 % crash must be evicted too. Counting
+/// the returns as registrations but the evictions as nothing once raised the expectation to
+/// 110 (threshold 187), and the second crash (180 renewals) was kept listed.
+#[test]
+fn evictions_lower_the_renewals_expected() {
+    let text = self_preservation_with(0.1).replace(
+        "until = \"3000s\"",
+        "until = \"1000s\"\n[[fault]]\nat = \"1500s\"\naction = \"crash\"\ninstances = [90, 91, 92, 93, 94, 95, 96, 97, 98, 99]",
+    );
+    let runs = replicate(&scenario(&text));
+    assert_eq!(values(&runs, "self_preservation_time"), vec![0.0; 3]);
+    assert!(values(&runs, "detection_time.count").iter().all(|&c| c >= 19.0), "{:?}", values(&runs, "detection_time.count"));
+}
+
 /// 10 % crash: 180 renewals a minute are above 170, expiry goes on, the 10 are evicted at the
 /// first sweep after their leases expire (180 s after their last renewal: within (150 s, 180 s]
 /// + d of the crash, then up to 60 s to a sweep), and no time is spent suspended.

@@ -237,3 +237,29 @@ fn trace_job_traces_the_named_point_and_replication() {
         assert_eq!(output.status.code(), Some(2), "--trace-job {bad}");
     }
 }
+
+/// Regression: a run's CDFs depend on its own samples (a crash-free replication has no
+/// `detection_time` CDF), and resuming once refused a journal whose records differed there;
+/// so did a sweep over presets, whose points report different metric groups.
+#[test]
+fn resume_accepts_runs_whose_cdfs_and_metric_groups_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = r#"
+name = "mixed"
+horizon = "300s"
+[cluster]
+instances = 4
+failure = { model = "crash-recover", mttf = { dist = "exponential", mean = "400s" }, mttr = { dist = "constant", value = "50s" } }
+[workload]
+clients = 1
+rate = 5.0
+[sweep]
+preset = ["eureka", "envoy", "kubernetes"]
+"#;
+    let file = common::binary::scenario_file(dir.path(), &format!("{text}[detector]\nkind = \"heartbeat\"\ninterval = \"1s\"\nevaluation = \"eager\"\n"));
+    let out = dir.path().join("out");
+    run_ok(&["run", &file, "--quiet", "--replications", "2", "--out", out.to_str().unwrap()]);
+    run_ok(&["run", &file, "--quiet", "--replications", "6", "--resume", "--out", out.to_str().unwrap()]);
+    let runs = read(&out, "runs.csv");
+    assert_eq!(runs.lines().count(), 1 + 3 * 6);
+}

@@ -38,9 +38,11 @@ impl Registry {
         }
     }
 
-    /// A renewal reached the registry (counted for self-preservation).
-    pub fn renewed(&mut self, now: SimTime) {
-        if let Some(sp) = &mut self.self_preservation {
+    /// A renewal reached the registry (counted for self-preservation). Eureka counts only the
+    /// renewals of a lease it holds: from an unlisted instance, a renewal is refused and the
+    /// instance registers anew.
+    pub fn renewed(&mut self, instance: InstanceId, now: SimTime) {
+        if let (Some(sp), View::Up) = (&mut self.self_preservation, self.view[instance]) {
             sp.renewed(now);
         }
     }
@@ -78,6 +80,11 @@ impl Registry {
         for k in 0..count {
             let instance = eviction.chosen(k);
             self.set_view(instance, View::Down, now, is_up(instance));
+            // Eureka's evict cancels the lease through internalCancel, which expects one
+            // renewing instance less.
+            if let Some(sp) = &mut self.self_preservation {
+                sp.cancelled();
+            }
         }
         eviction.evicted(count);
         self.eviction = Some(eviction);

@@ -5,12 +5,13 @@
 //!
 //! The threshold is `(int)(expected × (60 s / renewal_interval) × threshold)`, `expected`
 //! being the instances expected to renew: the registered count at start, one more at each
-//! registration (an unlisted instance listed again), one less at each explicit deregistration
-//! (a leave), never less for an eviction; every `update_interval` (at the first sweep after it:
-//! only sweeps read it) it is reset to the registered
-//! count, but only if that count is above `threshold × expected` (a large drop is taken for a
-//! partition, not for instances gone). Renewals are counted in whole minutes from time 0; a
-//! sweep asks for the last complete minute's count. While expiry is suspended, sweeps evict
+//! registration (an unlisted instance listed again), one less at each cancelled lease (a leave,
+//! or an eviction: current Eureka's `internalCancel`); every `update_interval` (at the first
+//! sweep after it: only sweeps read it) it is reset to the registered count, but only if that
+//! count is above `threshold × expected` (a large drop is taken for a partition, not for
+//! instances gone). Renewals are counted in whole minutes from time 0; a
+//! sweep asks for the last complete minute's count (so a sweep in the first minute, with none
+//! counted yet, always suspends: Eureka's start-up). While expiry is suspended, sweeps evict
 //! nothing; `self_preservation_time` sums the time from each such sweep to the next, and
 //! `self_preservation_kept` is the most expired instances one such sweep kept.
 
@@ -67,12 +68,14 @@ impl SelfPreservation {
         self.this_minute += 1;
     }
 
-    /// An unlisted instance registered again.
+    /// An unlisted instance registered again (Eureka counts it only while it expects some).
     pub fn registered(&mut self) {
-        self.expected += 1;
+        if self.expected > 0 {
+            self.expected += 1;
+        }
     }
 
-    /// An instance deregistered itself.
+    /// A lease was cancelled: the instance deregistered itself, or a sweep evicted it.
     pub fn cancelled(&mut self) {
         self.expected = self.expected.saturating_sub(1);
     }

@@ -14,8 +14,8 @@ pub(crate) struct Ejector {
     failures: PerInstance<u32>,
     /// Times each instance has been ejected: the multiplier of the base ejection time.
     times: PerInstance<u32>,
-    /// When each instance was last ejected (meaningful once `times` > 0).
-    ejected_at: PerInstance<SimTime>,
+    /// When each instance was last ejected, if ever.
+    ejected_at: PerInstance<Option<SimTime>>,
     /// An ejected instance returns at the first sweep at or after this; `None`: not ejected.
     until: PerInstance<Option<SimTime>>,
     /// Instances ejected now.
@@ -30,7 +30,7 @@ impl Ejector {
             policy,
             failures: PerInstance::new(instances, 0),
             times: PerInstance::new(instances, 0),
-            ejected_at: PerInstance::new(instances, 0),
+            ejected_at: PerInstance::new(instances, None),
             until: PerInstance::new(instances, None),
             ejected: 0,
             panic: false,
@@ -48,7 +48,7 @@ impl Ejector {
 
     /// When this client last ejected `instance`, if ever.
     pub(crate) fn last_ejection(&self, instance: InstanceId) -> Option<SimTime> {
-        (self.times[instance] > 0).then(|| self.ejected_at[instance])
+        self.ejected_at[instance]
     }
 
     /// Records an attempt's outcome: whether it makes `instance` due for ejection (the
@@ -61,17 +61,24 @@ impl Ejector {
 
     /// Ejects `instance` if the cap allows, with `listed` instances listed of which
     /// `ejected_listed` are ejected (an instance that left the view counts no more, as a host
-    /// that left an Envoy cluster): Envoy ejects when none is ejected or the ejected percentage
-    /// after this one stays within the maximum. Otherwise its count stays at the threshold, so
-    /// its next failure tries again.
+    /// that left an Envoy cluster): Envoy (≥ 1.31, `ejectHost`) ejects when the ejected
+    /// percentage with this one stays within the maximum, or, with `always_eject_one_host`, when
+    /// none is ejected. Either way the failure count starts again (`onConsecutiveErrorWorker`).
+    /// The multiplier grows only while base × times is below max + base, as Envoy's.
     pub(crate) fn try_eject(&mut self, instance: InstanceId, now: SimTime, listed: u32, ejected_listed: u32) -> bool {
+        self.failures[instance] = 0;
         let after = 100.0 * (ejected_listed + 1) as f64;
-        if ejected_listed > 0 && after > self.policy.max_ejection_percent * listed as f64 {
+        let within = after <= self.policy.max_ejection_percent * listed as f64;
+        let one_allowed = self.policy.always_eject_one_host && ejected_listed == 0;
+        if !(within || one_allowed) {
             return false;
         }
-        self.failures[instance] = 0;
-        self.times[instance] += 1;
-        self.ejected_at[instance] = now;
+        let p = &self.policy;
+        let reach = p.max_ejection_time.saturating_add(p.base_ejection_time);
+        if p.base_ejection_time.saturating_mul(self.times[instance] as u64) < reach {
+            self.times[instance] += 1;
+        }
+        self.ejected_at[instance] = Some(now);
         self.until[instance] = Some(now.saturating_add(self.policy.ejection_time(self.times[instance])));
         self.ejected += 1;
         true
@@ -79,15 +86,22 @@ impl Ejector {
 
     /// The analysis sweep at `now`: returns every instance whose ejection time is over, calling
     /// `returned` with each and the time it was ejected.
+    /// An instance not ejected since the last sweep has its multiplier lowered by one, as
+    /// Envoy's `checkHostForUneject` does, so a host that stays healthy is forgiven.
     pub(crate) fn sweep(&mut self, now: SimTime, mut returned: impl FnMut(InstanceId, SimTime)) {
         for instance in InstanceId::all(self.until.len() as u32) {
+            if self.until[instance].is_none() {
+                let times = &mut self.times[instance];
+                *times = times.saturating_sub(1);
+                continue;
+            }
             if self.until[instance].is_some_and(|until| until <= now) {
                 self.until[instance] = None;
                 // Attempts in flight at the ejection failed after it; they say nothing about
                 // the returned instance, which starts afresh.
                 self.failures[instance] = 0;
                 self.ejected -= 1;
-                returned(instance, self.ejected_at[instance]);
+                returned(instance, self.ejected_at[instance].unwrap_or(now));
             }
         }
     }
@@ -109,6 +123,7 @@ mod tests {
         base_ejection_time: 30,
         max_ejection_time: 70,
         max_ejection_percent: 10.0,
+        always_eject_one_host: false,
         panic_threshold: 50.0,
     };
 

@@ -207,7 +207,13 @@ const OUTLIER: Strategy<Part> = Strategy {
             name: "max_ejection_percent",
             ty: Type::Number { min: 0.0, open_min: false, max: 100.0 },
             default: Fixed("10"),
-            doc: "percent of the listed instances ejected at once, at most (one always may be)",
+            doc: "percent of the listed instances ejected at once, this one included, at most (Envoy ≥ 1.31: with fewer than 10 instances, none at 10 %)",
+        },
+        Param {
+            name: "always_eject_one_host",
+            ty: Type::Flag,
+            default: Fixed("false"),
+            doc: "one instance may be ejected whatever the percentage (Envoy's switch, off by default)",
         },
         Param {
             name: "panic_threshold",
@@ -224,6 +230,7 @@ const OUTLIER: Strategy<Part> = Strategy {
             base_ejection_time: v.required_duration("base_ejection_time")?,
             max_ejection_time: v.required_duration("max_ejection_time")?,
             max_ejection_percent: v.required_number("max_ejection_percent")?,
+            always_eject_one_host: v.flag("always_eject_one_host").unwrap_or(false),
             panic_threshold: v.required_number("panic_threshold")?,
         };
         Ok(Arc::new(move |r: &mut Recovery| r.outlier = Some(outlier)))

@@ -43,7 +43,7 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
     let registry = crate::cluster::parts::parse(raw.registry, "registry")?;
     if registry.self_preservation.is_some() && !detector.counts_renewals() {
         return Err(KeyError::new("registry.self_preservation", "needs a detector that reports every renewal")
-            .allowed("detector.kind = \"heartbeat\" with evaluation = \"eager\", or \"event\""));
+            .allowed("detector.kind = \"heartbeat\" with evaluation = \"eager\", or \"event\" (with preset = \"eureka\", whose tables cannot be removed, keep its eager heartbeat or write the tables without the preset)"));
     }
     Ok(Scenario {
         name: raw.name,

@@ -59,17 +59,19 @@ pub(super) fn predict(parsed: &[Parsed], point: &mut Point, table: &toml::Table)
     let vars = variables::of_point(table, &point.scenario);
     for (index, p) in parsed.iter().enumerate() {
         let key = |name: &str| format!("expect[{index}].{name}");
-        if !metrics.contains(&p.expectation.metric) {
-            let names: Vec<&str> = metrics.iter().map(String::as_str).collect();
-            return Err(KeyError::unknown_name(key("metric"), "metric", &p.expectation.metric, &names));
-        }
         for (swept, _) in &p.filter {
             if !point.params.iter().any(|(k, _)| k == swept) {
                 return Err(KeyError::new(key("where"), format!("`{swept}` is not a swept key")));
             }
         }
+        // Points of one sweep may report different metrics (self-preservation's with one
+        // preset only): the metric must exist where the expectation applies.
         if !applies(&p.filter, &point.params) {
             continue;
+        }
+        if !metrics.contains(&p.expectation.metric) {
+            let names: Vec<&str> = metrics.iter().map(String::as_str).collect();
+            return Err(KeyError::unknown_name(key("metric"), "metric", &p.expectation.metric, &names));
         }
         if let Some(unknown) = p.formula.variables().into_iter().find(|v| !vars.contains_key(v)) {
             let mut error = KeyError::new(key("formula"), format!("unknown variable `{unknown}`"))

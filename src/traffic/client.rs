@@ -146,6 +146,7 @@ mod tests {
             base_ejection_time: 30,
             max_ejection_time: 300,
             max_ejection_percent: 100.0,
+            always_eject_one_host: false,
             panic_threshold: 50.0,
         };
         let recovery = Recovery {

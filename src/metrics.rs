@@ -134,31 +134,57 @@ impl MetricValues {
     }
 }
 
-/// The metric names a run of `scenario` reports, in column order (self-preservation's and
-/// outlier detection's only with their flags).
-pub fn catalog_for(phases: &[Phase], with_requests: bool, with_self_preservation: bool, with_outlier: bool) -> Vec<String> {
+/// The optional groups of metrics a run reports, each only when its scenario has the part
+/// (so that the columns of every other scenario stay as they were).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Groups {
+    /// The request path's metrics (`[workload]`).
+    pub requests: bool,
+    /// Eureka's self-preservation (`registry.self_preservation`).
+    pub self_preservation: bool,
+    /// Outlier detection's (`[recovery.outlier]`).
+    pub outlier: bool,
+    /// `server_cache_time` (`discovery.server_cache`).
+    pub server_cache: bool,
+    /// `client_cache_time` (`discovery.balancer_refresh`).
+    pub client_cache: bool,
+}
+
+impl Groups {
+    /// Every group.
+    pub const ALL: Groups =
+        Groups { requests: true, self_preservation: true, outlier: true, server_cache: true, client_cache: true };
+
+    /// The groups either reports (the columns of a sweep whose points differ).
+    pub fn union(self, other: Groups) -> Groups {
+        Groups {
+            requests: self.requests || other.requests,
+            self_preservation: self.self_preservation || other.self_preservation,
+            outlier: self.outlier || other.outlier,
+            server_cache: self.server_cache || other.server_cache,
+            client_cache: self.client_cache || other.client_cache,
+        }
+    }
+}
+
+/// The metric names a run with these phases and optional `groups` reports, in column order.
+pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
     let mut out = MetricValues::default();
     DetectionScore::new(0, phases).report(0, &[], |_| true, &mut out);
     let mut names: Vec<String> = out.names().map(str::to_string).collect();
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
-    if with_self_preservation {
+    if groups.self_preservation {
         names.extend(SELF_PRESERVATION_METRICS.iter().map(|n| n.to_string()));
     }
-    if with_requests {
-        names.extend(requests::RequestMetrics::names(phases, with_outlier));
+    if groups.requests {
+        names.extend(requests::RequestMetrics::names(phases, groups));
     }
     names
 }
 
 /// Every metric name a run may report, phases aside (what `target_metrics` may name).
 pub fn catalog() -> Vec<String> {
-    let mut out = MetricValues::default();
-    DetectionScore::new(0, &[]).report(0, &[], |_| true, &mut out);
-    let mut names: Vec<String> = out.names().map(str::to_string).collect();
-    names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
-    names.extend(SELF_PRESERVATION_METRICS.iter().map(|n| n.to_string()));
-    names.extend(requests::RequestMetrics::names(&[], true));
-    names
+    catalog_for(&[], Groups::ALL)
 }
 
 /// The sampled metrics (durations in seconds, with quantile suffixes and a CDF).
@@ -170,6 +196,8 @@ pub const SAMPLED: &[&str] = &[
     "retry_time",
     "propagation_time",
     "stale_route_time",
+    "server_cache_time",
+    "client_cache_time",
     "ejection_time",
     "ejected_for",
 ];

@@ -52,9 +52,19 @@ pub struct Scenario {
 impl Scenario {
     /// The metric names a run of this scenario reports, in column order.
     pub fn metric_names(&self) -> Vec<String> {
-        let outlier = self.clients.as_ref().is_some_and(|c| c.recovery.outlier.is_some());
-        let self_preservation = self.registry.self_preservation.is_some();
-        crate::metrics::catalog_for(&self.phases, self.clients.is_some(), self_preservation, outlier)
+        crate::metrics::catalog_for(&self.phases, self.metric_groups())
+    }
+
+    /// The optional groups of metrics a run of this scenario reports.
+    pub fn metric_groups(&self) -> crate::metrics::Groups {
+        let clients = self.clients.as_ref();
+        crate::metrics::Groups {
+            requests: clients.is_some(),
+            self_preservation: self.registry.self_preservation.is_some(),
+            outlier: clients.is_some_and(|c| c.recovery.outlier.is_some()),
+            server_cache: clients.is_some_and(|c| c.stages.server_cache.is_some()),
+            client_cache: clients.is_some_and(|c| c.stages.balancer_refresh.is_some()),
+        }
     }
 }
 

@@ -110,14 +110,13 @@ pub(crate) fn run_traced(loaded: &LoadedScenario, job: Job) -> Vec<crate::metric
 
 /// The metric columns of every point of `loaded`: the same for all, so that one file holds
 /// them. A metric only some points report (self-preservation's when `preset` is swept,
-/// outlier detection's when `[recovery.outlier]` is) is undefined (NaN, an empty cell) for the
-/// others.
+/// outlier detection's when `[recovery.outlier]` is, a cache stage's) is undefined (NaN, an
+/// empty cell) for the others.
 fn metric_names(loaded: &LoadedScenario) -> Vec<String> {
     let Some(first) = loaded.points.first() else { return Vec::new() };
-    let any = |has: fn(&crate::model::Scenario) -> bool| loaded.points.iter().any(|p| has(&p.scenario));
-    let self_preservation = any(|s| s.registry.self_preservation.is_some());
-    let outlier = any(|s| s.clients.as_ref().is_some_and(|c| c.recovery.outlier.is_some()));
-    crate::metrics::catalog_for(&first.scenario.phases, first.scenario.clients.is_some(), self_preservation, outlier)
+    let groups = loaded.points.iter().map(|p| p.scenario.metric_groups());
+    let groups = groups.fold(crate::metrics::Groups::default(), crate::metrics::Groups::union);
+    crate::metrics::catalog_for(&first.scenario.phases, groups)
 }
 
 /// Puts `metrics` in the order of `names`, undefined where a run did not report one.

@@ -169,7 +169,7 @@ impl Traffic {
         Some(Traffic {
             servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
             views: Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng),
-            metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases, model.recovery.outlier.is_some()),
+            metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases, scenario.metric_groups()),
             path: RequestPath::new(model, n, client_streams),
         })
     }
@@ -202,7 +202,7 @@ impl Traffic {
             Read { client } => self.views.on_read(client, ctx),
             Install { client } => self.on_install(client, ctx.now),
             HalfOpen { client, instance } => path.on_half_open(client, instance, ctx.now),
-            CacheRefresh => self.views.on_cache_refresh(ctx),
+            CacheRefresh => self.views.on_cache_refresh(ctx, metrics),
             ListRefresh { client } => self.on_list_refresh(client, ctx),
             Sweep { client } => path.on_sweep(client, ctx, metrics),
         }
@@ -274,7 +274,7 @@ impl Traffic {
     /// The client learns `up` for `instance`: its balancer routes by it at once, or at its
     /// next list refresh.
     fn deliver(&mut self, client: ClientId, instance: InstanceId, up: bool, now: SimTime) {
-        if !self.views.fetch(client, instance, up) {
+        if !self.views.fetch(client, instance, up, now, &mut self.metrics) {
             self.set_cached(client, instance, up, now);
         }
     }

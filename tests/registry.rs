@@ -95,6 +95,9 @@ count = 30
 /// independent of the change), then for the client's next poll to read the cache (W2 ~
 /// U(0, R2), its phase independent too), travels back in d, and waits for the balancer's list
 /// refresh (W3 ~ U(0, R3)): propagation within (d, R1 + R2 + R3 + d], mean (R1 + R2 + R3)/2 + d.
+/// Each stage on its own: `server_cache_time` = W1, within (0, R1], mean R1/2;
+/// `client_cache_time` = W1 + W2 + d (the answer that carries it reaches the client's cache),
+/// within (d, R1 + R2 + d], mean R1/2 + R2/2 + d.
 /// Up and down periods last at least 200 s, longer than the chain (60 s), so no change is
 /// superseded before it arrives (a superseded change counts as propagated at once). The
 /// periods are commensurate (as Eureka's, all 30 s), so within one run the stages' phases are
@@ -127,6 +130,12 @@ rate = 0.1
     assert!(min_of(&runs, "propagation_time.min") > D - ROUNDING);
     assert!(max_of(&runs, "propagation_time.max") <= 60.0 + D + ROUNDING);
     assert_covers(ci(&runs, "propagation_time.mean"), 30.0 + D, "response cache 30 s, poll 20 s, list 10 s");
+    assert!(min_of(&runs, "server_cache_time.min") > 0.0);
+    assert!(max_of(&runs, "server_cache_time.max") <= 30.0 + ROUNDING);
+    assert_covers(ci(&runs, "server_cache_time.mean"), 15.0, "response cache 30 s");
+    assert!(min_of(&runs, "client_cache_time.min") > D - ROUNDING);
+    assert!(max_of(&runs, "client_cache_time.max") <= 50.0 + D + ROUNDING);
+    assert_covers(ci(&runs, "client_cache_time.mean"), 25.0 + D, "response cache 30 s, poll 20 s");
 }
 
 /// Eureka's self-preservation: 100 instances renew every 30 s (200 renewals a minute; the

@@ -1,9 +1,10 @@
 //! Request-side metrics: requests, success ratio, latency, attempts per request,
 //! retry time, time-weighted availability, offered load, and the discovery-path metrics
-//! (propagation time, stale route time, keys moved, load spread), and outlier detection's
-//! (ejections, time to ejection, ejection lengths; reported only when the scenario has it).
+//! (propagation time, stale route time, keys moved, load spread; the cache stages' times, each
+//! only with its stage), and outlier detection's (ejections, time to ejection, ejection
+//! lengths; reported only when the scenario has it).
 
-use super::{MetricValues, Sampled};
+use super::{Groups, MetricValues, Sampled};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
 use crate::ids::InstanceId;
@@ -94,6 +95,11 @@ pub(crate) struct RequestMetrics {
     keys_moved: (f64, u64),
     pub propagation_time: Sampled,
     pub stale_route_time: Sampled,
+    /// A registry change until the response cache holds it (with `discovery.server_cache`).
+    pub server_cache_time: Option<Sampled>,
+    /// A registry change until every client's cache holds it, before its balancer's list
+    /// refresh (with `discovery.balancer_refresh`).
+    pub client_cache_time: Option<Sampled>,
     /// Outlier detection's metrics, only when the scenario has it (so that the columns of every
     /// other scenario stay as they were).
     pub outlier: Option<OutlierMetrics>,
@@ -146,13 +152,15 @@ pub(crate) struct Counters {
 
 impl RequestMetrics {
     /// The names of the request metrics a run with these phases reports, in column order.
-    pub(crate) fn names(phases: &[Phase], outlier: bool) -> Vec<String> {
+    pub(crate) fn names(phases: &[Phase], groups: Groups) -> Vec<String> {
         let mut out = MetricValues::default();
-        RequestMetrics::new(0, 1, phases, outlier).report(1, &mut out);
+        RequestMetrics::new(0, 1, phases, groups).report(1, &mut out);
         out.names().map(str::to_string).collect()
     }
 
-    pub(crate) fn new(instances: u32, bin: SimTime, phases: &[Phase], outlier: bool) -> Self {
+    /// Empty metrics for `instances`, availability bins of `bin`, these phases, and the
+    /// optional groups in `groups` (the others are not reported).
+    pub(crate) fn new(instances: u32, bin: SimTime, phases: &[Phase], groups: Groups) -> Self {
         let phases = phases
             .iter()
             .map(|p| PhaseStats {
@@ -180,7 +188,9 @@ impl RequestMetrics {
             keys_moved: (0.0, 0),
             propagation_time: Sampled::default(),
             stale_route_time: Sampled::default(),
-            outlier: outlier.then(OutlierMetrics::default),
+            server_cache_time: groups.server_cache.then(Sampled::default),
+            client_cache_time: groups.client_cache.then(Sampled::default),
+            outlier: groups.outlier.then(OutlierMetrics::default),
         }
     }
 
@@ -252,6 +262,12 @@ impl RequestMetrics {
         out.push("keys_moved_fraction", ratio(self.keys_moved.0, self.keys_moved.1 as f64));
         self.propagation_time.report("propagation_time", out);
         self.stale_route_time.report("stale_route_time", out);
+        if let Some(m) = &self.server_cache_time {
+            m.report("server_cache_time", out);
+        }
+        if let Some(m) = &self.client_cache_time {
+            m.report("client_cache_time", out);
+        }
         self.report_counters(out);
         if let Some(m) = &self.outlier {
             m.report(out);
@@ -296,7 +312,8 @@ mod tests {
 
     #[test]
     fn availability_is_the_mean_of_bin_success_ratios() {
-        let mut m = RequestMetrics::new(2, 1_000, &[Phase { name: "late".into(), from: 1_000, to: 2_000 }], false);
+        let late = Phase { name: "late".into(), from: 1_000, to: 2_000 };
+        let mut m = RequestMetrics::new(2, 1_000, &[late], Groups::default());
         m.complete(100, 0, 0, 1, true);
         m.complete(200, 0, 0, 1, false);
         m.complete(1_500, 1_000, 1_000, 2, true);

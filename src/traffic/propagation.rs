@@ -7,7 +7,10 @@
 //! Optional cache stages (`model::CacheStages`) sit on that path: a server-side response cache
 //! that answers polls (Eureka's read-only cache, refreshed every 30 s), and a list per client
 //! that its balancer refreshes from the client's cache (Ribbon's server list). Each runs on its
-//! own timer from a random phase, so a change waits for each in turn.
+//! own timer from a random phase, so a change waits for each in turn. Each stage also has its
+//! own metric: `server_cache_time` (a change until the response cache holds it) and
+//! `client_cache_time` (a change until every client's cache holds it, before the list refresh;
+//! `propagation_time` runs on until every balancer's list holds it).
 
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::detect::View;
@@ -45,6 +48,47 @@ impl Tracker {
     }
 }
 
+/// One cache stage's copies of the registry's view (the response cache, or every client's
+/// cache), followed as `Tracker` follows the balancers: per instance, how many copies hold it
+/// up, and since when a change waits for all of them to agree.
+struct Stage {
+    copies: u32,
+    holding_up: PerInstance<u32>,
+    since: PerInstance<SimTime>,
+}
+
+impl Stage {
+    /// `copies` copies (none: the stage is off), all holding every instance up.
+    fn new(instances: u32, copies: u32) -> Self {
+        let instances = if copies > 0 { instances } else { 0 };
+        Stage { copies, holding_up: PerInstance::new(instances, copies), since: PerInstance::new(instances, NONE) }
+    }
+
+    /// One copy of `instance` changed from `was` to `up`.
+    fn set(&mut self, instance: InstanceId, was: bool, up: bool) {
+        let holding = &mut self.holding_up[instance];
+        *holding = *holding + up as u32 - was as u32;
+    }
+
+    /// The registry's view of `instance` changed at `now` (superseding a change still waiting).
+    fn changed(&mut self, instance: InstanceId, now: SimTime) {
+        if self.copies > 0 {
+            self.since[instance] = now;
+        }
+    }
+
+    /// If a change of `instance` to `up` is waiting and every copy now holds it: the wait.
+    fn agreed(&mut self, instance: InstanceId, up: bool, now: SimTime) -> Option<SimTime> {
+        let since = *self.since.get(instance)?;
+        let holding_up = self.holding_up[instance];
+        let agreeing = if up { holding_up } else { self.copies - holding_up };
+        (since != NONE && agreeing == self.copies).then(|| {
+            self.since[instance] = NONE;
+            now - since
+        })
+    }
+}
+
 /// The registry-to-client path: pushes, polls and the answers in transit, and what they cost.
 pub(super) struct Views {
     mode: Propagation,
@@ -66,6 +110,10 @@ pub(super) struct Views {
     server_rng: Stream,
     /// Per client (with `stages.balancer_refresh`): its balancer list's phase.
     list_rng: PerClient<Stream>,
+    /// The response cache, for `server_cache_time` (with `stages.server_cache`).
+    server_stage: Stage,
+    /// The clients' caches, for `client_cache_time` (with `stages.balancer_refresh`).
+    client_stage: Stage,
 }
 
 impl Views {
@@ -91,6 +139,8 @@ impl Views {
             fetched: PerClient::new(fetched_count, PerInstance::new(instances, true)),
             server_rng,
             list_rng,
+            server_stage: Stage::new(instances, stages.server_cache.is_some() as u32),
+            client_stage: Stage::new(instances, fetched_count),
         }
     }
 
@@ -103,24 +153,34 @@ impl Views {
     }
 
     /// The response cache copies the registry's view, and comes again.
-    pub(super) fn on_cache_refresh<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>) {
+    pub(super) fn on_cache_refresh<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         let Some(refresh) = self.stages.server_cache else { return };
         for (instance, slot) in InstanceId::all(self.server_view.len() as u32).zip(self.server_view.iter_mut()) {
-            *slot = ctx.registry.view(instance) == View::Up;
+            let up = ctx.registry.view(instance) == View::Up;
+            self.server_stage.set(instance, *slot, up);
+            *slot = up;
+            let waited = self.server_stage.agreed(instance, up, ctx.now);
+            record(&mut metrics.server_cache_time, waited);
         }
         ctx.at(ctx.now.saturating_add(refresh), TrafficEvent::CacheRefresh);
     }
 
     /// With a balancer list: keeps what `client` learned for its next list refresh and says so;
     /// without one, false (the balancer routes by it at once).
-    pub(super) fn fetch(&mut self, client: ClientId, instance: InstanceId, up: bool) -> bool {
-        match self.fetched.get_mut(client) {
-            Some(cache) => {
-                cache[instance] = up;
-                true
-            }
-            None => false,
-        }
+    pub(super) fn fetch(
+        &mut self,
+        client: ClientId,
+        instance: InstanceId,
+        up: bool,
+        now: SimTime,
+        metrics: &mut RequestMetrics,
+    ) -> bool {
+        let Some(cache) = self.fetched.get_mut(client) else { return false };
+        self.client_stage.set(instance, cache[instance], up);
+        cache[instance] = up;
+        let waited = self.client_stage.agreed(instance, self.tracker.change_to_up[instance], now);
+        record(&mut metrics.client_cache_time, waited);
+        true
     }
 
     /// What `client`'s cache holds for `instance`, with a balancer list.
@@ -168,6 +228,10 @@ impl Views {
         self.tracker.change_since[instance] = ctx.now;
         self.tracker.change_to_up[instance] = up;
         self.check_propagated(instance, ctx.now, metrics);
+        self.server_stage.changed(instance, ctx.now);
+        record(&mut metrics.server_cache_time, self.server_stage.agreed(instance, up, ctx.now));
+        self.client_stage.changed(instance, ctx.now);
+        record(&mut metrics.client_cache_time, self.client_stage.agreed(instance, up, ctx.now));
         if self.mode == Propagation::Watch {
             for client in ClientId::all(self.streams.len() as u32) {
                 let delay = self.network.delay.sample(&mut self.streams[client]);
@@ -251,5 +315,35 @@ impl Views {
     /// loss probability.
     fn registry_message(&mut self, client: ClientId, now: SimTime) -> Option<SimTime> {
         self.network.transit(now, &mut self.streams[client])
+    }
+}
+
+/// Records a stage's wait, when there is one and the stage's metric is reported.
+fn record(metric: &mut Option<crate::metrics::Sampled>, waited: Option<SimTime>) {
+    if let (Some(metric), Some(waited)) = (metric, waited) {
+        metric.record(waited);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A change waits until every copy holds it; a change the copies already agree with (the
+    /// registry changed back before a refresh) waits 0, superseding the one before it.
+    #[test]
+    fn a_stage_waits_for_every_copy_and_a_change_back_counts_zero() {
+        let (i, mut stage) = (InstanceId(0), Stage::new(1, 2));
+        stage.changed(i, 10);
+        assert_eq!(stage.agreed(i, false, 10), None);
+        stage.set(i, true, false);
+        assert_eq!(stage.agreed(i, false, 15), None, "one copy of two");
+        stage.set(i, true, false);
+        assert_eq!(stage.agreed(i, false, 25), Some(15));
+        assert_eq!(stage.agreed(i, false, 30), None, "recorded once");
+        stage.changed(i, 40);
+        stage.changed(i, 50);
+        assert_eq!(stage.agreed(i, false, 50), Some(0), "changed back before any copy moved");
+        assert_eq!(Stage::new(1, 0).agreed(i, true, 5), None, "stage off");
     }
 }

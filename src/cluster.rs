@@ -10,9 +10,11 @@ pub mod registry;
 pub mod self_preservation;
 pub mod eviction;
 pub mod parts;
+pub mod pod_eviction;
 
 pub use instances::Instances;
 pub use registry::Registry;
 pub use self_preservation::{SelfPreservation, SelfPreservationConfig};
 pub use eviction::{Eviction, EvictionConfig};
 pub use parts::{PARTS, RegistryConfig};
+pub use pod_eviction::{PodEviction, PodEvictionConfig};

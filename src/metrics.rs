@@ -148,12 +148,14 @@ pub struct Groups {
     pub server_cache: bool,
     /// `client_cache_time` (`discovery.balancer_refresh`).
     pub client_cache: bool,
+    /// Kubernetes' pod-eviction stage (`registry.pod_eviction`).
+    pub pod_eviction: bool,
 }
 
 impl Groups {
     /// Every group.
     pub const ALL: Groups =
-        Groups { requests: true, self_preservation: true, outlier: true, server_cache: true, client_cache: true };
+        Groups { requests: true, self_preservation: true, outlier: true, server_cache: true, client_cache: true, pod_eviction: true };
 
     /// The groups either reports (the columns of a sweep whose points differ).
     pub fn union(self, other: Groups) -> Groups {
@@ -163,6 +165,7 @@ impl Groups {
             outlier: self.outlier || other.outlier,
             server_cache: self.server_cache || other.server_cache,
             client_cache: self.client_cache || other.client_cache,
+            pod_eviction: self.pod_eviction || other.pod_eviction,
         }
     }
 }
@@ -175,6 +178,12 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
     names.extend(NETWORK_METRICS.iter().map(|n| n.to_string()));
     if groups.self_preservation {
         names.extend(SELF_PRESERVATION_METRICS.iter().map(|n| n.to_string()));
+    }
+    if groups.pod_eviction {
+        let mut pods = MetricValues::default();
+        pods.push("pod_evictions", 0.0);
+        sampled::Sampled::default().report("pod_eviction_time", &mut pods);
+        names.extend(pods.names().map(str::to_string));
     }
     if groups.requests {
         names.extend(requests::RequestMetrics::names(phases, groups));
@@ -200,6 +209,7 @@ pub const SAMPLED: &[&str] = &[
     "client_cache_time",
     "ejection_time",
     "ejected_for",
+    "pod_eviction_time",
 ];
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).

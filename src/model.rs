@@ -6,7 +6,7 @@
 use crate::balance::BalancerFactory;
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
-pub use crate::cluster::{EvictionConfig, PARTS as REGISTRY_PARTS, RegistryConfig, SelfPreservationConfig};
+pub use crate::cluster::{EvictionConfig, PARTS as REGISTRY_PARTS, PodEvictionConfig, RegistryConfig, SelfPreservationConfig};
 use crate::engine::SimTime;
 use crate::metrics::Phase;
 use crate::params::Configured;
@@ -64,6 +64,7 @@ impl Scenario {
             outlier: clients.is_some_and(|c| c.recovery.outlier.is_some()),
             server_cache: clients.is_some_and(|c| c.stages.server_cache.is_some()),
             client_cache: clients.is_some_and(|c| c.stages.balancer_refresh.is_some()),
+            pod_eviction: self.registry.pod_eviction.is_some(),
         }
     }
 }

@@ -32,7 +32,7 @@ pub const PRESETS: &[Preset] = &[
     },
     Preset {
         name: "kubernetes",
-        doc: "Kubernetes node lifecycle (v1.32+): node lease renewed every 10 s, monitor every 5 s, grace 50 s",
+        doc: "Kubernetes node lifecycle (v1.32+): node lease renewed every 10 s, monitor every 5 s, grace 50 s; pods evicted 300 s after NotReady",
         text: include_str!("presets/kubernetes.toml"),
     },
     Preset {

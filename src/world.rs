@@ -4,7 +4,7 @@
 
 mod network;
 
-use crate::cluster::{Eviction, Instances, Registry, SelfPreservation};
+use crate::cluster::{Eviction, Instances, PodEviction, Registry, SelfPreservation};
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream};
 use crate::model::StreamKind;
@@ -193,6 +193,7 @@ impl World {
                 &scenario.phases,
                 eviction(scenario, &streams),
                 scenario.registry.self_preservation.map(|c| SelfPreservation::new(c, n)),
+                scenario.registry.pod_eviction.map(|c| PodEviction::new(c, n)),
             ),
             detector: scenario.detector.build(n),
             detector_rng: streams.streams(StreamKind::Detector, n as usize).into(),
@@ -278,6 +279,7 @@ impl World {
             out.push(time_name, time);
             out.push(kept_name, kept);
         }
+        self.registry.report_pod_eviction(self.horizon, &mut out);
         if let Some(traffic) = &mut self.traffic {
             traffic.report(self.horizon, &mut out);
         }

@@ -232,3 +232,32 @@ rate = 0.000001
     let runs = replicate(&scenario(text));
     assert_eq!(runs.len(), 1);
 }
+
+/// Kubernetes' two stages: a crashed node (crash-stop, uniform on [10 s, 1000 s]) is marked
+/// NotReady within the node-lifecycle window, and its pods are evicted exactly the toleration
+/// (300 s) later, since it never comes back: every crash gives one eviction, and in every run
+/// the mean time to eviction is the mean detection time plus 300 s, the maximum likewise.
+#[test]
+fn pods_are_evicted_the_toleration_after_the_node_is_marked_not_ready() {
+    let text = r#"
+name = "pods"
+preset = "kubernetes"
+horizon = "1400s"
+replications = 3
+[cluster]
+instances = 50
+failure = { model = "crash-stop", mttf = { dist = "uniform", low = "10s", high = "1000s" } }
+[network]
+delay = { dist = "constant", value = "10ms" }
+[registry.pod_eviction]
+after = "300s"
+"#;
+    let runs = replicate(&scenario(text));
+    assert_eq!(values(&runs, "pod_evictions"), vec![50.0; 3]);
+    for run in &runs {
+        let (detected, evicted) = (run.get("detection_time.mean").unwrap(), run.get("pod_eviction_time.mean").unwrap());
+        assert!((evicted - detected - 300.0).abs() < 1e-6, "{detected} + 300 vs {evicted}");
+        let (detected, evicted) = (run.get("detection_time.max").unwrap(), run.get("pod_eviction_time.max").unwrap());
+        assert!((evicted - detected - 300.0).abs() < 1e-6);
+    }
+}

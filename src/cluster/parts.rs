@@ -4,7 +4,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use super::{EvictionConfig, SelfPreservationConfig};
+use super::{EvictionConfig, PodEvictionConfig, SelfPreservationConfig};
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{KeyError, Param, Strategy, Type};
 use std::sync::Arc;
@@ -17,13 +17,15 @@ pub struct RegistryConfig {
     /// Eureka's self-preservation (`[registry.self_preservation]`): sweeps evict nothing while
     /// renewals are low.
     pub self_preservation: Option<SelfPreservationConfig>,
+    /// Kubernetes' pod eviction after the not-ready toleration (`[registry.pod_eviction]`).
+    pub pod_eviction: Option<PodEvictionConfig>,
 }
 
 /// A checked part, applied to the registry's settings.
 pub type Part = dyn Fn(&mut RegistryConfig) + Send + Sync;
 
 /// The sub-tables of `[registry]`, by name.
-pub const PARTS: &[Strategy<Part>] = &[EVICTION, SELF_PRESERVATION];
+pub const PARTS: &[Strategy<Part>] = &[EVICTION, SELF_PRESERVATION, POD_EVICTION];
 
 const EVICTION: Strategy<Part> = Strategy {
     name: "eviction",
@@ -85,6 +87,22 @@ const SELF_PRESERVATION: Strategy<Part> = Strategy {
             update_interval: v.required_duration("update_interval")?,
         };
         Ok(Arc::new(move |r: &mut RegistryConfig| r.self_preservation = Some(config)))
+    },
+};
+
+const POD_EVICTION: Strategy<Part> = Strategy {
+    name: "pod_eviction",
+    doc: "`[registry.pod_eviction]`: Kubernetes' second stage: an instance unlisted for the toleration has its pods evicted (measured: pod_evictions, pod_eviction_time)",
+    params: &[Param {
+        name: "after",
+        ty: Type::PositiveDuration,
+        default: Fixed("300s"),
+        doc: "the not-ready toleration (tolerationSeconds of node.kubernetes.io/not-ready and unreachable)",
+    }],
+    derived: &[],
+    build: |v| {
+        let config = PodEvictionConfig { after: v.required_duration("after")? };
+        Ok(Arc::new(move |r: &mut RegistryConfig| r.pod_eviction = Some(config)))
     },
 };
 

@@ -5,7 +5,7 @@ use crate::detect::View;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::DetectionScore;
-use super::{Eviction, SelfPreservation};
+use super::{Eviction, PodEviction, SelfPreservation};
 
 pub struct Registry {
     view: PerInstance<View>,
@@ -17,6 +17,7 @@ pub struct Registry {
     registered: u32,
     eviction: Option<Eviction>,
     self_preservation: Option<SelfPreservation>,
+    pod_eviction: Option<PodEviction>,
 }
 
 impl Registry {
@@ -26,6 +27,7 @@ impl Registry {
         phases: &[crate::metrics::Phase],
         eviction: Option<Eviction>,
         self_preservation: Option<SelfPreservation>,
+        pod_eviction: Option<PodEviction>,
     ) -> Self {
         Registry {
             view: PerInstance::new(instances, View::Up),
@@ -35,6 +37,7 @@ impl Registry {
             registered: instances,
             eviction,
             self_preservation,
+            pod_eviction,
         }
     }
 
@@ -44,6 +47,13 @@ impl Registry {
     pub fn renewed(&mut self, instance: InstanceId, now: SimTime) {
         if let (Some(sp), View::Up) = (&mut self.self_preservation, self.view[instance]) {
             sp.renewed(now);
+        }
+    }
+
+    /// The pod-eviction stage's metrics at the end of the run, if it is on.
+    pub fn report_pod_eviction(&mut self, horizon: SimTime, out: &mut crate::metrics::MetricValues) {
+        if let Some(p) = &mut self.pod_eviction {
+            p.report(horizon, out);
         }
     }
 
@@ -112,6 +122,9 @@ impl Registry {
     }
 
     fn set_view(&mut self, instance: InstanceId, view: View, now: SimTime, truth_up: bool) {
+        if self.view[instance] != view {
+            self.follow_pods(instance, view, now, truth_up);
+        }
         let slot = &mut self.view[instance];
         if *slot != view {
             *slot = view;
@@ -123,6 +136,16 @@ impl Registry {
             if self.record {
                 self.changes.push((instance, view == View::Up));
             }
+        }
+    }
+
+    /// The pod-eviction stage follows every listing and unlisting (before the score forgets
+    /// the crash an unlisting detects).
+    fn follow_pods(&mut self, instance: InstanceId, view: View, now: SimTime, truth_up: bool) {
+        let Some(p) = &mut self.pod_eviction else { return };
+        match view {
+            View::Down => p.unlisted(instance, now, if truth_up { None } else { self.score.pending_crash(instance) }),
+            View::Up => p.listed(instance, now),
         }
     }
 

@@ -116,6 +116,11 @@ impl DetectionScore {
     }
 
     /// The registry changed its view of the instance (only real changes are reported).
+    /// When `instance` crashed, if that crash is not detected yet.
+    pub(crate) fn pending_crash(&self, instance: InstanceId) -> Option<SimTime> {
+        self.pending_crash.get(instance.index()).copied().filter(|&t| t != NONE)
+    }
+
     pub(crate) fn on_view_change(&mut self, instance: InstanceId, now: SimTime, truth_up: bool, view_up: bool) {
         let i = instance.index();
         self.account(i, now, truth_up, !view_up);

@@ -157,6 +157,26 @@ fn error_key(text: &str) -> String {
     parse(table, "detector").unwrap_err().key
 }
 
+/// Test helper: 40 instances crashing and recovering every 30 s or so behind a heavy-tailed,
+/// lossy network (heartbeats overtake each other and go missing), with every fault kind, run
+/// twice with one seed under the `[detector]` table `detector`; returns the metrics.
+#[cfg(test)]
+fn run_hostile(detector: &str) -> crate::metrics::MetricValues {
+    run_twice_with_every_fault(&format!(
+        r#"name = "hostile"
+horizon = "300s"
+[cluster]
+instances = 40
+failure = {{ model = "crash-recover", mttf = {{ dist = "exponential", mean = "30s" }}, mttr = {{ dist = "exponential", mean = "3s" }} }}
+[network]
+delay = {{ dist = "pareto", scale = "100ms", shape = 1.2 }}
+loss = 0.2
+[detector]
+{detector}
+"#
+    ))
+}
+
 /// Test helper: runs `text` with `EVERY_FAULT` appended twice with the same seed, checks that
 /// both runs report the same metrics, and returns them.
 #[cfg(test)]

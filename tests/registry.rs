@@ -230,7 +230,8 @@ clients = 2
 rate = 0.000001
 "#;
     let runs = replicate(&scenario(text));
-    assert_eq!(runs.len(), 1);
+    // Finishing is the claim; the run also did its work: about 2 × 10⁻⁶/s × 1.7·10¹⁰ s requests.
+    assert!(values(&runs, "requests")[0] > 10_000.0);
 }
 
 /// Kubernetes' two stages: a crashed node (crash-stop, uniform on [10 s, 1000 s]) is marked

@@ -235,20 +235,7 @@ mod tests {
     /// points), loss, restarts and every fault: it keeps working and stays deterministic.
     #[test]
     fn survives_every_fault_and_reproduces() {
-        let text = r#"name = "nfd-faults"
-horizon = "300s"
-[cluster]
-instances = 40
-failure = { model = "crash-recover", mttf = { dist = "exponential", mean = "30s" }, mttr = { dist = "exponential", mean = "3s" } }
-[network]
-delay = { dist = "pareto", scale = "100ms", shape = 1.2 }
-loss = 0.2
-[detector]
-kind = "nfd"
-interval = "1s"
-shift = "500ms"
-"#;
-        let a = super::super::run_twice_with_every_fault(text);
+        let a = super::super::run_hostile("kind = \"nfd\"\ninterval = \"1s\"\nshift = \"500ms\"\n");
         assert!(a.get("detection_time.count").unwrap() > 100.0);
         assert!(a.get("false_suspicions").unwrap() > 0.0, "late and lost heartbeats fool it");
     }

@@ -481,22 +481,7 @@ mod tests {
     /// crash, leave and join faults: the detector keeps working and stays deterministic.
     #[test]
     fn survives_every_fault_and_reproduces() {
-        let text = r#"name = "phi-faults"
-horizon = "300s"
-[cluster]
-instances = 40
-failure = { model = "crash-recover", mttf = { dist = "exponential", mean = "30s" }, mttr = { dist = "exponential", mean = "3s" } }
-[network]
-delay = { dist = "pareto", scale = "100ms", shape = 1.2 }
-loss = 0.2
-[detector]
-kind = "phi"
-interval = "1s"
-threshold = 3.0
-min_std_deviation = "10ms"
-window = 50
-"#;
-        let a = super::super::run_twice_with_every_fault(text);
+        let a = super::super::run_hostile("kind = \"phi\"\ninterval = \"1s\"\nthreshold = 3.0\nmin_std_deviation = \"10ms\"\nwindow = 50\n");
         assert!(a.get("detection_time.count").unwrap() > 100.0);
         assert!(a.get("false_suspicions").unwrap() > 0.0, "pareto jitter and loss fool it sometimes");
     }

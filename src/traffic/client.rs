@@ -78,12 +78,12 @@ impl Client {
     /// or a view change, and only with an outlier detector.
     pub(super) fn update_panic(&mut self) {
         let (listed, healthy) = self.listed_and_healthy();
-        let Some(outlier) = &self.outlier else { return };
+        let Some(outlier) = &mut self.outlier else { return };
         let panic = outlier.panics(healthy, listed);
         if panic == outlier.panic {
             return;
         }
-        self.outlier.as_mut().expect("checked above").panic = panic;
+        outlier.panic = panic;
         for instance in InstanceId::all(self.view.len() as u32) {
             self.refresh_routable(instance);
         }

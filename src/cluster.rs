@@ -5,16 +5,16 @@
 //! plain state with no behaviour of its own: the world changes it, detectors reach the registry
 //! through `detect::DetectorCtx`, and the request path reads both through `traffic::TrafficCtx`.
 
-pub mod instances;
-pub mod registry;
-pub mod self_preservation;
 pub mod eviction;
+pub mod instances;
 pub mod parts;
 pub mod pod_eviction;
+pub mod registry;
+pub mod self_preservation;
 
-pub use instances::Instances;
-pub use registry::Registry;
-pub use self_preservation::{SelfPreservation, SelfPreservationConfig};
 pub use eviction::{Eviction, EvictionConfig};
+pub use instances::Instances;
 pub use parts::{PARTS, RegistryConfig};
 pub use pod_eviction::{PodEviction, PodEvictionConfig};
+pub use registry::Registry;
+pub use self_preservation::{SelfPreservation, SelfPreservationConfig};

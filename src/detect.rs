@@ -116,8 +116,15 @@ impl Cost {
 
 /// The one place where names map to detectors: one line per detector, each declaring its
 /// parameters (`crate::params`).
-pub const DETECTORS: &[Strategy<dyn DetectorFactory>] =
-    &[heartbeat::STRATEGY, timer::STRATEGY, observer::STRATEGY, event::STRATEGY, phi::STRATEGY, swim::STRATEGY, nfd::STRATEGY];
+pub const DETECTORS: &[Strategy<dyn DetectorFactory>] = &[
+    heartbeat::STRATEGY,
+    timer::STRATEGY,
+    observer::STRATEGY,
+    event::STRATEGY,
+    phi::STRATEGY,
+    swim::STRATEGY,
+    nfd::STRATEGY,
+];
 
 /// Names of the available detectors.
 pub fn names() -> Vec<&'static str> {

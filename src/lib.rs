@@ -10,8 +10,8 @@
 pub mod balance;
 pub(crate) mod bench;
 pub mod chart;
-pub(crate) mod cluster;
 pub mod cli;
+pub(crate) mod cluster;
 pub mod detect;
 pub mod dist;
 pub mod engine;

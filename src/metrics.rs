@@ -105,7 +105,8 @@ impl MetricValues {
         if let Some((name, cdf)) = self.cdfs.iter().find(|(_, cdf)| cdf.len() != levels) {
             return Err(format!("the CDF of `{name}` has {} levels, not {levels}", cdf.len()));
         }
-        let sampled = |name: &str| SAMPLED.contains(&name) && self.get(&format!("{name}.count")).is_some_and(|c| c > 0.0);
+        let sampled =
+            |name: &str| SAMPLED.contains(&name) && self.get(&format!("{name}.count")).is_some_and(|c| c > 0.0);
         if let Some((name, _)) = self.cdfs.iter().find(|(name, _)| !sampled(name)) {
             return Err(format!("it has a CDF of `{name}`, which is no sampled metric with samples in it"));
         }
@@ -154,8 +155,14 @@ pub struct Groups {
 
 impl Groups {
     /// Every group.
-    pub const ALL: Groups =
-        Groups { requests: true, self_preservation: true, outlier: true, server_cache: true, client_cache: true, pod_eviction: true };
+    pub const ALL: Groups = Groups {
+        requests: true,
+        self_preservation: true,
+        outlier: true,
+        server_cache: true,
+        client_cache: true,
+        pod_eviction: true,
+    };
 
     /// The groups either reports (the columns of a sweep whose points differ).
     pub fn union(self, other: Groups) -> Groups {

@@ -4,9 +4,11 @@
 //! file it came from. The simulation reads only this.
 
 use crate::balance::BalancerFactory;
+pub use crate::cluster::{
+    EvictionConfig, PARTS as REGISTRY_PARTS, PodEvictionConfig, RegistryConfig, SelfPreservationConfig,
+};
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
-pub use crate::cluster::{EvictionConfig, PARTS as REGISTRY_PARTS, PodEvictionConfig, RegistryConfig, SelfPreservationConfig};
 use crate::engine::SimTime;
 use crate::metrics::Phase;
 use crate::params::Configured;

@@ -543,7 +543,10 @@ fn render<F: ?Sized>(registry: &[Strategy<F>], mut out: String, lines: Lines) ->
 /// The numeric parameter names (then the derived variables) of a registry, each once, in registry order: formula aliases.
 pub(crate) fn variable_names<F: ?Sized>(registry: &[Strategy<F>]) -> Vec<&'static str> {
     let mut names: Vec<&'static str> = Vec::new();
-    let numeric = registry.iter().flat_map(|s| s.params.iter()).filter(|p| !matches!(p.ty, Type::Choice(_) | Type::File | Type::Indices));
+    let numeric = registry
+        .iter()
+        .flat_map(|s| s.params.iter())
+        .filter(|p| !matches!(p.ty, Type::Choice(_) | Type::File | Type::Indices));
     let derived = registry.iter().flat_map(|s| s.derived.iter().map(|(name, _)| *name));
     for name in numeric.map(|p| p.name).chain(derived) {
         if !names.contains(&name) {

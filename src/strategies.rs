@@ -24,7 +24,12 @@ fn registries() -> [(&'static str, &'static str, String, String); 7] {
         ("recovery", "[recovery] and its sub-tables", listing(PARTS), table_markdown(PARTS, "table")),
         ("fault-actions", "[[fault]] action", listing(FAULT_ACTIONS), table_markdown(FAULT_ACTIONS, "action")),
         ("registry", "[registry] sub-tables", listing(REGISTRY_PARTS), table_markdown(REGISTRY_PARTS, "table")),
-        ("presets", "preset = name: a system's defaults beneath the scenario's keys", crate::presets::listing(), crate::presets::table_markdown()),
+        (
+            "presets",
+            "preset = name: a system's defaults beneath the scenario's keys",
+            crate::presets::listing(),
+            crate::presets::table_markdown(),
+        ),
     ]
 }
 

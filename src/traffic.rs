@@ -18,11 +18,11 @@ mod slab;
 use crate::cluster::Instances;
 use crate::cluster::Registry;
 use crate::engine::{EventQueue, RandomStreams, SimTime};
-use crate::model::StreamKind;
 use crate::ids::{ClientId, InstanceId};
 use crate::metrics::requests::RequestMetrics;
 use crate::metrics::{MetricValues, TraceRecord};
 use crate::model::Scenario;
+use crate::model::StreamKind;
 pub(crate) use keys::MAX_ZIPF_KEYS;
 use propagation::Views;
 use requests::{ClientStreams, RequestPath};
@@ -165,7 +165,8 @@ impl Traffic {
         // Cache stages draw their phases from families of their own, so that turning one on
         // shifts no other component's draws.
         let list_count = if model.stages.balancer_refresh.is_some() { c } else { 0 };
-        let stage_rng = (streams.stream(StreamKind::ServerCache, 0), streams.streams(StreamKind::ListRefresh, list_count).into());
+        let stage_rng =
+            (streams.stream(StreamKind::ServerCache, 0), streams.streams(StreamKind::ListRefresh, list_count).into());
         Some(Traffic {
             servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
             views: Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng),

@@ -7,12 +7,12 @@ mod network;
 use crate::cluster::{Eviction, Instances, PodEviction, Registry, SelfPreservation};
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream};
-use crate::model::StreamKind;
 use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::{EngineWork, MetricValues, TraceRecord};
+use crate::model::StreamKind;
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
-use crate::traffic::{Traffic, TrafficCtx};
 pub use crate::traffic::{Ref, TrafficEvent};
+use crate::traffic::{Traffic, TrafficCtx};
 use network::Network;
 
 /// Everything that can happen. Small and `Copy`: it lives inline in the event queue.

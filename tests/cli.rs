@@ -124,10 +124,7 @@ fn impossible_request_path_combinations_are_refused() {
     let with_clients = format!("{GOOD}[workload]\nclients = 2\nrate = 1.0\n");
     let cases: &[(&str, &str)] = &[
         ("[recovery.hedge]\ndelay = \"10ms\"\n", "a hedge is a second attempt, but retry.max_attempts is 1"),
-        (
-            "[recovery.retry]\nmax_attempts = 3\nbudget = 1.5\n",
-            "key `recovery.retry.budget`: 1.5 is out of range",
-        ),
+        ("[recovery.retry]\nmax_attempts = 3\nbudget = 1.5\n", "key `recovery.retry.budget`: 1.5 is out of range"),
         ("[recovery.retry]\nmax_attempts = 3\nbudget = 1.5\n", "allowed: number, 0 < x ≤ 1"),
         ("[recovery]\nretyr = 3\n", "did you mean `retry`?"),
         ("[balancer]\nkind = \"random\"\nvnodes = 10\n", "key `balancer.vnodes`: unknown key `vnodes`"),

@@ -68,11 +68,17 @@ fn kind_names() -> Vec<String> {
 fn keys() -> Vec<String> {
     let detector = discosim::detect::DETECTORS.iter().flat_map(|s| s.params).map(|p| format!("detector.{}", p.name));
     let balancer = discosim::balance::BALANCERS.iter().flat_map(|s| s.params).map(|p| format!("balancer.{}", p.name));
-    let delay = discosim::dist::DISTRIBUTIONS.iter().flat_map(|s| s.params).map(|p| format!("network.delay.{}", p.name));
-    let recovery =
-        discosim::recovery::PARTS.iter().enumerate().flat_map(|(i, s)| s.params.iter().map(move |p| (i, s.name, p.name)));
-    let recovery = recovery.map(|(i, part, key)| if i == 0 { format!("recovery.{key}") } else { format!("recovery.{part}.{key}") });
-    let registry = discosim::model::REGISTRY_PARTS.iter().flat_map(|s| s.params.iter().map(|p| format!("registry.{}.{}", s.name, p.name)));
+    let delay =
+        discosim::dist::DISTRIBUTIONS.iter().flat_map(|s| s.params).map(|p| format!("network.delay.{}", p.name));
+    let recovery = discosim::recovery::PARTS
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| s.params.iter().map(move |p| (i, s.name, p.name)));
+    let recovery = recovery
+        .map(|(i, part, key)| if i == 0 { format!("recovery.{key}") } else { format!("recovery.{part}.{key}") });
+    let registry = discosim::model::REGISTRY_PARTS
+        .iter()
+        .flat_map(|s| s.params.iter().map(|p| format!("registry.{}.{}", s.name, p.name)));
     let mut keys: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
     for key in detector.chain(balancer).chain(delay).chain(recovery).chain(registry) {
         if !keys.contains(&key) {

@@ -86,7 +86,8 @@ fn ejections_last_the_base_times_the_count_up_to_the_cap() {
     assert!(min_of(&runs, "ejected_for.max") >= 210.0 && max_of(&runs, "ejected_for.max") < 220.0);
     assert_covers(ci(&runs, "ejected_for.mean"), 120.0 + (5.0 + 6.0 * (10.0 - 0.575)) / 7.0, "mean ejection");
     // Capped at 100 s: 30, 60, 90, then 100 every time.
-    let capped = format!("[recovery.outlier]\nalways_eject_one_host = true\nmax_ejection_time = \"100s\"\n{}", cut("[0]"));
+    let capped =
+        format!("[recovery.outlier]\nalways_eject_one_host = true\nmax_ejection_time = \"100s\"\n{}", cut("[0]"));
     let runs = replicate(&scenario(&base(2, 20.0, "1000s", 4, &capped)));
     assert!(min_of(&runs, "ejected_for.max") >= 100.0 && max_of(&runs, "ejected_for.max") < 110.0);
     assert!(min_of(&runs, "ejected_for.count") >= 9.0, "30 + 60 + 90 + 100·k within 1000 s");

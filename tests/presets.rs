@@ -110,7 +110,8 @@ fn akka_detects_within_3_5_to_4_5_s_mean_4_03_s() {
 fn cassandra_convicts_within_17_4_to_36_8_s_mean_17_93_s() {
     let l0 = 8.0 * 10f64.ln();
     let mu = 20_000.0;
-    let young: f64 = (1..=1000).map(|n| (1.0 / n as f64) * ((-(n as f64 - 1.0) / mu).exp() - (-(n as f64) / mu).exp())).sum();
+    let young: f64 =
+        (1..=1000).map(|n| (1.0 / n as f64) * ((-(n as f64 - 1.0) / mu).exp() - (-(n as f64) / mu).exp())).sum();
     assert_window("cassandra", l0 - 1.0 + D, 2.0 * l0 + D + NS, l0 - 0.5 + D + l0 * young);
 }
 

@@ -85,8 +85,14 @@ count = 30
 "#;
     let runs = replicate(&scenario(text));
     assert_eq!(values(&runs, "detection_time.count"), vec![30.0; 5]);
-    for (metric, expected) in [("detection_time.min", 20.0), ("detection_time.max", 140.0), ("detection_time.mean", 54.0)] {
-        assert!(values(&runs, metric).iter().all(|v| (v - expected).abs() < 1e-9), "{metric}: {:?}", values(&runs, metric));
+    for (metric, expected) in
+        [("detection_time.min", 20.0), ("detection_time.max", 140.0), ("detection_time.mean", 54.0)]
+    {
+        assert!(
+            values(&runs, metric).iter().all(|v| (v - expected).abs() < 1e-9),
+            "{metric}: {:?}",
+            values(&runs, metric)
+        );
     }
 }
 
@@ -193,7 +199,11 @@ fn evictions_lower_the_renewals_expected() {
     );
     let runs = replicate(&scenario(&text));
     assert_eq!(values(&runs, "self_preservation_time"), vec![0.0; 3]);
-    assert!(values(&runs, "detection_time.count").iter().all(|&c| c >= 19.0), "{:?}", values(&runs, "detection_time.count"));
+    assert!(
+        values(&runs, "detection_time.count").iter().all(|&c| c >= 19.0),
+        "{:?}",
+        values(&runs, "detection_time.count")
+    );
 }
 
 /// 10 % crash: 180 renewals a minute are above 170, expiry goes on, the 10 are evicted at the

@@ -256,7 +256,10 @@ rate = 5.0
 [sweep]
 preset = ["eureka", "envoy", "kubernetes"]
 "#;
-    let file = common::binary::scenario_file(dir.path(), &format!("{text}[detector]\nkind = \"heartbeat\"\ninterval = \"1s\"\nevaluation = \"eager\"\n"));
+    let file = common::binary::scenario_file(
+        dir.path(),
+        &format!("{text}[detector]\nkind = \"heartbeat\"\ninterval = \"1s\"\nevaluation = \"eager\"\n"),
+    );
     let out = dir.path().join("out");
     run_ok(&["run", &file, "--quiet", "--replications", "2", "--out", out.to_str().unwrap()]);
     run_ok(&["run", &file, "--quiet", "--replications", "6", "--resume", "--out", out.to_str().unwrap()]);

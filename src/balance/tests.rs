@@ -3,8 +3,8 @@
 
 use super::*;
 use crate::engine::RandomStreams;
-use crate::model::StreamKind;
 use crate::ids::{ClientId, InstanceId, PerInstance};
+use crate::model::StreamKind;
 
 fn balancer(kind: &str) -> Box<dyn Balancer> {
     let table: toml::Table = toml::from_str(&format!("kind = \"{kind}\"")).unwrap();

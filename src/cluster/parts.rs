@@ -124,8 +124,11 @@ pub fn parse(table: Option<toml::Table>, key: &str) -> Result<RegistryConfig, Ke
         (part.build)(&mut values)?(&mut config);
     }
     if config.self_preservation.is_some() && config.eviction.is_none() {
-        return Err(KeyError::new(format!("{key}.self_preservation"), "suspends the eviction sweeps, but there are none")
-            .allowed(format!("add [{key}.eviction] with its interval")));
+        return Err(KeyError::new(
+            format!("{key}.self_preservation"),
+            "suspends the eviction sweeps, but there are none",
+        )
+        .allowed(format!("add [{key}.eviction] with its interval")));
     }
     Ok(config)
 }

@@ -29,7 +29,12 @@ pub struct PodEviction {
 
 impl PodEviction {
     pub fn new(config: PodEvictionConfig, instances: u32) -> Self {
-        PodEviction { after: config.after, unlisted: PerInstance::new(instances, None), evictions: 0, time: Sampled::default() }
+        PodEviction {
+            after: config.after,
+            unlisted: PerInstance::new(instances, None),
+            evictions: 0,
+            time: Sampled::default(),
+        }
     }
 
     /// The registry unlisted `instance` at `now`; `crashed`: when it crashed, if it is down.

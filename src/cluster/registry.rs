@@ -1,11 +1,11 @@
 //! The registry's membership view, scored against the truth on every change; with a sweep, a
 //! detector's mark-down waits for the next sweep (`super::eviction`).
 
+use super::{Eviction, PodEviction, SelfPreservation};
 use crate::detect::View;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::DetectionScore;
-use super::{Eviction, PodEviction, SelfPreservation};
 
 pub struct Registry {
     view: PerInstance<View>,

@@ -3,9 +3,9 @@
 //! Detectors are reached through `dyn Detector` and act through `dyn DetectorCtx`, so this
 //! module, not the world, is where a detector's powers are written down.
 
+use super::DetectorEvent;
 use crate::engine::{SimTime, Stream};
 use crate::ids::InstanceId;
-use super::DetectorEvent;
 
 /// What the registry believes about an instance.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

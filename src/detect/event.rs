@@ -4,14 +4,14 @@
 //! the registry expires the session after `session_timeout` without a ping. A recovered
 //! instance re-registers at once with its first ping.
 
+use super::DetectorCtx;
 use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
-use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Required};
+use crate::params::KeyError;
 use crate::params::{Param, Strategy, Type, Value, Values};
-use super::DetectorCtx;
 use std::sync::Arc;
 
 const PING: u8 = 0;

@@ -7,15 +7,15 @@
 //! slower; it is the reference the lazy form is tested
 //! against, and what `discosim bench` measures the engine's cost per queue event with.
 
+use super::DetectorCtx;
 use super::lazy_lease::LazyLease;
 use super::lease::{Beacon, Lease};
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load};
 use crate::engine::SimTime;
 use crate::ids::InstanceId;
-use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
+use crate::params::KeyError;
 use crate::params::{Param, Strategy, Type, Value, Values};
-use super::DetectorCtx;
 use std::sync::Arc;
 
 pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {

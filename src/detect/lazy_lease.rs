@@ -22,10 +22,10 @@
 //! wake-up never comes after the first send not drawn, so at the horizon every send before
 //! it has been drawn and the message counters are complete.
 
+use super::{DetectorCtx, View};
 use super::{DetectorEvent, random_phase};
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
-use super::{DetectorCtx, View};
 
 const NONE: SimTime = SimTime::MAX;
 

@@ -1,10 +1,10 @@
 //! Building blocks shared by push detectors: an instance-side beacon that sends a message every
 //! `interval`, and a registry-side lease that expires after `timeout` of silence.
 
+use super::DetectorCtx;
 use super::DetectorEvent;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
-use super::DetectorCtx;
 
 /// Instance side: while the instance is up, send a message every `interval`.
 /// The event's tag is the instance's epoch when the beacon started, so beacons of an earlier up

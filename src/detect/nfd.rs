@@ -33,10 +33,7 @@ pub const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
     doc: "NFD-S (Chen, Toueg, Aguilera): heartbeat i keeps trust until its freshness point",
     params: &[
         Param {
-            name: "interval",
-            ty: Type::PositiveDuration,
-            default: Fixed("1s"),
-            doc: "η: time between heartbeats",
+            name: "interval", ty: Type::PositiveDuration, default: Fixed("1s"), doc: "η: time between heartbeats"
         },
         Param {
             name: "shift",

@@ -6,13 +6,13 @@
 //! until it is noticed from the geometric distribution (the first success of independent
 //! Bernoulli(p) trials) and schedules one event: the same law, one event per change.
 
+use super::DetectorCtx;
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::{SimTime, Stream};
 use crate::ids::{InstanceId, PerInstance};
-use crate::params::KeyError;
 use crate::params::DefaultValue::Required;
+use crate::params::KeyError;
 use crate::params::{Param, Strategy, Type, Values};
-use super::DetectorCtx;
 use std::sync::Arc;
 
 const NOTICE: u8 = 0;

@@ -38,14 +38,14 @@
 //!   `min_std_deviation` do not apply, and Cassandra's once-a-second evaluation is not
 //!   modelled: conviction is at the exact deadline.
 
+use super::DetectorCtx;
 use super::lease::Beacon;
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
-use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
+use crate::params::KeyError;
 use crate::params::{Param, Strategy, Type, Value, Values};
-use super::DetectorCtx;
 use statrs::distribution::{ContinuousCDF, Normal};
 use std::sync::Arc;
 
@@ -481,7 +481,9 @@ mod tests {
     /// crash, leave and join faults: the detector keeps working and stays deterministic.
     #[test]
     fn survives_every_fault_and_reproduces() {
-        let a = super::super::run_hostile("kind = \"phi\"\ninterval = \"1s\"\nthreshold = 3.0\nmin_std_deviation = \"10ms\"\nwindow = 50\n");
+        let a = super::super::run_hostile(
+            "kind = \"phi\"\ninterval = \"1s\"\nthreshold = 3.0\nmin_std_deviation = \"10ms\"\nwindow = 50\n",
+        );
         assert!(a.get("detection_time.count").unwrap() > 100.0);
         assert!(a.get("false_suspicions").unwrap() > 0.0, "pareto jitter and loss fool it sometimes");
     }

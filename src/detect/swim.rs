@@ -22,12 +22,12 @@
 //! receives).
 
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
+use super::{DetectorCtx, View};
 use crate::engine::{SimTime, Stream};
 use crate::ids::{InstanceId, PerInstance};
-use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
+use crate::params::KeyError;
 use crate::params::{Param, Strategy, Type, Value, Values};
-use super::{DetectorCtx, View};
 use std::sync::Arc;
 
 /// Event kinds. An indirect probe's messages carry the helper's slot: `INDIRECT + 4·slot + hop`.

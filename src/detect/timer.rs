@@ -2,13 +2,13 @@
 //! comes within `probe_timeout`; `failure_threshold` consecutive failures mark the instance
 //! down, one success marks it up.
 
+use super::DetectorCtx;
 use super::{Cost, Detector, DetectorEvent, DetectorFactory, Load, random_phase};
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
-use crate::params::KeyError;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
+use crate::params::KeyError;
 use crate::params::{Param, Strategy, Type, Value, Values};
-use super::DetectorCtx;
 use std::sync::Arc;
 
 const TICK: u8 = 0;

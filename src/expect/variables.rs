@@ -3,8 +3,8 @@
 //! quantities formulas need most (documented in the README and by `discosim formulas`).
 
 use crate::engine::time::to_seconds;
-use crate::params::duration::parse_duration;
 use crate::model::{FailureModel, Scenario};
+use crate::params::duration::parse_duration;
 use std::collections::BTreeMap;
 
 /// The aliases, with what they stand for: the strategies' parameters (from their declarations,

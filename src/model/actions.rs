@@ -135,7 +135,8 @@ mod tests {
                     without.remove(p.name);
                     assert_eq!(parse(without, "f").unwrap_err().key, format!("f.{}", p.name));
                 }
-                let foreign = ["factor", "from", "count"].into_iter().find(|k| action.params.iter().all(|p| p.name != *k));
+                let foreign =
+                    ["factor", "from", "count"].into_iter().find(|k| action.params.iter().all(|p| p.name != *k));
                 let Some(foreign) = foreign else { continue };
                 let mut extra = table.clone();
                 extra.insert(foreign.into(), 1.into());

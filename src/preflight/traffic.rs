@@ -174,7 +174,8 @@ fn backlog(s: &Scenario, attempts_per_s: f64, load: &Load) -> f64 {
 /// client, or three per poll (the poll, its read, its answer); one per refresh of a cache stage.
 fn propagation(clients: &Clients, load: &Load) -> f64 {
     let count = f64::from(clients.count);
-    let periods = |period: Option<crate::engine::SimTime>| period.map_or(0.0, |p| load.horizon_s / to_seconds(p.max(1)));
+    let periods =
+        |period: Option<crate::engine::SimTime>| period.map_or(0.0, |p| load.horizon_s / to_seconds(p.max(1)));
     let stages = periods(clients.stages.server_cache) + count * periods(clients.stages.balancer_refresh);
     stages
         + match clients.propagation {

@@ -2,8 +2,8 @@
 //! (Brooker, "Exponential Backoff And Jitter", AWS 2015): full = U(0, v), equal = v/2 +
 //! U(0, v/2), decorrelated = min(cap, U(base, 3 · previous)).
 
-use crate::engine::{SimTime, Stream};
 use super::{Backoff, Jitter, Retry};
+use crate::engine::{SimTime, Stream};
 
 /// The wait before retry number `retry` (1 for the first retry); `previous` is the wait
 /// before the previous retry (`base` before the first), used by decorrelated jitter.

@@ -3,8 +3,8 @@
 //! least `min_requests` attempts in the window); then half-open, letting one probe through:
 //! its success closes the breaker, its failure opens it again.
 
-use crate::engine::SimTime;
 use super::Breaker as Policy;
+use crate::engine::SimTime;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum State {

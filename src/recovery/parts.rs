@@ -120,7 +120,12 @@ const BREAKER: Strategy<Part> = Strategy {
             default: Required,
             doc: "failed fraction of a window's attempts that opens the breaker",
         },
-        Param { name: "window", ty: Type::PositiveDuration, default: Required, doc: "the window the failure rate is measured over" },
+        Param {
+            name: "window",
+            ty: Type::PositiveDuration,
+            default: Required,
+            doc: "the window the failure rate is measured over",
+        },
         Param {
             name: "min_requests",
             ty: Type::Count { min: 0, max: u32::MAX as u64 },

@@ -6,8 +6,8 @@ use super::file::{RawFailure, RawNetwork, RawScenario};
 use crate::detect;
 use crate::dist::Dist;
 use crate::engine::SimTime;
-use crate::model::{FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
 use crate::metrics::Phase;
+use crate::model::{FailureModel, Fault, FaultAction, NetworkModel, Scenario, Stopping, Target};
 use std::path::Path;
 
 /// Largest cluster accepted: the per-instance state is a few hundred bytes, so this keeps a
@@ -191,7 +191,10 @@ fn fault(
     }
     if needs_clients && !has_clients {
         let name = table.get("action").and_then(toml::Value::as_str).unwrap_or_default();
-        return Err(KeyError::new(key("action"), format!("`{name}` acts on clients, but the scenario has no `[workload]`")));
+        return Err(KeyError::new(
+            key("action"),
+            format!("`{name}` acts on clients, but the scenario has no `[workload]`"),
+        ));
     }
     let (at, until) = (values.required_duration("at")?, values.duration("until"));
     if until.is_some_and(|u| u <= at) {

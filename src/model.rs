@@ -128,6 +128,13 @@ pub enum Propagation {
         /// Time between polls, in nanoseconds.
         refresh: SimTime,
     },
+    /// A DNS-style cache: each client reuses its answer until `ttl` runs out; the first request
+    /// after that starts a lookup (routed meanwhile by the expired answer), and the answer lasts
+    /// `ttl` from its arrival.
+    Ttl {
+        /// How long an answer is reused, in nanoseconds.
+        ttl: SimTime,
+    },
 }
 
 /// Add replications (in batches of `replications`) until the mean of every metric in

@@ -190,7 +190,12 @@ impl Traffic {
         use TrafficEvent::*;
         let (path, servers, metrics) = (&mut self.path, &mut self.servers, &mut self.metrics);
         match event {
-            Issue { client, generation } => path.on_issue(client, generation, ctx, servers, metrics),
+            Issue { client, generation } => {
+                if path.is_current(client, generation) {
+                    self.views.on_request(client, ctx);
+                }
+                path.on_issue(client, generation, ctx, servers, metrics)
+            }
             Arrive { job } => servers.on_arrive(job, ctx, metrics),
             Done { instance, job } => servers.on_done(instance, job, ctx, metrics),
             Response { attempt, ok } => path.on_response(attempt, ok, ctx, metrics),
@@ -266,6 +271,7 @@ impl Traffic {
 
     /// A poll's answer reaches the client: it installs the registry's view of every instance.
     fn on_install(&mut self, client: ClientId, now: SimTime) {
+        self.views.installed(client, now);
         for instance in InstanceId::all(self.servers.count()) {
             let up = self.views.snapshot(client)[instance];
             self.deliver(client, instance, up, now);

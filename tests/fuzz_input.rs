@@ -112,6 +112,7 @@ const KEYS: &[&str] = &[
     "workload.key_dist",
     "discovery.mode",
     "discovery.refresh",
+    "discovery.ttl",
     "discovery.server_cache",
     "discovery.balancer_refresh",
     "preset",

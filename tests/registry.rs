@@ -96,6 +96,31 @@ count = 30
     }
 }
 
+/// 100 instances, each up for U(200 s, 9800 s) then down 300 s, over 20 300 s, watched by one
+/// client sending `rate` requests a second; `network`, `detector` and `discovery` are the
+/// bodies of those tables.
+fn changing_instances(network: &str, detector: &str, discovery: &str, replications: u32, rate: f64) -> String {
+    format!(
+        r#"
+name = "changing"
+horizon = "20300s"
+replications = {replications}
+[cluster]
+instances = 100
+failure = {{ model = "crash-recover", mttf = {{ dist = "uniform", low = "200s", high = "9800s" }}, mttr = {{ dist = "constant", value = "300s" }} }}
+[network]
+{network}
+[detector]
+{detector}
+[discovery]
+{discovery}
+[workload]
+clients = 1
+rate = {rate:?}
+"#
+    )
+}
+
 /// The cache chain of Eureka + Ribbon, one client, constant delay d, no loss: a change of the
 /// registry's view waits for the response cache's refresh (W1 ~ U(0, R1): the cache's phase is
 /// independent of the change), then for the client's next poll to read the cache (W2 ~
@@ -111,28 +136,14 @@ count = 30
 /// 23–31 s): the closed form holds over runs, hence many short replications.
 #[test]
 fn a_change_waits_for_each_cache_stage_in_turn() {
-    let text = r#"
-name = "chain"
-horizon = "20300s"
-replications = 200
-[cluster]
-instances = 100
-failure = { model = "crash-recover", mttf = { dist = "uniform", low = "200s", high = "9800s" }, mttr = { dist = "constant", value = "300s" } }
-[network]
-delay = { dist = "constant", value = "10ms" }
-[detector]
-kind = "heartbeat"
-interval = "1s"
-[discovery]
-mode = "poll"
-refresh = "20s"
-server_cache = "30s"
-balancer_refresh = "10s"
-[workload]
-clients = 1
-rate = 0.1
-"#;
-    let runs = replicate(&scenario(text));
+    let text = changing_instances(
+        "delay = { dist = \"constant\", value = \"10ms\" }",
+        "kind = \"heartbeat\"\ninterval = \"1s\"",
+        "mode = \"poll\"\nrefresh = \"20s\"\nserver_cache = \"30s\"\nbalancer_refresh = \"10s\"",
+        200,
+        0.1,
+    );
+    let runs = replicate(&scenario(&text));
     assert!(min_of(&runs, "propagation_time.min") > D - ROUNDING);
     assert!(max_of(&runs, "propagation_time.max") <= 60.0 + D + ROUNDING);
     assert_covers(ci(&runs, "propagation_time.mean"), 30.0 + D, "response cache 30 s, poll 20 s, list 10 s");
@@ -142,6 +153,56 @@ rate = 0.1
     assert!(min_of(&runs, "client_cache_time.min") > D - ROUNDING);
     assert!(max_of(&runs, "client_cache_time.max") <= 50.0 + D + ROUNDING);
     assert_covers(ci(&runs, "client_cache_time.mean"), 25.0 + D, "response cache 30 s, poll 20 s");
+}
+
+/// A TTL (DNS-style) cache, TTL τ, one client sending Poisson requests at rate λ, constant
+/// one-way delay d, no loss. An answer arrives at A; it runs out at A + τ; the first request
+/// after that (W ~ Exp(λ) later, memoryless) sends a lookup that reads the registry d later and
+/// lands after another d. So the registry is read at the points of a renewal process with
+/// cycle C = τ + 2d + W, and a change (crash and detection times are independent of the
+/// client's requests) waits for the next read — the residual life, mean E[C²]/(2E[C]) — then d
+/// for the answer: with c = τ + 2d, E[C] = c + 1/λ, E[C²] = c² + 2c/λ + 2/λ². Here τ = 10 s,
+/// λ = 0.5/s: 148.4804 / 24.04 + 0.01 = 6.1864 s. At least d, and more than the mean of a poll
+/// every τ (τ/2 + 2d) since the wait for a request adds to each cycle.
+#[test]
+fn a_ttl_cache_is_read_again_at_the_first_request_after_it_runs_out() {
+    let text = changing_instances(
+        "delay = { dist = \"constant\", value = \"10ms\" }",
+        "kind = \"heartbeat\"\ninterval = \"5s\"",
+        "mode = \"ttl\"\nttl = \"10s\"",
+        20,
+        0.5,
+    );
+    let runs = replicate(&scenario(&text));
+    let (c, mean_wait) = (10.0 + 2.0 * D, 2.0);
+    let cycle = c + mean_wait;
+    let cycle_squared = c * c + 2.0 * c * mean_wait + 2.0 * mean_wait * mean_wait;
+    assert!(values(&runs, "propagation_time.count")[0] > 300.0);
+    assert!(min_of(&runs, "propagation_time.min") >= D - ROUNDING);
+    assert_covers(ci(&runs, "propagation_time.mean"), cycle_squared / (2.0 * cycle) + D, "TTL 10 s, requests 0.5/s");
+}
+
+/// A lost lookup (or answer) is retried by the client's next request. With no delay and loss p
+/// each way, a lookup succeeds with q = (1 − p)², so after the TTL τ runs out the client waits
+/// for a geometric number of Exp(λ) gaps: an Exp(λq) wait. Cycle C = τ + Exp(λq); the mean wait
+/// of a change is E[C²]/(2E[C]) (as above, d = 0). The observer detector sends no messages, so
+/// loss makes no false suspicion (which would supersede changes). p = 0.3, λ = 0.5/s, τ = 10 s:
+/// 1/(λq) = 4.0816 s, mean 7.6323 s.
+#[test]
+fn a_lost_ttl_lookup_is_retried_by_the_next_request() {
+    let text = changing_instances(
+        "delay = { dist = \"constant\", value = \"0s\" }\nloss = 0.3",
+        "kind = \"observer\"\ntick = \"1s\"\np = 1.0",
+        "mode = \"ttl\"\nttl = \"10s\"",
+        20,
+        0.5,
+    );
+    let runs = replicate(&scenario(&text));
+    let (ttl, mean_wait) = (10.0, 1.0 / (0.5 * 0.7 * 0.7));
+    let cycle = ttl + mean_wait;
+    let cycle_squared = ttl * ttl + 2.0 * ttl * mean_wait + 2.0 * mean_wait * mean_wait;
+    assert!(values(&runs, "propagation_time.count")[0] > 300.0);
+    assert_covers(ci(&runs, "propagation_time.mean"), cycle_squared / (2.0 * cycle), "TTL 10 s, loss 0.3 each way");
 }
 
 /// Eureka's self-preservation: 100 instances renew every 30 s (200 renewals a minute; the

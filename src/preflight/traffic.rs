@@ -30,8 +30,10 @@ pub(super) fn estimate(s: &Scenario, clients: &Clients, load: &Load) -> Cost {
     let stormy = per_request(allowed, served, lost, 1.0 - (1.0 - lost) * (1.0 - storm.failed));
     let blend = |calm: f64, stormy: f64| (1.0 - storm.fraction) * calm + storm.fraction * stormy;
     let hedges = if clients.recovery.hedge.is_some() { requests } else { 0.0 };
-    let queue_events =
-        requests * blend(calm.events, stormy.events) + hedges + propagation(clients, load) + sweeps(clients, load);
+    let queue_events = requests * blend(calm.events, stormy.events)
+        + hedges
+        + propagation(clients, load, requests)
+        + sweeps(clients, load);
     let attempts_per_s = offered_per_s * blend(calm.attempts, stormy.attempts);
     let failed = blend(lost, storm.failed.max(lost));
     let in_flight = attempts_per_s * time_in_flight_s(s, clients, failed) + backlog(s, attempts_per_s, load);
@@ -171,8 +173,9 @@ fn backlog(s: &Scenario, attempts_per_s: f64, load: &Load) -> f64 {
 }
 
 /// Queue events that carry the registry's view to the clients: a push per view change per
-/// client, or three per poll (the poll, its read, its answer); one per refresh of a cache stage.
-fn propagation(clients: &Clients, load: &Load) -> f64 {
+/// client, three per poll (the poll, its read, its answer), two per TTL lookup (at most one per
+/// TTL per client, and at most one per request); one per refresh of a cache stage.
+fn propagation(clients: &Clients, load: &Load, requests: f64) -> f64 {
     let count = f64::from(clients.count);
     let periods =
         |period: Option<crate::engine::SimTime>| period.map_or(0.0, |p| load.horizon_s / to_seconds(p.max(1)));
@@ -181,6 +184,7 @@ fn propagation(clients: &Clients, load: &Load) -> f64 {
         + match clients.propagation {
             Propagation::Watch => count * 2.0 * load.crashes,
             Propagation::Poll { refresh } => 3.0 * count * periods(Some(refresh)),
+            Propagation::Ttl { ttl } => 2.0 * requests.min(count * periods(Some(ttl))),
         }
 }
 

@@ -114,18 +114,29 @@ fn propagation(raw: &Option<RawDiscovery>) -> Result<Propagation, KeyError> {
     let Some(raw) = raw else {
         return Ok(Propagation::Watch);
     };
-    match (raw.mode.as_str(), &raw.refresh) {
-        ("watch", None) => Ok(Propagation::Watch),
-        ("watch", Some(_)) => Err(KeyError::new("discovery.refresh", "is only used with mode = \"poll\"")),
-        ("poll", Some(text)) => {
-            Ok(Propagation::Poll { refresh: positive(duration("discovery.refresh", text)?, "discovery.refresh")? })
-        }
-        ("poll", None) => Err(KeyError::new("discovery.refresh", "is required with mode = \"poll\"")),
-        (other, _) => Err(KeyError::unknown_name("discovery.mode", "discovery mode", other, &["watch", "poll"])),
+    let period = |key: &str, text: &Option<String>| match text {
+        Some(text) => positive(duration(key, text)?, key).map(Some),
+        None => Ok(None),
+    };
+    let (refresh, ttl) = (period("discovery.refresh", &raw.refresh)?, period("discovery.ttl", &raw.ttl)?);
+    let only = |key: &str, mode: &str| Err(KeyError::new(key, format!("is only used with mode = \"{mode}\"")));
+    let required = |key: &str, mode: &str| Err(KeyError::new(key, format!("is required with mode = \"{mode}\"")));
+    const MODES: [&str; 3] = ["watch", "poll", "ttl"];
+    if !MODES.contains(&raw.mode.as_str()) {
+        return Err(KeyError::unknown_name("discovery.mode", "discovery mode", &raw.mode, &MODES));
+    }
+    match (raw.mode.as_str(), refresh, ttl) {
+        (_, Some(_), _) if raw.mode != "poll" => only("discovery.refresh", "poll"),
+        (_, _, Some(_)) if raw.mode != "ttl" => only("discovery.ttl", "ttl"),
+        ("watch", None, None) => Ok(Propagation::Watch),
+        ("poll", Some(refresh), None) => Ok(Propagation::Poll { refresh }),
+        ("poll", None, None) => required("discovery.refresh", "poll"),
+        ("ttl", None, Some(ttl)) => Ok(Propagation::Ttl { ttl }),
+        _ => required("discovery.ttl", "ttl"),
     }
 }
 
-/// The caches between the registry and the balancer; a server cache answers polls only.
+/// The caches between the registry and the balancer; a server cache answers polls and lookups only.
 fn stages(raw: &Option<RawDiscovery>, propagation: Propagation) -> Result<CacheStages, KeyError> {
     let Some(raw) = raw else { return Ok(CacheStages::default()) };
     let period = |key: &str, text: &Option<String>| {
@@ -133,7 +144,7 @@ fn stages(raw: &Option<RawDiscovery>, propagation: Propagation) -> Result<CacheS
     };
     let server_cache = period("discovery.server_cache", &raw.server_cache)?;
     if server_cache.is_some() && propagation == Propagation::Watch {
-        return Err(KeyError::new("discovery.server_cache", "is only used with mode = \"poll\"")
+        return Err(KeyError::new("discovery.server_cache", "is only used with mode = \"poll\" or \"ttl\"")
             .allowed("a watch pushes each change; set mode = \"poll\" and refresh"));
     }
     Ok(CacheStages { server_cache, balancer_refresh: period("discovery.balancer_refresh", &raw.balancer_refresh)? })

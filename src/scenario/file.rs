@@ -123,9 +123,11 @@ pub struct RawWorkload {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawDiscovery {
-    /// "watch" (the registry pushes each change) or "poll" (clients refresh every `refresh`).
+    /// "watch" (the registry pushes each change), "poll" (clients refresh every `refresh`) or
+    /// "ttl" (clients reuse an answer for `ttl`, then look up again on their next request).
     pub mode: String,
     pub refresh: Option<String>,
+    pub ttl: Option<String>,
     /// With poll: the registry answers from a response cache refreshed every this.
     pub server_cache: Option<String>,
     /// Each client's balancer refreshes its server list from the client's cache every this.

@@ -1,4 +1,4 @@
-//! How clients learn the registry's view — watch pushes and polls — and the metrics of that
+//! How clients learn the registry's view — watch pushes, polls and TTL lookups — and the metrics of that
 //! path: `propagation_time` (a registry change until every client's cache holds it) and
 //! `stale_route_time` (a crash until no client routes to the instance any more). The cached
 //! view itself lives with each client's routing state (`client::Client`), which routes by it;
@@ -11,6 +11,12 @@
 //! own metric: `server_cache_time` (a change until the response cache holds it) and
 //! `client_cache_time` (a change until every client's cache holds it, before the list refresh;
 //! `propagation_time` runs on until every balancer's list holds it).
+//!
+//! A TTL cache (`Propagation::Ttl`, DNS-style) has no timer of its own: a client reuses its
+//! answer until the TTL runs out, and its next request starts a lookup — a poll on demand. The
+//! request is routed by the expired answer meanwhile (a stale-while-revalidate resolver; a
+//! blocking one would delay that request by the lookup's round trip, and route it by the new
+//! answer). A lost lookup or answer is retried by the client's next request.
 
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::detect::View;
@@ -114,6 +120,9 @@ pub(super) struct Views {
     server_stage: Stage,
     /// The clients' caches, for `client_cache_time` (with `stages.balancer_refresh`).
     client_stage: Stage,
+    /// Per client, with a TTL cache: when its answer runs out, or `NONE` while a lookup is
+    /// under way.
+    expires: PerClient<SimTime>,
 }
 
 impl Views {
@@ -141,6 +150,7 @@ impl Views {
             list_rng,
             server_stage: Stage::new(instances, stages.server_cache.is_some() as u32),
             client_stage: Stage::new(instances, fetched_count),
+            expires: PerClient::new(if matches!(mode, Propagation::Ttl { .. }) { clients } else { 0 }, NONE),
         }
     }
 
@@ -198,9 +208,14 @@ impl Views {
     /// Time 0: a polling client's first poll, and its balancer's first list refresh, each at
     /// a random phase.
     pub(super) fn start<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
-        if let Propagation::Poll { refresh } = self.mode {
-            let phase = self.streams[client].below(refresh);
-            ctx.at(ctx.now.saturating_add(phase), TrafficEvent::Poll { client });
+        match self.mode {
+            Propagation::Poll { refresh } => {
+                let phase = self.streams[client].below(refresh);
+                ctx.at(ctx.now.saturating_add(phase), TrafficEvent::Poll { client });
+            }
+            // The answer held at time 0 was fetched at a random moment of its TTL.
+            Propagation::Ttl { ttl } => self.expires[client] = ctx.now.saturating_add(self.streams[client].below(ttl)),
+            Propagation::Watch => {}
         }
         if let Some(refresh) = self.stages.balancer_refresh {
             let phase = self.list_rng[client].below(refresh);
@@ -292,6 +307,27 @@ impl Views {
         }
     }
 
+    /// With a TTL cache: `client` is about to route a request; an answer that ran out starts
+    /// a lookup (one at a time).
+    pub(super) fn on_request<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
+        let Some(&expires) = self.expires.get(client) else { return };
+        if ctx.now < expires {
+            return;
+        }
+        self.expires[client] = NONE;
+        match self.registry_message(client, ctx.now) {
+            Some(at) => ctx.at(at, TrafficEvent::Read { client }),
+            None => self.expires[client] = ctx.now,
+        }
+    }
+
+    /// A poll's or lookup's answer reached `client`; with a TTL cache it lasts `ttl` from now.
+    pub(super) fn installed(&mut self, client: ClientId, now: SimTime) {
+        if let Propagation::Ttl { ttl } = self.mode {
+            self.expires[client] = now.saturating_add(ttl);
+        }
+    }
+
     /// The registry answers a poll with its view at this moment, or with its response cache.
     pub(super) fn on_read<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let snapshot = &mut self.snapshots[client];
@@ -301,8 +337,10 @@ impl Views {
                 None => ctx.registry.view(instance) == View::Up,
             };
         }
-        if let Some(at) = self.registry_message(client, ctx.now) {
-            ctx.at(at, TrafficEvent::Install { client });
+        match self.registry_message(client, ctx.now) {
+            Some(at) => ctx.at(at, TrafficEvent::Install { client }),
+            None if !self.expires.is_empty() => self.expires[client] = ctx.now,
+            None => {}
         }
     }
 

@@ -115,6 +115,12 @@ impl RequestPath {
         self.clients[client].learn(instance, up)
     }
 
+    /// Whether an `Issue` event of `client` with `generation` is live (not superseded by a
+    /// change of rate), so a request is issued.
+    pub(super) fn is_current(&self, client: ClientId, generation: u32) -> bool {
+        generation == self.clients[client].issue_generation
+    }
+
     pub(super) fn schedule_issue<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let rate = self.model.rate * self.rate_factor;
         let u = self.rng.arrivals[client].uniform_open0();
@@ -131,7 +137,7 @@ impl RequestPath {
         servers: &mut Servers,
         metrics: &mut RequestMetrics,
     ) {
-        if generation != self.clients[client].issue_generation {
+        if !self.is_current(client, generation) {
             return;
         }
         self.schedule_issue(client, ctx);

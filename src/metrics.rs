@@ -151,6 +151,8 @@ pub struct Groups {
     pub client_cache: bool,
     /// Kubernetes' pod-eviction stage (`registry.pod_eviction`).
     pub pod_eviction: bool,
+    /// Consul's reaper (`registry.reaper`).
+    pub reaper: bool,
 }
 
 impl Groups {
@@ -162,6 +164,7 @@ impl Groups {
         server_cache: true,
         client_cache: true,
         pod_eviction: true,
+        reaper: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -173,6 +176,7 @@ impl Groups {
             server_cache: self.server_cache || other.server_cache,
             client_cache: self.client_cache || other.client_cache,
             pod_eviction: self.pod_eviction || other.pod_eviction,
+            reaper: self.reaper || other.reaper,
         }
     }
 }
@@ -186,11 +190,13 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
     if groups.self_preservation {
         names.extend(SELF_PRESERVATION_METRICS.iter().map(|n| n.to_string()));
     }
-    if groups.pod_eviction {
-        let mut pods = MetricValues::default();
-        pods.push("pod_evictions", 0.0);
-        sampled::Sampled::default().report("pod_eviction_time", &mut pods);
-        names.extend(pods.names().map(str::to_string));
+    for ([count, time], on) in [(POD_EVICTION_METRICS, groups.pod_eviction), (REAPER_METRICS, groups.reaper)] {
+        if on {
+            let mut stage = MetricValues::default();
+            stage.push(count, 0.0);
+            sampled::Sampled::default().report(time, &mut stage);
+            names.extend(stage.names().map(str::to_string));
+        }
     }
     if groups.requests {
         names.extend(requests::RequestMetrics::names(phases, groups));
@@ -217,6 +223,7 @@ pub const SAMPLED: &[&str] = &[
     "ejection_time",
     "ejected_for",
     "pod_eviction_time",
+    "reap_time",
 ];
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).
@@ -240,6 +247,12 @@ pub fn range(name: &str) -> (f64, f64) {
 /// Eureka's self-preservation, when on: seconds the registry spent with expiry suspended, and
 /// the most expired instances one suspended sweep kept listed (reported by the world).
 pub const SELF_PRESERVATION_METRICS: [&str; 2] = ["self_preservation_time", "self_preservation_kept"];
+
+/// Kubernetes' pod-eviction stage: pods evicted, and a crash until its pods' eviction (sampled).
+pub const POD_EVICTION_METRICS: [&str; 2] = ["pod_evictions", "pod_eviction_time"];
+
+/// Consul's reaper: services deregistered, and a crash until the deregistration (sampled).
+pub const REAPER_METRICS: [&str; 2] = ["reaped", "reap_time"];
 
 /// Detector messages sent, and lost or cut by a partition (reported by the world).
 pub(crate) const NETWORK_METRICS: [&str; 2] = ["messages_sent", "messages_lost"];

@@ -5,7 +5,7 @@
 
 use crate::balance::BalancerFactory;
 pub use crate::cluster::{
-    EvictionConfig, PARTS as REGISTRY_PARTS, PodEvictionConfig, RegistryConfig, SelfPreservationConfig,
+    EvictionConfig, PARTS as REGISTRY_PARTS, RegistryConfig, RemovalConfig, SelfPreservationConfig,
 };
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
@@ -67,6 +67,7 @@ impl Scenario {
             server_cache: clients.is_some_and(|c| c.stages.server_cache.is_some()),
             client_cache: clients.is_some_and(|c| c.stages.balancer_refresh.is_some()),
             pod_eviction: self.registry.pod_eviction.is_some(),
+            reaper: self.registry.reaper.is_some(),
         }
     }
 }
@@ -292,6 +293,8 @@ pub enum StreamKind {
     ServerCache = 12,
     /// A client's balancer list (its refresh phase).
     ListRefresh = 13,
+    /// The reaper's checks (each instance's agent's phase).
+    Reaper = 14,
 }
 
 impl From<StreamKind> for u64 {

@@ -56,6 +56,11 @@ pub const PRESETS: &[Preset] = &[
         text: include_str!("presets/cassandra.toml"),
     },
     Preset {
+        name: "consul",
+        doc: "Consul TTL check, 30 s updated every 10 s (the documentation's example), watched by blocking queries; the reaper deregisters a service critical for 90 min, checking every 30 s",
+        text: include_str!("presets/consul.toml"),
+    },
+    Preset {
         name: "envoy",
         doc: "Envoy outlier detection (client side): eject after 5 failures in a row, 30 s × a multiplier up to 300 s, 10 s sweeps, at most 10 % (none below 10 hosts), panic below 50 % healthy",
         text: include_str!("presets/envoy.toml"),

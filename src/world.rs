@@ -4,11 +4,11 @@
 
 mod network;
 
-use crate::cluster::{Eviction, Instances, PodEviction, Registry, SelfPreservation};
+use crate::cluster::{Eviction, Instances, Registry, Removal, SelfPreservation};
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream};
 use crate::ids::{InstanceId, PerInstance};
-use crate::metrics::{EngineWork, MetricValues, TraceRecord};
+use crate::metrics::{self, EngineWork, MetricValues, TraceRecord};
 use crate::model::StreamKind;
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
 pub use crate::traffic::{Ref, TrafficEvent};
@@ -193,7 +193,7 @@ impl World {
                 &scenario.phases,
                 eviction(scenario, &streams),
                 scenario.registry.self_preservation.map(|c| SelfPreservation::new(c, n)),
-                scenario.registry.pod_eviction.map(|c| PodEviction::new(c, n)),
+                removals(scenario, &streams),
             ),
             detector: scenario.detector.build(n),
             detector_rng: streams.streams(StreamKind::Detector, n as usize).into(),
@@ -279,7 +279,7 @@ impl World {
             out.push(time_name, time);
             out.push(kept_name, kept);
         }
-        self.registry.report_pod_eviction(self.horizon, &mut out);
+        self.registry.report_removals(self.horizon, &mut out);
         if let Some(traffic) = &mut self.traffic {
             traffic.report(self.horizon, &mut out);
         }
@@ -485,6 +485,15 @@ impl World {
 fn eviction(scenario: &Scenario, streams: &RandomStreams) -> Option<Eviction> {
     let config = scenario.registry.eviction?;
     Some(Eviction::new(config, scenario.instances, streams.stream(StreamKind::Eviction, 0)))
+}
+
+/// The stages that remove long-unlisted instances, in the order their metrics are reported.
+fn removals(scenario: &Scenario, streams: &RandomStreams) -> Vec<Removal> {
+    let (n, registry) = (scenario.instances, &scenario.registry);
+    let pods = registry.pod_eviction.map(|c| Removal::new(metrics::POD_EVICTION_METRICS, c, n, None));
+    let reaper_rng = Some(streams.stream(StreamKind::Reaper, 0));
+    let reaper = registry.reaper.map(|c| Removal::new(metrics::REAPER_METRICS, c, n, reaper_rng));
+    pods.into_iter().chain(reaper).collect()
 }
 
 fn fault_times(scenario: &Scenario) -> Vec<SimTime> {

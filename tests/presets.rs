@@ -115,6 +115,35 @@ fn cassandra_convicts_within_17_4_to_36_8_s_mean_17_93_s() {
     assert_window("cassandra", l0 - 1.0 + D, 2.0 * l0 + D + NS, l0 - 0.5 + D + l0 * young);
 }
 
+/// Consul's TTL check: updates every T = 10 s, critical L = TTL = 30 s after the last, no
+/// sweep: (20 s, 30 s] + d, mean 25 s + d.
+#[test]
+fn consul_marks_a_ttl_check_critical_within_20_to_30_s_mean_25_s() {
+    let (low, high, mean) = lease_and_sweep(10.0, 30.0, 0.0);
+    assert_window("consul", low, high, mean);
+}
+
+/// Consul's reaper, with deregister_critical_service_after A = 60 s (its minimum; the preset's
+/// 90 min outlasts these repairs): the check goes critical at the detection time D above, and
+/// the agent's next check strictly after D + A removes it, the checks every X = 30 s from a
+/// phase uniform per instance: reap_time = D + A + W, W ~ U(0, X], within (80 s + d, 120 s + d],
+/// mean 25 + 60 + 15 s + d = 100 s + d. Every crash (repair 300 s) is reaped, those of the
+/// body by the horizon.
+#[test]
+fn consuls_reaper_deregisters_a_critical_service_within_80_to_120_s_mean_100_s() {
+    let text = isolated_crashes_with("consul") + "[registry.reaper]\nafter = \"60s\"\n";
+    let runs = replicate(&scenario(&text));
+    assert!(min_of(&runs, "reap_time.min") > 80.0 + D - ROUNDING);
+    assert!(max_of(&runs, "reap_time.max") <= 120.0 + D + ROUNDING);
+    assert_covers(ci(&runs, "reap_time.mean"), 100.0 + D, "consul reaper");
+    assert_eq!(values(&runs, "reaped"), values(&runs, "reap_time.count"), "only crashes go critical");
+    let reaped = values(&runs, "reaped");
+    let (body, all) = (values(&runs, "detection_time.count@body"), values(&runs, "detection_time.count"));
+    for ((reaped, body), all) in reaped.iter().zip(&body).zip(&all) {
+        assert!(body <= reaped && reaped <= all, "every crash of the body is reaped by the horizon, 300 s later");
+    }
+}
+
 /// Overriding a preset's key changes only that key: Kubernetes before v1.32 (grace 40 s) is
 /// the same window 10 s earlier.
 #[test]

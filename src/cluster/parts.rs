@@ -4,7 +4,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use super::{EvictionConfig, PodEvictionConfig, SelfPreservationConfig};
+use super::{EvictionConfig, RemovalConfig, SelfPreservationConfig};
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{KeyError, Param, Strategy, Type};
 use std::sync::Arc;
@@ -18,14 +18,16 @@ pub struct RegistryConfig {
     /// renewals are low.
     pub self_preservation: Option<SelfPreservationConfig>,
     /// Kubernetes' pod eviction after the not-ready toleration (`[registry.pod_eviction]`).
-    pub pod_eviction: Option<PodEvictionConfig>,
+    pub pod_eviction: Option<RemovalConfig>,
+    /// Consul's reaper of long-critical services (`[registry.reaper]`).
+    pub reaper: Option<RemovalConfig>,
 }
 
 /// A checked part, applied to the registry's settings.
 pub type Part = dyn Fn(&mut RegistryConfig) + Send + Sync;
 
 /// The sub-tables of `[registry]`, by name.
-pub const PARTS: &[Strategy<Part>] = &[EVICTION, SELF_PRESERVATION, POD_EVICTION];
+pub const PARTS: &[Strategy<Part>] = &[EVICTION, SELF_PRESERVATION, POD_EVICTION, REAPER];
 
 const EVICTION: Strategy<Part> = Strategy {
     name: "eviction",
@@ -101,8 +103,35 @@ const POD_EVICTION: Strategy<Part> = Strategy {
     }],
     derived: &[],
     build: |v| {
-        let config = PodEvictionConfig { after: v.required_duration("after")? };
+        let config = RemovalConfig { after: v.required_duration("after")?, check_interval: None };
         Ok(Arc::new(move |r: &mut RegistryConfig| r.pod_eviction = Some(config)))
+    },
+};
+
+const REAPER: Strategy<Part> = Strategy {
+    name: "reaper",
+    doc: "`[registry.reaper]`: Consul's: an instance unlisted (its check critical) for longer than `after` is deregistered at its agent's next periodic check (measured: reaped, reap_time)",
+    params: &[
+        Param {
+            name: "after",
+            ty: Type::PositiveDuration,
+            default: Required,
+            doc: "deregister_critical_service_after (Consul has no default and a minimum of 1 min)",
+        },
+        Param {
+            name: "interval",
+            ty: Type::PositiveDuration,
+            default: Fixed("30s"),
+            doc: "check_reap_interval: each instance's agent checks this often, from a phase uniform on [0, interval)",
+        },
+    ],
+    derived: &[],
+    build: |v| {
+        let config = RemovalConfig {
+            after: v.required_duration("after")?,
+            check_interval: Some(v.required_duration("interval")?),
+        };
+        Ok(Arc::new(move |r: &mut RegistryConfig| r.reaper = Some(config)))
     },
 };
 

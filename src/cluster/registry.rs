@@ -1,7 +1,7 @@
 //! The registry's membership view, scored against the truth on every change; with a sweep, a
 //! detector's mark-down waits for the next sweep (`super::eviction`).
 
-use super::{Eviction, PodEviction, SelfPreservation};
+use super::{Eviction, Removal, SelfPreservation};
 use crate::detect::View;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, PerInstance};
@@ -17,7 +17,8 @@ pub struct Registry {
     registered: u32,
     eviction: Option<Eviction>,
     self_preservation: Option<SelfPreservation>,
-    pod_eviction: Option<PodEviction>,
+    /// The stages that remove long-unlisted instances (pod eviction, the reaper).
+    removals: Vec<Removal>,
 }
 
 impl Registry {
@@ -27,7 +28,7 @@ impl Registry {
         phases: &[crate::metrics::Phase],
         eviction: Option<Eviction>,
         self_preservation: Option<SelfPreservation>,
-        pod_eviction: Option<PodEviction>,
+        removals: Vec<Removal>,
     ) -> Self {
         Registry {
             view: PerInstance::new(instances, View::Up),
@@ -37,7 +38,7 @@ impl Registry {
             registered: instances,
             eviction,
             self_preservation,
-            pod_eviction,
+            removals,
         }
     }
 
@@ -50,10 +51,10 @@ impl Registry {
         }
     }
 
-    /// The pod-eviction stage's metrics at the end of the run, if it is on.
-    pub fn report_pod_eviction(&mut self, horizon: SimTime, out: &mut crate::metrics::MetricValues) {
-        if let Some(p) = &mut self.pod_eviction {
-            p.report(horizon, out);
+    /// The removal stages' metrics at the end of the run.
+    pub fn report_removals(&mut self, horizon: SimTime, out: &mut crate::metrics::MetricValues) {
+        for removal in &mut self.removals {
+            removal.report(horizon, out);
         }
     }
 
@@ -123,7 +124,7 @@ impl Registry {
 
     fn set_view(&mut self, instance: InstanceId, view: View, now: SimTime, truth_up: bool) {
         if self.view[instance] != view {
-            self.follow_pods(instance, view, now, truth_up);
+            self.follow_removals(instance, view, now, truth_up);
         }
         let slot = &mut self.view[instance];
         if *slot != view {
@@ -139,13 +140,15 @@ impl Registry {
         }
     }
 
-    /// The pod-eviction stage follows every listing and unlisting (before the score forgets
-    /// the crash an unlisting detects).
-    fn follow_pods(&mut self, instance: InstanceId, view: View, now: SimTime, truth_up: bool) {
-        let Some(p) = &mut self.pod_eviction else { return };
-        match view {
-            View::Down => p.unlisted(instance, now, if truth_up { None } else { self.score.pending_crash(instance) }),
-            View::Up => p.listed(instance, now),
+    /// The removal stages follow every listing and unlisting (before the score forgets the
+    /// crash an unlisting detects).
+    fn follow_removals(&mut self, instance: InstanceId, view: View, now: SimTime, truth_up: bool) {
+        let crashed = if truth_up { None } else { self.score.pending_crash(instance) };
+        for removal in &mut self.removals {
+            match view {
+                View::Down => removal.unlisted(instance, now, crashed),
+                View::Up => removal.listed(instance, now),
+            }
         }
     }
 

@@ -295,6 +295,8 @@ pub enum StreamKind {
     ListRefresh = 13,
     /// The reaper's checks (each instance's agent's phase).
     Reaper = 14,
+    /// A client's outlier detector (the enforcement draws of its rate rules).
+    Outlier = 15,
 }
 
 impl From<StreamKind> for u64 {

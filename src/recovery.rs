@@ -116,7 +116,8 @@ pub struct Hedge {
 /// allowed) for `base_ejection_time` × the times it has been ejected, at most
 /// `max_ejection_time`; it returns at the first analysis sweep (every `interval`) after that.
 /// While fewer than `panic_threshold` % of the listed instances are not ejected, ejections are
-/// ignored (healthy panic).
+/// ignored (healthy panic). At each sweep, optionally, the success rates of the interval
+/// just ended eject instances too (`success_rate`, `failure_percentage`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Outlier {
     /// Failed attempts in a row that eject an instance (Envoy's `consecutive_5xx`).
@@ -133,6 +134,33 @@ pub struct Outlier {
     pub always_eject_one_host: bool,
     /// Percent of the listed instances below which the balancer ignores ejections.
     pub panic_threshold: f64,
+    /// Success-rate ejection: `limit` is the standard-deviation factor (Envoy's
+    /// `success_rate_stdev_factor` / 1000).
+    pub success_rate: RateEjection,
+    /// Failure-percentage ejection: `limit` is the failure percentage that ejects.
+    pub failure_percentage: RateEjection,
+}
+
+/// One of Envoy's statistical ejections, run at every analysis sweep over the attempts of the
+/// interval just ended (`processSuccessRateEjections`): instances not ejected with at least
+/// `request_volume` attempts count, if there are `minimum_hosts` of them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RateEjection {
+    /// The rule's parameter: a standard-deviation factor, or a failure percentage.
+    pub limit: f64,
+    /// Instances with enough attempts needed for the rule to run.
+    pub minimum_hosts: u32,
+    /// Attempts in the interval an instance needs to count.
+    pub request_volume: u32,
+    /// Percent chance that an instance the rule finds is ejected (0: the rule is off).
+    pub enforcing: f64,
+}
+
+impl RateEjection {
+    /// Whether the rule can eject at all.
+    pub fn is_on(&self) -> bool {
+        self.enforcing > 0.0
+    }
 }
 
 impl Outlier {

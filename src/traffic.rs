@@ -158,6 +158,7 @@ impl Traffic {
             arrivals: streams.streams(StreamKind::ClientArrivals, c).into(),
             balance: streams.streams(StreamKind::Balance, c).into(),
             recovery: streams.streams(StreamKind::Recovery, c).into(),
+            outlier: streams.streams(StreamKind::Outlier, if model.recovery.outlier.is_some() { c } else { 0 }).into(),
         };
         let links = streams.streams(StreamKind::ClientLink, c).into();
         let service = streams.streams(StreamKind::Service, n as usize).into();

@@ -131,3 +131,39 @@ fn healthy_panic_spreads_traffic_over_every_instance() {
     let (no_panic, _) = ratio("0");
     assert!(no_panic.iter().all(|r| *r == 1.0), "without panic: {no_panic:?}");
 }
+
+/// Success-rate ejection (Envoy's default rule, `enforcing_success_rate = 100`), with
+/// consecutive-failure ejection out of reach: n = 10 instances, λ = 200 requests/s, so each has
+/// about 200 attempts per 10 s interval (≥ 100, the volume that counts). Instance 0 crashes at
+/// 10 s. With one host at success rate r and nine at 100 %, the mean is 90 + r/10 and the
+/// population standard deviation 0.3·(100 − r), so the threshold 90 + r/10 − 1.9 · 0.3·(100 − r)
+/// = 33 + 0.67·r is above r for every r < 100: the first interval holding one failure of
+/// instance 0 ejects it at its sweep. That failure comes F = Gamma(J, λ) + τ after the crash
+/// (J uniform on 1..n as above); the sweep comes W after that, W ~ U(0, I) since the sweeps'
+/// phase is uniform: E[ejection time] = (n + 1)/(2λ) + τ + I/2 = 0.0275 + 0.1 + 5 = 5.1275 s.
+#[test]
+fn success_rate_ejection_removes_the_only_failing_host_at_the_next_sweep() {
+    let rule = "[recovery.outlier]\nconsecutive_failures = 1000000\nenforcing_success_rate = 100\n";
+    let crash = format!("{rule}[[fault]]\nat = \"10s\"\naction = \"crash\"\ninstances = [0]\n");
+    let runs = replicate(&scenario(&base(10, 200.0, "30s", 1000, &crash)));
+    assert_eq!(min_of(&runs, "ejection_time.count"), 1.0, "every run ejects it");
+    assert!(min_of(&runs, "ejection_time.min") > 0.1, "not before its first failure");
+    assert_covers(ci(&runs, "ejection_time.mean"), 11.0 / 400.0 + 0.1 + 5.0, "crash to success-rate ejection");
+}
+
+/// Failure-percentage ejection (`enforcing_failure_percentage = 100`, threshold 85 %): the
+/// interval [s, e) that holds the crash (u = e − crash ~ U(0, I)) records the successes of the
+/// attempts sent before the crash and the failures of those sent from it until e − τ (each
+/// fails τ later), so its failed fraction is (u − τ)/(I − τ): at least 85 % when
+/// u ≥ τ + 0.85·(I − τ) = 8.515 s, probability 0.1485; otherwise the next interval, all
+/// failures, ejects it. E[ejection time] = I/2 + I·(1 − 0.1485) = 13.515 s (the counts' noise
+/// blurs the boundary symmetrically; u is uniform across it, so the mean holds to first order).
+#[test]
+fn failure_percentage_ejection_waits_for_an_interval_that_mostly_failed() {
+    let rule = "[recovery.outlier]\nconsecutive_failures = 1000000\nenforcing_failure_percentage = 100\nmax_ejection_percent = 100\n";
+    let crash = format!("{rule}[[fault]]\nat = \"10s\"\naction = \"crash\"\ninstances = [0]\n");
+    let runs = replicate(&scenario(&base(10, 200.0, "40s", 600, &crash)));
+    assert_eq!(min_of(&runs, "ejection_time.count"), 1.0, "every run ejects it");
+    assert_covers(ci(&runs, "ejection_time.mean"), 5.0 + 10.0 * (1.0 - 0.1485), "crash to failure-percentage ejection");
+    assert_eq!(max_of(&runs, "ejections"), 1.0, "the healthy hosts never reach 85 % failures");
+}

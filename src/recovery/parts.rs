@@ -4,7 +4,7 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use super::{Backoff, Breaker, Hedge, Jitter, Outlier, Recovery, Retry};
+use super::{Backoff, Breaker, Hedge, Jitter, Outlier, RateEjection, Recovery, Retry};
 use crate::engine::SimTime;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{KeyError, Param, Strategy, Type, Values};
@@ -180,9 +180,15 @@ const HEDGE: Strategy<Part> = Strategy {
     },
 };
 
+const PERCENT: Type = Type::Number { min: 0.0, open_min: false, max: 100.0 };
+const HOSTS: Type = Type::Count { min: 1, max: u32::MAX as u64 };
+const VOLUME: Type = Type::Count { min: 1, max: u32::MAX as u64 };
+const MINIMUM_HOSTS: &str = "instances with enough attempts in the interval needed for the rule to run";
+const REQUEST_VOLUME: &str = "attempts in the interval an instance needs to count";
+
 const OUTLIER: Strategy<Part> = Strategy {
     name: "outlier",
-    doc: "`[recovery.outlier]`: passive health checking (Envoy's outlier detection): each client ejects an instance after consecutive failed attempts, for longer each time",
+    doc: "`[recovery.outlier]`: passive health checking (Envoy's outlier detection): each client ejects an instance after consecutive failed attempts, for longer each time; optionally also by its success rate over each interval against the others' (success-rate, failure-percentage ejection)",
     params: &[
         Param {
             name: "consecutive_failures",
@@ -226,6 +232,34 @@ const OUTLIER: Strategy<Part> = Strategy {
             default: Fixed("50"),
             doc: "below this percent of listed instances not ejected, the balancer ignores ejections (0: never)",
         },
+        Param {
+            name: "enforcing_success_rate",
+            ty: PERCENT,
+            default: Fixed("0"),
+            doc: "percent chance that success-rate ejection ejects an instance it finds (Envoy's default is 100; 0 turns it off)",
+        },
+        Param {
+            name: "success_rate_stdev_factor",
+            ty: Type::Number { min: 0.0, open_min: false, max: 1e6 },
+            default: Fixed("1.9"),
+            doc: "success-rate ejection: below the mean success rate minus this × its standard deviation (Envoy's 1900 / 1000)",
+        },
+        Param { name: "success_rate_minimum_hosts", ty: HOSTS, default: Fixed("5"), doc: MINIMUM_HOSTS },
+        Param { name: "success_rate_request_volume", ty: VOLUME, default: Fixed("100"), doc: REQUEST_VOLUME },
+        Param {
+            name: "enforcing_failure_percentage",
+            ty: PERCENT,
+            default: Fixed("0"),
+            doc: "percent chance that failure-percentage ejection ejects an instance it finds (0, Envoy's default, turns it off)",
+        },
+        Param {
+            name: "failure_percentage_threshold",
+            ty: PERCENT,
+            default: Fixed("85"),
+            doc: "failure-percentage ejection: at or above this percent of failed attempts in the interval",
+        },
+        Param { name: "failure_percentage_minimum_hosts", ty: HOSTS, default: Fixed("5"), doc: MINIMUM_HOSTS },
+        Param { name: "failure_percentage_request_volume", ty: VOLUME, default: Fixed("50"), doc: REQUEST_VOLUME },
     ],
     derived: &[],
     build: |v| {
@@ -237,6 +271,18 @@ const OUTLIER: Strategy<Part> = Strategy {
             max_ejection_percent: v.required_number("max_ejection_percent")?,
             always_eject_one_host: v.flag("always_eject_one_host").unwrap_or(false),
             panic_threshold: v.required_number("panic_threshold")?,
+            success_rate: RateEjection {
+                limit: v.required_number("success_rate_stdev_factor")?,
+                minimum_hosts: v.required_u32("success_rate_minimum_hosts")?,
+                request_volume: v.required_u32("success_rate_request_volume")?,
+                enforcing: v.required_number("enforcing_success_rate")?,
+            },
+            failure_percentage: RateEjection {
+                limit: v.required_number("failure_percentage_threshold")?,
+                minimum_hosts: v.required_u32("failure_percentage_minimum_hosts")?,
+                request_volume: v.required_u32("failure_percentage_request_volume")?,
+                enforcing: v.required_number("enforcing_failure_percentage")?,
+            },
         };
         Ok(Arc::new(move |r: &mut Recovery| r.outlier = Some(outlier)))
     },

@@ -1,7 +1,7 @@
 //! A client's state: its cached view of the registry, the instances it may route to, its
 //! attempts in flight per instance, its circuit breakers, outlier detector and retry budget.
 
-use crate::engine::SimTime;
+use crate::engine::{SimTime, Stream};
 use crate::ids::{InstanceId, PerInstance};
 use crate::recovery::Recovery;
 use crate::recovery::breaker::Breaker;
@@ -73,6 +73,29 @@ impl Client {
         ejected
     }
 
+    /// The outlier detector's rate rules at a sweep (`now`): ejects what they find, as far as
+    /// the cap and the enforcement draws (from `rng`) allow, calling `ejected` with each
+    /// instance ejected, when it was ejected before, and how many are ejected now.
+    pub(super) fn eject_by_rates(
+        &mut self,
+        now: SimTime,
+        rng: &mut Stream,
+        mut ejected: impl FnMut(InstanceId, Option<SimTime>, u32),
+    ) {
+        let Some(outlier) = &mut self.outlier else { return };
+        let view = &self.view;
+        outlier.analyse(|i| view[i]);
+        for index in 0..outlier.found_count() {
+            let (listed, healthy) = self.listed_and_healthy();
+            let Some(outlier) = &mut self.outlier else { return };
+            if let Some((instance, previous)) = outlier.try_eject_found(index, now, (listed, listed - healthy), rng) {
+                ejected(instance, previous, outlier.ejected);
+                self.refresh_routable(instance);
+                self.update_panic();
+            }
+        }
+    }
+
     /// Healthy panic follows the count of listed instances not ejected; when it flips, every
     /// instance's routability changes with it. O(instances), but only on an ejection, a return
     /// or a view change, and only with an outlier detector.
@@ -121,6 +144,9 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::recovery::RateEjection;
+
+    const OFF: RateEjection = RateEjection { limit: 0.0, minimum_hosts: 1, request_volume: 1, enforcing: 0.0 };
     use crate::recovery::{Outlier, Retry};
 
     #[test]
@@ -148,6 +174,8 @@ mod tests {
             max_ejection_percent: 100.0,
             always_eject_one_host: false,
             panic_threshold: 50.0,
+            success_rate: OFF,
+            failure_percentage: OFF,
         };
         let recovery = Recovery {
             timeout: 1,

@@ -54,6 +54,8 @@ pub(super) struct ClientStreams {
     pub arrivals: PerClient<Stream>,
     pub balance: PerClient<Stream>,
     pub recovery: PerClient<Stream>,
+    /// With outlier detection: the enforcement draws of its rate rules (else empty).
+    pub outlier: PerClient<Stream>,
 }
 
 /// The clients' side of the request path: their routing state, requests and attempts in
@@ -320,10 +322,8 @@ impl RequestPath {
             return;
         }
         let ejected = c.outlier.as_ref().map_or(0, |o| o.ejected);
-        let crashed = self.down_since.get(instance).copied().flatten();
-        let since_crash = crashed.filter(|t| previous.is_none_or(|p| p < *t)).map(|t| now - t);
         if let Some(m) = &mut metrics.outlier {
-            m.ejected(ejected, since_crash);
+            m.ejected(ejected, since_crash(&self.down_since, instance, previous, now));
         }
     }
 
@@ -355,14 +355,19 @@ impl RequestPath {
                 m.ejected_for.record(ctx.now - ejected_at);
             }
         });
-        if !any {
-            return;
+        if any {
+            // Refreshing every instance (cheap when unchanged) avoids collecting the returned ones.
+            for instance in InstanceId::all(c.view.len() as u32) {
+                c.refresh_routable(instance);
+            }
+            c.update_panic();
         }
-        // Refreshing every instance (cheap when unchanged) avoids collecting the returned ones.
-        for instance in InstanceId::all(c.view.len() as u32) {
-            c.refresh_routable(instance);
-        }
-        c.update_panic();
+        let down_since = &self.down_since;
+        c.eject_by_rates(ctx.now, &mut self.rng.outlier[client], |instance, previous, ejected| {
+            if let Some(m) = &mut metrics.outlier {
+                m.ejected(ejected, since_crash(down_since, instance, previous, ctx.now));
+            }
+        });
     }
 
     /// The instance crashed (for `ejection_time`), or (`None`) started again.
@@ -449,4 +454,16 @@ impl RequestPath {
             metrics.complete(now, r.issued, r.first_sent, r.attempts, success);
         }
     }
+}
+
+/// For `ejection_time`: how long ago `instance` crashed, if it is down and this is the first
+/// ejection (previous: the one before, if any) since the crash.
+fn since_crash(
+    down_since: &PerInstance<Option<SimTime>>,
+    instance: InstanceId,
+    previous: Option<SimTime>,
+    now: SimTime,
+) -> Option<SimTime> {
+    let crashed = down_since.get(instance).copied().flatten();
+    crashed.filter(|t| previous.is_none_or(|p| p < *t)).map(|t| now - t)
 }

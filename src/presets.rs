@@ -94,18 +94,44 @@ pub fn table(preset: &Preset) -> toml::Table {
 /// returns the preset's name, if one was given.
 pub fn apply(scenario: &mut toml::Table) -> Result<Option<&'static str>, KeyError> {
     let Some(value) = scenario.remove("preset") else { return Ok(None) };
+    let (preset, keys) = keys_for(scenario, &value, "preset")?;
+    merge_beneath(scenario, keys);
+    Ok(Some(preset.name))
+}
+
+/// The preset named by `value` (written at `key`) and the keys it gives `scenario` (its
+/// client-side tables only if the scenario has clients).
+pub(crate) fn keys_for(
+    scenario: &toml::Table,
+    value: &toml::Value,
+    key: &str,
+) -> Result<(&'static Preset, toml::Table), KeyError> {
     let Some(name) = value.as_str() else {
         let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
-        return Err(KeyError::new("preset", format!("expected a preset's name, found {}", value.type_str()))
+        return Err(KeyError::new(key, format!("expected a preset's name, found {}", value.type_str()))
             .allowed(names.join(", ")));
     };
-    let preset = find(name, "preset")?;
+    let preset = find(name, key)?;
     let mut keys = table(preset);
     if !scenario.contains_key("workload") {
         keys.retain(|key, _| !CLIENT_SIDE.contains(&key));
     }
-    merge_beneath(scenario, keys);
-    Ok(Some(preset.name))
+    Ok((preset, keys))
+}
+
+/// Sets `over`'s keys in `table`, table by table; `over`'s values win, and a table that
+/// selects another entry (`kind`, …) than `table`'s replaces it whole.
+pub(crate) fn merge_over(table: &mut toml::Table, over: toml::Table) {
+    for (key, value) in over {
+        match (table.get_mut(&key), value) {
+            (Some(toml::Value::Table(own)), toml::Value::Table(sub)) if !reselected(&sub, own) => {
+                merge_over(own, sub);
+            }
+            (_, value) => {
+                table.insert(key, value);
+            }
+        }
+    }
 }
 
 /// Adds `base`'s keys that `table` lacks, table by table; `table`'s own values win.

@@ -12,6 +12,7 @@ pub(crate) mod file;
 pub(crate) mod locate;
 mod plots;
 pub(crate) mod sweep;
+mod variants;
 
 pub use error::{KeyError, Origin, ScenarioError};
 use std::path::{Path, PathBuf};
@@ -93,6 +94,13 @@ fn blame_overrides(
     if same(&[]) {
         return error;
     }
+    // Too many sweep points: the sweep overrides together are to blame, and trying each alone
+    // would build every point of each (seconds, for a sweep just under the cap).
+    let sweeps: Vec<&str> =
+        overrides.iter().filter(|o| o.key.starts_with("sweep")).map(|o| o.option.as_str()).collect();
+    if error.error.key == "sweep" && !sweeps.is_empty() {
+        return ScenarioError { origin: Origin::CommandLine { option: sweeps.join(" ") }, ..error };
+    }
     let option = match overrides.iter().find(|o| same(std::slice::from_ref(*o))) {
         Some(culprit) => culprit.option.clone(),
         None => overrides.iter().map(|o| o.option.as_str()).collect::<Vec<_>>().join(" "),
@@ -113,20 +121,20 @@ fn parse_placed(
     }
     let parsed = expectations::take(&mut table).map_err(place_unswept)?;
     let declared_plots = plots::take(&mut table).map_err(place_unswept)?;
-    let axes = sweep::axes(&table).map_err(place_unswept)?;
+    let variants = variants::Variants::take(&mut table).map_err(place_unswept)?;
+    let mut axes = sweep::axes(&table).map_err(place_unswept)?;
+    axes.splice(0..0, variants.axis());
     sweep::check_count(&axes).map_err(place_unswept)?;
     let swept: Vec<(String, String)> =
         axes.iter().flat_map(|a| a.keys.iter().cloned().zip(a.places.iter().cloned())).collect();
     let swept_keys: Vec<String> = swept.iter().map(|(k, _)| k.clone()).collect();
-    let place = |error: KeyError| locate_error(text, label, overrides, &swept, error);
     let mut points = Vec::new();
     for assignment in sweep::points(&axes) {
-        let mut point_table = table.clone();
-        point_table.remove("sweep");
-        for (key, value) in &assignment {
-            set_dotted(&mut point_table, key, value.clone()).map_err(place)?;
-        }
-        crate::presets::apply(&mut point_table).map_err(place)?;
+        let variant = assignment.iter().find(|(k, _)| k == variants::KEY).and_then(|(_, v)| v.as_str());
+        let places: Vec<(String, String)> =
+            swept.iter().cloned().chain(variant.map(|name| variants.places(name)).unwrap_or_default()).collect();
+        let place = |error: KeyError| locate_error(text, label, overrides, &places, at_point(error, &assignment));
+        let point_table = point_table(&table, &assignment, &variants).map_err(place)?;
         let raw = file::from_value(toml::Value::Table(point_table.clone()), "").map_err(place)?;
         let scenario = build::build(raw, base_dir).map_err(place)?;
         let params = assignment.iter().map(|(k, v)| (k.clone(), value_text(v))).collect();
@@ -150,6 +158,43 @@ fn parse_placed(
     };
     loaded.plots = plots::resolve(declared_plots, &loaded).map_err(place_unswept)?;
     Ok(loaded)
+}
+
+/// The scenario's table at one sweep point: the base with its preset beneath, the point's
+/// variant over it, the swept keys over that.
+fn point_table(
+    base: &toml::Table,
+    assignment: &[(String, toml::Value)],
+    variants: &variants::Variants,
+) -> Result<toml::Table, KeyError> {
+    let mut table = base.clone();
+    table.remove("sweep");
+    let mut variant = None;
+    for (key, value) in assignment {
+        match value.as_str() {
+            Some(name) if key == variants::KEY => variant = Some(name),
+            _ => set_dotted(&mut table, key, value.clone())?,
+        }
+    }
+    crate::presets::apply(&mut table)?;
+    if let Some(name) = variant {
+        variants.apply(name, &mut table)?;
+        for (key, value) in assignment.iter().filter(|(k, _)| k != variants::KEY) {
+            set_dotted(&mut table, key, value.clone())?;
+        }
+        crate::presets::apply(&mut table)?;
+    }
+    Ok(table)
+}
+
+/// Names the sweep point an error was found at (when the scenario has a sweep), so an error
+/// that only some points have says which.
+fn at_point(mut error: KeyError, assignment: &[(String, toml::Value)]) -> KeyError {
+    if !assignment.is_empty() {
+        let point: Vec<String> = assignment.iter().map(|(k, v)| format!("{k} = {}", value_text(v))).collect();
+        error.message = format!("{} (at the sweep point {})", error.message, point.join(", "));
+    }
+    error
 }
 
 fn parse_toml(text: &str, label: &str) -> Result<toml::Table, ScenarioError> {

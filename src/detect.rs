@@ -13,6 +13,7 @@
 
 mod ctx;
 mod event;
+mod gossip;
 mod heartbeat;
 mod lazy_lease;
 mod lease;
@@ -52,6 +53,9 @@ pub trait Detector {
     fn on_instance_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx);
     /// One of this detector's own events is due.
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx);
+    /// The end of the run: a detector with metrics of its own reports them
+    /// (`DetectorFactory::reports_dissemination`).
+    fn report(&mut self, _horizon: SimTime, _out: &mut crate::metrics::MetricValues) {}
 }
 
 /// Checked parameters of a detector; makes a fresh detector for each run.
@@ -62,6 +66,10 @@ pub trait DetectorFactory: Debug + Send + Sync {
     fn estimate(&self, load: &Load) -> Cost;
     /// Whether it reports every renewal (`DetectorCtx::renewed`), as self-preservation needs.
     fn counts_renewals(&self) -> bool {
+        false
+    }
+    /// Whether it reports the gossip metrics (`metrics::GOSSIP_METRICS`).
+    fn reports_dissemination(&self) -> bool {
         false
     }
 }
@@ -124,6 +132,7 @@ pub const DETECTORS: &[Strategy<dyn DetectorFactory>] = &[
     phi::STRATEGY,
     swim::STRATEGY,
     nfd::STRATEGY,
+    gossip::STRATEGY,
 ];
 
 /// Names of the available detectors.

@@ -153,6 +153,8 @@ pub struct Groups {
     pub pod_eviction: bool,
     /// Consul's reaper (`registry.reaper`).
     pub reaper: bool,
+    /// The gossip detector's dissemination (`detector.kind = "gossip"`).
+    pub gossip: bool,
 }
 
 impl Groups {
@@ -165,6 +167,7 @@ impl Groups {
         client_cache: true,
         pod_eviction: true,
         reaper: true,
+        gossip: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -177,6 +180,7 @@ impl Groups {
             client_cache: self.client_cache || other.client_cache,
             pod_eviction: self.pod_eviction || other.pod_eviction,
             reaper: self.reaper || other.reaper,
+            gossip: self.gossip || other.gossip,
         }
     }
 }
@@ -197,6 +201,13 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
             sampled::Sampled::default().report(time, &mut stage);
             names.extend(stage.names().map(str::to_string));
         }
+    }
+    if groups.gossip {
+        let mut gossip = MetricValues::default();
+        let [first, half, all, messages] = GOSSIP_METRICS;
+        [first, half, all].into_iter().for_each(|name| sampled::Sampled::default().report(name, &mut gossip));
+        gossip.push(messages, 0.0);
+        names.extend(gossip.names().map(str::to_string));
     }
     if groups.requests {
         names.extend(requests::RequestMetrics::names(phases, groups));
@@ -224,6 +235,9 @@ pub const SAMPLED: &[&str] = &[
     "ejected_for",
     "pod_eviction_time",
     "reap_time",
+    "dissemination_first_time",
+    "dissemination_half_time",
+    "dissemination_all_time",
 ];
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).
@@ -250,6 +264,11 @@ pub const SELF_PRESERVATION_METRICS: [&str; 2] = ["self_preservation_time", "sel
 
 /// Kubernetes' pod-eviction stage: pods evicted, and a crash until its pods' eviction (sampled).
 pub const POD_EVICTION_METRICS: [&str; 2] = ["pod_evictions", "pod_eviction_time"];
+
+/// The gossip detector: a crash until the first live member, half of them and all of them
+/// hold the crashed member dead (sampled), and the messages sent.
+pub const GOSSIP_METRICS: [&str; 4] =
+    ["dissemination_first_time", "dissemination_half_time", "dissemination_all_time", "gossip_messages"];
 
 /// Consul's reaper: services deregistered, and a crash until the deregistration (sampled).
 pub const REAPER_METRICS: [&str; 2] = ["reaped", "reap_time"];

@@ -68,6 +68,7 @@ impl Scenario {
             client_cache: clients.is_some_and(|c| c.stages.balancer_refresh.is_some()),
             pod_eviction: self.registry.pod_eviction.is_some(),
             reaper: self.registry.reaper.is_some(),
+            gossip: self.detector.reports_dissemination(),
         }
     }
 }

@@ -280,6 +280,7 @@ impl World {
             out.push(kept_name, kept);
         }
         self.registry.report_removals(self.horizon, &mut out);
+        self.detector.report(self.horizon, &mut out);
         if let Some(traffic) = &mut self.traffic {
             traffic.report(self.horizon, &mut out);
         }

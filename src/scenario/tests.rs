@@ -114,7 +114,7 @@ fn failure_model_needs_its_distributions() {
 
 #[test]
 fn unknown_detector_lists_the_valid_ones() {
-    let e = error(&VALID.replace("kind = \"heartbeat\"", "kind = \"gossip\""));
+    let e = error(&VALID.replace("kind = \"heartbeat\"", "kind = \"telepathy\""));
     assert_eq!(e.error.key, "detector.kind");
     assert_eq!(e.error.allowed, Some(crate::detect::names().join(", ")));
     assert_eq!(e.origin, Origin::Position { line: 15, column: 8 });

@@ -1,0 +1,687 @@
+//! `gossip`: decentralised membership as memberlist runs it (hashicorp/memberlist `state.go`,
+//! `suspicion.go`, `util.go`, `broadcast.go`): every member probes others and spreads what it
+//! learns by gossip, so each member holds its own view and a failure is known at different
+//! times by different members.
+//!
+//! The cluster is the instances plus one more member that never fails: the registry's agent
+//! (as Consul's servers are members of the gossip pool); the registry lists what that member's
+//! view holds — an instance is marked down when the agent holds it dead, up when alive again.
+//!
+//! - **Probing**: each live member, every `probe_interval` (random phase, or `aligned`: all on
+//!   multiples of it, the paper's synchronous rounds), pings one member — the next of a
+//!   shuffled round-robin order over the others (`probe_order = "round-robin"`, memberlist;
+//!   reshuffled at each wrap) or one at random (`"random"`, the paper's analysis) — skipping
+//!   those it holds dead. No ack within `probe_timeout`: `indirect_checks` random members ping
+//!   it on its behalf and forward an ack. Still none when the next period starts: the member
+//!   suspects the target at the incarnation it holds for it.
+//! - **Dissemination**: an update a member accepts goes into its broadcast queue, piggybacked on
+//!   its pings and acks and sent every `gossip_interval` to `gossip_nodes` random members it does
+//!   not hold dead (nothing is sent while the queue is empty, as memberlist's `gossip` does);
+//!   each message carries at most `max_piggyback` updates, the least-sent and newest first, and
+//!   an update is sent at most `retransmit_mult · ceil(log10(n + 1))` times (n members). A newer
+//!   update about a member replaces the queued one.
+//! - **Suspicion (Lifeguard)**: a member that comes to hold another suspect starts a timer of
+//!   `max(min, max − (max − min) · ln(c + 1) / ln(k + 1))` from the suspicion's start, c the
+//!   independent confirmations (suspicions by other accusers) it has heard, `min =
+//!   suspicion_mult · max(1, log10(n)) · probe_interval`, `max = suspicion_max_timeout_mult ·
+//!   min`, `k = suspicion_mult − 2` (0 when n − 2 < k; then the timeout is min). When it fires,
+//!   the member declares the suspect dead. A live member that hears itself suspected or dead
+//!   refutes with a higher incarnation.
+//! - **Crash and recovery**: a crashed member forgets everything; on recovery it re-joins by a
+//!   push-pull exchange, which gives it every update in flight — then it refutes its own death.
+//!
+//! Not modelled yet: Lifeguard's nacks and local health awareness, push-pull anti-entropy
+//! between live members, `GossipToTheDeadTime`, message sizes. The agent's random draws use
+//! instance 0's stream.
+//!
+//! Metrics (besides the registry's): `dissemination_first_time`, `dissemination_half_time`,
+//! `dissemination_all_time` — from a crash until the first live member, half of them, and all
+//! of them hold the crashed member dead (while it stays down) — and `gossip_messages`, the
+//! messages sent.
+
+mod knowledge;
+mod queue;
+
+use super::{Cost, Detector, DetectorCtx, DetectorEvent, DetectorFactory, Load, random_phase};
+use crate::engine::SimTime;
+use crate::ids::InstanceId;
+use crate::metrics::MetricValues;
+use crate::metrics::sampled::Sampled;
+use crate::params::DefaultValue::Fixed;
+use crate::params::KeyError;
+use crate::params::{Param, Strategy, Type, Values};
+use knowledge::{Key, Knowledge, RumorId, State};
+use queue::Queue;
+use std::sync::Arc;
+
+const TICK: u8 = 0;
+const PING: u8 = 1;
+const ACK: u8 = 2;
+const PROBE_TIMEOUT: u8 = 3;
+const PING_REQ: u8 = 4;
+const RELAYED_PING: u8 = 5;
+const RELAYED_ACK: u8 = 6;
+const FORWARDED_ACK: u8 = 7;
+const GOSSIP_TICK: u8 = 8;
+const GOSSIP: u8 = 9;
+const SUSPICION: u8 = 10;
+
+/// Random draws before a random pick gives up.
+const DRAWS: u32 = 64;
+
+pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+    name: "gossip",
+    doc: "memberlist's SWIM: every member probes and gossips, each holds its own view; the registry follows one member's",
+    params: &[
+        Param { name: "probe_interval", ty: Type::PositiveDuration, default: Fixed("1s"), doc: "ProbeInterval" },
+        Param { name: "probe_timeout", ty: Type::PositiveDuration, default: Fixed("500ms"), doc: "ProbeTimeout" },
+        Param { name: "indirect_checks", ty: COUNT_0_16, default: Fixed("3"), doc: "IndirectChecks" },
+        Param { name: "suspicion_mult", ty: COUNT_1_100, default: Fixed("4"), doc: "SuspicionMult" },
+        Param {
+            name: "suspicion_max_timeout_mult",
+            ty: COUNT_1_100,
+            default: Fixed("6"),
+            doc: "SuspicionMaxTimeoutMult",
+        },
+        Param { name: "retransmit_mult", ty: COUNT_1_100, default: Fixed("4"), doc: "RetransmitMult" },
+        Param { name: "gossip_interval", ty: Type::PositiveDuration, default: Fixed("200ms"), doc: "GossipInterval" },
+        Param { name: "gossip_nodes", ty: COUNT_1_100, default: Fixed("3"), doc: "GossipNodes" },
+        Param {
+            name: "max_piggyback",
+            ty: COUNT_1_100,
+            default: Fixed("20"),
+            doc: "updates per message at most (memberlist fills a 1400-byte packet)",
+        },
+        Param {
+            name: "probe_order",
+            ty: Type::Choice(&["round-robin", "random"]),
+            default: Fixed("round-robin"),
+            doc: "shuffled round robin (memberlist) or a random member each period (the SWIM paper)",
+        },
+        Param {
+            name: "aligned",
+            ty: Type::Flag,
+            default: Fixed("false"),
+            doc: "every member's periods on multiples of probe_interval (synchronous rounds) instead of random phases",
+        },
+    ],
+    derived: &[],
+    build,
+};
+
+const COUNT_0_16: Type = Type::Count { min: 0, max: 16 };
+const COUNT_1_100: Type = Type::Count { min: 1, max: 100 };
+
+/// The checked settings.
+#[derive(Clone, Copy, Debug)]
+struct Settings {
+    probe_interval: SimTime,
+    probe_timeout: SimTime,
+    indirect_checks: u32,
+    suspicion_mult: u32,
+    suspicion_max_timeout_mult: u32,
+    retransmit_mult: u32,
+    gossip_interval: SimTime,
+    gossip_nodes: u32,
+    max_piggyback: u32,
+    random_order: bool,
+    aligned: bool,
+}
+
+fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let probe_interval = values.required_duration("probe_interval")?;
+    let probe_timeout = values.required_duration("probe_timeout")?;
+    if probe_timeout >= probe_interval {
+        return Err(KeyError::new(values.key_of("probe_timeout"), "must be shorter than the probe interval")
+            .allowed("0 < probe_timeout < probe_interval"));
+    }
+    Ok(Arc::new(Settings {
+        probe_interval,
+        probe_timeout,
+        indirect_checks: values.required_u32("indirect_checks")?,
+        suspicion_mult: values.required_u32("suspicion_mult")?,
+        suspicion_max_timeout_mult: values.required_u32("suspicion_max_timeout_mult")?,
+        retransmit_mult: values.required_u32("retransmit_mult")?,
+        gossip_interval: values.required_duration("gossip_interval")?,
+        gossip_nodes: values.required_u32("gossip_nodes")?,
+        max_piggyback: values.required_u32("max_piggyback")?,
+        random_order: values.choice("probe_order") == Some("random"),
+        aligned: values.flag("aligned").unwrap_or(false),
+    }))
+}
+
+impl Settings {
+    /// Memberlist's `suspicionTimeout` bounds for `n` members: (min, max, k).
+    fn suspicion_bounds(&self, n: u32) -> (f64, f64, u32) {
+        let scale = (f64::from(n.max(1))).log10().max(1.0);
+        let min = f64::from(self.suspicion_mult) * scale * self.probe_interval as f64;
+        let max = f64::from(self.suspicion_max_timeout_mult) * min;
+        let k = self.suspicion_mult.saturating_sub(2);
+        (min, max, if n.saturating_sub(2) < k { 0 } else { k })
+    }
+
+    /// The suspicion timeout after `confirmations` independent confirmations, in ns.
+    fn suspicion_timeout(&self, n: u32, confirmations: u32) -> SimTime {
+        let (min, max, k) = self.suspicion_bounds(n);
+        if k < 1 {
+            return min as SimTime;
+        }
+        let fraction = f64::from(confirmations + 1).ln() / f64::from(k + 1).ln();
+        (max - (max - min) * fraction).max(min) as SimTime
+    }
+
+    /// How many times one update is sent at most (`retransmitLimit`).
+    fn retransmit_limit(&self, n: u32) -> u32 {
+        self.retransmit_mult * (f64::from(n) + 1.0).log10().ceil() as u32
+    }
+}
+
+impl DetectorFactory for Settings {
+    /// Per probe period of a member: the tick, the ping's and ack's arrivals, the probe
+    /// timeout; per crash, each of about three updates reaching every member once or more
+    /// (its retransmissions, each a message to `gossip_nodes` members, with the gossip ticks).
+    fn estimate(&self, load: &Load) -> Cost {
+        let n = load.instances + 1.0;
+        let limit = f64::from(self.retransmit_limit(n as u32));
+        let per_update = n * limit * (1.0 + f64::from(self.gossip_nodes)) / f64::from(self.gossip_nodes);
+        let queue_events = 4.0 * load.up_periods(self.probe_interval) + 3.0 * load.crashes * per_update;
+        Cost { queue_events, drawn_events: 0.0, bytes: 600.0 * n }
+    }
+
+    fn reports_dissemination(&self) -> bool {
+        true
+    }
+
+    fn build(&self, instances: u32) -> Box<dyn Detector> {
+        let n = instances + 1;
+        Box::new(Gossip {
+            settings: *self,
+            limit: self.retransmit_limit(n),
+            knowledge: Knowledge::new(n),
+            members: (0..n).map(|_| Member::default()).collect(),
+            messages: Vec::new(),
+            free: Vec::new(),
+            crashes: Vec::new(),
+            metrics: Metrics::default(),
+        })
+    }
+}
+
+/// One member's probe, order, queue and suspicions.
+#[derive(Default)]
+struct Member {
+    incarnation: u32,
+    probe: u32,
+    target: Option<u32>,
+    acked: bool,
+    /// Round robin: the permutation (multiplier, offset) and the position in it.
+    order: (u64, u64, u64),
+    queue: Queue,
+    gossiping: bool,
+    /// Suspicions this member runs: (subject, incarnation, start, accusers heard).
+    suspicions: Vec<(u32, u32, SimTime, Vec<u32>)>,
+}
+
+/// A message in flight: its sender, the probe it belongs to (and the probe's origin for a
+/// relayed one), and the updates it carries.
+#[derive(Default)]
+struct Message {
+    from: u32,
+    origin: u32,
+    target: u32,
+    probe: u32,
+    updates: Vec<RumorId>,
+}
+
+/// A crash followed until every live member holds the crashed member dead.
+struct Followed {
+    subject: u32,
+    at: SimTime,
+    reached: u8,
+}
+
+#[derive(Default)]
+struct Metrics {
+    first: Sampled,
+    half: Sampled,
+    all: Sampled,
+    messages: u64,
+}
+
+struct Gossip {
+    settings: Settings,
+    limit: u32,
+    knowledge: Knowledge,
+    members: Vec<Member>,
+    messages: Vec<Message>,
+    free: Vec<u32>,
+    crashes: Vec<Followed>,
+    metrics: Metrics,
+}
+
+fn event(member: u32, kind: u8, tag: u32) -> DetectorEvent {
+    DetectorEvent { instance: InstanceId(member), kind, tag }
+}
+
+impl Gossip {
+    fn agent(&self) -> u32 {
+        self.members.len() as u32 - 1
+    }
+
+    fn size(&self) -> u32 {
+        self.members.len() as u32
+    }
+
+    fn is_up(&self, member: u32, ctx: &dyn DetectorCtx) -> bool {
+        member == self.agent() || ctx.instance_is_up(InstanceId(member))
+    }
+
+    /// A member's loop identity: its epoch (the agent's never changes).
+    fn epoch(&self, member: u32, ctx: &dyn DetectorCtx) -> u32 {
+        if member == self.agent() { 0 } else { ctx.instance_epoch(InstanceId(member)) }
+    }
+
+    fn rng<'a>(&self, member: u32, ctx: &'a mut dyn DetectorCtx) -> &'a mut crate::engine::Stream {
+        ctx.rng(InstanceId(if member == self.agent() { 0 } else { member }))
+    }
+
+    /// Starts a member's probe loop and, if it has updates to send, its gossip loop.
+    fn start_member(&mut self, member: u32, ctx: &mut dyn DetectorCtx) {
+        let interval = self.settings.probe_interval;
+        let first = if self.settings.aligned {
+            interval - ctx.now() % interval
+        } else {
+            random_phase(interval, self.rng(member, ctx))
+        };
+        let epoch = self.epoch(member, ctx);
+        ctx.schedule_in(first, event(member, TICK, epoch));
+        self.wake_gossip(member, ctx);
+    }
+
+    /// Sends a message of `kind` from `from` to `to`, with updates from the sender's queue.
+    fn send(&mut self, from: u32, to: u32, kind: u8, mut message: Message, ctx: &mut dyn DetectorCtx) {
+        self.metrics.messages += 1;
+        let arrival = match (from == self.agent(), to == self.agent()) {
+            (true, _) => ctx.send(InstanceId(to)),
+            (_, true) => ctx.send(InstanceId(from)),
+            _ => ctx.send_between(InstanceId(from), InstanceId(to)),
+        };
+        let Some(at) = arrival else { return };
+        message.from = from;
+        let knowledge = &self.knowledge;
+        let limit = self.limit;
+        self.members[from as usize].queue.take(self.settings.max_piggyback, limit, knowledge, &mut message.updates);
+        let slot = self.store(message);
+        ctx.schedule_at(at, event(to, kind, slot));
+    }
+
+    fn store(&mut self, message: Message) -> u32 {
+        match self.free.pop() {
+            Some(slot) => {
+                self.messages[slot as usize] = message;
+                slot
+            }
+            None => {
+                self.messages.push(message);
+                self.messages.len() as u32 - 1
+            }
+        }
+    }
+
+    /// Takes the message in `slot` out (its slot is free again).
+    fn take(&mut self, slot: u32) -> Message {
+        self.free.push(slot);
+        std::mem::take(&mut self.messages[slot as usize])
+    }
+
+    /// A message reached `member`: it hears the updates (if it is up), then acts on it.
+    fn receive(&mut self, member: u32, kind: u8, slot: u32, ctx: &mut dyn DetectorCtx) {
+        let message = self.take(slot);
+        if !self.is_up(member, ctx) {
+            return;
+        }
+        for &id in &message.updates {
+            self.hear(member, id, ctx);
+        }
+        let reply =
+            Message { origin: message.origin, target: message.target, probe: message.probe, ..Message::default() };
+        match kind {
+            PING => self.send(member, message.from, ACK, reply, ctx),
+            ACK | FORWARDED_ACK => self.acked(member, message.probe),
+            PING_REQ => self.send(member, message.target, RELAYED_PING, reply, ctx),
+            RELAYED_PING => self.send(member, message.from, RELAYED_ACK, reply, ctx),
+            RELAYED_ACK => self.send(member, message.origin, FORWARDED_ACK, reply, ctx),
+            _ => {}
+        }
+    }
+
+    fn acked(&mut self, member: u32, probe: u32) {
+        let m = &mut self.members[member as usize];
+        if m.probe == probe {
+            m.acked = true;
+        }
+    }
+
+    /// A probe period starts: suspect the last target if it never answered, ping the next.
+    fn on_tick(&mut self, member: u32, epoch: u32, ctx: &mut dyn DetectorCtx) {
+        if epoch != self.epoch(member, ctx) || !self.is_up(member, ctx) {
+            return;
+        }
+        ctx.schedule_in(self.settings.probe_interval, event(member, TICK, epoch));
+        let m = &self.members[member as usize];
+        if let (Some(target), false) = (m.target, m.acked) {
+            self.suspect(member, target, ctx);
+        }
+        let target = self.next_target(member, ctx);
+        let m = &mut self.members[member as usize];
+        m.probe = m.probe.wrapping_add(1);
+        (m.target, m.acked) = (target, false);
+        let probe = m.probe;
+        let Some(target) = target else { return };
+        self.send(member, target, PING, Message { probe, target, ..Message::default() }, ctx);
+        ctx.schedule_in(self.settings.probe_timeout, event(member, PROBE_TIMEOUT, probe));
+    }
+
+    /// No ack in time: ask `indirect_checks` random members to probe the target.
+    fn on_probe_timeout(&mut self, member: u32, probe: u32, ctx: &mut dyn DetectorCtx) {
+        let m = &self.members[member as usize];
+        let (Some(target), false, true) = (m.target, m.acked, m.probe == probe) else { return };
+        if !self.is_up(member, ctx) {
+            return;
+        }
+        let mut asked = Vec::new();
+        for _ in 0..self.settings.indirect_checks {
+            let exclude = |j: u32| j == target || asked.contains(&j);
+            let Some(helper) = self.random_member(member, exclude, ctx) else { break };
+            asked.push(helper);
+            let message = Message { origin: member, target, probe, ..Message::default() };
+            self.send(member, helper, PING_REQ, message, ctx);
+        }
+    }
+
+    /// The next member to probe: round robin over a permutation redrawn at each wrap, or at
+    /// random; never itself or one it holds dead.
+    fn next_target(&mut self, member: u32, ctx: &mut dyn DetectorCtx) -> Option<u32> {
+        if self.settings.random_order {
+            return self.random_member(member, |_| false, ctx);
+        }
+        let n = u64::from(self.size());
+        for _ in 0..n {
+            let (mut a, mut b, position) = self.members[member as usize].order;
+            if position % n == 0 {
+                (a, b) = (self.coprime(n, member, ctx), self.rng(member, ctx).below(n));
+            }
+            self.members[member as usize].order = (a, b, position + 1);
+            let candidate = ((a * (position % n) + b) % n) as u32;
+            if self.probeable(member, candidate) {
+                return Some(candidate);
+            }
+        }
+        None
+    }
+
+    /// A random multiplier coprime with `n`: an affine permutation of 0..n.
+    fn coprime(&self, n: u64, member: u32, ctx: &mut dyn DetectorCtx) -> u64 {
+        let gcd = |mut a: u64, mut b: u64| {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a
+        };
+        loop {
+            let a = 1 + self.rng(member, ctx).below(n.max(2) - 1);
+            if gcd(a, n) == 1 {
+                return a;
+            }
+        }
+    }
+
+    fn probeable(&self, member: u32, candidate: u32) -> bool {
+        candidate != member && self.knowledge.view(member, candidate).1 != State::Dead
+    }
+
+    /// A random member `member` does not hold dead, other than itself and `exclude`d ones.
+    fn random_member(&self, member: u32, exclude: impl Fn(u32) -> bool, ctx: &mut dyn DetectorCtx) -> Option<u32> {
+        let n = u64::from(self.size());
+        (0..DRAWS).map(|_| self.rng(member, ctx).below(n) as u32).find(|&j| self.probeable(member, j) && !exclude(j))
+    }
+
+    /// Every `gossip_interval` while its queue holds updates: send some to `gossip_nodes`
+    /// random members.
+    fn on_gossip_tick(&mut self, member: u32, epoch: u32, ctx: &mut dyn DetectorCtx) {
+        if epoch != self.epoch(member, ctx) || !self.is_up(member, ctx) {
+            return;
+        }
+        self.members[member as usize].gossiping = false;
+        if self.members[member as usize].queue.is_empty() {
+            return;
+        }
+        let mut sent = Vec::new();
+        for _ in 0..self.settings.gossip_nodes {
+            let Some(to) = self.random_member(member, |j| sent.contains(&j), ctx) else { break };
+            sent.push(to);
+            self.send(member, to, GOSSIP, Message::default(), ctx);
+        }
+        self.wake_gossip(member, ctx);
+    }
+
+    /// Schedules the member's next gossip tick if it has updates and none is scheduled.
+    fn wake_gossip(&mut self, member: u32, ctx: &mut dyn DetectorCtx) {
+        let m = &self.members[member as usize];
+        if m.gossiping || m.queue.is_empty() {
+            return;
+        }
+        self.members[member as usize].gossiping = true;
+        let epoch = self.epoch(member, ctx);
+        ctx.schedule_in(self.settings.gossip_interval, event(member, GOSSIP_TICK, epoch));
+    }
+
+    /// `member`'s probe of `target` failed: it suspects it, at the incarnation it holds.
+    fn suspect(&mut self, member: u32, target: u32, ctx: &mut dyn DetectorCtx) {
+        let (incarnation, state) = self.knowledge.view(member, target);
+        if state == State::Dead {
+            return;
+        }
+        let id = self.knowledge.rumor(target, (incarnation, State::Suspect), member);
+        self.hear(member, id, ctx);
+    }
+
+    /// `member` hears update `id`: if it is news, it may change its view (then re-broadcast,
+    /// refute, start or end a suspicion, move the registry) or confirm a suspicion.
+    fn hear(&mut self, member: u32, id: RumorId, ctx: &mut dyn DetectorCtx) {
+        // Read the rumor first: the member may be the last to hear it, which folds it away.
+        let Some(rumor) = self.knowledge.get(id) else { return };
+        let (subject, key, from) = (rumor.subject, rumor.key, rumor.from);
+        let Some(before) = self.knowledge.hear(member, id) else { return };
+        let after = self.knowledge.view(member, subject);
+        if after == before {
+            if key == after && key.1 == State::Suspect && self.confirm(member, subject, key.0, from, ctx) {
+                self.enqueue(member, id, ctx);
+            }
+            return;
+        }
+        self.enqueue(member, id, ctx);
+        self.changed(member, subject, before, after, from, ctx);
+    }
+
+    /// `member`'s view of `subject` changed from `before` to `after` (raised by `from`).
+    fn changed(&mut self, member: u32, subject: u32, before: Key, after: Key, from: u32, ctx: &mut dyn DetectorCtx) {
+        self.members[member as usize].suspicions.retain(|s| s.0 != subject);
+        if subject == member && after.1 != State::Alive {
+            return self.refute(member, after.0, ctx);
+        }
+        if after.1 == State::Suspect {
+            self.start_suspicion(member, subject, after.0, from, ctx);
+        }
+        if member == self.agent() && subject != member {
+            match after.1 {
+                State::Dead => ctx.mark_down(InstanceId(subject)),
+                _ if before.1 == State::Dead => ctx.mark_up(InstanceId(subject)),
+                _ => {}
+            }
+        }
+        if after.1 == State::Dead && before.1 != State::Dead {
+            self.follow(subject, ctx.now());
+        }
+    }
+
+    /// A live member hears itself suspected or dead: alive again, one incarnation higher.
+    fn refute(&mut self, member: u32, incarnation: u32, ctx: &mut dyn DetectorCtx) {
+        let next = incarnation.max(self.members[member as usize].incarnation) + 1;
+        self.members[member as usize].incarnation = next;
+        let id = self.knowledge.rumor(member, (next, State::Alive), member);
+        self.hear(member, id, ctx);
+    }
+
+    fn enqueue(&mut self, member: u32, id: RumorId, ctx: &mut dyn DetectorCtx) {
+        let subject = self.knowledge.get(id).map_or(u32::MAX, |r| r.subject);
+        self.members[member as usize].queue.push(id, subject, &self.knowledge);
+        self.wake_gossip(member, ctx);
+    }
+
+    fn start_suspicion(&mut self, member: u32, subject: u32, incarnation: u32, from: u32, ctx: &mut dyn DetectorCtx) {
+        let start = ctx.now();
+        self.members[member as usize].suspicions.push((subject, incarnation, start, vec![from]));
+        let timeout = self.settings.suspicion_timeout(self.size(), 0);
+        ctx.schedule_at(start.saturating_add(timeout), event(member, SUSPICION, subject));
+    }
+
+    /// Another accuser's suspicion of a subject `member` already suspects: one more
+    /// confirmation, and an earlier deadline. Whether it counted.
+    fn confirm(&mut self, member: u32, subject: u32, incarnation: u32, from: u32, ctx: &mut dyn DetectorCtx) -> bool {
+        let size = self.size();
+        let m = &mut self.members[member as usize];
+        let Some(s) = m.suspicions.iter_mut().find(|s| s.0 == subject && s.1 == incarnation) else { return false };
+        if s.3.contains(&from) {
+            return false;
+        }
+        s.3.push(from);
+        let deadline = s.2.saturating_add(self.settings.suspicion_timeout(size, s.3.len() as u32 - 1));
+        ctx.schedule_at(deadline.max(ctx.now()), event(member, SUSPICION, subject));
+        true
+    }
+
+    /// A suspicion timer: if it is still due (no refutation, no later deadline), the member
+    /// declares the subject dead.
+    fn on_suspicion(&mut self, member: u32, subject: u32, ctx: &mut dyn DetectorCtx) {
+        if !self.is_up(member, ctx) {
+            return;
+        }
+        let size = self.size();
+        let m = &self.members[member as usize];
+        let Some(s) = m.suspicions.iter().find(|s| s.0 == subject) else { return };
+        let deadline = s.2.saturating_add(self.settings.suspicion_timeout(size, s.3.len() as u32 - 1));
+        if deadline > ctx.now() {
+            return;
+        }
+        let id = self.knowledge.rumor(subject, (s.1, State::Dead), member);
+        self.hear(member, id, ctx);
+    }
+
+    /// A crashed member's death reached one more member.
+    fn follow(&mut self, _subject: u32, now: SimTime) {
+        self.check_followed(now);
+    }
+
+    /// Records the stages every followed crash has reached, and forgets those done.
+    fn check_followed(&mut self, now: SimTime) {
+        let (knowledge, metrics) = (&self.knowledge, &mut self.metrics);
+        self.crashes.retain_mut(|f| {
+            let (holding, live) = (knowledge.holding_dead(f.subject), knowledge.up_count());
+            let stages = [(1, &mut metrics.first), (live.div_ceil(2), &mut metrics.half), (live, &mut metrics.all)];
+            for (stage, (needed, sampled)) in stages.into_iter().enumerate() {
+                if usize::from(f.reached) == stage && holding >= needed.max(1) {
+                    sampled.record(now - f.at);
+                    f.reached += 1;
+                }
+            }
+            f.reached < 3
+        });
+    }
+}
+
+impl Detector for Gossip {
+    fn start(&mut self, ctx: &mut dyn DetectorCtx) {
+        for member in 0..self.size() {
+            self.start_member(member, ctx);
+        }
+    }
+
+    fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+        let member = instance.0;
+        self.crashes.retain(|f| f.subject != member);
+        self.knowledge.member_up(member);
+        let (incarnation, state) = self.knowledge.view(member, member);
+        if state != State::Alive {
+            self.refute(member, incarnation, ctx);
+        }
+        self.start_member(member, ctx);
+    }
+
+    fn on_instance_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
+        let member = instance.0;
+        self.knowledge.member_down(member);
+        let m = &mut self.members[member as usize];
+        m.queue.clear();
+        m.suspicions.clear();
+        (m.target, m.gossiping) = (None, false);
+        self.crashes.push(Followed { subject: member, at: ctx.now(), reached: 0 });
+        self.check_followed(ctx.now());
+    }
+
+    fn on_event(&mut self, e: DetectorEvent, ctx: &mut dyn DetectorCtx) {
+        let member = e.instance.0;
+        match e.kind {
+            TICK => self.on_tick(member, e.tag, ctx),
+            PROBE_TIMEOUT => self.on_probe_timeout(member, e.tag, ctx),
+            GOSSIP_TICK => self.on_gossip_tick(member, e.tag, ctx),
+            SUSPICION => self.on_suspicion(member, e.tag, ctx),
+            kind => self.receive(member, kind, e.tag, ctx),
+        }
+    }
+
+    fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
+        let _ = horizon;
+        let [first, half, all, messages] = crate::metrics::GOSSIP_METRICS;
+        self.metrics.first.report(first, out);
+        self.metrics.half.report(half, out);
+        self.metrics.all.report(all, out);
+        out.push(messages, self.metrics.messages as f64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings {
+            probe_interval: 1_000_000_000,
+            probe_timeout: 500_000_000,
+            indirect_checks: 3,
+            suspicion_mult: 4,
+            suspicion_max_timeout_mult: 6,
+            retransmit_mult: 4,
+            gossip_interval: 200_000_000,
+            gossip_nodes: 3,
+            max_piggyback: 20,
+            random_order: false,
+            aligned: false,
+        }
+    }
+
+    /// memberlist's `suspicionTimeout` and `remainingSuspicionTime` for the LAN defaults at
+    /// n = 100: min = 4 · log10(100) · 1 s = 8 s, max = 6 · 8 = 48 s, k = 2; after c
+    /// confirmations max − 40 · ln(c + 1)/ln 3, never below 8 s: 48, 22.76, 8, 8 s.
+    #[test]
+    fn the_suspicion_timeout_falls_with_confirmations_as_memberlists() {
+        let s = settings();
+        let seconds = |c| s.suspicion_timeout(100, c) as f64 / 1e9;
+        assert!((seconds(0) - 48.0).abs() < 1e-6);
+        assert!((seconds(1) - (48.0 - 40.0 * 2f64.ln() / 3f64.ln())).abs() < 1e-6);
+        assert!((seconds(2) - 8.0).abs() < 1e-6 && (seconds(3) - 8.0).abs() < 1e-6);
+        assert_eq!(s.suspicion_timeout(5, 0), 24_000_000_000, "n = 5: log10 below 1 counts as 1; k = 2, so max");
+        assert_eq!(s.suspicion_timeout(3, 0), 4_000_000_000, "n − 2 < k: the timeout is min");
+        assert_eq!(s.retransmit_limit(100), 12, "4 · ceil(log10(101))");
+    }
+}

@@ -1,0 +1,78 @@
+//! The `gossip` detector (memberlist's SWIM) against closed forms: the time until the first
+//! member declares a crashed member dead, for random probing with random and aligned periods,
+//! and dissemination to every live member.
+//!
+//! Common set-up: 100 instances plus the registry's agent (n = 101 members), rare crashes
+//! (mean time to failure 20 000 s, repair 60 s: about 0.3 % down at a time, so the members
+//! held dead, which nobody probes, barely change the odds), constant 1 ms delay, no loss (no
+//! false suspicion), `suspicion_mult = 2` so that k = 0 and the suspicion timeout is exactly
+//! min = 2 · log10(101) · T = 4.00864 s whatever the confirmations.
+
+mod common;
+use common::*;
+
+const MIN: f64 = 2.0 * 2.004_321_373_782_642_6;
+
+fn gossip(extra: &str) -> String {
+    format!(
+        r#"
+name = "gossip"
+horizon = "10000s"
+replications = 6
+[cluster]
+instances = 100
+failure = {{ model = "crash-recover", mttf = {{ dist = "exponential", mean = "20000s" }}, mttr = {{ dist = "constant", value = "60s" }} }}
+[network]
+delay = {{ dist = "constant", value = "1ms" }}
+[detector]
+kind = "gossip"
+probe_order = "random"
+suspicion_mult = 2
+{extra}
+"#
+    )
+}
+
+/// Random targets, random phases: each of the m = 100 other live members picks the crashed one
+/// with p = 1/100 at each of its ticks, which fall uniformly. The first probe of it comes after
+/// t with probability [(1 − p)^⌊t/T⌋ · (1 − p·frac(t/T))]^m, so its mean is
+/// T · (1 − (1 − p)^(m+1)) / (p (m + 1) (1 − (1 − p)^m)) = 0.99581 T; the prober suspects it at
+/// its next tick (+T) and declares it dead min later: 6.00445 s after the crash.
+#[test]
+fn random_probing_declares_a_crash_dead_at_the_closed_form_mean() {
+    let runs = replicate(&scenario(&gossip("")));
+    let (p, m) = (0.01f64, 100.0);
+    let first_probe = (1.0 - (1.0 - p).powf(m + 1.0)) / (p * (m + 1.0) * (1.0 - (1.0 - p).powf(m)));
+    assert!(values(&runs, "dissemination_first_time.count")[0] > 30.0);
+    assert!(min_of(&runs, "dissemination_first_time.min") >= 1.0 + MIN - ROUNDING, "a tick, then min");
+    assert_covers(ci(&runs, "dissemination_first_time.mean"), first_probe + 1.0 + MIN, "random probing");
+}
+
+/// Aligned periods (the paper's synchronous rounds): the first round boundary comes U·T after
+/// the crash; in each round the crashed member is picked by someone with q = 1 − (1 − 1/100)^100
+/// = 0.63397 (→ 1 − 1/e for large n, the paper's e/(e − 1) rounds); the suspicion comes a round
+/// later, death min after: T/2 + T (1/q − 1) + T + min = 6.08599 s.
+#[test]
+fn aligned_rounds_declare_a_crash_dead_after_e_over_e_minus_1_rounds() {
+    let runs = replicate(&scenario(&gossip("aligned = true")));
+    let q = 1.0 - (1.0 - 0.01f64).powi(100);
+    assert_covers(ci(&runs, "dissemination_first_time.mean"), 0.5 + (1.0 / q - 1.0) + 1.0 + MIN, "aligned rounds");
+}
+
+/// Without loss, every death reaches every live member (the retransmit limit, 4 · ceil(log10
+/// 102) = 12 sends per member, makes missing one vanishingly rare), within a few gossip rounds
+/// of the first: the registry's agent is one of them, so the registry's detection time lies
+/// between the first and the last.
+#[test]
+fn every_death_reaches_every_live_member_quickly() {
+    let runs = replicate(&scenario(&gossip("")));
+    assert_eq!(values(&runs, "dissemination_all_time.count"), values(&runs, "dissemination_first_time.count"));
+    for run in &runs {
+        let (first, all) =
+            (run.get("dissemination_first_time.mean").unwrap(), run.get("dissemination_all_time.mean").unwrap());
+        let detection = run.get("detection_time.mean").unwrap();
+        assert!(all - first < 3.0, "all {all} s vs first {first} s");
+        assert!(first <= detection && detection <= all, "{first} ≤ {detection} ≤ {all}");
+        assert_eq!(run.get("false_suspicions"), Some(0.0));
+    }
+}

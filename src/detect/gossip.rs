@@ -201,6 +201,7 @@ impl DetectorFactory for Settings {
             members: (0..n).map(|_| Member::default()).collect(),
             messages: Vec::new(),
             free: Vec::new(),
+            scratch: Vec::new(),
             crashes: Vec::new(),
             metrics: Metrics::default(),
         })
@@ -222,14 +223,20 @@ struct Member {
     suspicions: Vec<(u32, u32, SimTime, Vec<u32>)>,
 }
 
-/// A message in flight: its sender, the probe it belongs to (and the probe's origin for a
-/// relayed one), and the updates it carries.
-#[derive(Default)]
-struct Message {
+/// A message's sender, the probe it belongs to, and the probe's origin for a relayed one.
+#[derive(Clone, Copy, Default)]
+struct Header {
     from: u32,
     origin: u32,
     target: u32,
     probe: u32,
+}
+
+/// A message in flight: its header and the updates it carries (the buffer stays with its
+/// slot, so messages allocate only while the slots grow).
+#[derive(Default)]
+struct Message {
+    header: Header,
     updates: Vec<RumorId>,
 }
 
@@ -255,6 +262,8 @@ struct Gossip {
     members: Vec<Member>,
     messages: Vec<Message>,
     free: Vec<u32>,
+    /// The updates of the message being received (swapped with the message's buffer).
+    scratch: Vec<RumorId>,
     crashes: Vec<Followed>,
     metrics: Metrics,
 }
@@ -298,59 +307,49 @@ impl Gossip {
         self.wake_gossip(member, ctx);
     }
 
-    /// Sends a message of `kind` from `from` to `to`, with updates from the sender's queue.
-    fn send(&mut self, from: u32, to: u32, kind: u8, mut message: Message, ctx: &mut dyn DetectorCtx) {
+    /// Sends a message of `kind` from `from` to `to`, with updates from the sender's queue
+    /// (they count as sent even if the message is lost, as memberlist counts them).
+    fn send(&mut self, from: u32, to: u32, kind: u8, header: Header, ctx: &mut dyn DetectorCtx) {
         self.metrics.messages += 1;
+        let slot = self.free.pop().unwrap_or_else(|| {
+            self.messages.push(Message::default());
+            self.messages.len() as u32 - 1
+        });
+        let message = &mut self.messages[slot as usize];
+        message.header = Header { from, ..header };
+        let (knowledge, limit, max) = (&self.knowledge, self.limit, self.settings.max_piggyback);
+        self.members[from as usize].queue.take(max, limit, knowledge, &mut message.updates);
         let arrival = match (from == self.agent(), to == self.agent()) {
             (true, _) => ctx.send(InstanceId(to)),
             (_, true) => ctx.send(InstanceId(from)),
             _ => ctx.send_between(InstanceId(from), InstanceId(to)),
         };
-        let Some(at) = arrival else { return };
-        message.from = from;
-        let knowledge = &self.knowledge;
-        let limit = self.limit;
-        self.members[from as usize].queue.take(self.settings.max_piggyback, limit, knowledge, &mut message.updates);
-        let slot = self.store(message);
-        ctx.schedule_at(at, event(to, kind, slot));
-    }
-
-    fn store(&mut self, message: Message) -> u32 {
-        match self.free.pop() {
-            Some(slot) => {
-                self.messages[slot as usize] = message;
-                slot
-            }
-            None => {
-                self.messages.push(message);
-                self.messages.len() as u32 - 1
-            }
+        match arrival {
+            Some(at) => ctx.schedule_at(at, event(to, kind, slot)),
+            None => self.free.push(slot),
         }
     }
 
-    /// Takes the message in `slot` out (its slot is free again).
-    fn take(&mut self, slot: u32) -> Message {
-        self.free.push(slot);
-        std::mem::take(&mut self.messages[slot as usize])
-    }
-
-    /// A message reached `member`: it hears the updates (if it is up), then acts on it.
+    /// A message reached `member`: it hears the updates (if it is up), then acts on it. The
+    /// slot, and its buffer, are free again.
     fn receive(&mut self, member: u32, kind: u8, slot: u32, ctx: &mut dyn DetectorCtx) {
-        let message = self.take(slot);
+        self.free.push(slot);
+        let header = self.messages[slot as usize].header;
         if !self.is_up(member, ctx) {
             return;
         }
-        for &id in &message.updates {
-            self.hear(member, id, ctx);
+        std::mem::swap(&mut self.scratch, &mut self.messages[slot as usize].updates);
+        for index in 0..self.scratch.len() {
+            self.hear(member, self.scratch[index], ctx);
         }
-        let reply =
-            Message { origin: message.origin, target: message.target, probe: message.probe, ..Message::default() };
+        std::mem::swap(&mut self.scratch, &mut self.messages[slot as usize].updates);
+        let reply = Header { origin: header.origin, target: header.target, probe: header.probe, ..Header::default() };
         match kind {
-            PING => self.send(member, message.from, ACK, reply, ctx),
-            ACK | FORWARDED_ACK => self.acked(member, message.probe),
-            PING_REQ => self.send(member, message.target, RELAYED_PING, reply, ctx),
-            RELAYED_PING => self.send(member, message.from, RELAYED_ACK, reply, ctx),
-            RELAYED_ACK => self.send(member, message.origin, FORWARDED_ACK, reply, ctx),
+            PING => self.send(member, header.from, ACK, reply, ctx),
+            ACK | FORWARDED_ACK => self.acked(member, header.probe),
+            PING_REQ => self.send(member, header.target, RELAYED_PING, reply, ctx),
+            RELAYED_PING => self.send(member, header.from, RELAYED_ACK, reply, ctx),
+            RELAYED_ACK => self.send(member, header.origin, FORWARDED_ACK, reply, ctx),
             _ => {}
         }
     }
@@ -378,7 +377,7 @@ impl Gossip {
         (m.target, m.acked) = (target, false);
         let probe = m.probe;
         let Some(target) = target else { return };
-        self.send(member, target, PING, Message { probe, target, ..Message::default() }, ctx);
+        self.send(member, target, PING, Header { probe, target, ..Header::default() }, ctx);
         ctx.schedule_in(self.settings.probe_timeout, event(member, PROBE_TIMEOUT, probe));
     }
 
@@ -394,7 +393,7 @@ impl Gossip {
             let exclude = |j: u32| j == target || asked.contains(&j);
             let Some(helper) = self.random_member(member, exclude, ctx) else { break };
             asked.push(helper);
-            let message = Message { origin: member, target, probe, ..Message::default() };
+            let message = Header { origin: member, target, probe, ..Header::default() };
             self.send(member, helper, PING_REQ, message, ctx);
         }
     }
@@ -460,7 +459,7 @@ impl Gossip {
         for _ in 0..self.settings.gossip_nodes {
             let Some(to) = self.random_member(member, |j| sent.contains(&j), ctx) else { break };
             sent.push(to);
-            self.send(member, to, GOSSIP, Message::default(), ctx);
+            self.send(member, to, GOSSIP, Header::default(), ctx);
         }
         self.wake_gossip(member, ctx);
     }

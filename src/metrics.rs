@@ -204,9 +204,9 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
     }
     if groups.gossip {
         let mut gossip = MetricValues::default();
-        let [first, half, all, messages] = GOSSIP_METRICS;
+        let [first, half, all, counts @ ..] = GOSSIP_METRICS;
         [first, half, all].into_iter().for_each(|name| sampled::Sampled::default().report(name, &mut gossip));
-        gossip.push(messages, 0.0);
+        counts.into_iter().for_each(|name| gossip.push(name, 0.0));
         names.extend(gossip.names().map(str::to_string));
     }
     if groups.requests {
@@ -266,9 +266,16 @@ pub const SELF_PRESERVATION_METRICS: [&str; 2] = ["self_preservation_time", "sel
 pub const POD_EVICTION_METRICS: [&str; 2] = ["pod_evictions", "pod_eviction_time"];
 
 /// The gossip detector: a crash until the first live member, half of them and all of them
-/// hold the crashed member dead (sampled), and the messages sent.
-pub const GOSSIP_METRICS: [&str; 4] =
-    ["dissemination_first_time", "dissemination_half_time", "dissemination_all_time", "gossip_messages"];
+/// hold the crashed member dead (sampled), the messages sent, and how often a healthy member's
+/// view of a member that was up turned suspect, and dead.
+pub const GOSSIP_METRICS: [&str; 6] = [
+    "dissemination_first_time",
+    "dissemination_half_time",
+    "dissemination_all_time",
+    "gossip_messages",
+    "gossip_false_suspicions",
+    "gossip_false_deaths",
+];
 
 /// Consul's reaper: services deregistered, and a crash until the deregistration (sampled).
 pub const REAPER_METRICS: [&str; 2] = ["reaped", "reap_time"];

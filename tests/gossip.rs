@@ -62,11 +62,13 @@ fn aligned_rounds_declare_a_crash_dead_after_e_over_e_minus_1_rounds() {
 /// Without loss, every death reaches every live member (the retransmit limit, 4 · ceil(log10
 /// 102) = 12 sends per member, makes missing one vanishingly rare), within a few gossip rounds
 /// of the first: the registry's agent is one of them, so the registry's detection time lies
-/// between the first and the last.
+/// between the first and the last. (A crash in a run's last seconds may reach the first member
+/// and not every one before the horizon: at most one a run, about 50 × 15 s / 10 000 s.)
 #[test]
 fn every_death_reaches_every_live_member_quickly() {
     let runs = replicate(&scenario(&gossip("")));
-    assert_eq!(values(&runs, "dissemination_all_time.count"), values(&runs, "dissemination_first_time.count"));
+    let (all, first) = (values(&runs, "dissemination_all_time.count"), values(&runs, "dissemination_first_time.count"));
+    assert!(all.iter().zip(&first).all(|(a, f)| a <= f && *a >= f - 1.0), "{all:?} of {first:?}");
     for run in &runs {
         let (first, all) =
             (run.get("dissemination_first_time.mean").unwrap(), run.get("dissemination_all_time.mean").unwrap());
@@ -75,4 +77,29 @@ fn every_death_reaches_every_live_member_quickly() {
         assert!(first <= detection && detection <= all, "{first} ≤ {detection} ≤ {all}");
         assert_eq!(run.get("false_suspicions"), Some(0.0));
     }
+}
+
+/// Lifeguard's claim, in shape (no closed form: Dadgar et al. report it measured): with 10 % of
+/// the members degraded (each message they receive waits an exponential 10 s), healthy
+/// members hold healthy members suspect far less often with Lifeguard's parts on than with
+/// none (SWIM with a fixed suspicion timeout) — here more than 10× less (about 40× measured),
+/// with the 99.9 % intervals apart — and never dead more often.
+#[test]
+fn lifeguard_cuts_the_false_suspicions_that_degraded_members_cause() {
+    let base =
+        "instances = 50\nfailure = { model = \"crash-stop\", mttf = { dist = \"exponential\", mean = \"1000000s\" } }";
+    let text = |parts: &str| {
+        gossip(&format!("degraded = 0.1\ndegraded_delay = \"10s\"\n{parts}"))
+            .replace("horizon = \"10000s\"", "horizon = \"600s\"")
+            .replace("replications = 6", "replications = 5")
+            .replace("instances = 100\nfailure = { model = \"crash-recover\", mttf = { dist = \"exponential\", mean = \"20000s\" }, mttr = { dist = \"constant\", value = \"60s\" } }", base)
+            .replace("probe_order = \"random\"\nsuspicion_mult = 2\n", "")
+    };
+    let none = replicate(&scenario(&text("dynamic_suspicion = false\nawareness = false\nnacks = false")));
+    let all = replicate(&scenario(&text("")));
+    let (none_ci, all_ci) = (ci(&none, "gossip_false_suspicions"), ci(&all, "gossip_false_suspicions"));
+    println!("false suspicions: none {none_ci:?}, all {all_ci:?}");
+    assert!(all_ci.ci_high * 10.0 < none_ci.ci_low, "{all_ci:?} vs {none_ci:?}");
+    let deaths = |runs: &[discosim::metrics::MetricValues]| values(runs, "gossip_false_deaths").iter().sum::<f64>();
+    assert!(deaths(&all) <= deaths(&none), "{} vs {}", deaths(&all), deaths(&none));
 }

@@ -30,9 +30,17 @@
 //! - **Crash and recovery**: a crashed member forgets everything; on recovery it re-joins by a
 //!   push-pull exchange, which gives it every update in flight — then it refutes its own death.
 //!
-//! Not modelled yet: Lifeguard's nacks and local health awareness, push-pull anti-entropy
-//! between live members, `GossipToTheDeadTime`, message sizes. The agent's random draws use
-//! instance 0's stream.
+//! - **Lifeguard's other parts**, each switchable: nacks (a helper without an ack from the
+//!   target within `probe_timeout` tells the prober) and local health awareness (a score that
+//!   stretches the member's probe interval × (score + 1): −1 per answered probe, + the nacks
+//!   missing per silent one, or +1 without helpers, +1 per refutation).
+//! - **Degraded members** (`degraded`, a fraction of the instances chosen per run): alive, but
+//!   each message they receive waits an exponential `degraded_delay` before they handle it;
+//!   their timers run on time.
+//!
+//! Not modelled yet: push-pull anti-entropy between live members, `GossipToTheDeadTime`,
+//! message sizes. The agent's random draws (and the choice of degraded members) use instance
+//! 0's stream.
 //!
 //! Metrics (besides the registry's): `dissemination_first_time`, `dissemination_half_time`,
 //! `dissemination_all_time` — from a crash until the first live member, half of them, and all
@@ -65,6 +73,10 @@ const FORWARDED_ACK: u8 = 7;
 const GOSSIP_TICK: u8 = 8;
 const GOSSIP: u8 = 9;
 const SUSPICION: u8 = 10;
+const NACK_TIMER: u8 = 11;
+const NACK: u8 = 12;
+/// Set on a message a degraded member has already held back once.
+const HELD: u8 = 0x80;
 
 /// Random draws before a random pick gives up.
 const DRAWS: u32 = 64;
@@ -104,6 +116,42 @@ pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             default: Fixed("false"),
             doc: "every member's periods on multiples of probe_interval (synchronous rounds) instead of random phases",
         },
+        Param {
+            name: "dynamic_suspicion",
+            ty: Type::Flag,
+            default: Fixed("true"),
+            doc: "Lifeguard's suspicion timeout, falling from max to min with confirmations (false: always min, SWIM's)",
+        },
+        Param {
+            name: "nacks",
+            ty: Type::Flag,
+            default: Fixed("true"),
+            doc: "Lifeguard: an indirect helper that gets no ack within probe_timeout sends the prober a nack",
+        },
+        Param {
+            name: "awareness",
+            ty: Type::Flag,
+            default: Fixed("true"),
+            doc: "Lifeguard's local health: a score that stretches the member's probe interval (× score + 1)",
+        },
+        Param {
+            name: "awareness_max_multiplier",
+            ty: COUNT_1_100,
+            default: Fixed("8"),
+            doc: "AwarenessMaxMultiplier: the score stays below it",
+        },
+        Param {
+            name: "degraded",
+            ty: Type::Number { min: 0.0, open_min: false, max: 1.0 },
+            default: Fixed("0"),
+            doc: "fraction of the instances that are degraded (chosen at random per run): alive, but each message they receive waits before they handle it",
+        },
+        Param {
+            name: "degraded_delay",
+            ty: Type::PositiveDuration,
+            default: Fixed("1s"),
+            doc: "a degraded member's wait per received message: exponential with this mean",
+        },
     ],
     derived: &[],
     build,
@@ -126,6 +174,12 @@ struct Settings {
     max_piggyback: u32,
     random_order: bool,
     aligned: bool,
+    dynamic_suspicion: bool,
+    nacks: bool,
+    awareness: bool,
+    awareness_max: u32,
+    degraded: f64,
+    degraded_delay: SimTime,
 }
 
 fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
@@ -147,6 +201,12 @@ fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
         max_piggyback: values.required_u32("max_piggyback")?,
         random_order: values.choice("probe_order") == Some("random"),
         aligned: values.flag("aligned").unwrap_or(false),
+        dynamic_suspicion: values.flag("dynamic_suspicion").unwrap_or(true),
+        nacks: values.flag("nacks").unwrap_or(true),
+        awareness: values.flag("awareness").unwrap_or(true),
+        awareness_max: values.required_u32("awareness_max_multiplier")?,
+        degraded: values.required_number("degraded")?,
+        degraded_delay: values.required_duration("degraded_delay")?,
     }))
 }
 
@@ -163,7 +223,7 @@ impl Settings {
     /// The suspicion timeout after `confirmations` independent confirmations, in ns.
     fn suspicion_timeout(&self, n: u32, confirmations: u32) -> SimTime {
         let (min, max, k) = self.suspicion_bounds(n);
-        if k < 1 {
+        if k < 1 || !self.dynamic_suspicion {
             return min as SimTime;
         }
         let fraction = f64::from(confirmations + 1).ln() / f64::from(k + 1).ln();
@@ -178,13 +238,24 @@ impl Settings {
 
 impl DetectorFactory for Settings {
     /// Per probe period of a member: the tick, the ping's and ack's arrivals, the probe
-    /// timeout; per crash, each of about three updates reaching every member once or more
-    /// (its retransmissions, each a message to `gossip_nodes` members, with the gossip ticks).
+    /// timeout. Gossip: while a member's queue holds updates it ticks every gossip interval and
+    /// sends `gossip_nodes` messages; an update stays queued for about `limit` sends at the rate
+    /// the member sends (gossip, pings, acks), and updates come at about three per crash and,
+    /// with degraded members, two per degraded member per period (its false accusation and the
+    /// refutation), so the queues are busy that fraction of the time. A degraded member's
+    /// messages each wait once more.
     fn estimate(&self, load: &Load) -> Cost {
         let n = load.instances + 1.0;
-        let limit = f64::from(self.retransmit_limit(n as u32));
-        let per_update = n * limit * (1.0 + f64::from(self.gossip_nodes)) / f64::from(self.gossip_nodes);
-        let queue_events = 4.0 * load.up_periods(self.probe_interval) + 3.0 * load.crashes * per_update;
+        let seconds = |t: SimTime| crate::engine::time::to_seconds(t.max(1));
+        let (period_s, gossip_s) = (seconds(self.probe_interval), seconds(self.gossip_interval));
+        let sends_per_s = f64::from(self.gossip_nodes) / gossip_s + 2.0 / period_s;
+        let residence_s = f64::from(self.retransmit_limit(n as u32)) / sends_per_s;
+        let updates_per_s =
+            3.0 * load.crashes / load.horizon_s.max(1e-9) + 2.0 * self.degraded * load.instances / period_s;
+        let busy = (updates_per_s * residence_s).min(1.0);
+        let gossip = n * busy * (1.0 + f64::from(self.gossip_nodes)) * load.horizon_s / gossip_s;
+        let probes = 4.0 * load.up_periods(self.probe_interval);
+        let queue_events = (probes + gossip) * (1.0 + self.degraded);
         Cost { queue_events, drawn_events: 0.0, bytes: 600.0 * n }
     }
 
@@ -221,6 +292,15 @@ struct Member {
     gossiping: bool,
     /// Suspicions this member runs: (subject, incarnation, start, accusers heard).
     suspicions: Vec<(u32, u32, SimTime, Vec<u32>)>,
+    /// Lifeguard's local health score (0: healthy).
+    score: u32,
+    /// The current probe's nacks: expected (helpers asked) and received.
+    nacks: (u32, u32),
+    /// Indirect probes this member runs for others: (id, origin, probe, answered).
+    relays: Vec<(u32, u32, u32, bool)>,
+    next_relay: u32,
+    /// Alive, but handles every message it receives late.
+    degraded: bool,
 }
 
 /// A message's sender, the probe it belongs to, and the probe's origin for a relayed one.
@@ -253,6 +333,9 @@ struct Metrics {
     half: Sampled,
     all: Sampled,
     messages: u64,
+    /// Healthy members' views of healthy members turning suspect, and dead.
+    false_suspicions: u64,
+    false_deaths: u64,
 }
 
 struct Gossip {
@@ -266,6 +349,16 @@ struct Gossip {
     scratch: Vec<RumorId>,
     crashes: Vec<Followed>,
     metrics: Metrics,
+}
+
+/// How a probe moves the local health score (memberlist's `probeNode`): an ack −1; silence +
+/// the nacks missing of those expected (`nacks`: expected, received), or +1 without nacks.
+fn awareness_delta(acked: bool, (expected, received): (u32, u32)) -> i64 {
+    match (acked, expected > 0) {
+        (true, _) => -1,
+        (false, true) => i64::from(expected.saturating_sub(received)),
+        (false, false) => 1,
+    }
 }
 
 fn event(member: u32, kind: u8, tag: u32) -> DetectorEvent {
@@ -307,6 +400,19 @@ impl Gossip {
         self.wake_gossip(member, ctx);
     }
 
+    /// Picks the degraded instances, round(degraded × instances) of them uniformly (a partial
+    /// shuffle drawn from instance 0's stream after the members' phases).
+    fn choose_degraded(&mut self, ctx: &mut dyn DetectorCtx) {
+        let instances = self.agent();
+        let count = (self.settings.degraded * f64::from(instances)).round() as u32;
+        let mut order: Vec<u32> = (0..instances).collect();
+        for i in 0..count.min(instances) {
+            let j = i + ctx.rng(InstanceId(0)).below(u64::from(instances - i)) as u32;
+            order.swap(i as usize, j as usize);
+            self.members[order[i as usize] as usize].degraded = true;
+        }
+    }
+
     /// Sends a message of `kind` from `from` to `to`, with updates from the sender's queue
     /// (they count as sent even if the message is lost, as memberlist counts them).
     fn send(&mut self, from: u32, to: u32, kind: u8, header: Header, ctx: &mut dyn DetectorCtx) {
@@ -333,6 +439,12 @@ impl Gossip {
     /// A message reached `member`: it hears the updates (if it is up), then acts on it. The
     /// slot, and its buffer, are free again.
     fn receive(&mut self, member: u32, kind: u8, slot: u32, ctx: &mut dyn DetectorCtx) {
+        if self.members[member as usize].degraded && kind & HELD == 0 && self.is_up(member, ctx) {
+            let wait = -(self.settings.degraded_delay as f64) * self.rng(member, ctx).uniform_open0().ln();
+            ctx.schedule_in(wait as SimTime, event(member, kind | HELD, slot));
+            return;
+        }
+        let kind = kind & !HELD;
         self.free.push(slot);
         let header = self.messages[slot as usize].header;
         if !self.is_up(member, ctx) {
@@ -347,10 +459,50 @@ impl Gossip {
         match kind {
             PING => self.send(member, header.from, ACK, reply, ctx),
             ACK | FORWARDED_ACK => self.acked(member, header.probe),
-            PING_REQ => self.send(member, header.target, RELAYED_PING, reply, ctx),
+            PING_REQ => self.relay(member, header, ctx),
             RELAYED_PING => self.send(member, header.from, RELAYED_ACK, reply, ctx),
-            RELAYED_ACK => self.send(member, header.origin, FORWARDED_ACK, reply, ctx),
+            RELAYED_ACK => self.relayed_ack(member, header, ctx),
+            NACK => self.nacked(member, header.probe),
             _ => {}
+        }
+    }
+
+    /// A helper probes the target for the origin; with nacks, it answers either way.
+    fn relay(&mut self, member: u32, header: Header, ctx: &mut dyn DetectorCtx) {
+        let reply = Header { origin: header.from, probe: header.probe, target: header.target, from: 0 };
+        self.send(member, header.target, RELAYED_PING, reply, ctx);
+        if self.settings.nacks {
+            let m = &mut self.members[member as usize];
+            m.next_relay = m.next_relay.wrapping_add(1);
+            m.relays.push((m.next_relay, header.from, header.probe, false));
+            ctx.schedule_in(self.settings.probe_timeout, event(member, NACK_TIMER, m.next_relay));
+        }
+    }
+
+    /// The target answered a helper: the ack goes on to the origin.
+    fn relayed_ack(&mut self, member: u32, header: Header, ctx: &mut dyn DetectorCtx) {
+        let relays = &mut self.members[member as usize].relays;
+        if let Some(r) = relays.iter_mut().find(|r| r.1 == header.origin && r.2 == header.probe) {
+            r.3 = true;
+        }
+        let reply = Header { from: 0, ..header };
+        self.send(member, header.origin, FORWARDED_ACK, reply, ctx);
+    }
+
+    /// A helper's wait is over: without an ack from the target, it tells the origin so.
+    fn on_nack_timer(&mut self, member: u32, id: u32, ctx: &mut dyn DetectorCtx) {
+        let relays = &mut self.members[member as usize].relays;
+        let Some(index) = relays.iter().position(|r| r.0 == id) else { return };
+        let (_, origin, probe, answered) = relays.swap_remove(index);
+        if !answered && self.is_up(member, ctx) {
+            self.send(member, origin, NACK, Header { probe, ..Header::default() }, ctx);
+        }
+    }
+
+    fn nacked(&mut self, member: u32, probe: u32) {
+        let m = &mut self.members[member as usize];
+        if m.probe == probe {
+            m.nacks.1 += 1;
         }
     }
 
@@ -366,19 +518,38 @@ impl Gossip {
         if epoch != self.epoch(member, ctx) || !self.is_up(member, ctx) {
             return;
         }
-        ctx.schedule_in(self.settings.probe_interval, event(member, TICK, epoch));
-        let m = &self.members[member as usize];
-        if let (Some(target), false) = (m.target, m.acked) {
-            self.suspect(member, target, ctx);
-        }
+        self.conclude(member, ctx);
+        let stretch = u64::from(self.members[member as usize].score) + 1;
+        ctx.schedule_in(self.settings.probe_interval * stretch, event(member, TICK, epoch));
         let target = self.next_target(member, ctx);
         let m = &mut self.members[member as usize];
         m.probe = m.probe.wrapping_add(1);
-        (m.target, m.acked) = (target, false);
+        (m.target, m.acked, m.nacks) = (target, false, (0, 0));
         let probe = m.probe;
         let Some(target) = target else { return };
         self.send(member, target, PING, Header { probe, target, ..Header::default() }, ctx);
         ctx.schedule_in(self.settings.probe_timeout, event(member, PROBE_TIMEOUT, probe));
+    }
+
+    /// The last probe's outcome: an answer lowers the local health score; silence raises it
+    /// by the nacks missing (by 1 without nacks: memberlist's `probeNode`) and suspects the target.
+    fn conclude(&mut self, member: u32, ctx: &mut dyn DetectorCtx) {
+        let m = &self.members[member as usize];
+        let Some(target) = m.target else { return };
+        self.adjust_score(member, awareness_delta(m.acked, m.nacks));
+        if !self.members[member as usize].acked {
+            self.suspect(member, target, ctx);
+        }
+    }
+
+    /// Lifeguard's awareness: the score moves by `delta`, within [0, max − 1].
+    fn adjust_score(&mut self, member: u32, delta: i64) {
+        if !self.settings.awareness {
+            return;
+        }
+        let top = i64::from(self.settings.awareness_max.saturating_sub(1));
+        let m = &mut self.members[member as usize];
+        m.score = (i64::from(m.score) + delta).clamp(0, top) as u32;
     }
 
     /// No ack in time: ask `indirect_checks` random members to probe the target.
@@ -395,6 +566,9 @@ impl Gossip {
             asked.push(helper);
             let message = Header { origin: member, target, probe, ..Header::default() };
             self.send(member, helper, PING_REQ, message, ctx);
+        }
+        if self.settings.nacks {
+            self.members[member as usize].nacks.0 = asked.len() as u32;
         }
     }
 
@@ -522,10 +696,27 @@ impl Gossip {
         if after.1 == State::Dead && before.1 != State::Dead {
             self.follow(subject, ctx.now());
         }
+        self.count_mistake(member, subject, after.1, ctx);
+    }
+
+    /// A healthy member (up, not degraded) came to hold another healthy one suspect or dead
+    /// (a degraded member suspected is slow indeed: Lifeguard's false positives are the
+    /// healthy members' verdicts on healthy members).
+    fn count_mistake(&mut self, member: u32, subject: u32, state: State, ctx: &mut dyn DetectorCtx) {
+        let healthy = |g: &Self, j: u32, ctx: &dyn DetectorCtx| g.is_up(j, ctx) && !g.members[j as usize].degraded;
+        if subject == member || !healthy(self, member, ctx) || !healthy(self, subject, ctx) {
+            return;
+        }
+        match state {
+            State::Suspect => self.metrics.false_suspicions += 1,
+            State::Dead => self.metrics.false_deaths += 1,
+            State::Alive => {}
+        }
     }
 
     /// A live member hears itself suspected or dead: alive again, one incarnation higher.
     fn refute(&mut self, member: u32, incarnation: u32, ctx: &mut dyn DetectorCtx) {
+        self.adjust_score(member, 1);
         let next = incarnation.max(self.members[member as usize].incarnation) + 1;
         self.members[member as usize].incarnation = next;
         let id = self.knowledge.rumor(member, (next, State::Alive), member);
@@ -604,6 +795,7 @@ impl Detector for Gossip {
         for member in 0..self.size() {
             self.start_member(member, ctx);
         }
+        self.choose_degraded(ctx);
     }
 
     fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
@@ -623,6 +815,8 @@ impl Detector for Gossip {
         let m = &mut self.members[member as usize];
         m.queue.clear();
         m.suspicions.clear();
+        m.relays.clear();
+        m.score = 0;
         (m.target, m.gossiping) = (None, false);
         self.crashes.push(Followed { subject: member, at: ctx.now(), reached: 0 });
         self.check_followed(ctx.now());
@@ -635,17 +829,20 @@ impl Detector for Gossip {
             PROBE_TIMEOUT => self.on_probe_timeout(member, e.tag, ctx),
             GOSSIP_TICK => self.on_gossip_tick(member, e.tag, ctx),
             SUSPICION => self.on_suspicion(member, e.tag, ctx),
+            NACK_TIMER => self.on_nack_timer(member, e.tag, ctx),
             kind => self.receive(member, kind, e.tag, ctx),
         }
     }
 
     fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
         let _ = horizon;
-        let [first, half, all, messages] = crate::metrics::GOSSIP_METRICS;
+        let [first, half, all, messages, suspicions, deaths] = crate::metrics::GOSSIP_METRICS;
         self.metrics.first.report(first, out);
         self.metrics.half.report(half, out);
         self.metrics.all.report(all, out);
         out.push(messages, self.metrics.messages as f64);
+        out.push(suspicions, self.metrics.false_suspicions as f64);
+        out.push(deaths, self.metrics.false_deaths as f64);
     }
 }
 
@@ -666,6 +863,12 @@ mod tests {
             max_piggyback: 20,
             random_order: false,
             aligned: false,
+            dynamic_suspicion: true,
+            nacks: true,
+            awareness: true,
+            awareness_max: 8,
+            degraded: 0.0,
+            degraded_delay: 1_000_000_000,
         }
     }
 
@@ -682,5 +885,15 @@ mod tests {
         assert_eq!(s.suspicion_timeout(5, 0), 24_000_000_000, "n = 5: log10 below 1 counts as 1; k = 2, so max");
         assert_eq!(s.suspicion_timeout(3, 0), 4_000_000_000, "n − 2 < k: the timeout is min");
         assert_eq!(s.retransmit_limit(100), 12, "4 · ceil(log10(101))");
+    }
+
+    /// Lifeguard's score: an answered probe −1, a silent one + the missing nacks (a member
+    /// whose helpers all nack is healthy: the target is the problem), + 1 without helpers.
+    #[test]
+    fn a_probe_moves_the_awareness_score_by_the_missing_nacks() {
+        assert_eq!(awareness_delta(true, (3, 0)), -1);
+        assert_eq!(awareness_delta(false, (3, 3)), 0, "every helper nacked: not our fault");
+        assert_eq!(awareness_delta(false, (3, 1)), 2);
+        assert_eq!(awareness_delta(false, (0, 0)), 1, "no helpers asked: any failure counts");
     }
 }

@@ -176,3 +176,66 @@ fn list_and_formulas_name_every_parameter_of_every_strategy() {
         }
     }
 }
+
+/// `--label` adds a first column `label` to runs.csv and the summaries and a `label` to the
+/// manifest; without it the files are exactly the labelled ones less that column.
+#[test]
+fn label_is_a_first_column_only_when_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), &format!("{GOOD}[sweep]\n\"detector.interval\" = [\"100ms\", \"1.5s\"]\n"));
+    let (plain, labelled) = (dir.path().join("plain"), dir.path().join("labelled"));
+    for (out, extra) in [(&plain, &[][..]), (&labelled, &["--label", "fast, \"new\" detector"][..])] {
+        let mut args = vec!["run", &file, "--quiet", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let output = discosim(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+    }
+    for name in ["runs.csv", "summary.csv", "summary_long.csv"] {
+        let (p, l) = (read_csv(&plain.join(name)), read_csv(&labelled.join(name)));
+        assert_eq!(l[0][0], "label", "{name}");
+        assert!(l[1..].iter().all(|row| row[0] == "fast, \"new\" detector"), "{name}");
+        let stripped: Vec<Vec<String>> = l.iter().map(|row| row[1..].to_vec()).collect();
+        assert_eq!(stripped, p, "{name}: the same rows, less the label");
+        assert_ne!(p[0][0], "label", "{name}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(labelled.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["label"], "fast, \"new\" detector");
+    let plain_manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plain.join("manifest.json")).unwrap()).unwrap();
+    assert!(plain_manifest.get("label").is_none());
+    for bad in ["", "two\nlines"] {
+        let output = discosim(&["run", &file, "--quiet", "--out", plain.to_str().unwrap(), "--label", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        assert!(stderr(&output).contains("--label") && stderr(&output).contains("a label"), "{}", stderr(&output));
+    }
+}
+
+/// summary_long.csv: one row per point and metric, a swept duration also in seconds, and the
+/// same means and intervals as summary.csv.
+#[test]
+fn long_summary_has_a_row_per_point_and_metric_with_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), &format!("{GOOD}[sweep]\n\"detector.interval\" = [\"100ms\", \"1.5s\"]\n"));
+    let out = dir.path().join("out");
+    let output = discosim(&["run", &file, "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let long = read_csv(&out.join("summary_long.csv"));
+    let wide = read_csv(&out.join("summary.csv"));
+    let header = ["detector.interval", "detector.interval_s", "metric", "mean", "ci_low", "ci_high", "n"];
+    assert_eq!(long[0], header);
+    let metrics = (wide[0].len() - 1) / 3;
+    assert_eq!(long.len() - 1, 2 * metrics, "one row per point and metric");
+    let row = long.iter().find(|r| r[0] == "1.5s" && r[2] == "detection_time.mean").unwrap();
+    assert_eq!(row[1], "1.5");
+    let crashes = long.iter().find(|r| r[0] == "1.5s" && r[2] == "crashes").unwrap();
+    assert_eq!(crashes[6], "2", "both replications count crashes");
+    let column = wide[0].iter().position(|c| c == "detection_time.mean").unwrap();
+    let wide_row = wide.iter().find(|r| r[0] == "1.5s").unwrap();
+    assert_eq!(row[3..6], wide_row[column..column + 3], "the wide file's mean and interval");
+}
+
+fn read_csv(path: &std::path::Path) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(path).unwrap();
+    reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
+}

@@ -239,3 +239,35 @@ fn read_csv(path: &std::path::Path) -> Vec<Vec<String>> {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(path).unwrap();
     reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
 }
+
+/// Issue #16: `availability@<phase>` was refused wherever a metric is named (listing 137
+/// others). It is now a metric (the mean success ratio of the availability bins starting in
+/// the phase) that `[[expect]]`, `[[plot]]` and `target_metrics` accept, and the terminal
+/// summary shows the phases' headline metrics.
+#[test]
+fn availability_at_a_phase_is_a_metric_and_phases_are_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let stopping = "target_ci = 0.5\ntarget_metrics = [\"availability@late\"]\nmax_replications = 4\n";
+    let text = format!(
+        "{}[workload]\nclients = 2\nrate = 20.0\n\
+         [[phase]]\nname = \"late\"\nfrom = \"10s\"\nto = \"20s\"\n\
+         [[expect]]\nmetric = \"availability@late\"\nformula = \"1\"\nholds = \"upper-bound\"\n\
+         [[plot]]\nkind = \"line\"\nx = \"detector.interval\"\ny = [\"availability@late\"]\n\
+         [sweep]\n\"detector.interval\" = [\"100ms\", \"1s\"]\n",
+        GOOD.replacen("replications = 2\n", &format!("replications = 2\n{stopping}"), 1)
+    );
+    let file = scenario_file(dir.path(), &text);
+    let validate = discosim(&["validate", &file]);
+    assert!(validate.status.success(), "{}", stderr(&validate));
+    let out = dir.path().join("out");
+    let output = discosim(&["run", &file, "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for shown in ["availability@late", "success_ratio@late", "detection_time.mean@late"] {
+        assert!(stdout.contains(shown), "{shown} not in the summary: {stdout}");
+    }
+    let runs = read_csv(&out.join("runs.csv"));
+    let column = runs[0].iter().position(|c| c == "availability@late").expect("an availability@late column");
+    assert!(runs[1..].iter().all(|r| r[column].parse::<f64>().is_ok_and(|a| (0.0..=1.0).contains(&a))), "{runs:?}");
+    assert!(std::fs::read_to_string(out.join("checks.csv")).unwrap().contains("holds"));
+}

@@ -180,7 +180,10 @@ fn render(out: &mut String, a: &Folder, b: &Folder, comparison: &Comparison, alp
             );
         }
     }
-    out.push('\n');
+    let rows = comparison.points.iter().flat_map(|(_, rows)| rows);
+    let tested = rows.clone().filter(|r| !r.test.p.is_nan()).count();
+    let significant = rows.filter(|r| r.test.p < alpha).count();
+    let _ = writeln!(out, "\n{significant} of {tested} tested difference(s) significant at p < {alpha}\n");
 }
 
 /// A number to 4 significant digits; `-` when undefined.

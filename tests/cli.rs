@@ -270,4 +270,12 @@ fn availability_at_a_phase_is_a_metric_and_phases_are_in_the_summary() {
     let column = runs[0].iter().position(|c| c == "availability@late").expect("an availability@late column");
     assert!(runs[1..].iter().all(|r| r[column].parse::<f64>().is_ok_and(|a| (0.0..=1.0).contains(&a))), "{runs:?}");
     assert!(std::fs::read_to_string(out.join("checks.csv")).unwrap().contains("holds"));
+    // A misspelt phase metric lists that phase's metrics, not every column.
+    let typo =
+        scenario_file(dir.path(), &text.replace("metric = \"availability@late\"", "metric = \"availabilty@late\""));
+    let refused = discosim(&["validate", &typo]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = stderr(&refused);
+    assert!(message.contains("did you mean `availability@late`?"), "{message}");
+    assert!(message.contains("success_ratio@late") && !message.contains("latency.p99"), "{message}");
 }

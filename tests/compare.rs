@@ -79,6 +79,7 @@ fn hand_written_folders_give_the_hand_computed_p_values() {
     let row = x(&text);
     assert!(row.contains(" 2 ") && row.contains(" 5 ") && row.contains("+150.000%"), "{row}");
     assert!(row.contains("0.0351") && row.ends_with("yes"), "{row}");
+    assert!(text.contains("1 of 1 tested difference(s) significant at p < 0.05"), "{text}");
     let y = text.lines().find(|l| l.trim_start().starts_with("y ")).unwrap();
     assert!(y.ends_with('-'), "no value, no test: {y}");
     let (code, text) = compare(&[&a, &other]);

@@ -89,7 +89,12 @@ fn stopping(raw: &RawScenario, phases: &[Phase]) -> Result<Option<Stopping>, Key
     let catalog = crate::metrics::catalog_for(phases, crate::metrics::Groups::ALL);
     let names: Vec<&str> = catalog.iter().map(String::as_str).collect();
     if let Some(unknown) = raw.target_metrics.iter().find(|m| !names.contains(&m.as_str())) {
-        return Err(KeyError::unknown_name("target_metrics", "metric", unknown, &names));
+        return Err(KeyError::unknown_name(
+            "target_metrics",
+            "metric",
+            unknown,
+            &crate::metrics::alike(unknown, &names),
+        ));
     }
     let Some(max_replications) = raw.max_replications else {
         return Err(KeyError::new("max_replications", "is required with `target_ci`: the most replications to run"));

@@ -189,6 +189,8 @@ fn label_is_a_first_column_only_when_given() {
         args.extend_from_slice(extra);
         let output = discosim(&args);
         assert!(output.status.success(), "{}", stderr(&output));
+        let first = String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or_default().to_string();
+        assert_eq!(first.contains("(label `fast, \"new\" detector`)"), !extra.is_empty(), "{first}");
     }
     for name in ["runs.csv", "summary.csv", "summary_long.csv"] {
         let (p, l) = (read_csv(&plain.join(name)), read_csv(&labelled.join(name)));

@@ -53,7 +53,8 @@ fn is_headline(name: &str) -> bool {
 
 pub(crate) fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>], runs: usize) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {} point(s), {runs} run(s)", layout.name, layout.points.len());
+    let label = layout.label.as_ref().map(|l| format!(" (label `{l}`)")).unwrap_or_default();
+    let _ = writeln!(out, "{}{label} — {} point(s), {runs} run(s)", layout.name, layout.points.len());
     for (point, metrics) in estimates.iter().enumerate() {
         let params: Vec<String> = layout.points[point].iter().map(|(k, v)| format!("{k} = {v}")).collect();
         if !params.is_empty() {

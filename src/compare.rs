@@ -160,30 +160,32 @@ fn render(out: &mut String, a: &Folder, b: &Folder, comparison: &Comparison, alp
             "  {:<32} {:>12} {:>12} {:>12} {:>9} {:>9}  significant",
             "metric", "A mean", "B mean", "B - A", "relative", "p-value"
         );
-        for r in rows {
-            let significant = if r.test.p.is_nan() {
-                "-"
-            } else if r.test.p < alpha {
-                "yes"
-            } else {
-                "no"
-            };
-            let _ = writeln!(
-                out,
-                "  {:<32} {:>12} {:>12} {:>12} {:>9} {:>9}  {significant}",
-                r.metric,
-                short(r.a),
-                short(r.b),
-                short(r.b - r.a),
-                relative(r.a, r.b),
-                p_value(r.test.p)
-            );
-        }
+        rows.iter().for_each(|r| render_row(out, r, alpha));
     }
     let rows = comparison.points.iter().flat_map(|(_, rows)| rows);
     let tested = rows.clone().filter(|r| !r.test.p.is_nan()).count();
     let significant = rows.filter(|r| r.test.p < alpha).count();
     let _ = writeln!(out, "\n{significant} of {tested} tested difference(s) significant at p < {alpha}\n");
+}
+
+fn render_row(out: &mut String, r: &Row, alpha: f64) {
+    let significant = if r.test.p.is_nan() {
+        "-"
+    } else if r.test.p < alpha {
+        "yes"
+    } else {
+        "no"
+    };
+    let _ = writeln!(
+        out,
+        "  {:<32} {:>12} {:>12} {:>12} {:>9} {:>9}  {significant}",
+        r.metric,
+        short(r.a),
+        short(r.b),
+        short(r.b - r.a),
+        relative(r.a, r.b),
+        p_value(r.test.p)
+    );
 }
 
 /// A number to 4 significant digits; `-` when undefined.

@@ -356,6 +356,12 @@ const READ_BACK: &[Case] = &[
         let (o, merged) = (space.s("out"), space.s("merged"));
         run_expect(space.path(), &["merge", &o, "--out", &merged], 2, &["journal.jsonl:1", "a name is"])
     }),
+    ("label in the journal holds a newline", || {
+        let space = finished("out")?;
+        edit_line(&space.at("out"), 0, |h| h["layout"]["label"] = "two\nlines".into());
+        let (o, merged) = (space.s("out"), space.s("merged"));
+        run_expect(space.path(), &["merge", &o, "--out", &merged], 2, &["journal.jsonl:1", "a label holds no control"])
+    }),
     ("journal of random bytes", || {
         let space = finished("out")?;
         std::fs::write(space.at("out/journal.jsonl"), [0x7b, 0xff, 0x0a, 0x00, 0x0a]).unwrap();

@@ -51,6 +51,44 @@ enum Command {
     },
     /// Measure the engine against the floor of a heap-driven engine.
     Bench(bench::BenchArgs),
+    /// Compare results folders metric by metric (t-tests on the replications); exit 1 if some
+    /// metric differs significantly.
+    Compare(CompareArgs),
+}
+
+#[derive(Args)]
+struct CompareArgs {
+    /// Results folders written by `run`, `check` or `merge`: every folder after the first is
+    /// compared with the first.
+    #[arg(required = true, num_args = 2..)]
+    dirs: Vec<PathBuf>,
+    /// Compare only this metric, a column of runs.csv (repeatable; default: every metric).
+    #[arg(long = "metric", value_name = "NAME")]
+    metrics: Vec<String>,
+    /// Significance level: a difference is significant when its p-value is below it.
+    #[arg(long, default_value_t = 0.05, value_parser = parse_alpha)]
+    alpha: f64,
+}
+
+fn parse_alpha(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(alpha) if alpha > 0.0 && alpha < 1.0 => Ok(alpha),
+        _ => Err(format!("`{text}` is not a level between 0 and 1 (exclusive), e.g. 0.05")),
+    }
+}
+
+fn compare(args: &CompareArgs) -> ExitCode {
+    let options = crate::compare::Options { metrics: args.metrics.clone(), alpha: args.alpha };
+    match crate::compare::compare(&args.dirs, &options) {
+        Ok((table, differs)) => {
+            print!("{table}");
+            ExitCode::from(if differs { Exit::DIFFERS } else { Exit::Fine })
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(Exit::BadInput)
+        }
+    }
 }
 
 #[derive(Args)]
@@ -92,6 +130,7 @@ pub fn main() -> ExitCode {
         }
         Command::Merge(args) => merge::merge(&args),
         Command::Bench(args) => bench::bench(&args),
+        Command::Compare(args) => compare(&args),
     }
 }
 

@@ -17,6 +17,12 @@ pub enum Exit {
     NotDeterministic = 4,
 }
 
+impl Exit {
+    /// `discosim compare`: some metric differs significantly (the code `check` uses for a
+    /// failed expectation: "the answer is no").
+    pub const DIFFERS: Exit = Exit::ExpectationFailed;
+}
+
 impl From<Exit> for std::process::ExitCode {
     fn from(exit: Exit) -> Self {
         std::process::ExitCode::from(exit as u8)

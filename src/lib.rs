@@ -12,6 +12,7 @@ pub(crate) mod bench;
 pub mod chart;
 pub mod cli;
 pub(crate) mod cluster;
+pub(crate) mod compare;
 pub mod detect;
 pub mod dist;
 pub mod engine;

@@ -215,6 +215,16 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
     names
 }
 
+/// The names to list when `given` is not among `names`: those of the same phase (`x@spike`:
+/// the `@spike` copies; no `@`: the metrics without a phase), or all when none is. Every
+/// column of a scenario with phases (137 with three) would hide the answer.
+pub fn alike<'a>(given: &str, names: &[&'a str]) -> Vec<&'a str> {
+    let phase = |name: &str| name.split_once('@').map(|(_, p)| p.to_string());
+    let wanted = phase(given);
+    let same: Vec<&str> = names.iter().copied().filter(|n| phase(n) == wanted).collect();
+    if same.is_empty() { names.to_vec() } else { same }
+}
+
 /// Every metric name a run may report, phases aside (what `target_metrics` may name).
 pub fn catalog() -> Vec<String> {
     catalog_for(&[], Groups::ALL)

@@ -10,6 +10,7 @@ pub mod journal;
 pub(crate) mod manifest;
 pub(crate) mod runs_csv;
 pub(crate) mod summary_csv;
+pub(crate) mod summary_long_csv;
 pub(crate) mod table;
 pub(crate) mod trace_csv;
 
@@ -27,6 +28,7 @@ pub fn write_results(
     let estimates = summary_csv::estimates(layout, records);
     write_atomic(&dir.join("runs.csv"), &runs_csv::render(layout, records))?;
     write_atomic(&dir.join("summary.csv"), &summary_csv::render(layout, &estimates))?;
+    write_atomic(&dir.join("summary_long.csv"), &summary_long_csv::render(layout, records, &estimates))?;
     write_atomic(&dir.join("engine.csv"), &engine_csv::render(layout, records))?;
     write_atomic(&dir.join("cdf.csv"), &cdf_csv::render(layout, records))?;
     if !layout.expectations.is_empty() {

@@ -43,6 +43,11 @@ pub struct Layout {
     /// Every replication number is below this: the most replications a point may run
     /// (`max_replications` under sequential stopping). A resume with more raises it.
     pub replication_ceiling: u32,
+    /// `run --label`: a name for this run, recorded in the manifest and as the first column of
+    /// `runs.csv`, `summary.csv` and `summary_long.csv`. Not part of the scenario's identity:
+    /// absent (and left out of the journal), every file is as without the option.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 impl Layout {
@@ -65,6 +70,9 @@ impl Layout {
         }
         for plot in &self.plots {
             crate::input::check_name(&plot.name).map_err(|e| format!("chart name {e}"))?;
+        }
+        if let Some(label) = &self.label {
+            check_label(label)?;
         }
         Ok(())
     }
@@ -96,6 +104,36 @@ impl Layout {
     pub(crate) fn param_cells(&self, point: usize) -> impl Iterator<Item = String> + '_ {
         self.points.get(point).into_iter().flatten().map(|(_, v)| v.clone())
     }
+
+    /// The leading columns of `runs.csv` and the summaries: `label` (only with `--label`), then
+    /// the swept keys.
+    pub(crate) fn leading_header(&self) -> Vec<String> {
+        self.label.iter().map(|_| LABEL_COLUMN.to_string()).chain(self.swept_keys.iter().cloned()).collect()
+    }
+
+    /// A point's leading cells: the label (only with `--label`), then its swept values.
+    pub(crate) fn leading_cells(&self, point: usize) -> impl Iterator<Item = String> + '_ {
+        self.label.iter().cloned().chain(self.param_cells(point))
+    }
+}
+
+/// The name of the label's column.
+pub const LABEL_COLUMN: &str = "label";
+
+/// Longest `--label`, in characters.
+pub const MAX_LABEL_CHARS: usize = 200;
+
+/// Checks a run's label: 1 to `MAX_LABEL_CHARS` characters, none of them a control character
+/// (a label is one CSV cell and one line of a table).
+pub fn check_label(label: &str) -> Result<(), String> {
+    let count = label.chars().count();
+    if count == 0 || count > MAX_LABEL_CHARS {
+        return Err(format!("a label is 1 to {MAX_LABEL_CHARS} characters; this one has {count}"));
+    }
+    if let Some(c) = label.chars().find(|c| c.is_control()) {
+        return Err(format!("a label holds no control character (newline, tab, ...); this one holds {:?}", c));
+    }
+    Ok(())
 }
 
 /// FNV-1a, 64 bits: a stable, dependency-free fingerprint (not a cryptographic hash).

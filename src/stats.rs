@@ -66,6 +66,63 @@ pub fn wilson(successes: f64, trials: f64, confidence: f64) -> Estimate {
     Estimate { mean: p, ci_low: (centre - half).max(0.0), ci_high: (centre + half).min(1.0), n }
 }
 
+/// A two-sided t-test of "the two means are equal": the statistic, its degrees of freedom
+/// and the p-value.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct TTest {
+    /// The t statistic of `b − a` (NaN when it cannot be computed).
+    pub t: f64,
+    /// Degrees of freedom (Welch–Satterthwaite for Welch's test, pairs − 1 for the paired one).
+    pub dof: f64,
+    /// Two-sided p-value: 0 when both samples are constant and differ, 1 when they are constant
+    /// and equal, NaN with fewer than two values on a side.
+    pub p: f64,
+}
+
+/// Welch's t-test (unequal variances) of the finite values of `a` and `b`.
+pub fn welch(a: &[f64], b: &[f64]) -> TTest {
+    let (Some((ma, va, na)), Some((mb, vb, nb))) = (moments(a), moments(b)) else {
+        return TTest { t: f64::NAN, dof: f64::NAN, p: f64::NAN };
+    };
+    let (sa, sb) = (va / na, vb / nb);
+    let dof = (sa + sb).powi(2) / (sa * sa / (na - 1.0) + sb * sb / (nb - 1.0));
+    t_test(mb - ma, (sa + sb).sqrt(), dof)
+}
+
+/// The paired t-test of `b − a`, pair by pair (common random numbers: replication r of both
+/// ran with one seed); pairs where either value is undefined are left out.
+pub fn paired(a: &[f64], b: &[f64]) -> TTest {
+    let differences: Vec<f64> = a.iter().zip(b).map(|(x, y)| y - x).filter(|d| d.is_finite()).collect();
+    let Some((mean, variance, n)) = moments(&differences) else {
+        return TTest { t: f64::NAN, dof: f64::NAN, p: f64::NAN };
+    };
+    t_test(mean, (variance / n).sqrt(), n - 1.0)
+}
+
+/// Mean, sample variance and count of the finite values; None with fewer than two.
+fn moments(values: &[f64]) -> Option<(f64, f64, f64)> {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.len() < 2 {
+        return None;
+    }
+    let n = finite.len() as f64;
+    let mean = finite.iter().sum::<f64>() / n;
+    Some((mean, finite.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0), n))
+}
+
+/// The test of `difference / standard_error` against Student's t with `dof` degrees of
+/// freedom. A zero standard error (both sides constant) is decided without the distribution:
+/// any difference is then certain.
+fn t_test(difference: f64, standard_error: f64, dof: f64) -> TTest {
+    if standard_error == 0.0 {
+        let (t, p) = if difference == 0.0 { (0.0, 1.0) } else { (difference.signum() * f64::INFINITY, 0.0) };
+        return TTest { t, dof, p };
+    }
+    let t = difference / standard_error;
+    let p = StudentsT::new(0.0, 1.0, dof).map(|d| 2.0 * d.cdf(-t.abs())).unwrap_or(f64::NAN);
+    TTest { t, dof, p }
+}
+
 /// The `p` quantile of Student's t with `dof` degrees of freedom.
 pub fn t_quantile(dof: usize, p: f64) -> f64 {
     StudentsT::new(0.0, 1.0, dof as f64).map(|t| t.inverse_cdf(p)).unwrap_or(f64::NAN)
@@ -107,6 +164,22 @@ mod tests {
         assert_eq!(fractions.ci_high, 1.0);
         assert!(fractions.ci_low > 0.0 && fractions.ci_low < 0.95, "{fractions:?}");
         assert!(estimate_metric("crashes", &[3.0]).ci_low.is_nan());
+    }
+
+    #[test]
+    fn t_tests_match_hand_computed_values() {
+        // a = [1, 2, 3], b = [4, 6, 5]: means 2 and 5, variances 1 and 1; Welch: se = √(1/3 + 1/3)
+        // = 0.8165, t = 3 / 0.8165 = 3.674, dof = (2/3)² / ((1/3)²/2 · 2) = 4, p = 0.0213.
+        let w = welch(&[1.0, 2.0, 3.0], &[4.0, 6.0, 5.0]);
+        assert!((w.t - 3.674).abs() < 1e-3 && (w.dof - 4.0).abs() < 1e-9 && (w.p - 0.0213).abs() < 1e-4, "{w:?}");
+        // Paired: differences [3, 4, 2], mean 3, sd 1: t = 3 / (1/√3) = 5.196, dof 2, p = 0.0351.
+        let p = paired(&[1.0, 2.0, 3.0], &[4.0, 6.0, 5.0]);
+        assert!((p.t - 5.196).abs() < 1e-3 && p.dof == 2.0 && (p.p - 0.0351).abs() < 1e-4, "{p:?}");
+        // Constant samples: certain when they differ, no evidence when they do not.
+        assert_eq!(welch(&[1.0, 1.0], &[2.0, 2.0]).p, 0.0);
+        assert_eq!(paired(&[1.0, 2.0], &[1.0, 2.0]).p, 1.0);
+        assert!(welch(&[1.0], &[2.0, 3.0]).p.is_nan());
+        assert!(paired(&[1.0, f64::NAN, 3.0], &[2.0, 5.0, f64::NAN]).p.is_nan(), "one pair left");
     }
 
     #[test]

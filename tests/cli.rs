@@ -176,3 +176,108 @@ fn list_and_formulas_name_every_parameter_of_every_strategy() {
         }
     }
 }
+
+/// `--label` adds a first column `label` to runs.csv and the summaries and a `label` to the
+/// manifest; without it the files are exactly the labelled ones less that column.
+#[test]
+fn label_is_a_first_column_only_when_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), &format!("{GOOD}[sweep]\n\"detector.interval\" = [\"100ms\", \"1.5s\"]\n"));
+    let (plain, labelled) = (dir.path().join("plain"), dir.path().join("labelled"));
+    for (out, extra) in [(&plain, &[][..]), (&labelled, &["--label", "fast, \"new\" detector"][..])] {
+        let mut args = vec!["run", &file, "--quiet", "--out", out.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let output = discosim(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let first = String::from_utf8_lossy(&output.stdout).lines().next().unwrap_or_default().to_string();
+        assert_eq!(first.contains("(label `fast, \"new\" detector`)"), !extra.is_empty(), "{first}");
+    }
+    for name in ["runs.csv", "summary.csv", "summary_long.csv"] {
+        let (p, l) = (read_csv(&plain.join(name)), read_csv(&labelled.join(name)));
+        assert_eq!(l[0][0], "label", "{name}");
+        assert!(l[1..].iter().all(|row| row[0] == "fast, \"new\" detector"), "{name}");
+        let stripped: Vec<Vec<String>> = l.iter().map(|row| row[1..].to_vec()).collect();
+        assert_eq!(stripped, p, "{name}: the same rows, less the label");
+        assert_ne!(p[0][0], "label", "{name}");
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(labelled.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["label"], "fast, \"new\" detector");
+    let plain_manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(plain.join("manifest.json")).unwrap()).unwrap();
+    assert!(plain_manifest.get("label").is_none());
+    for bad in ["", "two\nlines"] {
+        let output = discosim(&["run", &file, "--quiet", "--out", plain.to_str().unwrap(), "--label", bad]);
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        assert!(stderr(&output).contains("--label") && stderr(&output).contains("a label"), "{}", stderr(&output));
+    }
+}
+
+/// summary_long.csv: one row per point and metric, a swept duration also in seconds, and the
+/// same means and intervals as summary.csv.
+#[test]
+fn long_summary_has_a_row_per_point_and_metric_with_seconds() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), &format!("{GOOD}[sweep]\n\"detector.interval\" = [\"100ms\", \"1.5s\"]\n"));
+    let out = dir.path().join("out");
+    let output = discosim(&["run", &file, "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let long = read_csv(&out.join("summary_long.csv"));
+    let wide = read_csv(&out.join("summary.csv"));
+    let header = ["detector.interval", "detector.interval_s", "metric", "mean", "ci_low", "ci_high", "n"];
+    assert_eq!(long[0], header);
+    let metrics = (wide[0].len() - 1) / 3;
+    assert_eq!(long.len() - 1, 2 * metrics, "one row per point and metric");
+    let row = long.iter().find(|r| r[0] == "1.5s" && r[2] == "detection_time.mean").unwrap();
+    assert_eq!(row[1], "1.5");
+    let crashes = long.iter().find(|r| r[0] == "1.5s" && r[2] == "crashes").unwrap();
+    assert_eq!(crashes[6], "2", "both replications count crashes");
+    let column = wide[0].iter().position(|c| c == "detection_time.mean").unwrap();
+    let wide_row = wide.iter().find(|r| r[0] == "1.5s").unwrap();
+    assert_eq!(row[3..6], wide_row[column..column + 3], "the wide file's mean and interval");
+}
+
+fn read_csv(path: &std::path::Path) -> Vec<Vec<String>> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).from_path(path).unwrap();
+    reader.records().map(|r| r.unwrap().iter().map(String::from).collect()).collect()
+}
+
+/// Issue #16: `availability@<phase>` was refused wherever a metric is named (listing 137
+/// others). It is now a metric (the mean success ratio of the availability bins starting in
+/// the phase) that `[[expect]]`, `[[plot]]` and `target_metrics` accept, and the terminal
+/// summary shows the phases' headline metrics.
+#[test]
+fn availability_at_a_phase_is_a_metric_and_phases_are_in_the_summary() {
+    let dir = tempfile::tempdir().unwrap();
+    let stopping = "target_ci = 0.5\ntarget_metrics = [\"availability@late\"]\nmax_replications = 4\n";
+    let text = format!(
+        "{}[workload]\nclients = 2\nrate = 20.0\n\
+         [[phase]]\nname = \"late\"\nfrom = \"10s\"\nto = \"20s\"\n\
+         [[expect]]\nmetric = \"availability@late\"\nformula = \"1\"\nholds = \"upper-bound\"\n\
+         [[plot]]\nkind = \"line\"\nx = \"detector.interval\"\ny = [\"availability@late\"]\n\
+         [sweep]\n\"detector.interval\" = [\"100ms\", \"1s\"]\n",
+        GOOD.replacen("replications = 2\n", &format!("replications = 2\n{stopping}"), 1)
+    );
+    let file = scenario_file(dir.path(), &text);
+    let validate = discosim(&["validate", &file]);
+    assert!(validate.status.success(), "{}", stderr(&validate));
+    let out = dir.path().join("out");
+    let output = discosim(&["run", &file, "--out", out.to_str().unwrap(), "--quiet"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for shown in ["availability@late", "success_ratio@late", "detection_time.mean@late"] {
+        assert!(stdout.contains(shown), "{shown} not in the summary: {stdout}");
+    }
+    let runs = read_csv(&out.join("runs.csv"));
+    let column = runs[0].iter().position(|c| c == "availability@late").expect("an availability@late column");
+    assert!(runs[1..].iter().all(|r| r[column].parse::<f64>().is_ok_and(|a| (0.0..=1.0).contains(&a))), "{runs:?}");
+    assert!(std::fs::read_to_string(out.join("checks.csv")).unwrap().contains("holds"));
+    // A misspelt phase metric lists that phase's metrics, not every column.
+    let typo =
+        scenario_file(dir.path(), &text.replace("metric = \"availability@late\"", "metric = \"availabilty@late\""));
+    let refused = discosim(&["validate", &typo]);
+    assert_eq!(refused.status.code(), Some(2));
+    let message = stderr(&refused);
+    assert!(message.contains("did you mean `availability@late`?"), "{message}");
+    assert!(message.contains("success_ratio@late") && !message.contains("latency.p99"), "{message}");
+}

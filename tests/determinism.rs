@@ -29,7 +29,7 @@ fn same_seed_gives_byte_identical_csv_and_another_seed_does_not() {
     run_cli(&a, &[]);
     run_cli(&b, &[]);
     run_cli(&c, &["--seed", "8"]);
-    for file in ["runs.csv", "summary.csv"] {
+    for file in ["runs.csv", "summary.csv", "summary_long.csv"] {
         assert_eq!(read(&a, file), read(&b, file), "{file} differs between identical runs");
         assert_ne!(read(&a, file), read(&c, file), "{file} ignores the seed");
     }

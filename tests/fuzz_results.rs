@@ -1,7 +1,7 @@
 //! A results folder is input when it is read back: arbitrary edits of its journal (sealed
 //! again, so they reach the parser and the checks behind the checksum), manifest and CSV files
-//! never make `--resume`/`merge`'s reading, the exporters that follow it, or `plot` panic or
-//! hang. (In-process, for speed: the same functions the binary calls.)
+//! never make `--resume`/`merge`'s reading, the exporters that follow it, `plot` or `compare`
+//! panic or hang. (In-process, for speed: the same functions the binary calls.)
 
 use discosim::output::journal;
 use proptest::prelude::*;
@@ -100,6 +100,18 @@ fn copy_template() -> tempfile::TempDir {
     dir
 }
 
+/// A copy of the template with `edits` applied to `file`.
+fn copy_edited(file: &str, edits: &[Edit]) -> tempfile::TempDir {
+    let dir = copy_template();
+    let path = dir.path().join(file);
+    let mut bytes = std::fs::read(&path).unwrap();
+    for e in edits {
+        apply(&mut bytes, e);
+    }
+    std::fs::write(&path, bytes).unwrap();
+    dir
+}
+
 /// What `--resume` and `merge` do with a journal: read it, then write every results file.
 fn read_and_export(dir: &Path) {
     if let Ok(contents) = journal::read(dir) {
@@ -139,13 +151,22 @@ proptest! {
         file in prop::sample::select(vec!["manifest.json", "summary.csv", "cdf.csv", "checks.csv", "trace.csv"]),
         edits in prop::collection::vec(edit(), 1..4),
     ) {
-        let dir = copy_template();
-        let path = dir.path().join(file);
-        let mut bytes = std::fs::read(&path).unwrap();
-        for e in &edits {
-            apply(&mut bytes, e);
-        }
-        std::fs::write(&path, bytes).unwrap();
+        let dir = copy_edited(file, &edits);
         draw_within_a_minute(dir.path().to_path_buf());
+    }
+
+    /// `compare` (the real binary) of the intact folder with an edited copy exits 0, 1 or 2:
+    /// never a panic (101).
+    #[test]
+    fn edited_results_files_never_make_compare_panic(
+        file in prop::sample::select(vec!["manifest.json", "runs.csv"]),
+        edits in prop::collection::vec(edit(), 1..4),
+    ) {
+        let dir = copy_edited(file, &edits);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_discosim"))
+            .args(["compare", template().to_str().unwrap(), dir.path().to_str().unwrap()])
+            .output()
+            .unwrap();
+        prop_assert!(matches!(output.status.code(), Some(0..=2)), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
     }
 }

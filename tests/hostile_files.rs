@@ -356,11 +356,124 @@ const READ_BACK: &[Case] = &[
         let (o, merged) = (space.s("out"), space.s("merged"));
         run_expect(space.path(), &["merge", &o, "--out", &merged], 2, &["journal.jsonl:1", "a name is"])
     }),
+    ("label in the journal holds a newline", || {
+        let space = finished("out")?;
+        edit_line(&space.at("out"), 0, |h| h["layout"]["label"] = "two\nlines".into());
+        let (o, merged) = (space.s("out"), space.s("merged"));
+        run_expect(space.path(), &["merge", &o, "--out", &merged], 2, &["journal.jsonl:1", "a label holds no control"])
+    }),
     ("journal of random bytes", || {
         let space = finished("out")?;
         std::fs::write(space.at("out/journal.jsonl"), [0x7b, 0xff, 0x0a, 0x00, 0x0a]).unwrap();
         let o = space.s("out");
         run_expect(space.path(), &["run", "s.toml", "--quiet", "--resume", "--out", &o], 2, &["journal.jsonl"])
+    }),
+];
+
+/// `compare` of a finished folder `a` with a copy `b` damaged by `damage`: exit 2 with every
+/// one of `needles`, and nothing written.
+fn compare_refuses(damage: impl Fn(&Path), needles: &[&str]) -> Result<(), String> {
+    let space = finished("a")?;
+    space.run_ok("b", &[])?;
+    damage(&space.at("b"));
+    let before = space.entries();
+    run_expect(space.path(), &["compare", &space.s("a"), &space.s("b")], 2, needles)?;
+    if space.entries() != before {
+        return Err(format!("compare wrote {:?}", space.entries()));
+    }
+    Ok(())
+}
+
+/// Replaces line `index` (from 0: the header) of `runs.csv` in `dir` by `edit` of it.
+fn edit_runs(dir: &Path, index: usize, edit: impl Fn(&str) -> String) {
+    let text = std::fs::read_to_string(dir.join("runs.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    lines[index] = edit(&lines[index]);
+    std::fs::write(dir.join("runs.csv"), lines.join("\n") + "\n").unwrap();
+}
+
+/// Line `line` with its cell `column` (from 0) replaced by `cell`.
+fn with_cell(line: &str, column: usize, cell: &str) -> String {
+    let mut cells: Vec<&str> = line.split(',').collect();
+    cells[column] = cell;
+    cells.join(",")
+}
+
+#[test]
+fn class_2b_compare_reads_results_folders_as_input() {
+    class("2b compare", COMPARE);
+}
+
+const COMPARE: &[Case] = &[
+    ("runs.csv missing", || compare_refuses(|b| std::fs::remove_file(b.join("runs.csv")).unwrap(), &["runs.csv"])),
+    ("runs.csv is a folder", || {
+        compare_refuses(
+            |b| {
+                std::fs::remove_file(b.join("runs.csv")).unwrap();
+                std::fs::create_dir(b.join("runs.csv")).unwrap();
+            },
+            &["runs.csv", "not a regular file"],
+        )
+    }),
+    ("a metric cell is text", || {
+        compare_refuses(
+            |b| edit_runs(b, 2, |l| with_cell(l, 3, "abc")),
+            &["runs.csv:3", "column `crashes`", "not a number"],
+        )
+    }),
+    ("a metric cell is infinite", || {
+        compare_refuses(|b| edit_runs(b, 3, |l| with_cell(l, 4, "inf")), &["runs.csv:4", "not a finite number"])
+    }),
+    ("a replication is negative", || {
+        compare_refuses(|b| edit_runs(b, 2, |l| with_cell(l, 1, "-1")), &["runs.csv:3", "column `replication`"])
+    }),
+    ("a ragged row", || compare_refuses(|b| edit_runs(b, 4, |_| "200ms,1".into()), &["runs.csv:5"])),
+    ("a replication given twice", || {
+        compare_refuses(|b| edit_runs(b, 2, |l| with_cell(l, 1, "0")), &["runs.csv:3", "a second row of replication 0"])
+    }),
+    ("header without the swept key", || {
+        compare_refuses(|b| edit_runs(b, 0, |l| with_cell(l, 0, "other")), &["runs.csv:1", "swept keys"])
+    }),
+    ("header only", || {
+        compare_refuses(
+            |b| std::fs::write(b.join("runs.csv"), "detector.interval,replication,seed,x\n").unwrap(),
+            &["holds no replication"],
+        )
+    }),
+    ("a point that A lacks", || {
+        compare_refuses(
+            |b| edit_runs(b, 4, |l| l.replacen("200ms", "300ms", 1)),
+            &["[detector.interval = 300ms] is not in"],
+        )
+    }),
+    ("manifest without swept keys", || {
+        compare_refuses(|b| edit_manifest(b, |m| m["swept_keys"] = 3.into()), &["manifest.json", "swept_keys"])
+    }),
+    ("manifest is not JSON", || {
+        compare_refuses(|b| std::fs::write(b.join("manifest.json"), [0xff, 0, 1]).unwrap(), &["manifest.json"])
+    }),
+    ("manifest's label is a number", || {
+        compare_refuses(|b| edit_manifest(b, |m| m["label"] = 3.into()), &["manifest.json", "label"])
+    }),
+    ("a missing folder", || compare_refuses(|b| std::fs::remove_dir_all(b).unwrap(), &["not a results folder"])),
+    ("an unknown --metric, with a suggestion", || {
+        let space = finished("a")?;
+        let a = space.s("a");
+        run_expect(
+            space.path(),
+            &["compare", &a, &a, "--metric", "crashs"],
+            2,
+            &["--metric crashs", "did you mean `crashes`"],
+        )
+    }),
+    ("--alpha 2", || {
+        let space = finished("a")?;
+        let a = space.s("a");
+        run_expect(space.path(), &["compare", &a, &a, "--alpha", "2"], 2, &["--alpha", "between 0 and 1"])
+    }),
+    ("one folder", || {
+        let space = finished("a")?;
+        run_expect(space.path(), &["compare", &space.s("a")], 2, &["compare"])
     }),
 ];
 

@@ -136,3 +136,22 @@ fn a_retry_budget_caps_hedges_too() {
     let unlimited = replicate(&scenario(&certain_failure("max_attempts = 2\n[recovery.hedge]\ndelay = \"10ms\"")));
     assert!(values(&unlimited, "hedges")[0] >= 0.99 * values(&unlimited, "requests")[0], "without a budget all hedge");
 }
+
+/// Issue #16: without a `service_time`, `executions` was 0 beside every success. An attempt is
+/// then executed the moment it arrives, so every attempt that reached a live instance counts:
+/// with no loss, no failure and no retry, executions = successes = requests completed. With a
+/// service time the count is the finished services, as before (the M/M/1 scenario).
+#[test]
+fn executions_count_instant_service_too() {
+    let queued = queue_scenario(1, 20.0);
+    let instant = queued.replace("servers = 1\nservice_time = { dist = \"exponential\", mean = \"10ms\" }\n", "");
+    assert_ne!(instant, queued);
+    for text in [instant, queued] {
+        let runs = replicate(&scenario(&text));
+        for run in &runs {
+            let executions = run.get("executions").unwrap();
+            assert!(executions > 0.0, "{text}");
+            assert_eq!(executions, run.get("successes").unwrap(), "{text}");
+        }
+    }
+}

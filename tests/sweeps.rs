@@ -22,8 +22,15 @@ fn read(dir: &Path, file: &str) -> String {
     std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{}: {e}", dir.join(file).display()))
 }
 
+/// `discosim merge --out OUT SHARDS...`
+fn merge(out: &Path, shards: &[PathBuf]) -> std::process::Output {
+    let mut args = vec!["merge", "--out", out.to_str().unwrap()];
+    args.extend(shards.iter().map(|s| s.to_str().unwrap()));
+    discosim(&args)
+}
+
 fn assert_same_results(a: &Path, b: &Path) {
-    for file in ["runs.csv", "summary.csv"] {
+    for file in ["runs.csv", "summary.csv", "summary_long.csv"] {
         assert_eq!(read(a, file), read(b, file), "{file} differs between {} and {}", a.display(), b.display());
     }
 }
@@ -53,13 +60,7 @@ fn merged_shards_equal_the_unsharded_run() {
     run_ok(&args);
     assert_same_results(&whole, &merged);
     // Two of three shards are not enough.
-    let output = discosim(&[
-        "merge",
-        "--out",
-        dir.path().join("partial").to_str().unwrap(),
-        shards[0].to_str().unwrap(),
-        shards[1].to_str().unwrap(),
-    ]);
+    let output = merge(&dir.path().join("partial"), &shards[..2]);
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("missing shard(s): 3/3"));
 }
@@ -265,4 +266,25 @@ preset = ["eureka", "envoy", "kubernetes"]
     run_ok(&["run", &file, "--quiet", "--replications", "6", "--resume", "--out", out.to_str().unwrap()]);
     let runs = read(&out, "runs.csv");
     assert_eq!(runs.lines().count(), 1 + 3 * 6);
+}
+
+/// `--label` shards merge into a labelled folder equal to the labelled unsharded run; shards
+/// of two labels are refused.
+#[test]
+fn labelled_shards_merge_and_shards_of_two_labels_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let whole = dir.path().join("whole");
+    run_sweep(&whole, &["--label", "A"]);
+    let shards: Vec<PathBuf> = (1..=2).map(|i| dir.path().join(format!("shard{i}"))).collect();
+    for (i, shard) in shards.iter().enumerate() {
+        run_sweep(shard, &["--shard", &format!("{}/2", i + 1), "--label", "A"]);
+    }
+    let merged = dir.path().join("merged");
+    run_ok(&["merge", "--out", merged.to_str().unwrap(), shards[0].to_str().unwrap(), shards[1].to_str().unwrap()]);
+    assert_same_results(&whole, &merged);
+    assert!(read(&merged, "summary_long.csv").starts_with("label,network.loss,detector.interval,"));
+    run_sweep(&shards[1], &["--shard", "2/2", "--label", "B"]);
+    let output = merge(&dir.path().join("mixed"), &shards);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("share its --label"), "{output:?}");
 }

@@ -6,6 +6,7 @@
 use super::PlotSpec;
 use crate::input::{MAX_RESULTS_FILE_BYTES, read_bytes};
 use crate::params::duration::parse_duration;
+use crate::results::LABEL_COLUMN;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -54,10 +55,14 @@ impl ResultsData {
         }
         let horizon = field("horizon_seconds").as_f64().unwrap_or(0.0);
         let n = swept_keys.len();
-        let points = rows(dir, "summary.csv", &swept_keys)?
+        // With `run --label`, summary.csv starts with the label's column.
+        let labelled = manifest.get("label").is_some();
+        let leading: Vec<String> =
+            labelled.then(|| LABEL_COLUMN.to_string()).into_iter().chain(swept_keys.iter().cloned()).collect();
+        let points = rows(dir, "summary.csv", &leading)?
             .unwrap_or_default()
             .into_iter()
-            .map(|(cells, map)| (cells.into_iter().take(n).collect(), numbers(map)))
+            .map(|(cells, map)| (cells.into_iter().skip(usize::from(labelled)).take(n).collect(), numbers(map)))
             .collect();
         let checks = rows(dir, "checks.csv", &[])?.unwrap_or_default();
         let checks = checks.into_iter().map(|(_, r)| check_row(r, &swept_keys)).collect();

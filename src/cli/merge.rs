@@ -96,6 +96,18 @@ fn check_shards(headers: &[Header], dirs: &[PathBuf]) -> Result<(), (Exit, Strin
             ));
         }
     }
+    if let Some((header, dir)) = headers.iter().zip(dirs).find(|(h, _)| h.layout.label != first.layout.label) {
+        return Err((
+            Exit::BadInput,
+            format!(
+                "{} was run with label {:?}, {} with {:?}: shards of one run share its --label",
+                dir.display(),
+                header.layout.label,
+                first_dir.display(),
+                first.layout.label
+            ),
+        ));
+    }
     let Some((_, count)) = first.shard else {
         return Ok(());
     };

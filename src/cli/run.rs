@@ -50,6 +50,14 @@ pub(super) struct RunArgs {
     /// No progress bar on stderr.
     #[arg(long)]
     quiet: bool,
+    /// A name for this run (e.g. `baseline`, `candidate`), recorded in the manifest and as a
+    /// first column `label` of runs.csv, summary.csv and summary_long.csv; shown by `compare`.
+    #[arg(long, value_name = "TEXT", value_parser = parse_label)]
+    label: Option<String>,
+}
+
+fn parse_label(text: &str) -> Result<String, String> {
+    crate::results::check_label(text).map(|()| text.to_string())
 }
 
 /// The job to trace, if any: `--trace-job`, or point 0 replication 0 with `--trace`.
@@ -160,6 +168,7 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs, estimate: &Estim
     let started = SystemTime::now();
     let traced = traced_job(s, args)?;
     let mut header = Header::new(s.layout(), args.shard.map(|sh| (sh.index, sh.count)));
+    header.layout.label.clone_from(&args.label);
     let _lock = folder::lock(dir)?;
     // The old journal is read and checked before anything is cleared: a refused resume
     // leaves the folder as it was.

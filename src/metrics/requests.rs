@@ -19,6 +19,10 @@ struct PhaseStats {
     failures: u64,
     arrivals: u64,
     latency_sum: u128,
+    /// Sum of the success ratios of the availability bins that start in the phase, and their
+    /// count (for `availability@<phase>`).
+    ratio_sum: f64,
+    ratio_bins: u64,
 }
 
 impl PhaseStats {
@@ -35,6 +39,7 @@ impl PhaseStats {
         out.push(format!("goodput@{name}"), self.successes as f64 / seconds);
         out.push(format!("offered_load@{name}"), self.arrivals as f64 / seconds);
         out.push(format!("latency.mean@{name}"), ratio(self.latency_sum as f64 / 1e9, self.successes as f64));
+        out.push(format!("availability@{name}"), ratio(self.ratio_sum, self.ratio_bins as f64));
     }
 }
 
@@ -56,23 +61,26 @@ impl Bins {
         Bins { width, ..Default::default() }
     }
 
-    fn add(&mut self, now: SimTime, hit: bool) {
+    /// Counts one event at `now`; returns the bin this closes, if any (see `close`).
+    fn add(&mut self, now: SimTime, hit: bool) -> Option<(SimTime, f64)> {
         let index = now / self.width;
-        if index != self.current {
-            self.close();
-            self.current = index;
-        }
+        let closed = if index != self.current { self.close() } else { None };
+        self.current = index;
         self.total += 1;
         self.hits += hit as u64;
+        closed
     }
 
-    fn close(&mut self) {
-        if self.total > 0 {
-            self.ratio_sum += self.hits as f64 / self.total as f64;
+    /// Finishes the current bin: its start and success ratio, unless it is empty.
+    fn close(&mut self) -> Option<(SimTime, f64)> {
+        let closed = (self.total > 0).then(|| (self.current * self.width, self.hits as f64 / self.total as f64));
+        if let Some((_, ratio)) = closed {
+            self.ratio_sum += ratio;
             self.ratio_bins += 1;
         }
         self.max_total = self.max_total.max(self.total);
         (self.hits, self.total) = (0, 0);
+        closed
     }
 }
 
@@ -170,6 +178,8 @@ impl RequestMetrics {
                 failures: 0,
                 arrivals: 0,
                 latency_sum: 0,
+                ratio_sum: 0.0,
+                ratio_bins: 0,
             })
             .collect();
         RequestMetrics {
@@ -227,12 +237,23 @@ impl RequestMetrics {
             self.retry_time.record(now - first_sent);
             self.retry_time_total += (now - first_sent) as u128;
         }
-        self.outcomes.add(now, success);
+        let closed = self.outcomes.add(now, success);
+        self.bin_closed(closed);
+    }
+
+    /// An availability bin closed: its ratio counts in the phases its start lies in.
+    fn bin_closed(&mut self, closed: Option<(SimTime, f64)>) {
+        let Some((start, ratio)) = closed else { return };
+        for p in self.phases.iter_mut().filter(|p| p.contains(start)) {
+            p.ratio_sum += ratio;
+            p.ratio_bins += 1;
+        }
     }
 
     pub(crate) fn arrival(&mut self, now: SimTime, instance: InstanceId) {
         self.phases.iter_mut().filter(|p| p.contains(now)).for_each(|p| p.arrivals += 1);
-        self.arrivals.add(now, true);
+        // Only the busiest bin's count matters for arrivals, not which bin closed.
+        let _ = self.arrivals.add(now, true);
         self.arrivals_per_instance[instance.index()] += 1;
     }
 
@@ -242,7 +263,8 @@ impl RequestMetrics {
     }
 
     pub(crate) fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
-        self.outcomes.close();
+        let closed = self.outcomes.close();
+        self.bin_closed(closed);
         self.arrivals.close();
         let seconds = to_seconds(horizon);
         let completed = self.successes + self.failures;
@@ -313,7 +335,8 @@ mod tests {
     #[test]
     fn availability_is_the_mean_of_bin_success_ratios() {
         let late = Phase { name: "late".into(), from: 1_000, to: 2_000 };
-        let mut m = RequestMetrics::new(2, 1_000, &[late], Groups::default());
+        let early = Phase { name: "early".into(), from: 0, to: 1_000 };
+        let mut m = RequestMetrics::new(2, 1_000, &[late, early], Groups::default());
         m.complete(100, 0, 0, 1, true);
         m.complete(200, 0, 0, 1, false);
         m.complete(1_500, 1_000, 1_000, 2, true);
@@ -323,6 +346,8 @@ mod tests {
         let mut out = MetricValues::default();
         m.report(2_000, &mut out);
         assert_eq!(out.get("availability"), Some(0.75), "bins: 1/2 and 1/1");
+        assert_eq!(out.get("availability@early"), Some(0.5), "the bin starting at 0");
+        assert_eq!(out.get("availability@late"), Some(1.0), "the bin starting at 1000, closed by the report");
         assert_eq!(out.get("success_ratio"), Some(2.0 / 3.0));
         assert_eq!(out.get("attempts_per_request"), Some(4.0 / 3.0));
         assert_eq!(out.get("retry_time.count"), Some(1.0));

@@ -16,8 +16,16 @@ pub(crate) const TEMPORARY_PREFIX: &str = ".discosim-tmp-";
 /// The lock file: holds the process id and command line of the writer.
 pub(crate) const LOCK_FILE: &str = ".discosim.lock";
 /// The files a run writes, charts aside.
-const OUTPUTS: &[&str] =
-    &["runs.csv", "summary.csv", "engine.csv", "cdf.csv", "checks.csv", "trace.csv", "manifest.json"];
+const OUTPUTS: &[&str] = &[
+    "runs.csv",
+    "summary.csv",
+    "summary_long.csv",
+    "engine.csv",
+    "cdf.csv",
+    "checks.csv",
+    "trace.csv",
+    "manifest.json",
+];
 /// Charts drawn without a `[[plot]]`, removed even when the old manifest cannot be read.
 const DEFAULT_CHARTS: &[&str] = &["chart", "detection_time-cdf", "latency-cdf", "timeline"];
 

@@ -1,6 +1,6 @@
 //! `manifest.json`: what produced the results — the resolved scenario and its hash, the seeds
 //! and how they were derived, the discosim version and git commit, the command line, the
-//! start and end times.
+//! start and end times; the run's `--label` when given.
 
 use crate::results::{Layout, RunRecord};
 use serde_json::json;
@@ -19,7 +19,7 @@ pub(crate) fn render(layout: &Layout, records: &[RunRecord], provenance: &serde_
         .map(|p| p.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>())
         .collect();
     let resolved: toml::Table = toml::from_str(&layout.resolved_toml).unwrap_or_default();
-    let manifest = json!({
+    let mut manifest = json!({
         "discosim_version": env!("CARGO_PKG_VERSION"),
         "git_commit": GIT_COMMIT,
         "scenario_file": layout.scenario_file,
@@ -38,6 +38,9 @@ pub(crate) fn render(layout: &Layout, records: &[RunRecord], provenance: &serde_
         "expectations": layout.expectations,
         "plots": layout.plots,
     });
+    if let (Some(label), Some(object)) = (&layout.label, manifest.as_object_mut()) {
+        object.insert("label".into(), json!(label));
+    }
     let mut bytes = serde_json::to_vec_pretty(&manifest).unwrap_or_default();
     bytes.push(b'\n');
     bytes

@@ -5,7 +5,7 @@ use super::{csv_bytes, format_number};
 use crate::results::{Layout, RunRecord};
 
 pub(crate) fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
-    let mut header = layout.swept_keys.clone();
+    let mut header = layout.leading_header();
     header.extend(["replication".to_string(), "seed".to_string()]);
     if let Some(first) = records.first() {
         header.extend(first.metrics.names().map(str::to_string));
@@ -13,7 +13,7 @@ pub(crate) fn render(layout: &Layout, records: &[RunRecord]) -> Vec<u8> {
     let rows: Vec<Vec<String>> = records
         .iter()
         .map(|r| {
-            let mut row: Vec<String> = layout.param_cells(r.point).collect();
+            let mut row: Vec<String> = layout.leading_cells(r.point).collect();
             row.push(r.replication.to_string());
             row.push(r.seed.to_string());
             row.extend(r.metrics.entries.iter().map(|(_, v)| format_number(*v)));

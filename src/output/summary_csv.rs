@@ -33,7 +33,7 @@ fn estimate_metric(name: &str, runs: &[&RunRecord]) -> Estimate {
 }
 
 pub(crate) fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> Vec<u8> {
-    let mut header = layout.swept_keys.clone();
+    let mut header = layout.leading_header();
     // A shard may hold no run of some points: their rows are empty, the columns come from a
     // point that has runs.
     let columns = estimates.iter().find(|metrics| !metrics.is_empty()).map_or(0, Vec::len);
@@ -46,7 +46,7 @@ pub(crate) fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>]) -> 
         .iter()
         .enumerate()
         .map(|(point, metrics)| {
-            let mut row: Vec<String> = layout.param_cells(point).collect();
+            let mut row: Vec<String> = layout.leading_cells(point).collect();
             for (_, e) in metrics {
                 row.extend([format_number(e.mean), format_number(e.ci_low), format_number(e.ci_high)]);
             }

@@ -1,5 +1,5 @@
 //! The readable summary printed to stdout after a run: per sweep point, the headline metrics
-//! with their 95 % confidence intervals.
+//! (and their copies per `[[phase]]`) with their 95 % confidence intervals.
 
 use super::format_number;
 use crate::results::Layout;
@@ -31,9 +31,30 @@ const HEADLINE: &[&str] = &[
     "keys_moved_fraction",
 ];
 
+/// The per-phase metrics shown for each `[[phase]]` (`availability@spike`): fewer than the
+/// headline, since each phase repeats them.
+const PHASE_HEADLINE: &[&str] = &[
+    "detection_time.mean",
+    "undetected",
+    "false_suspicions",
+    "query_accuracy",
+    "success_ratio",
+    "latency.mean",
+    "availability",
+    "goodput",
+];
+
+fn is_headline(name: &str) -> bool {
+    match name.split_once('@') {
+        Some((base, _)) => PHASE_HEADLINE.contains(&base),
+        None => HEADLINE.contains(&name),
+    }
+}
+
 pub(crate) fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>], runs: usize) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "{} — {} point(s), {runs} run(s)", layout.name, layout.points.len());
+    let label = layout.label.as_ref().map(|l| format!(" (label `{l}`)")).unwrap_or_default();
+    let _ = writeln!(out, "{}{label} — {} point(s), {runs} run(s)", layout.name, layout.points.len());
     for (point, metrics) in estimates.iter().enumerate() {
         let params: Vec<String> = layout.points[point].iter().map(|(k, v)| format!("{k} = {v}")).collect();
         if !params.is_empty() {
@@ -41,15 +62,15 @@ pub(crate) fn render(layout: &Layout, estimates: &[Vec<(String, Estimate)>], run
         } else {
             out.push('\n');
         }
-        let _ = writeln!(out, "  {:<32} {:>14}   95% CI", "metric", "mean");
-        for (name, e) in metrics.iter().filter(|(n, _)| HEADLINE.contains(&n.as_str())) {
+        let _ = writeln!(out, "  {:<36} {:>14}   95% CI", "metric", "mean");
+        for (name, e) in metrics.iter().filter(|(n, _)| is_headline(n)) {
             let ci = if e.ci_low.is_finite() {
                 format!("[{}, {}]", format_number(e.ci_low), format_number(e.ci_high))
             } else {
                 "-".into()
             };
             let mean = if e.mean.is_finite() { format_number(e.mean) } else { "-".into() };
-            let _ = writeln!(out, "  {name:<32} {mean:>14}   {ci}");
+            let _ = writeln!(out, "  {name:<36} {mean:>14}   {ci}");
         }
     }
     out

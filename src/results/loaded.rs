@@ -81,6 +81,7 @@ impl LoadedScenario {
             horizon_seconds: loaded.points.first().map_or(0.0, |p| crate::engine::time::to_seconds(p.scenario.horizon)),
             seed: loaded.points.first().map_or(0, |p| p.scenario.seed),
             replication_ceiling: loaded.points.iter().map(|p| p.replication_ceiling()).max().unwrap_or(1),
+            label: None,
         }
     }
 }

@@ -36,8 +36,8 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         .enumerate()
         .map(|(i, f)| fault(f, i, instances, has_clients, raw.cluster.service_time.is_some()))
         .collect::<Result<Vec<_>, _>>()?;
-    let stopping_rule = stopping(&raw)?;
     let phases = phases(&raw, horizon)?;
+    let stopping_rule = stopping(&raw, &phases)?;
     let capacity = super::build_clients::capacity(&raw.cluster, base_dir)?;
     let detector = detect::parse(raw.detector, "detector")?;
     let registry = crate::cluster::parts::parse(raw.registry, "registry")?;
@@ -63,7 +63,9 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
     })
 }
 
-fn stopping(raw: &RawScenario) -> Result<Option<Stopping>, KeyError> {
+/// Sequential stopping's settings; `target_metrics` may name any metric, `@<phase>` copies of
+/// the scenario's phases included.
+fn stopping(raw: &RawScenario, phases: &[Phase]) -> Result<Option<Stopping>, KeyError> {
     let Some(target_ci) = raw.target_ci else {
         for (key, given) in
             [("target_metrics", !raw.target_metrics.is_empty()), ("max_replications", raw.max_replications.is_some())]
@@ -84,10 +86,15 @@ fn stopping(raw: &RawScenario) -> Result<Option<Stopping>, KeyError> {
             "name the metrics whose interval must reach `target_ci`, e.g. [\"detection_time.mean\"]",
         ));
     }
-    let catalog = crate::metrics::catalog();
+    let catalog = crate::metrics::catalog_for(phases, crate::metrics::Groups::ALL);
     let names: Vec<&str> = catalog.iter().map(String::as_str).collect();
     if let Some(unknown) = raw.target_metrics.iter().find(|m| !names.contains(&m.as_str())) {
-        return Err(KeyError::unknown_name("target_metrics", "metric", unknown, &names));
+        return Err(KeyError::unknown_name(
+            "target_metrics",
+            "metric",
+            unknown,
+            &crate::metrics::alike(unknown, &names),
+        ));
     }
     let Some(max_replications) = raw.max_replications else {
         return Err(KeyError::new("max_replications", "is required with `target_ci`: the most replications to run"));

@@ -71,7 +71,12 @@ pub(super) fn predict(parsed: &[Parsed], point: &mut Point, table: &toml::Table)
         }
         if !metrics.contains(&p.expectation.metric) {
             let names: Vec<&str> = metrics.iter().map(String::as_str).collect();
-            return Err(KeyError::unknown_name(key("metric"), "metric", &p.expectation.metric, &names));
+            return Err(KeyError::unknown_name(
+                key("metric"),
+                "metric",
+                &p.expectation.metric,
+                &crate::metrics::alike(&p.expectation.metric, &names),
+            ));
         }
         if let Some(unknown) = p.formula.variables().into_iter().find(|v| !vars.contains_key(v)) {
             let mut error = KeyError::new(key("formula"), format!("unknown variable `{unknown}`"))

@@ -72,7 +72,7 @@ fn check(raw: RawPlot, index: usize, loaded: &LoadedScenario, metrics: &[String]
         return Err(KeyError::new(key("y"), "name at least one metric"));
     }
     if let Some(m) = raw.y.iter().find(|m| !names.contains(&m.as_str())) {
-        return Err(KeyError::unknown_name(key("y"), "metric", m, &names));
+        return Err(KeyError::unknown_name(key("y"), "metric", m, &crate::metrics::alike(m, &names)));
     }
     let name = raw.name.unwrap_or_else(|| format!("plot-{}", index + 1));
     crate::input::check_name(&name)

@@ -122,6 +122,11 @@ impl Servers {
         if deadline != SimTime::MAX && self.is_duplicate(instance, request_id, deadline, ctx.now) {
             return self.answer_duplicate(job, ctx, metrics);
         }
+        if self.capacity.is_none() {
+            // Without a service time an attempt is executed the moment it is admitted, so it
+            // counts here; with one, when its service ends (`on_done`).
+            metrics.counters.executions += 1;
+        }
         self.admit(instance, job, ctx);
     }
 

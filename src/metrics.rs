@@ -2,6 +2,7 @@
 //! and the named values a run reports (listed in docs/reference.md).
 
 pub(crate) mod detection;
+pub(crate) mod load_spread;
 mod phased;
 pub(crate) mod requests;
 pub(crate) mod sampled;
@@ -11,6 +12,7 @@ pub(crate) use sampled::Sampled;
 
 use crate::engine::SimTime;
 use crate::ids::InstanceId;
+use crate::params::{DefaultValue, KeyError, Param, Type};
 use serde::{Deserialize, Serialize};
 
 /// A named window of simulated time [from, to).
@@ -151,6 +153,8 @@ pub struct Groups {
     pub client_cache: bool,
     /// Kubernetes' pod-eviction stage (`registry.pod_eviction`).
     pub pod_eviction: bool,
+    /// The load-spread metrics (`[metrics] load_spread`).
+    pub load_spread: bool,
 }
 
 impl Groups {
@@ -162,6 +166,7 @@ impl Groups {
         server_cache: true,
         client_cache: true,
         pod_eviction: true,
+        load_spread: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -173,8 +178,30 @@ impl Groups {
             server_cache: self.server_cache || other.server_cache,
             client_cache: self.client_cache || other.client_cache,
             pod_eviction: self.pod_eviction || other.pod_eviction,
+            load_spread: self.load_spread || other.load_spread,
         }
     }
+}
+
+/// What a scenario's `[metrics]` table asks for beyond the metrics every run reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MetricOptions {
+    /// Report the load-spread metrics (`metrics::load_spread::NAMES`; with a workload).
+    pub load_spread: bool,
+}
+
+/// The `[metrics]` table's keys.
+pub const OPTIONS: &[Param] = &[Param {
+    name: "load_spread",
+    ty: Type::Flag,
+    default: DefaultValue::Fixed("false"),
+    doc: "report each instance's share of the key space (sd, 1 % and 99 % quantiles, min, max over the mean) and the peak attempts in flight to one instance over the mean",
+}];
+
+/// Reads the `[metrics]` table found at `key` (absent: nothing beyond the defaults).
+pub fn parse_options(table: Option<toml::Table>, key: &str) -> Result<MetricOptions, KeyError> {
+    let values = crate::params::check(OPTIONS, table.unwrap_or_default(), key)?;
+    Ok(MetricOptions { load_spread: values.flag("load_spread").unwrap_or(false) })
 }
 
 /// The metric names a run with these phases and optional `groups` reports, in column order.

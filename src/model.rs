@@ -10,6 +10,7 @@ pub use crate::cluster::{
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
 use crate::engine::SimTime;
+pub use crate::metrics::MetricOptions;
 use crate::metrics::Phase;
 use crate::params::Configured;
 use crate::recovery::Recovery;
@@ -49,6 +50,8 @@ pub struct Scenario {
     pub phases: Vec<Phase>,
     /// How the registry acts on its detector's verdicts (`[registry]`).
     pub registry: RegistryConfig,
+    /// The optional metrics asked for (`[metrics]`).
+    pub metric_options: MetricOptions,
 }
 
 impl Scenario {
@@ -67,6 +70,7 @@ impl Scenario {
             server_cache: clients.is_some_and(|c| c.stages.server_cache.is_some()),
             client_cache: clients.is_some_and(|c| c.stages.balancer_refresh.is_some()),
             pod_eviction: self.registry.pod_eviction.is_some(),
+            load_spread: clients.is_some() && self.metric_options.load_spread,
         }
     }
 }

@@ -167,11 +167,17 @@ impl Traffic {
         let list_count = if model.stages.balancer_refresh.is_some() { c } else { 0 };
         let stage_rng =
             (streams.stream(StreamKind::ServerCache, 0), streams.streams(StreamKind::ListRefresh, list_count).into());
+        let mut metrics = RequestMetrics::new(n, model.availability_bin, &scenario.phases, scenario.metric_groups());
+        let views = Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng);
+        let path = RequestPath::new(model, n, client_streams);
+        if let Some(m) = &mut metrics.load_spread {
+            m.set_shares(path.key_shares(n));
+        }
         Some(Traffic {
             servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
-            views: Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng),
-            metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases, scenario.metric_groups()),
-            path: RequestPath::new(model, n, client_streams),
+            views,
+            metrics,
+            path,
         })
     }
 

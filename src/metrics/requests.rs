@@ -4,6 +4,7 @@
 //! only with its stage), and outlier detection's (ejections, time to ejection, ejection
 //! lengths; reported only when the scenario has it).
 
+use super::load_spread::LoadSpread;
 use super::{Groups, MetricValues, Sampled};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
@@ -103,6 +104,8 @@ pub(crate) struct RequestMetrics {
     /// Outlier detection's metrics, only when the scenario has it (so that the columns of every
     /// other scenario stay as they were).
     pub outlier: Option<OutlierMetrics>,
+    /// The load-spread metrics, only when asked for (`[metrics] load_spread`).
+    pub load_spread: Option<LoadSpread>,
 }
 
 /// What the clients' outlier detectors did.
@@ -191,6 +194,7 @@ impl RequestMetrics {
             server_cache_time: groups.server_cache.then(Sampled::default),
             client_cache_time: groups.client_cache.then(Sampled::default),
             outlier: groups.outlier.then(OutlierMetrics::default),
+            load_spread: groups.load_spread.then(|| LoadSpread::new(instances, None)),
         }
     }
 
@@ -236,6 +240,20 @@ impl RequestMetrics {
         self.arrivals_per_instance[instance.index()] += 1;
     }
 
+    /// An attempt was sent to `instance` (counted by the load-spread metrics, when on).
+    pub(crate) fn attempt_started(&mut self, now: SimTime, instance: InstanceId) {
+        if let Some(m) = &mut self.load_spread {
+            m.started(now, instance);
+        }
+    }
+
+    /// An attempt to `instance` ended on the client.
+    pub(crate) fn attempt_ended(&mut self, now: SimTime, instance: InstanceId) {
+        if let Some(m) = &mut self.load_spread {
+            m.ended(now, instance);
+        }
+    }
+
     pub(crate) fn keys_moved(&mut self, fraction: f64) {
         self.keys_moved.0 += fraction;
         self.keys_moved.1 += 1;
@@ -259,6 +277,9 @@ impl RequestMetrics {
         out.push("offered_load", self.arrivals_per_instance.iter().sum::<u64>() as f64 / seconds);
         out.push("peak_offered_load", self.arrivals.max_total as f64 / to_seconds(self.arrivals.width));
         out.push("load_max_over_mean", max_over_mean(&self.arrivals_per_instance));
+        if let Some(m) = &mut self.load_spread {
+            m.report(horizon, out);
+        }
         out.push("keys_moved_fraction", ratio(self.keys_moved.0, self.keys_moved.1 as f64));
         self.propagation_time.report("propagation_time", out);
         self.stale_route_time.report("stale_route_time", out);

@@ -96,6 +96,11 @@ impl RequestPath {
         }
     }
 
+    /// The balancer's key-space shares over `instances` instances, all in the view.
+    pub(super) fn key_shares(&self, instances: u32) -> Option<Vec<f64>> {
+        self.balancer.key_shares(instances)
+    }
+
     pub(super) fn clients(&self) -> u32 {
         self.clients.len() as u32
     }
@@ -186,6 +191,7 @@ impl RequestPath {
         let (deadline, first) = (r.deadline, r.attempts == 1);
         let c = &mut self.clients[client];
         c.outstanding[instance] += 1;
+        metrics.attempt_started(ctx.now, instance);
         if let Some(b) = c.breakers.get_mut(instance) {
             b.on_send();
             c.refresh_routable(instance);
@@ -279,6 +285,7 @@ impl RequestPath {
         let a = self.attempts.remove(attempt)?;
         let c = &mut self.clients[a.client];
         c.outstanding[a.instance] -= 1;
+        metrics.attempt_ended(ctx.now, a.instance);
         if let Some(r) = self.requests.get_mut(a.request) {
             r.in_flight -= 1;
         }

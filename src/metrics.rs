@@ -155,6 +155,8 @@ pub struct Groups {
     pub pod_eviction: bool,
     /// The load-spread metrics (`[metrics] load_spread`).
     pub load_spread: bool,
+    /// Client-side throttling's (`[recovery.adaptive_throttling]`, `[recovery.retry_throttling]`).
+    pub throttling: bool,
 }
 
 impl Groups {
@@ -167,6 +169,7 @@ impl Groups {
         client_cache: true,
         pod_eviction: true,
         load_spread: true,
+        throttling: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -179,6 +182,7 @@ impl Groups {
             client_cache: self.client_cache || other.client_cache,
             pod_eviction: self.pod_eviction || other.pod_eviction,
             load_spread: self.load_spread || other.load_spread,
+            throttling: self.throttling || other.throttling,
         }
     }
 }

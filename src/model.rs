@@ -71,6 +71,8 @@ impl Scenario {
             client_cache: clients.is_some_and(|c| c.stages.balancer_refresh.is_some()),
             pod_eviction: self.registry.pod_eviction.is_some(),
             load_spread: clients.is_some() && self.metric_options.load_spread,
+            throttling: clients
+                .is_some_and(|c| c.recovery.adaptive_throttling.is_some() || c.recovery.retry_throttling.is_some()),
         }
     }
 }
@@ -289,6 +291,8 @@ pub enum StreamKind {
     ServerCache = 12,
     /// A client's balancer list (its refresh phase).
     ListRefresh = 13,
+    /// A client's adaptive throttling (its local rejections).
+    Throttle = 14,
 }
 
 impl From<StreamKind> for u64 {

@@ -154,10 +154,13 @@ impl Traffic {
     pub(crate) fn new(scenario: &Scenario, streams: &RandomStreams) -> Option<Self> {
         let model = scenario.clients.clone()?;
         let (n, c) = (scenario.instances, model.count as usize);
+        // Throttling draws from a family of its own, so turning it on shifts no other draws.
+        let throttles = model.recovery.adaptive_throttling.is_some();
         let client_streams = ClientStreams {
             arrivals: streams.streams(StreamKind::ClientArrivals, c).into(),
             balance: streams.streams(StreamKind::Balance, c).into(),
             recovery: streams.streams(StreamKind::Recovery, c).into(),
+            throttle: streams.streams(StreamKind::Throttle, if throttles { c } else { 0 }).into(),
         };
         let links = streams.streams(StreamKind::ClientLink, c).into();
         let service = streams.streams(StreamKind::Service, n as usize).into();

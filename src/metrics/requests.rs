@@ -106,6 +106,8 @@ pub(crate) struct RequestMetrics {
     pub outlier: Option<OutlierMetrics>,
     /// The load-spread metrics, only when asked for (`[metrics] load_spread`).
     pub load_spread: Option<LoadSpread>,
+    /// Whether the scenario throttles (reports `throttled` and `retry_throttled`).
+    throttling: bool,
 }
 
 /// What the clients' outlier detectors did.
@@ -151,6 +153,10 @@ pub(crate) struct Counters {
     pub budget_denied: u64,
     pub breaker_opens: u64,
     pub no_instance: u64,
+    /// Requests (attempts) rejected locally by adaptive throttling.
+    pub throttled: u64,
+    /// Retries and hedges withheld by gRPC's retry throttling.
+    pub retry_throttled: u64,
 }
 
 impl RequestMetrics {
@@ -195,6 +201,7 @@ impl RequestMetrics {
             client_cache_time: groups.client_cache.then(Sampled::default),
             outlier: groups.outlier.then(OutlierMetrics::default),
             load_spread: groups.load_spread.then(|| LoadSpread::new(instances, None)),
+            throttling: groups.throttling,
         }
     }
 
@@ -312,6 +319,10 @@ impl RequestMetrics {
             ("no_instance", c.no_instance),
         ] {
             out.push(name, value as f64);
+        }
+        if self.throttling {
+            out.push("throttled", c.throttled as f64);
+            out.push("retry_throttled", c.retry_throttled as f64);
         }
     }
 }

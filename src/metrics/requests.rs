@@ -248,6 +248,8 @@ impl RequestMetrics {
     }
 
     /// An attempt was sent to `instance` (counted by the load-spread metrics, when on).
+    /// Inlined: it is on every attempt's path and does nothing without them.
+    #[inline]
     pub(crate) fn attempt_started(&mut self, now: SimTime, instance: InstanceId) {
         if let Some(m) = &mut self.load_spread {
             m.started(now, instance);
@@ -255,6 +257,7 @@ impl RequestMetrics {
     }
 
     /// An attempt to `instance` ended on the client.
+    #[inline]
     pub(crate) fn attempt_ended(&mut self, now: SimTime, instance: InstanceId) {
         if let Some(m) = &mut self.load_spread {
             m.ended(now, instance);

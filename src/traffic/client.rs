@@ -24,8 +24,8 @@ pub(super) struct Client {
     /// One per instance when the scenario has a breaker, else empty.
     pub breakers: PerInstance<Breaker>,
     pub budget: Option<Budget>,
-    /// The adaptive throttler, when the scenario has one.
-    pub throttle: Option<Throttle>,
+    /// The adaptive throttler, when the scenario has one (boxed: most clients have none).
+    pub throttle: Option<Box<Throttle>>,
     /// gRPC's retry-throttling tokens, when the scenario has them.
     pub tokens: Option<RetryTokens>,
     /// The outlier detector, when the scenario has one.
@@ -47,7 +47,7 @@ impl Client {
             breakers: PerInstance::new(if recovery.breaker.is_some() { instances } else { 0 }, Breaker::default()),
             budget: recovery.retry.budget.map(|ratio| Budget::new(ratio, recovery.retry.budget_floor, rate)),
             outlier: recovery.outlier.map(|policy| Ejector::new(policy, instances)),
-            throttle: recovery.adaptive_throttling.map(|a| Throttle::new(a.k, a.window)),
+            throttle: recovery.adaptive_throttling.map(|a| Box::new(Throttle::new(a.k, a.window))),
             tokens: recovery.retry_throttling.map(|t| RetryTokens::new(t.max_tokens, t.token_ratio)),
             issue_generation: 0,
             latencies: recovery.hedge.as_ref().and_then(|h| h.quantile).and_then(|_| Histogram::new(3).ok()),

@@ -63,6 +63,28 @@ pub trait Balancer: Send {
     fn key_affine(&self) -> bool {
         false
     }
+    /// Each of `instances` instances' share of the key space when every one is in the view
+    /// (they sum to 1), for the load-spread metrics; None for a balancer that does not map
+    /// keys to instances. Exact where the structure allows (ring arcs, Maglev table entries,
+    /// modulo's residues), else counted over `SHARE_SAMPLE` keys. Draws nothing.
+    fn key_shares(&self, _instances: u32) -> Option<Vec<f64>> {
+        None
+    }
+}
+
+/// Keys counted to estimate the shares of balancers without a closed form (jump,
+/// rendezvous): keys 0, 1, … hashed as requests' keys are. A share's relative sampling error
+/// is about sqrt(n / SHARE_SAMPLE) for n instances (a binomial count).
+pub const SHARE_SAMPLE: u64 = 1 << 18;
+
+/// Shares of `instances` instances estimated over the first `SHARE_SAMPLE` keys: `first`
+/// maps a key to its instance with every instance in the view.
+fn sampled_shares(instances: u32, first: impl Fn(u64) -> InstanceId) -> Vec<f64> {
+    let mut counts = vec![0u64; instances as usize];
+    for key in 0..SHARE_SAMPLE {
+        counts[first(key).index()] += 1;
+    }
+    counts.into_iter().map(|c| c as f64 / SHARE_SAMPLE as f64).collect()
 }
 
 /// Checked parameters of a balancer; makes a fresh one for each run.

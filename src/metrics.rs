@@ -2,6 +2,7 @@
 //! and the named values a run reports (listed in docs/reference.md).
 
 pub(crate) mod detection;
+pub(crate) mod load_spread;
 mod phased;
 pub(crate) mod requests;
 pub(crate) mod sampled;
@@ -11,6 +12,7 @@ pub(crate) use sampled::Sampled;
 
 use crate::engine::SimTime;
 use crate::ids::InstanceId;
+use crate::params::{DefaultValue, KeyError, Param, Type};
 use serde::{Deserialize, Serialize};
 
 /// A named window of simulated time [from, to).
@@ -155,6 +157,10 @@ pub struct Groups {
     pub reaper: bool,
     /// The gossip detector's dissemination (`detector.kind = "gossip"`).
     pub gossip: bool,
+    /// The load-spread metrics (`[metrics] load_spread`).
+    pub load_spread: bool,
+    /// Client-side throttling's (`[recovery.adaptive_throttling]`, `[recovery.retry_throttling]`).
+    pub throttling: bool,
 }
 
 impl Groups {
@@ -168,6 +174,8 @@ impl Groups {
         pod_eviction: true,
         reaper: true,
         gossip: true,
+        load_spread: true,
+        throttling: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -181,8 +189,31 @@ impl Groups {
             pod_eviction: self.pod_eviction || other.pod_eviction,
             reaper: self.reaper || other.reaper,
             gossip: self.gossip || other.gossip,
+            load_spread: self.load_spread || other.load_spread,
+            throttling: self.throttling || other.throttling,
         }
     }
+}
+
+/// What a scenario's `[metrics]` table asks for beyond the metrics every run reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct MetricOptions {
+    /// Report the load-spread metrics (`metrics::load_spread::NAMES`; with a workload).
+    pub load_spread: bool,
+}
+
+/// The `[metrics]` table's keys.
+pub const OPTIONS: &[Param] = &[Param {
+    name: "load_spread",
+    ty: Type::Flag,
+    default: DefaultValue::Fixed("false"),
+    doc: "report each instance's share of the key space (sd, 1 % and 99 % quantiles, min, max over the mean) and the peak attempts in flight to one instance over the mean",
+}];
+
+/// Reads the `[metrics]` table found at `key` (absent: nothing beyond the defaults).
+pub fn parse_options(table: Option<toml::Table>, key: &str) -> Result<MetricOptions, KeyError> {
+    let values = crate::params::check(OPTIONS, table.unwrap_or_default(), key)?;
+    Ok(MetricOptions { load_spread: values.flag("load_spread").unwrap_or(false) })
 }
 
 /// The metric names a run with these phases and optional `groups` reports, in column order.

@@ -10,6 +10,7 @@ pub use crate::cluster::{
 use crate::detect::DetectorFactory;
 use crate::dist::Dist;
 use crate::engine::SimTime;
+pub use crate::metrics::MetricOptions;
 use crate::metrics::Phase;
 use crate::params::Configured;
 use crate::recovery::Recovery;
@@ -49,6 +50,8 @@ pub struct Scenario {
     pub phases: Vec<Phase>,
     /// How the registry acts on its detector's verdicts (`[registry]`).
     pub registry: RegistryConfig,
+    /// The optional metrics asked for (`[metrics]`).
+    pub metric_options: MetricOptions,
 }
 
 impl Scenario {
@@ -69,6 +72,9 @@ impl Scenario {
             pod_eviction: self.registry.pod_eviction.is_some(),
             reaper: self.registry.reaper.is_some(),
             gossip: self.detector.reports_dissemination(),
+            load_spread: clients.is_some() && self.metric_options.load_spread,
+            throttling: clients
+                .is_some_and(|c| c.recovery.adaptive_throttling.is_some() || c.recovery.retry_throttling.is_some()),
         }
     }
 }
@@ -298,6 +304,8 @@ pub enum StreamKind {
     Reaper = 14,
     /// A client's outlier detector (the enforcement draws of its rate rules).
     Outlier = 15,
+    /// A client's adaptive throttling (its local rejections).
+    Throttle = 16,
 }
 
 impl From<StreamKind> for u64 {

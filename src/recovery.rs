@@ -1,5 +1,6 @@
 //! Recovery policies of a client: backoff with jitter between retries, the retry budget, the
-//! circuit breaker, outlier detection (passive health checking). (Per-attempt timeouts, deadlines and hedging are steps of the request
+//! circuit breaker, outlier detection (passive health checking), adaptive throttling (the SRE
+//! book's) and retry throttling (gRPC's tokens). (Per-attempt timeouts, deadlines and hedging are steps of the request
 //! lifecycle in `traffic::requests`, parameterised by `Recovery` here.)
 
 pub(crate) mod backoff;
@@ -7,6 +8,8 @@ pub(crate) mod breaker;
 pub(crate) mod budget;
 pub(crate) mod outlier;
 mod parts;
+pub(crate) mod retry_throttle;
+pub(crate) mod throttle;
 
 pub use parts::{PARTS, Part, parse};
 
@@ -27,6 +30,50 @@ pub struct Recovery {
     pub hedge: Option<Hedge>,
     /// Outlier detection (Envoy's passive health checking); `None`: none.
     pub outlier: Option<Outlier>,
+    /// Client-side adaptive throttling (the SRE book's); `None`: none.
+    pub adaptive_throttling: Option<AdaptiveThrottling>,
+    /// gRPC's retry throttling; `None`: none.
+    pub retry_throttling: Option<RetryThrottling>,
+}
+
+impl Recovery {
+    /// One attempt per request with `timeout`, nothing else.
+    pub fn plain(timeout: SimTime) -> Self {
+        Recovery {
+            timeout,
+            deadline: None,
+            retry: Retry::none(),
+            breaker: None,
+            hedge: None,
+            outlier: None,
+            adaptive_throttling: None,
+            retry_throttling: None,
+        }
+    }
+}
+
+/// Client-side adaptive throttling (Google SRE book, "Handling Overload"): over the last
+/// `window`, a client rejects a request locally with probability
+/// max(0, (requests − k·accepts) / (requests + 1)), where requests counts every request its
+/// application asked for (attempts, retries and hedges included, locally rejected ones too)
+/// and accepts those the backend answered.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AdaptiveThrottling {
+    /// The multiplier K of accepts (the book's 2).
+    pub k: f64,
+    /// The sliding window, in nanoseconds (the book's 2 minutes).
+    pub window: SimTime,
+}
+
+/// gRPC's retry throttling (gRFC A6): each client's token count starts at `max_tokens`, falls
+/// by 1 per failed attempt, rises by `token_ratio` per successful one; retries and hedges only
+/// while it is above `max_tokens` / 2.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryThrottling {
+    /// The token count's start and ceiling.
+    pub max_tokens: f64,
+    /// Tokens a successful attempt gives back.
+    pub token_ratio: f64,
 }
 
 /// How the backoff before a retry grows.

@@ -154,11 +154,14 @@ impl Traffic {
     pub(crate) fn new(scenario: &Scenario, streams: &RandomStreams) -> Option<Self> {
         let model = scenario.clients.clone()?;
         let (n, c) = (scenario.instances, model.count as usize);
+        // Throttling draws from a family of its own, so turning it on shifts no other draws.
+        let throttles = model.recovery.adaptive_throttling.is_some();
         let client_streams = ClientStreams {
             arrivals: streams.streams(StreamKind::ClientArrivals, c).into(),
             balance: streams.streams(StreamKind::Balance, c).into(),
             recovery: streams.streams(StreamKind::Recovery, c).into(),
             outlier: streams.streams(StreamKind::Outlier, if model.recovery.outlier.is_some() { c } else { 0 }).into(),
+            throttle: streams.streams(StreamKind::Throttle, if throttles { c } else { 0 }).into(),
         };
         let links = streams.streams(StreamKind::ClientLink, c).into();
         let service = streams.streams(StreamKind::Service, n as usize).into();
@@ -168,11 +171,17 @@ impl Traffic {
         let list_count = if model.stages.balancer_refresh.is_some() { c } else { 0 };
         let stage_rng =
             (streams.stream(StreamKind::ServerCache, 0), streams.streams(StreamKind::ListRefresh, list_count).into());
+        let mut metrics = RequestMetrics::new(n, model.availability_bin, &scenario.phases, scenario.metric_groups());
+        let views = Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng);
+        let path = RequestPath::new(model, n, client_streams);
+        if let Some(m) = &mut metrics.load_spread {
+            m.set_shares(path.key_shares(n));
+        }
         Some(Traffic {
             servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
-            views: Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng),
-            metrics: RequestMetrics::new(n, model.availability_bin, &scenario.phases, scenario.metric_groups()),
-            path: RequestPath::new(model, n, client_streams),
+            views,
+            metrics,
+            path,
         })
     }
 

@@ -7,26 +7,7 @@ use common::*;
 /// One instance with `servers` exponential workers (rate μ = 100/s), Poisson arrivals at
 /// `lambda` per second from 4 clients, no network delay, no failures, no timeouts that matter.
 fn queue_scenario(servers: u32, lambda: f64) -> String {
-    format!(
-        r#"
-name = "queue"
-horizon = "500s"
-replications = 10
-[cluster]
-instances = 1
-servers = {servers}
-service_time = {{ dist = "exponential", mean = "10ms" }}
-[detector]
-kind = "heartbeat"
-interval = "1s"
-[workload]
-clients = 4
-rate = {}
-[recovery]
-timeout = "1h"
-"#,
-        lambda / 4.0
-    )
+    served_scenario(1, servers, lambda / 4.0, 1000, ("500s", 10), "")
 }
 
 /// Erlang C: the mean response time of M/M/c with arrival rate λ and service rate μ:

@@ -69,4 +69,9 @@ impl Balancer for BoundedLoad {
     fn key_affine(&self) -> bool {
         true
     }
+
+    /// The ring's shares: where keys would go before the load bound moves any.
+    fn key_shares(&self, instances: u32) -> Option<Vec<f64>> {
+        Some(self.ring.shares(instances))
+    }
 }

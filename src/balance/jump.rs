@@ -53,4 +53,10 @@ impl Balancer for Jump {
     fn key_affine(&self) -> bool {
         true
     }
+
+    /// Counted over `SHARE_SAMPLE` keys: jump hash is balanced in expectation (Lamping and
+    /// Veach 2014), with no closed form for one hash function's exact shares.
+    fn key_shares(&self, instances: u32) -> Option<Vec<f64>> {
+        Some(super::sampled_shares(instances, |key| InstanceId(jump_hash(key_hash(key), instances))))
+    }
 }

@@ -35,4 +35,13 @@ impl Balancer for Modulo {
     fn key_affine(&self) -> bool {
         true
     }
+
+    /// Exact: of the 2^64 hashes, those ≡ i mod n go to instance i, so the first
+    /// 2^64 mod n instances get one hash more than the others.
+    fn key_shares(&self, instances: u32) -> Option<Vec<f64>> {
+        let (space, n) = (1u128 << 64, instances as u128);
+        let (each, extra) = (space / n, space % n);
+        let share = |i: u128| (each + u128::from(i < extra)) as f64 / space as f64;
+        Some((0..n).map(share).collect())
+    }
 }

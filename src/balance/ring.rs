@@ -51,4 +51,8 @@ impl Balancer for Ring {
     fn key_affine(&self) -> bool {
         true
     }
+
+    fn key_shares(&self, instances: u32) -> Option<Vec<f64>> {
+        Some(self.ring.shares(instances))
+    }
 }

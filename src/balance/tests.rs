@@ -145,3 +145,60 @@ fn every_balancer_picks_inside_the_view_and_avoids_tried_ones() {
         }
     }
 }
+
+/// `(kind, table)`'s key-space shares over `n` instances, all in the view.
+fn shares(table: &str, n: u32) -> Vec<f64> {
+    let table: toml::Table = toml::from_str(table).unwrap();
+    parse(Some(table), "balancer").unwrap().build(n, 1).key_shares(n).unwrap()
+}
+
+/// Maglev (Eisenbud et al., NSDI 2016, section 3.4): the table is filled one entry per backend
+/// per round, each backend taking its next preferred free slot, so every backend ends with
+/// ⌊M/n⌋ or ⌈M/n⌉ of the M entries — exactly, on every table.
+#[test]
+fn maglev_entries_per_instance_are_floor_or_ceiling_of_m_over_n() {
+    for (n, m) in [(1000u32, 1009u64), (1000, 65537), (7, 13), (50, 65537), (3, 3)] {
+        let (floor, ceiling) = (m / n as u64, m.div_ceil(n as u64));
+        let shares = shares(&format!("kind = \"maglev\"\ntable_size = {m}"), n);
+        for (i, s) in shares.iter().enumerate() {
+            let entries = (s * m as f64).round() as u64;
+            assert!(entries == floor || entries == ceiling, "n={n}, M={m}: instance {i} holds {entries}");
+        }
+        let extra = shares.iter().filter(|s| (*s * m as f64).round() as u64 > floor).count() as u64;
+        assert_eq!(extra, if floor == ceiling { 0 } else { m % n as u64 }, "n={n}, M={m}");
+    }
+}
+
+/// Modulo's shares of the 2^64 hashes are exact: they differ by one hash and sum to 1.
+#[test]
+fn modulo_shares_are_equal() {
+    let shares = shares("kind = \"modulo\"", 7);
+    assert!(shares.iter().all(|s| (s - 1.0 / 7.0).abs() < 1e-15));
+}
+
+/// Jump hash (Lamping and Veach 2014) and rendezvous give each key to each of n instances
+/// with probability 1/n, so the counts of `SHARE_SAMPLE` keys are multinomial and Pearson's
+/// statistic Σ (c − S/n)²/(S/n) = S · (share sd over mean)² is χ² with n − 1 degrees of
+/// freedom: it must fall within that law's 0.1 % and 99.9 % quantiles.
+#[test]
+fn jump_and_rendezvous_shares_pass_pearsons_test() {
+    use statrs::distribution::{ChiSquared, ContinuousCDF};
+    let n = 200u32;
+    let law = ChiSquared::new((n - 1) as f64).unwrap();
+    for kind in ["jump", "rendezvous"] {
+        let shares = shares(&format!("kind = \"{kind}\""), n);
+        let [sd, ..] = crate::metrics::load_spread::share_spread(&shares);
+        let pearson = SHARE_SAMPLE as f64 * sd * sd;
+        let (low, high) = (law.inverse_cdf(0.001), law.inverse_cdf(0.999));
+        assert!((low..high).contains(&pearson), "{kind}: χ² {pearson} outside [{low}, {high}]");
+    }
+}
+
+/// Balancers that do not map keys to instances have no shares.
+#[test]
+fn only_key_affine_balancers_have_shares() {
+    for kind in names() {
+        let b = balancer(kind);
+        assert_eq!(b.key_shares(50).is_some(), b.key_affine(), "{kind}");
+    }
+}

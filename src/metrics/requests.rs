@@ -4,6 +4,7 @@
 //! only with its stage), and outlier detection's (ejections, time to ejection, ejection
 //! lengths; reported only when the scenario has it).
 
+use super::load_spread::LoadSpread;
 use super::{Groups, MetricValues, Sampled};
 use crate::engine::SimTime;
 use crate::engine::time::to_seconds;
@@ -111,6 +112,10 @@ pub(crate) struct RequestMetrics {
     /// Outlier detection's metrics, only when the scenario has it (so that the columns of every
     /// other scenario stay as they were).
     pub outlier: Option<OutlierMetrics>,
+    /// The load-spread metrics, only when asked for (`[metrics] load_spread`).
+    pub load_spread: Option<LoadSpread>,
+    /// Whether the scenario throttles (reports `throttled` and `retry_throttled`).
+    throttling: bool,
 }
 
 /// What the clients' outlier detectors did.
@@ -156,6 +161,10 @@ pub(crate) struct Counters {
     pub budget_denied: u64,
     pub breaker_opens: u64,
     pub no_instance: u64,
+    /// Requests (attempts) rejected locally by adaptive throttling.
+    pub throttled: u64,
+    /// Retries and hedges withheld by gRPC's retry throttling.
+    pub retry_throttled: u64,
 }
 
 impl RequestMetrics {
@@ -201,6 +210,8 @@ impl RequestMetrics {
             server_cache_time: groups.server_cache.then(Sampled::default),
             client_cache_time: groups.client_cache.then(Sampled::default),
             outlier: groups.outlier.then(OutlierMetrics::default),
+            load_spread: groups.load_spread.then(|| LoadSpread::new(instances, None)),
+            throttling: groups.throttling,
         }
     }
 
@@ -257,6 +268,23 @@ impl RequestMetrics {
         self.arrivals_per_instance[instance.index()] += 1;
     }
 
+    /// An attempt was sent to `instance` (counted by the load-spread metrics, when on).
+    /// Inlined: it is on every attempt's path and does nothing without them.
+    #[inline]
+    pub(crate) fn attempt_started(&mut self, now: SimTime, instance: InstanceId) {
+        if let Some(m) = &mut self.load_spread {
+            m.started(now, instance);
+        }
+    }
+
+    /// An attempt to `instance` ended on the client.
+    #[inline]
+    pub(crate) fn attempt_ended(&mut self, now: SimTime, instance: InstanceId) {
+        if let Some(m) = &mut self.load_spread {
+            m.ended(now, instance);
+        }
+    }
+
     pub(crate) fn keys_moved(&mut self, fraction: f64) {
         self.keys_moved.0 += fraction;
         self.keys_moved.1 += 1;
@@ -281,6 +309,9 @@ impl RequestMetrics {
         out.push("offered_load", self.arrivals_per_instance.iter().sum::<u64>() as f64 / seconds);
         out.push("peak_offered_load", self.arrivals.max_total as f64 / to_seconds(self.arrivals.width));
         out.push("load_max_over_mean", max_over_mean(&self.arrivals_per_instance));
+        if let Some(m) = &mut self.load_spread {
+            m.report(horizon, out);
+        }
         out.push("keys_moved_fraction", ratio(self.keys_moved.0, self.keys_moved.1 as f64));
         self.propagation_time.report("propagation_time", out);
         self.stale_route_time.report("stale_route_time", out);
@@ -313,6 +344,10 @@ impl RequestMetrics {
             ("no_instance", c.no_instance),
         ] {
             out.push(name, value as f64);
+        }
+        if self.throttling {
+            out.push("throttled", c.throttled as f64);
+            out.push("retry_throttled", c.retry_throttled as f64);
         }
     }
 }

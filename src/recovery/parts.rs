@@ -1,10 +1,13 @@
-//! The parts of `[recovery]` — the attempt limits, `retry`, `breaker`, `hedge`, `outlier` — each declared
+//! The parts of `[recovery]` — the attempt limits, `retry`, `breaker`, `hedge`, `outlier`,
+//! `adaptive_throttling`, `retry_throttling` — each declared
 //! once (`crate::params`): parsing and its errors, `discosim list`, the README's table and the
 //! tests over every part follow from `PARTS`.
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
-use super::{Backoff, Breaker, Hedge, Jitter, Outlier, RateEjection, Recovery, Retry};
+use super::{
+    AdaptiveThrottling, Backoff, Breaker, Hedge, Jitter, Outlier, RateEjection, Recovery, Retry, RetryThrottling,
+};
 use crate::engine::SimTime;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
 use crate::params::{KeyError, Param, Strategy, Type, Values};
@@ -14,7 +17,7 @@ use std::sync::Arc;
 pub type Part = dyn Fn(&mut Recovery) + Send + Sync;
 
 /// The `[recovery]` table's own keys, then its sub-tables by name, in the order they apply.
-pub const PARTS: &[Strategy<Part>] = &[ATTEMPT, RETRY, BREAKER, HEDGE, OUTLIER];
+pub const PARTS: &[Strategy<Part>] = &[ATTEMPT, RETRY, BREAKER, HEDGE, OUTLIER, ADAPTIVE_THROTTLING, RETRY_THROTTLING];
 
 /// A cap that is never reached, yet leaves room to add a base without overflow.
 const UNBOUNDED_CAP: SimTime = u64::MAX / 4;
@@ -288,11 +291,65 @@ const OUTLIER: Strategy<Part> = Strategy {
     },
 };
 
+const ADAPTIVE_THROTTLING: Strategy<Part> = Strategy {
+    name: "adaptive_throttling",
+    doc: "`[recovery.adaptive_throttling]`: the SRE book's client-side throttling: each client rejects a request locally with probability max(0, (requests − k·accepts)/(requests + 1)) over the window",
+    params: &[
+        Param {
+            name: "k",
+            ty: Type::Number { min: 1.0, open_min: false, max: f64::INFINITY },
+            default: Fixed("2"),
+            doc: "multiplier of accepts: a client sends about k × what the backend accepts",
+        },
+        Param {
+            name: "window",
+            ty: Type::PositiveDuration,
+            default: Fixed("120s"),
+            doc: "the requests and accepts counted (the book's two minutes; slides in hundredths)",
+        },
+    ],
+    derived: &[],
+    build: |v| {
+        let throttling = AdaptiveThrottling { k: v.required_number("k")?, window: v.required_duration("window")? };
+        Ok(Arc::new(move |r: &mut Recovery| r.adaptive_throttling = Some(throttling)))
+    },
+};
+
+const RETRY_THROTTLING: Strategy<Part> = Strategy {
+    name: "retry_throttling",
+    doc: "`[recovery.retry_throttling]`: gRPC's retry throttling (gRFC A6): tokens start at max_tokens, −1 per failed attempt, +token_ratio per success; retries and hedges only while tokens > max_tokens/2",
+    params: &[
+        Param {
+            name: "max_tokens",
+            ty: Type::Number { min: 0.0, open_min: true, max: 1000.0 },
+            default: Required,
+            doc: "the token count's start and ceiling (gRPC: above 0, at most 1000)",
+        },
+        Param {
+            name: "token_ratio",
+            ty: Type::Number { min: 0.0, open_min: true, max: f64::INFINITY },
+            default: Required,
+            doc: "tokens a successful attempt gives back (gRPC keeps three decimals, as here)",
+        },
+    ],
+    derived: &[],
+    build: |v| {
+        let throttling = RetryThrottling {
+            max_tokens: v.required_number("max_tokens")?,
+            token_ratio: v.required_number("token_ratio")?,
+        };
+        if (throttling.token_ratio * 1000.0).round() < 1.0 {
+            return Err(KeyError::new(v.key_of("token_ratio"), "is below a thousandth of a token")
+                .allowed("at least 0.001, e.g. 0.1"));
+        }
+        Ok(Arc::new(move |r: &mut Recovery| r.retry_throttling = Some(throttling)))
+    },
+};
+
 /// Reads the `[recovery]` table found at `key` (absent: the defaults): its own keys, then
 /// each sub-table by the part of that name.
 pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Recovery, KeyError> {
-    let mut recovery =
-        Recovery { timeout: 0, deadline: None, retry: Retry::none(), breaker: None, hedge: None, outlier: None };
+    let mut recovery = Recovery::plain(0);
     let mut table = table.unwrap_or_default();
     let [own, sections @ ..] = PARTS else { return Ok(recovery) };
     let mut tables = Vec::new();

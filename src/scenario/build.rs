@@ -45,6 +45,11 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         return Err(KeyError::new("registry.self_preservation", "needs a detector that reports every renewal")
             .allowed("detector.kind = \"heartbeat\" with evaluation = \"eager\", or \"event\" (with preset = \"eureka\", whose tables cannot be removed, keep its eager heartbeat or write the tables without the preset)"));
     }
+    let metric_options = crate::metrics::parse_options(raw.metrics, "metrics")?;
+    if metric_options.load_spread && !has_clients {
+        return Err(KeyError::new("metrics.load_spread", "measures the request path, but there is no [workload]")
+            .allowed("add a [workload] table, or remove load_spread"));
+    }
     Ok(Scenario {
         name: raw.name,
         seed: raw.seed,
@@ -60,6 +65,7 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         clients: super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery)?,
         faults,
         registry,
+        metric_options,
     })
 }
 

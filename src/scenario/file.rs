@@ -50,6 +50,8 @@ pub struct RawScenario {
     pub recovery: Option<toml::Table>,
     /// How the registry acts on its detector's verdicts (`[registry.eviction]`).
     pub registry: Option<toml::Table>,
+    /// Optional metrics (`load_spread`).
+    pub metrics: Option<toml::Table>,
     #[serde(default)]
     #[allow(dead_code, reason = "typed by serde here, read from the table")]
     pub sweep: toml::Table,

@@ -1,5 +1,6 @@
 //! A client's state: its cached view of the registry, the instances it may route to, its
-//! attempts in flight per instance, its circuit breakers, outlier detector and retry budget.
+//! attempts in flight per instance, its circuit breakers, outlier detector, retry budget and
+//! throttles.
 
 use crate::engine::{SimTime, Stream};
 use crate::ids::{InstanceId, PerInstance};
@@ -7,6 +8,8 @@ use crate::recovery::Recovery;
 use crate::recovery::breaker::Breaker;
 use crate::recovery::budget::Budget;
 use crate::recovery::outlier::Ejector;
+use crate::recovery::retry_throttle::RetryTokens;
+use crate::recovery::throttle::Throttle;
 use hdrhistogram::Histogram;
 
 pub(super) struct Client {
@@ -21,6 +24,10 @@ pub(super) struct Client {
     /// One per instance when the scenario has a breaker, else empty.
     pub breakers: PerInstance<Breaker>,
     pub budget: Option<Budget>,
+    /// The adaptive throttler, when the scenario has one (boxed: most clients have none).
+    pub throttle: Option<Box<Throttle>>,
+    /// gRPC's retry-throttling tokens, when the scenario has them.
+    pub tokens: Option<RetryTokens>,
     /// The outlier detector, when the scenario has one.
     pub outlier: Option<Ejector>,
     /// Changes when the request rate changes, so the stale next-request event is ignored.
@@ -40,6 +47,8 @@ impl Client {
             breakers: PerInstance::new(if recovery.breaker.is_some() { instances } else { 0 }, Breaker::default()),
             budget: recovery.retry.budget.map(|ratio| Budget::new(ratio, recovery.retry.budget_floor, rate)),
             outlier: recovery.outlier.map(|policy| Ejector::new(policy, instances)),
+            throttle: recovery.adaptive_throttling.map(|a| Box::new(Throttle::new(a.k, a.window))),
+            tokens: recovery.retry_throttling.map(|t| RetryTokens::new(t.max_tokens, t.token_ratio)),
             issue_generation: 0,
             latencies: recovery.hedge.as_ref().and_then(|h| h.quantile).and_then(|_| Histogram::new(3).ok()),
         }
@@ -144,15 +153,13 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recovery::RateEjection;
+    use crate::recovery::{Outlier, RateEjection};
 
     const OFF: RateEjection = RateEjection { limit: 0.0, minimum_hosts: 1, request_volume: 1, enforcing: 0.0 };
-    use crate::recovery::{Outlier, Retry};
 
     #[test]
     fn live_list_follows_the_view() {
-        let recovery =
-            Recovery { timeout: 1, deadline: None, retry: Retry::none(), breaker: None, hedge: None, outlier: None };
+        let recovery = Recovery::plain(1);
         let mut c = Client::new(4, &recovery, 1.0);
         c.view[InstanceId(2)] = false;
         c.refresh_routable(InstanceId(2));
@@ -177,14 +184,7 @@ mod tests {
             success_rate: OFF,
             failure_percentage: OFF,
         };
-        let recovery = Recovery {
-            timeout: 1,
-            deadline: None,
-            retry: Retry::none(),
-            breaker: None,
-            hedge: None,
-            outlier: Some(outlier),
-        };
+        let recovery = Recovery { outlier: Some(outlier), ..Recovery::plain(1) };
         let mut c = Client::new(4, &recovery, 1.0);
         assert!(c.record_outcome(InstanceId(0), false, 5) && c.record_outcome(InstanceId(1), false, 5));
         assert_eq!(c.live, [2, 3].map(InstanceId), "2 of 4 left: at the threshold, not below");

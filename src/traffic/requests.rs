@@ -1,7 +1,8 @@
 //! A request's life on the client: issue, pick an instance, send an attempt with its timeout,
 //! then on failure retry (backoff, jitter, budget) or give up; hedge a slow first attempt; and
-//! expire at the deadline (the source document's timestamp mechanism); and eject instances
-//! that fail in a row (outlier detection), returning them at periodic sweeps.
+//! expire at the deadline (the source document's timestamp mechanism); eject instances
+//! that fail in a row (outlier detection), returning them at periodic sweeps; and throttle
+//! on the client (adaptive throttling before every attempt, gRPC's tokens before extra ones).
 
 mod affinity;
 
@@ -56,6 +57,8 @@ pub(super) struct ClientStreams {
     pub recovery: PerClient<Stream>,
     /// With outlier detection: the enforcement draws of its rate rules (else empty).
     pub outlier: PerClient<Stream>,
+    /// Adaptive throttling's draws (empty without it).
+    pub throttle: PerClient<Stream>,
 }
 
 /// The clients' side of the request path: their routing state, requests and attempts in
@@ -96,6 +99,11 @@ impl RequestPath {
             down_since: PerInstance::new(if model.recovery.outlier.is_some() { instances } else { 0 }, None),
             model,
         }
+    }
+
+    /// The balancer's key-space shares over `instances` instances, all in the view.
+    pub(super) fn key_shares(&self, instances: u32) -> Option<Vec<f64>> {
+        self.balancer.key_shares(instances)
     }
 
     pub(super) fn clients(&self) -> u32 {
@@ -167,8 +175,23 @@ impl RequestPath {
         self.send_attempt(request, ctx, servers, metrics);
     }
 
-    /// Picks an instance and sends the request's next attempt (a retry or a hedge). An attempt
-    /// that finds no usable instance fails at once (and counts toward `max_attempts`).
+    /// Adaptive throttling, the last gate before an attempt leaves `client`: whether it is
+    /// rejected locally (drawn from the client's throttle stream, only while the rejection
+    /// probability is above 0). Every attempt asked for counts in the window, rejected or not.
+    fn throttled(&mut self, client: ClientId, now: SimTime, metrics: &mut RequestMetrics) -> bool {
+        let Some(throttle) = &mut self.clients[client].throttle else { return false };
+        let p = throttle.rejection(now);
+        throttle.requested(now);
+        let rejected = p > 0.0 && self.rng.throttle[client].bernoulli(p);
+        metrics.counters.throttled += rejected as u64;
+        rejected
+    }
+
+    /// Picks an instance and sends the request's next attempt (a retry, or a hedge: the only
+    /// attempt sent while another is in flight). Adaptive throttling may reject it locally
+    /// first: a hedge is then not sent, a first attempt or a retry ends the request as failed.
+    /// An attempt that finds no usable instance fails at once (and counts toward
+    /// `max_attempts`).
     pub(super) fn send_attempt<E: WorldEvent>(
         &mut self,
         request: Ref,
@@ -177,7 +200,14 @@ impl RequestPath {
         metrics: &mut RequestMetrics,
     ) {
         let Some(r) = self.requests.get(request) else { return };
-        let client = r.client;
+        let (client, hedge) = (r.client, r.in_flight > 0);
+        if self.throttled(client, ctx.now, metrics) {
+            if !hedge {
+                self.complete(request, false, ctx.now, metrics);
+            }
+            return;
+        }
+        metrics.counters.hedges += hedge as u64;
         let Some(instance) = self.pick_instance(request) else {
             metrics.counters.no_instance += 1;
             self.requests.get_mut(request).expect("checked above").attempts += 1;
@@ -194,6 +224,7 @@ impl RequestPath {
         let (deadline, first) = (r.deadline, r.attempts == 1);
         let c = &mut self.clients[client];
         c.outstanding[instance] += 1;
+        metrics.attempt_started(ctx.now, instance);
         if let Some(b) = c.breakers.get_mut(instance) {
             b.on_send();
             c.refresh_routable(instance);
@@ -253,8 +284,12 @@ impl RequestPath {
             metrics.counters.rejected += 1;
             return self.attempt_failed(a.request, ctx, metrics);
         }
-        if let Some(h) = &mut self.clients[a.client].latencies {
+        let c = &mut self.clients[a.client];
+        if let Some(h) = &mut c.latencies {
             let _ = h.record(ctx.now - a.sent);
+        }
+        if let Some(throttle) = &mut c.throttle {
+            throttle.accepted(ctx.now);
         }
         if self.requests.get(a.request).is_some_and(|r| ctx.now <= r.deadline) {
             self.complete(a.request, true, ctx.now, metrics);
@@ -287,6 +322,7 @@ impl RequestPath {
         let a = self.attempts.remove(attempt)?;
         let c = &mut self.clients[a.client];
         c.outstanding[a.instance] -= 1;
+        metrics.attempt_ended(ctx.now, a.instance);
         if let Some(r) = self.requests.get_mut(a.request) {
             r.in_flight -= 1;
         }
@@ -299,6 +335,9 @@ impl RequestPath {
                 Change::Closed | Change::None => {}
             }
             c.refresh_routable(a.instance);
+        }
+        if let Some(tokens) = &mut c.tokens {
+            tokens.record(ok);
         }
         if c.outlier.is_some() {
             self.record_outlier(a.client, a.instance, ok, ctx.now, metrics);
@@ -401,18 +440,15 @@ impl RequestPath {
         if ctx.now.saturating_add(wait) >= r.deadline {
             return self.complete(request, false, ctx.now, metrics);
         }
-        if let Some(budget) = &mut self.clients[client].budget
-            && !budget.withdraw(ctx.now)
-        {
-            metrics.counters.budget_denied += 1;
+        if !self.extra_attempt_allowed(client, ctx.now, metrics) {
             return self.complete(request, false, ctx.now, metrics);
         }
         self.requests.get_mut(request).expect("checked above").previous_backoff = wait;
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Retry { request });
     }
 
-    /// A hedge is an extra attempt, so like a retry it needs a token of the retry budget
-    /// (gRPC's retry throttling covers hedges the same way).
+    /// A hedge is an extra attempt, so like a retry it needs gRPC's retry-throttling tokens and
+    /// a token of the retry budget, and passes adaptive throttling.
     pub(super) fn on_hedge<E: WorldEvent>(
         &mut self,
         request: Ref,
@@ -426,14 +462,27 @@ impl RequestPath {
         if r.attempts != 1 || r.in_flight != 1 || r.attempts >= self.model.recovery.retry.max_attempts {
             return;
         }
-        if let Some(budget) = &mut self.clients[r.client].budget
-            && !budget.withdraw(ctx.now)
-        {
-            metrics.counters.budget_denied += 1;
+        if !self.extra_attempt_allowed(r.client, ctx.now, metrics) {
             return;
         }
-        metrics.counters.hedges += 1;
         self.send_attempt(request, ctx, servers, metrics);
+    }
+
+    /// Whether `client` may send an extra attempt (a retry or a hedge): gRPC's retry
+    /// throttling, then the retry budget (whose token it takes). A refusal is counted.
+    fn extra_attempt_allowed(&mut self, client: ClientId, now: SimTime, metrics: &mut RequestMetrics) -> bool {
+        let c = &mut self.clients[client];
+        if c.tokens.as_ref().is_some_and(|t| !t.allows()) {
+            metrics.counters.retry_throttled += 1;
+            return false;
+        }
+        if let Some(budget) = &mut c.budget
+            && !budget.withdraw(now)
+        {
+            metrics.counters.budget_denied += 1;
+            return false;
+        }
+        true
     }
 
     pub(super) fn on_expire<E: WorldEvent>(&mut self, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {

@@ -59,3 +59,30 @@ pub const NS: f64 = 1e-9;
 /// Reported values are in seconds converted from integer nanoseconds; compare bounds with a
 /// margin of a few nanoseconds of float rounding.
 pub const ROUNDING: f64 = 1e-12;
+
+/// A scenario of `instances` instances, each with `servers` exponential workers (mean 10 ms:
+/// μ = 100/s), 4 clients at `rate` requests per second each (`keys` request keys), a heartbeat
+/// detector, attempts that never time out in practice, no failures, and `extra` tables after.
+pub fn served_scenario(instances: u32, servers: u32, rate: f64, keys: u64, run: (&str, u32), extra: &str) -> String {
+    let (horizon, replications) = run;
+    format!(
+        r#"
+name = "served"
+horizon = "{horizon}"
+replications = {replications}
+[cluster]
+instances = {instances}
+servers = {servers}
+service_time = {{ dist = "exponential", mean = "10ms" }}
+[detector]
+kind = "heartbeat"
+interval = "1s"
+[workload]
+clients = 4
+rate = {rate}
+keys = {keys}
+[recovery]
+timeout = "1h"
+{extra}"#
+    )
+}

@@ -34,9 +34,9 @@ where
     let (groups, bars) = collect(spec, data, xi, si);
     let entries: Vec<Entry> =
         groups.labels.iter().enumerate().map(|(g, l)| Entry::new(l.as_str(), Mark::Box(colour(g)))).collect();
-    let (plot_area, band) = legend::split(area, &entries)?;
+    let (plot_area, legend) = legend::split(area, entries)?;
     plot(&plot_area, spec, x_key, &groups, &bars)?;
-    legend::draw(&band, &entries)
+    legend.draw()
 }
 
 /// Every (point, metric)'s bar, group = metric × series count + series.

@@ -31,7 +31,7 @@ where
     };
     let entries: Vec<Entry> =
         curves.iter().enumerate().map(|(i, (params, _))| Entry::new(label(params), Mark::Curve(colour(i)))).collect();
-    let (plot_area, band) = legend::split(area, &entries)?;
+    let (plot_area, legend) = legend::split(area, entries)?;
     let max = curves.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)).fold(0.0f64, f64::max);
     let mut chart = builder(&plot_area, &spec.title, 70).build_cartesian_2d(0f64..(max * 1.05).max(1e-9), 0f64..1.0)?;
     chart
@@ -44,5 +44,5 @@ where
     for (index, (_, points)) in curves.iter().enumerate() {
         chart.draw_series(LineSeries::new(points.iter().copied(), colour(index).stroke_width(2)))?;
     }
-    legend::draw(&band, &entries)
+    legend.draw()
 }

@@ -74,20 +74,54 @@ fn right_edge(places: &[(i32, i32)], label_widths: &[u32]) -> i32 {
     places.iter().zip(label_widths).map(|(p, w)| p.0 + (w + MARK + GAP / 2) as i32).max().unwrap_or(0)
 }
 
-/// The plot area and the legend's band.
-type Split<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
+/// A legend's band, below the plot area, and the entries it shows.
+pub(super) struct Legend<DB: DrawingBackend> {
+    band: DrawingArea<DB, Shift>,
+    entries: Vec<Entry>,
+}
+
+/// The plot area and the legend.
+type Split<DB> = (DrawingArea<DB, Shift>, Legend<DB>);
+
+/// The most of a chart's height its legend may take: with more series than that holds (a CDF
+/// of a long sweep), the last entry shown says how many more there are.
+const MOST: f64 = 0.4;
 
 /// Splits `area` into the plot area above and the legend's band below (empty without entries).
 pub(super) fn split<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
-    entries: &[Entry],
+    entries: Vec<Entry>,
 ) -> Result<Split<DB>, Box<dyn std::error::Error>>
 where
     DB::ErrorType: 'static,
 {
     let (width, height) = area.dim_in_pixel();
-    let (_, band) = layout(&widths(area, entries)?, width);
-    Ok(area.split_vertically(height.saturating_sub(band)))
+    let entries = fit(area, entries, width, (height as f64 * MOST) as u32)?;
+    let (_, band) = layout(&widths(area, &entries)?, width);
+    let (plot, band) = area.split_vertically(height.saturating_sub(band));
+    Ok((plot, Legend { band, entries }))
+}
+
+/// The entries that fit in `most` pixels of height, the last one shown replaced by a count of
+/// those left out.
+fn fit<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    mut entries: Vec<Entry>,
+    width: u32,
+    most: u32,
+) -> Result<Vec<Entry>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
+    let (places, height) = layout(&widths(area, &entries)?, width);
+    if height <= most {
+        return Ok(entries);
+    }
+    let shown = places.iter().take_while(|p| p.1 as u32 + ROW + PAD <= most).count().max(1);
+    let left_out = entries.len() - (shown - 1);
+    entries.truncate(shown - 1);
+    entries.push(Entry::new(format!("… and {left_out} more"), Mark::Nothing));
+    Ok(entries)
 }
 
 fn widths<DB: DrawingBackend>(
@@ -101,25 +135,28 @@ where
     entries.iter().map(|e| Ok(area.estimate_text_size(&e.label, &style)?.0)).collect()
 }
 
-/// Draws the entries in the band `split` made, in a grey frame around them.
-pub(super) fn draw<DB: DrawingBackend>(band: &DrawingArea<DB, Shift>, entries: &[Entry]) -> ChartResult
+impl<DB: DrawingBackend> Legend<DB>
 where
     DB::ErrorType: 'static,
 {
-    let label_widths = widths(band, entries)?;
-    let (width, _) = band.dim_in_pixel();
-    let (places, height) = layout(&label_widths, width);
-    if places.is_empty() {
-        return Ok(());
+    /// Draws the entries in their band, in a grey frame around them.
+    pub(super) fn draw(&self) -> ChartResult {
+        let (band, entries) = (&self.band, &self.entries);
+        let label_widths = widths(band, entries)?;
+        let (width, _) = band.dim_in_pixel();
+        let (places, height) = layout(&label_widths, width);
+        if places.is_empty() {
+            return Ok(());
+        }
+        let right = right_edge(&places, &label_widths).min(width as i32 - 1);
+        band.draw(&Rectangle::new([(PAD as i32, 2), (right, height as i32 - 4)], FRAME.stroke_width(1)))?;
+        for (entry, &(x, y)) in entries.iter().zip(&places) {
+            let middle = y + ROW as i32 / 2;
+            draw_mark(band, entry.mark, (x + 12, middle))?;
+            band.draw(&Text::new(entry.label.clone(), (x + MARK as i32, middle - 8), (FONT, FONT_SIZE)))?;
+        }
+        Ok(())
     }
-    let right = right_edge(&places, &label_widths).min(width as i32 - 1);
-    band.draw(&Rectangle::new([(PAD as i32, 2), (right, height as i32 - 4)], FRAME.stroke_width(1)))?;
-    for (entry, &(x, y)) in entries.iter().zip(&places) {
-        let middle = y + ROW as i32 / 2;
-        draw_mark(band, entry.mark, (x + 12, middle))?;
-        band.draw(&Text::new(entry.label.clone(), (x + MARK as i32, middle - 8), (FONT, FONT_SIZE)))?;
-    }
-    Ok(())
 }
 
 fn draw_mark<DB: DrawingBackend>(band: &DrawingArea<DB, Shift>, mark: Mark, (x, y): (i32, i32)) -> ChartResult
@@ -176,6 +213,20 @@ mod tests {
                 assert!(a.2 != b.2 || a.1 <= b.0 || b.1 <= a.0, "{a:?} overlaps {b:?}");
             }
         }
+    }
+
+    #[test]
+    fn a_legend_too_long_for_its_share_of_the_chart_says_how_many_it_left_out() {
+        super::super::style::register_font();
+        let mut text = String::new();
+        let area = SVGBackend::with_string(&mut text, (1000, 640)).into_drawing_area();
+        let entries = (0..300).map(|i| Entry::new(format!("detector.interval = {i}ms"), Mark::Curve(BLACK))).collect();
+        let (plot, legend) = split(&area, entries).unwrap();
+        assert!(plot.dim_in_pixel().1 >= 640 - (640.0 * MOST) as u32, "{:?}", plot.dim_in_pixel());
+        let last = legend.entries.last().unwrap();
+        let shown = legend.entries.len() - 1;
+        assert_eq!(last.label, format!("… and {} more", 300 - shown));
+        assert!(shown > 10, "{shown}");
     }
 
     #[test]

@@ -42,9 +42,9 @@ where
         .map(|l| Entry::new(l.label.as_str(), Mark::Line(colour(l.colour))))
         .chain(dashed.iter().map(|d| Entry::new(d.label.as_str(), Mark::Dashed(colour(d.colour)))))
         .collect();
-    let (plot_area, band) = legend::split(area, &entries)?;
+    let (plot_area, legend) = legend::split(area, entries)?;
     plot(&plot_area, spec, ranges, &labels, &lines, &dashed)?;
-    legend::draw(&band, &entries)
+    legend.draw()
 }
 
 /// The points as drawn on the axes (`axes::on_axis`: log axes hold log10 values).

@@ -40,9 +40,9 @@ where
     entries.push(Entry::new("crash", Mark::Cross));
     entries.push(Entry::new("detection", Mark::Triangle(colour(5))));
     entries.push(Entry::new("false suspicion", Mark::Ring(colour(3), 5)));
-    let (plot_area, band) = legend::split(area, &entries)?;
+    let (plot_area, legend) = legend::split(area, entries)?;
     plot(&plot_area, spec, data, (shown, end), &lanes)?;
-    legend::draw(&band, &entries)
+    legend.draw()
 }
 
 fn plot<DB: DrawingBackend>(

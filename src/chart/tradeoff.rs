@@ -51,9 +51,9 @@ where
         entries.push(Entry::new("Pareto-optimal", Mark::Ring(BLACK, PARETO_RING)));
     }
     entries.push(Entry::new(format!("point labels: {along}"), Mark::Nothing));
-    let (plot_area, band) = legend::split(area, &entries)?;
+    let (plot_area, legend) = legend::split(area, entries)?;
     plot(&plot_area, spec, [x, y], &to_axes(curves, spec.log_x, spec.log_y))?;
-    legend::draw(&band, &entries)
+    legend.draw()
 }
 
 /// The curves, in the order their first points were swept; each curve's points sorted by the

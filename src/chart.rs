@@ -3,16 +3,21 @@
 //! `discosim plot DIR` redraws exactly what `discosim run` drew, without simulating.
 //!
 //! Kinds: `line` (metrics against a swept parameter, 95 % CI error bars, one line per series,
-//! every `[[expect]]` formula on the same metric as a dashed line), `bar` (a metric across
-//! the values of a swept key, e.g. strategies), `cdf` (the distribution of a sampled metric per
-//! sweep point) and `timeline` (one traced run, per instance: truth, registry, clients).
+//! every `[[expect]]` formula on the same metric as a dashed line), `bar` (metrics across
+//! the values of a swept key, e.g. strategies, grouped when there are several), `cdf` (the distribution of a sampled metric per
+//! sweep point), `timeline` (one traced run, per instance: truth, registry, clients) and
+//! `tradeoff` (one metric against another as a swept key moves, Pareto-optimal points marked).
+//! Legends sit in a band below the plot area (`legend`), never over the data.
 
+mod axes;
 mod bar;
 mod cdf;
 mod data;
+mod legend;
 mod line;
 mod style;
 mod timeline;
+mod tradeoff;
 
 pub(crate) use data::ResultsData;
 pub(crate) use data::axis_value as data_axis_value;
@@ -81,6 +86,7 @@ where
         Kind::Bar => bar::draw(area, spec, data),
         Kind::Cdf => cdf::draw(area, spec, data),
         Kind::Timeline => timeline::draw(area, spec, data),
+        Kind::Tradeoff => tradeoff::draw(area, spec, data),
     }
 }
 
@@ -110,6 +116,8 @@ pub(crate) fn default_plots(
             series: swept.get(1).cloned(),
             log_x: false,
             log_y: false,
+            along: None,
+            pareto: None,
         });
     }
     plots.push(PlotSpec {
@@ -121,6 +129,8 @@ pub(crate) fn default_plots(
         series: None,
         log_x: false,
         log_y: false,
+        along: None,
+        pareto: None,
     });
     plots.push(PlotSpec {
         name: "timeline".into(),
@@ -131,6 +141,8 @@ pub(crate) fn default_plots(
         series: None,
         log_x: false,
         log_y: false,
+        along: None,
+        pareto: None,
     });
     plots
 }

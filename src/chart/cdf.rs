@@ -2,7 +2,8 @@
 //! point — the quantiles of each replication's histogram, averaged over replications.
 
 use super::data::ResultsData;
-use super::style::{FONT, colour};
+use super::legend::{self, Entry, Mark};
+use super::style::{FONT, axis_label, builder, colour};
 use super::{ChartResult, PlotSpec};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -22,38 +23,26 @@ where
             None => curves.push((row.params.clone(), vec![(row.value, row.level)])),
         }
     }
+    let label = |params: &Vec<String>| {
+        if params.is_empty() {
+            return metric.clone();
+        }
+        data.swept_keys.iter().zip(params).map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ")
+    };
+    let entries: Vec<Entry> =
+        curves.iter().enumerate().map(|(i, (params, _))| Entry::new(label(params), Mark::Curve(colour(i)))).collect();
+    let (plot_area, legend) = legend::split(area, entries)?;
     let max = curves.iter().flat_map(|(_, p)| p.iter().map(|q| q.0)).fold(0.0f64, f64::max);
-    let mut chart = ChartBuilder::on(area)
-        .caption(&spec.title, (FONT, 24))
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..(max * 1.05).max(1e-9), 0f64..1.0)?;
+    let mut chart = builder(&plot_area, &spec.title, 70).build_cartesian_2d(0f64..(max * 1.05).max(1e-9), 0f64..1.0)?;
     chart
         .configure_mesh()
-        .x_desc(format!("{metric} (s)"))
+        .x_desc(axis_label(std::slice::from_ref(metric)))
         .y_desc("fraction at most x")
         .label_style((FONT, 15))
         .axis_desc_style((FONT, 17))
         .draw()?;
-    for (index, (params, points)) in curves.iter().enumerate() {
-        let c = colour(index);
-        let label = if params.is_empty() {
-            metric.clone()
-        } else {
-            data.swept_keys.iter().zip(params).map(|(k, v)| format!("{k} = {v}")).collect::<Vec<_>>().join(", ")
-        };
-        chart
-            .draw_series(LineSeries::new(points.iter().copied(), c.stroke_width(2)))?
-            .label(label)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+    for (index, (_, points)) in curves.iter().enumerate() {
+        chart.draw_series(LineSeries::new(points.iter().copied(), colour(index).stroke_width(2)))?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()?;
-    Ok(())
+    legend.draw()
 }

@@ -2,8 +2,10 @@
 //! error bars, one line per series value — and every `[[expect]]` formula on the same metric
 //! as a dashed line, so the prediction stands beside the simulation.
 
+use super::axes::{Extent, numeric, on_axis};
 use super::data::{ResultsData, axis_value, is_duration};
-use super::style::{FONT, colour, key_label, unit_of};
+use super::legend::{self, Entry, Mark};
+use super::style::{axis_label, colour, key_label};
 use super::{ChartResult, PlotSpec};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -33,16 +35,22 @@ where
     let (lines, dashed) = to_axes(lines, dashed, spec.log_x, spec.log_y);
     let (xs, ys) = extents(&lines, &dashed);
     let durations = data.points.first().is_some_and(|(cells, _)| is_duration(&cells[xi]));
-    let labels = (key_label(x_key, durations), format!("{}{}", spec.y.join(", "), unit_of(&spec.y[0])));
-    let ranges = (pad(xs), pad(ys));
-    plot(area, spec, ranges, &labels, &lines, &dashed)
+    let labels = (key_label(x_key, durations), axis_label(&spec.y));
+    let ranges = (xs.padded(), ys.padded());
+    let entries: Vec<Entry> = lines
+        .iter()
+        .map(|l| Entry::new(l.label.as_str(), Mark::Line(colour(l.colour))))
+        .chain(dashed.iter().map(|d| Entry::new(d.label.as_str(), Mark::Dashed(colour(d.colour)))))
+        .collect();
+    let (plot_area, legend) = legend::split(area, entries)?;
+    plot(&plot_area, spec, ranges, &labels, &lines, &dashed)?;
+    legend.draw()
 }
 
-/// Log axes are drawn as linear axes of log10 values, labelled with the values themselves:
-/// plotters' own log axes label only powers of ten, too few for a sweep within a decade.
+/// The points as drawn on the axes (`axes::on_axis`: log axes hold log10 values).
 fn to_axes(mut lines: Vec<Line>, mut dashed: Vec<Dashed>, log_x: bool, log_y: bool) -> (Vec<Line>, Vec<Dashed>) {
-    let lx = |x: f64| if log_x { log10(x) } else { x };
-    let ly = |y: f64| if log_y { log10(y) } else { y };
+    let lx = |x: f64| on_axis(x, log_x);
+    let ly = |y: f64| on_axis(y, log_y);
     for l in &mut lines {
         l.points.iter_mut().for_each(|p| *p = (lx(p.0), ly(p.1), ly(p.2), ly(p.3)));
     }
@@ -50,10 +58,6 @@ fn to_axes(mut lines: Vec<Line>, mut dashed: Vec<Dashed>, log_x: bool, log_y: bo
         d.points.iter_mut().for_each(|p| *p = (lx(p.0), ly(p.1)));
     }
     (lines, dashed)
-}
-
-fn log10(v: f64) -> f64 {
-    if v > 0.0 { v.log10() } else { f64::NAN }
 }
 
 /// One simulated line per (series value, metric), one dashed line per (series value,
@@ -119,43 +123,25 @@ fn expectations_on(data: &ResultsData, metric: &str) -> Vec<String> {
     names
 }
 
-fn extents(lines: &[Line], dashed: &[Dashed]) -> ((f64, f64), (f64, f64)) {
-    let mut xs = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut ys = xs;
-    let mut take = |x: f64, y: f64| {
-        if x.is_finite() {
-            xs = (xs.0.min(x), xs.1.max(x));
-        }
-        if y.is_finite() {
-            ys = (ys.0.min(y), ys.1.max(y));
-        }
-    };
+fn extents(lines: &[Line], dashed: &[Dashed]) -> (Extent, Extent) {
+    let (mut xs, mut ys) = (Extent::new(), Extent::new());
     for l in lines {
         for &(x, mean, low, high) in &l.points {
-            take(x, mean);
-            take(x, low);
-            take(x, high);
+            xs.take(x);
+            [mean, low, high].into_iter().for_each(|y| ys.take(y));
         }
     }
-    for d in dashed {
-        d.points.iter().for_each(|&(x, y)| take(x, y));
+    for &(x, y) in dashed.iter().flat_map(|d| &d.points) {
+        xs.take(x);
+        ys.take(y);
     }
     (xs, ys)
-}
-
-/// A range around the data with a margin.
-fn pad((low, high): (f64, f64)) -> (f64, f64) {
-    if !low.is_finite() {
-        return (0.0, 1.0);
-    }
-    let margin = ((high - low) * 0.08).max(high.abs() * 0.05).max(1e-9);
-    (low - margin, high + margin)
 }
 
 fn plot<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     spec: &PlotSpec,
-    (x, y): ((f64, f64), (f64, f64)),
+    ranges: ((f64, f64), (f64, f64)),
     labels: &(String, String),
     lines: &[Line],
     dashed: &[Dashed],
@@ -163,40 +149,10 @@ fn plot<DB: DrawingBackend>(
 where
     DB::ErrorType: 'static,
 {
-    let tick = |log: bool| {
-        move |v: &f64| {
-            if log {
-                crate::output::format_number(format!("{:.2e}", 10f64.powf(*v)).parse().unwrap_or(0.0))
-            } else {
-                crate::output::format_number(format!("{v:.4e}").parse().unwrap_or(*v))
-            }
-        }
-    };
-    let (x_tick, y_tick) = (tick(spec.log_x), tick(spec.log_y));
-    let mut chart = ChartBuilder::on(area)
-        .caption(&spec.title, (FONT, 24))
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(80)
-        .build_cartesian_2d(x.0..x.1, y.0..y.1)?;
-    // Enough labels that a log axis spanning less than a decade still shows several.
-    chart
-        .configure_mesh()
-        .x_labels(10)
-        .y_labels(10)
-        .x_label_formatter(&x_tick)
-        .y_label_formatter(&y_tick)
-        .x_desc(labels.0.as_str())
-        .y_desc(labels.1.as_str())
-        .label_style((FONT, 15))
-        .axis_desc_style((FONT, 17))
-        .draw()?;
+    let mut chart = numeric(area, spec, ranges, (&labels.0, &labels.1))?;
     for l in lines {
         let c = colour(l.colour);
-        chart
-            .draw_series(LineSeries::new(l.points.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?
-            .label(l.label.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], c.stroke_width(2)));
+        chart.draw_series(LineSeries::new(l.points.iter().map(|p| (p.0, p.1)), c.stroke_width(2)))?;
         chart.draw_series(l.points.iter().map(|p| Circle::new((p.0, p.1), 4, c.filled())))?;
         chart.draw_series(
             l.points
@@ -207,17 +163,7 @@ where
     }
     for d in dashed {
         let c = colour(d.colour);
-        chart
-            .draw_series(DashedLineSeries::new(d.points.iter().copied(), 8, 6, c.stroke_width(2)))?
-            .label(d.label.as_str())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 8, y)], c.stroke_width(2)));
+        chart.draw_series(DashedLineSeries::new(d.points.iter().copied(), 8, 6, c.stroke_width(2)))?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()?;
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! Shared look of the charts: size, font, the colour-blind-safe Okabe–Ito palette, labels.
 
+use plotters::coord::Shift;
+use plotters::prelude::{ChartBuilder, DrawingArea, DrawingBackend};
 use plotters::style::{FontStyle, RGBColor};
 use std::sync::Once;
 
@@ -31,13 +33,82 @@ pub(super) fn register_font() {
     });
 }
 
-/// Metrics measured in seconds (their axis says so).
-pub(super) fn unit_of(metric: &str) -> &'static str {
-    let base = metric.split(['.', '@']).next().unwrap_or(metric);
-    if crate::metrics::SAMPLED.contains(&base) || base == "retry_time_per_request" { " (s)" } else { "" }
+/// A metric's unit (docs/reference.md's): seconds for sampled metrics (but not their
+/// `.count`) and other durations, per instance-hour for the mistake rate, per second for
+/// throughputs; None for counts and fractions. `@phase` copies take their metric's unit.
+pub(super) fn unit(metric: &str) -> Option<&'static str> {
+    let base = metric.split('@').next().unwrap_or(metric);
+    let (name, column) = base.split_once('.').unwrap_or((base, ""));
+    if crate::metrics::SAMPLED.contains(&name) {
+        return (column != "count").then_some("s");
+    }
+    match name {
+        "retry_time_per_request" | "self_preservation_time" => Some("s"),
+        "false_suspicion_rate" => Some("per instance-hour"),
+        "goodput" | "offered_load" | "peak_offered_load" => Some("per s"),
+        "up_instance_hours" => Some("instance-hours"),
+        _ => None,
+    }
+}
+
+/// An axis label for metrics: their names with their unit, shared when they share one
+/// ("detection_time.mean, detection_time.p90 (s)"), else each with its own.
+pub(super) fn axis_label(metrics: &[String]) -> String {
+    let with_unit = |m: &String, u: Option<&str>| u.map_or_else(|| m.clone(), |u| format!("{m} ({u})"));
+    let first = metrics.first().and_then(|m| unit(m));
+    if metrics.iter().all(|m| unit(m) == first) {
+        return with_unit(&metrics.join(", "), first);
+    }
+    metrics.iter().map(|m| with_unit(m, unit(m))).collect::<Vec<_>>().join(", ")
+}
+
+/// A chart's frame: title, margins (room on the right for the last x label, which is centred
+/// on the axis's end), the x labels' band and a y labels' band `y_labels` wide.
+pub(super) fn builder<'a, 'b, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    y_labels: u32,
+) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder.caption(title, (FONT, 24)).margin(16).margin_right(40).x_label_area_size(48).y_label_area_size(y_labels);
+    builder
 }
 
 /// A swept key's axis label, with seconds for durations.
 pub(super) fn key_label(key: &str, durations: bool) -> String {
     if durations { format!("{key} (s)") } else { key.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{axis_label, unit};
+
+    #[test]
+    fn a_metric_carries_its_unit_and_counts_and_fractions_none() {
+        let cases = [
+            ("detection_time.mean", Some("s")),
+            ("latency.p99@before", Some("s")),
+            ("detection_time.count", None),
+            ("retry_time_per_request", Some("s")),
+            ("false_suspicion_rate", Some("per instance-hour")),
+            ("false_suspicion_rate@partition", Some("per instance-hour")),
+            ("goodput", Some("per s")),
+            ("crashes", None),
+            ("success_ratio", None),
+        ];
+        for (metric, expected) in cases {
+            assert_eq!(unit(metric), expected, "{metric}");
+        }
+    }
+
+    #[test]
+    fn metrics_sharing_a_unit_share_it_on_the_axis() {
+        let label = |m: &[&str]| axis_label(&m.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(
+            label(&["detection_time.mean", "detection_time.max"]),
+            "detection_time.mean, detection_time.max (s)"
+        );
+        assert_eq!(label(&["detection_time.mean", "false_suspicions"]), "detection_time.mean (s), false_suspicions");
+        assert_eq!(label(&["success_ratio", "availability"]), "success_ratio, availability");
+    }
 }

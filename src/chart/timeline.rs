@@ -3,7 +3,8 @@
 //! it; crosses mark crashes, triangles detections, circles false suspicions.
 
 use super::data::ResultsData;
-use super::style::{FONT, colour};
+use super::legend::{self, Entry, Mark};
+use super::style::{FONT, builder, colour};
 use super::{ChartResult, PlotSpec};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -24,12 +25,38 @@ where
 {
     let shown = data.trace.iter().map(|r| r.instance.saturating_add(1)).max().unwrap_or(1).min(SHOWN);
     let end = data.horizon.max(data.trace.iter().map(|r| r.time).fold(0.0, f64::max));
-    let mut chart = ChartBuilder::on(area)
-        .caption(&spec.title, (FONT, 24))
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(90)
-        .build_cartesian_2d(0f64..end.max(1e-9), -0.5f64..shown as f64 - 0.5)?;
+    let lanes: Vec<Vec<(u32, f64, f64)>> = LANES
+        .iter()
+        .map(|(_, opens, closes)| (0..shown).flat_map(|i| intervals(data, i, opens, closes, end)).collect())
+        .collect();
+    // A lane with no interval (e.g. no clients: no client lane) has no legend entry.
+    let mut entries: Vec<Entry> = LANES
+        .iter()
+        .zip(&lanes)
+        .enumerate()
+        .filter(|(_, (_, bars))| !bars.is_empty())
+        .map(|(lane, ((name, _, _), _))| Entry::new(*name, Mark::Box(colour(lane))))
+        .collect();
+    entries.push(Entry::new("crash", Mark::Cross));
+    entries.push(Entry::new("detection", Mark::Triangle(colour(5))));
+    entries.push(Entry::new("false suspicion", Mark::Ring(colour(3), 5)));
+    let (plot_area, legend) = legend::split(area, entries)?;
+    plot(&plot_area, spec, data, (shown, end), &lanes)?;
+    legend.draw()
+}
+
+fn plot<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    spec: &PlotSpec,
+    data: &ResultsData,
+    (shown, end): (u32, f64),
+    lanes: &[Vec<(u32, f64, f64)>],
+) -> ChartResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut chart =
+        builder(area, &spec.title, 90).build_cartesian_2d(0f64..end.max(1e-9), -0.5f64..shown as f64 - 0.5)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
@@ -41,47 +68,18 @@ where
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 17))
         .draw()?;
-    for (lane, (name, opens, closes)) in LANES.iter().enumerate() {
-        let c = colour(lane);
-        let offset = 0.25 - lane as f64 * 0.25;
-        let bars: Vec<(u32, f64, f64)> = (0..shown).flat_map(|i| intervals(data, i, opens, closes, end)).collect();
-        if bars.is_empty() {
-            continue; // e.g. no clients: no client lane
-        }
-        chart
-            .draw_series(bars.iter().map(|&(i, from, to)| {
-                Rectangle::new(
-                    [(from, i as f64 + offset - 0.1), (to.max(from + end * 0.002), i as f64 + offset + 0.1)],
-                    c.filled(),
-                )
-            }))?
-            .label(*name)
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 14, y + 5)], c.filled()));
+    for (lane, bars) in lanes.iter().enumerate() {
+        let (c, offset) = (colour(lane), 0.25 - lane as f64 * 0.25);
+        chart.draw_series(bars.iter().map(|&(i, from, to)| {
+            let (low, high) = (i as f64 + offset - 0.1, i as f64 + offset + 0.1);
+            Rectangle::new([(from, low), (to.max(from + end * 0.002), high)], c.filled())
+        }))?;
     }
     let marks = |event: &'static str| data.trace.iter().filter(move |r| r.event == event && r.instance < shown);
-    chart
-        .draw_series(marks("crash").map(|r| Cross::new((r.time, r.instance as f64 + 0.25), 5, BLACK.stroke_width(2))))?
-        .label("crash")
-        .legend(|(x, y)| Cross::new((x + 7, y), 5, BLACK.stroke_width(2)));
-    chart
-        .draw_series(
-            marks("detection").map(|r| TriangleMarker::new((r.time, r.instance as f64 + 0.1), 6, colour(5).filled())),
-        )?
-        .label("detection")
-        .legend(|(x, y)| TriangleMarker::new((x + 7, y), 6, colour(5).filled()));
-    chart
-        .draw_series(
-            marks("false_suspicion").map(|r| Circle::new((r.time, r.instance as f64), 5, colour(3).stroke_width(2))),
-        )?
-        .label("false suspicion")
-        .legend(|(x, y)| Circle::new((x + 7, y), 5, colour(3).stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font((FONT, 14))
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
+    let at = |r: &super::data::TraceRow, offset: f64| (r.time, r.instance as f64 + offset);
+    chart.draw_series(marks("crash").map(|r| Cross::new(at(r, 0.25), 5, BLACK.stroke_width(2))))?;
+    chart.draw_series(marks("detection").map(|r| TriangleMarker::new(at(r, 0.1), 6, colour(5).filled())))?;
+    chart.draw_series(marks("false_suspicion").map(|r| Circle::new(at(r, 0.0), 5, colour(3).stroke_width(2))))?;
     Ok(())
 }
 

@@ -13,9 +13,9 @@ pub struct PlotSpec {
     pub kind: Kind,
     /// Title printed above the chart.
     pub title: String,
-    /// The swept key on the x axis (line, bar).
+    /// The swept key on the x axis (line, bar); the metric on the x axis (tradeoff).
     pub x: Option<String>,
-    /// Metrics on the y axis (line, bar); the sampled metric (cdf).
+    /// Metrics on the y axis (line, bar; one for tradeoff); the sampled metric (cdf).
     pub y: Vec<String>,
     /// A second swept key: one line (or bar colour) per value.
     pub series: Option<String>,
@@ -23,6 +23,26 @@ pub struct PlotSpec {
     pub log_x: bool,
     /// Logarithmic y axis.
     pub log_y: bool,
+    /// Trade-off curves: the swept key that moves along each curve (its values label the
+    /// points). Absent from other charts' manifests, which therefore read as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub along: Option<String>,
+    /// Trade-off curves: which points to mark as Pareto-optimal; None marks none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pareto: Option<Pareto>,
+}
+
+/// How a trade-off chart marks its Pareto-optimal points: those no other point beats on one
+/// axis without losing on the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pareto {
+    /// Compare the points of all curves together (the series are choices), not each curve's
+    /// own (the series are conditions, such as a loss rate, that nobody chooses).
+    pub across_curves: bool,
+    /// Larger x values are better (by default smaller ones are).
+    pub higher_x: bool,
+    /// Larger y values are better (by default smaller ones are).
+    pub higher_y: bool,
 }
 
 impl PlotSpec {
@@ -30,13 +50,18 @@ impl PlotSpec {
     /// the axes its kind needs.
     pub fn check(&self, swept_keys: &[String]) -> Result<(), String> {
         crate::input::check_name(&self.name)?;
-        for key in self.x.iter().chain(&self.series) {
+        // A trade-off chart's x is a metric; its curve moves along a swept key.
+        let x = self.x.iter().filter(|_| self.kind != Kind::Tradeoff);
+        for key in x.chain(&self.series).chain(&self.along) {
             if !swept_keys.contains(key) {
                 return Err(format!("`{key}` is not a swept key"));
             }
         }
-        if matches!(self.kind, Kind::Line | Kind::Bar) && self.x.is_none() {
-            return Err("a line or bar chart needs `x`".into());
+        if matches!(self.kind, Kind::Line | Kind::Bar | Kind::Tradeoff) && self.x.is_none() {
+            return Err("a line, bar or trade-off chart needs `x`".into());
+        }
+        if self.kind == Kind::Tradeoff && (self.along.is_none() || self.y.len() != 1) {
+            return Err("a trade-off chart needs `along` and one metric in `y`".into());
         }
         if self.kind != Kind::Timeline && self.y.is_empty() {
             return Err("it names no metric".into());
@@ -51,17 +76,20 @@ impl PlotSpec {
 pub enum Kind {
     /// Metrics against a swept key, with 95 % CI error bars and the expectations' formulas.
     Line,
-    /// One metric across the values of a swept key, with 95 % CI whiskers.
+    /// Metrics across the values of a swept key (grouped bars), with 95 % CI whiskers.
     Bar,
     /// The distribution of a sampled metric, one curve per sweep point.
     Cdf,
     /// One traced run: per instance, when it was down, held down by the registry, and avoided by clients.
     Timeline,
+    /// One metric against another as a swept key moves, one curve per value of the other swept
+    /// keys, CI bars on both axes, Pareto-optimal points marked.
+    Tradeoff,
 }
 
 impl Kind {
     /// The kinds' names, as written in `[[plot]]`.
-    pub const NAMES: &'static [&'static str] = &["line", "bar", "cdf", "timeline"];
+    pub const NAMES: &'static [&'static str] = &["line", "bar", "cdf", "timeline", "tradeoff"];
 
     /// The kind named `name`; `None` for an unknown name.
     pub fn from_name(name: &str) -> Option<Self> {
@@ -70,6 +98,7 @@ impl Kind {
             "bar" => Some(Kind::Bar),
             "cdf" => Some(Kind::Cdf),
             "timeline" => Some(Kind::Timeline),
+            "tradeoff" => Some(Kind::Tradeoff),
             _ => None,
         }
     }

@@ -289,6 +289,7 @@ pub const FRACTIONS: &[&str] = &[
     "instance_up_fraction",
     "availability",
     "keys_moved_fraction",
+    "view_accuracy",
 ];
 
 /// The values `name` can take (`@phase` copies like their metric). Every metric is a count,
@@ -307,15 +308,18 @@ pub const SELF_PRESERVATION_METRICS: [&str; 2] = ["self_preservation_time", "sel
 pub const POD_EVICTION_METRICS: [&str; 2] = ["pod_evictions", "pod_eviction_time"];
 
 /// The gossip detector: a crash until the first live member, half of them and all of them
-/// hold the crashed member dead (sampled), the messages sent, and how often a healthy member's
-/// view of a member that was up turned suspect, and dead.
-pub const GOSSIP_METRICS: [&str; 6] = [
+/// hold the crashed member dead (sampled), the messages and bytes sent, how often a healthy member's
+/// view of a healthy member turned suspect, and dead, and the time-weighted fraction of live
+/// members' views of other members that were right (the decentralised `query_accuracy`).
+pub const GOSSIP_METRICS: [&str; 8] = [
     "dissemination_first_time",
     "dissemination_half_time",
     "dissemination_all_time",
     "gossip_messages",
+    "gossip_bytes",
     "gossip_false_suspicions",
     "gossip_false_deaths",
+    "view_accuracy",
 ];
 
 /// Consul's reaper: services deregistered, and a crash until the deregistration (sampled).

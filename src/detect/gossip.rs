@@ -47,6 +47,7 @@
 //! of them hold the crashed member dead (while it stays down) — and `gossip_messages`, the
 //! messages sent.
 
+mod accuracy;
 mod knowledge;
 mod queue;
 
@@ -58,6 +59,7 @@ use crate::metrics::sampled::Sampled;
 use crate::params::DefaultValue::Fixed;
 use crate::params::KeyError;
 use crate::params::{Param, Strategy, Type, Values};
+use accuracy::Accuracy;
 use knowledge::{Key, Knowledge, RumorId, State};
 use queue::Queue;
 use std::sync::Arc;
@@ -77,6 +79,13 @@ const NACK_TIMER: u8 = 11;
 const NACK: u8 = 12;
 /// Set on a message a degraded member has already held back once.
 const HELD: u8 = 0x80;
+
+/// The size model of `gossip_bytes`: a message's header (type, sequence number, sender and
+/// target names, as memberlist's msgpack-encoded ping or ack: about 30 bytes) and each update
+/// it carries (a suspect, dead or alive message: incarnation, node name, and for alive the
+/// address and metadata: about 50 bytes), plus UDP/IP headers (28 bytes).
+const HEADER_BYTES: u64 = 30 + 28;
+const UPDATE_BYTES: u64 = 50;
 
 /// Random draws before a random pick gives up.
 const DRAWS: u32 = 64;
@@ -275,6 +284,7 @@ impl DetectorFactory for Settings {
             scratch: Vec::new(),
             crashes: Vec::new(),
             metrics: Metrics::default(),
+            accuracy: Accuracy::new(n),
         })
     }
 }
@@ -333,6 +343,8 @@ struct Metrics {
     half: Sampled,
     all: Sampled,
     messages: u64,
+    /// Bytes sent, by the size model.
+    bytes: u64,
     /// Healthy members' views of healthy members turning suspect, and dead.
     false_suspicions: u64,
     false_deaths: u64,
@@ -349,6 +361,7 @@ struct Gossip {
     scratch: Vec<RumorId>,
     crashes: Vec<Followed>,
     metrics: Metrics,
+    accuracy: Accuracy,
 }
 
 /// How a probe moves the local health score (memberlist's `probeNode`): an ack −1; silence +
@@ -425,6 +438,7 @@ impl Gossip {
         message.header = Header { from, ..header };
         let (knowledge, limit, max) = (&self.knowledge, self.limit, self.settings.max_piggyback);
         self.members[from as usize].queue.take(max, limit, knowledge, &mut message.updates);
+        self.metrics.bytes += HEADER_BYTES + UPDATE_BYTES * message.updates.len() as u64;
         let arrival = match (from == self.agent(), to == self.agent()) {
             (true, _) => ctx.send(InstanceId(to)),
             (_, true) => ctx.send(InstanceId(from)),
@@ -680,6 +694,9 @@ impl Gossip {
     /// `member`'s view of `subject` changed from `before` to `after` (raised by `from`).
     fn changed(&mut self, member: u32, subject: u32, before: Key, after: Key, from: u32, ctx: &mut dyn DetectorCtx) {
         self.members[member as usize].suspicions.retain(|s| s.0 != subject);
+        if subject != member {
+            self.accuracy.view_changed(subject, before.1 == State::Dead, after.1 == State::Dead, ctx.now());
+        }
         if subject == member && after.1 != State::Alive {
             return self.refute(member, after.0, ctx);
         }
@@ -773,11 +790,16 @@ impl Gossip {
         self.check_followed(now);
     }
 
+    /// The other members `member` holds dead.
+    fn held_dead(&self, member: u32) -> Vec<u32> {
+        (0..self.size()).filter(|&j| j != member && self.knowledge.view(member, j).1 == State::Dead).collect()
+    }
+
     /// Records the stages every followed crash has reached, and forgets those done.
     fn check_followed(&mut self, now: SimTime) {
-        let (knowledge, metrics) = (&self.knowledge, &mut self.metrics);
+        let (knowledge, accuracy, metrics) = (&self.knowledge, &self.accuracy, &mut self.metrics);
         self.crashes.retain_mut(|f| {
-            let (holding, live) = (knowledge.holding_dead(f.subject), knowledge.up_count());
+            let (holding, live) = (accuracy.dead_holders(f.subject), knowledge.up_count());
             let stages = [(1, &mut metrics.first), (live.div_ceil(2), &mut metrics.half), (live, &mut metrics.all)];
             for (stage, (needed, sampled)) in stages.into_iter().enumerate() {
                 if usize::from(f.reached) == stage && holding >= needed.max(1) {
@@ -802,6 +824,8 @@ impl Detector for Gossip {
         let member = instance.0;
         self.crashes.retain(|f| f.subject != member);
         self.knowledge.member_up(member);
+        let held = self.held_dead(member);
+        self.accuracy.member_changed(member, true, &held, ctx.now());
         let (incarnation, state) = self.knowledge.view(member, member);
         if state != State::Alive {
             self.refute(member, incarnation, ctx);
@@ -811,6 +835,8 @@ impl Detector for Gossip {
 
     fn on_instance_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let member = instance.0;
+        let held = self.held_dead(member);
+        self.accuracy.member_changed(member, false, &held, ctx.now());
         self.knowledge.member_down(member);
         let m = &mut self.members[member as usize];
         m.queue.clear();
@@ -835,14 +861,15 @@ impl Detector for Gossip {
     }
 
     fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
-        let _ = horizon;
-        let [first, half, all, messages, suspicions, deaths] = crate::metrics::GOSSIP_METRICS;
+        let [first, half, all, messages, bytes, suspicions, deaths, accuracy] = crate::metrics::GOSSIP_METRICS;
         self.metrics.first.report(first, out);
         self.metrics.half.report(half, out);
         self.metrics.all.report(all, out);
         out.push(messages, self.metrics.messages as f64);
+        out.push(bytes, self.metrics.bytes as f64);
         out.push(suspicions, self.metrics.false_suspicions as f64);
         out.push(deaths, self.metrics.false_deaths as f64);
+        out.push(accuracy, self.accuracy.report(horizon));
     }
 }
 

@@ -99,7 +99,9 @@ fn contention_input_errors_name_the_key() {
         (good.replace("clients = 5", "clients = 0"), "workload.clients"),
     ];
     for (text, needle) in cases {
-        let error = discosim::scenario::parse(&text, "c.toml", Path::new("."), &[]).err().expect("an error");
+        let Err(error) = discosim::scenario::parse(&text, "c.toml", Path::new("."), &[]) else {
+            panic!("no error for `{needle}`");
+        };
         let message = error.to_string();
         assert!(message.contains(needle), "expected `{needle}` in: {message}");
         assert!(message.contains("c.toml:"), "placed in the file: {message}");

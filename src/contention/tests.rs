@@ -35,7 +35,7 @@ fn lockstep_calls_and_completion_time_are_exact() {
         let (calls, time, unfinished) =
             run(n, Dist::Constant { value: d }, retry(Backoff::Exponential, 10 * MS, Jitter::None), 1);
         assert_eq!(calls, f64::from(n * (n + 1) / 2));
-        let waits: SimTime = (1..n).map(|k| (10 * MS << (k - 1).min(20)).min(2000 * MS)).sum();
+        let waits: SimTime = (1..n).map(|k| ((10 * MS) << (k - 1).min(20)).min(2000 * MS)).sum();
         assert_eq!(time, (4 * d * SimTime::from(n) + waits) as f64, "{n} clients");
         assert_eq!(unfinished, 0.0);
     }

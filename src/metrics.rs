@@ -161,6 +161,8 @@ pub struct Groups {
     pub load_spread: bool,
     /// Client-side throttling's (`[recovery.adaptive_throttling]`, `[recovery.retry_throttling]`).
     pub throttling: bool,
+    /// The contention workload's (`[workload] kind = "contention"`).
+    pub contention: bool,
 }
 
 impl Groups {
@@ -176,6 +178,7 @@ impl Groups {
         gossip: true,
         load_spread: true,
         throttling: true,
+        contention: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -191,6 +194,7 @@ impl Groups {
             gossip: self.gossip || other.gossip,
             load_spread: self.load_spread || other.load_spread,
             throttling: self.throttling || other.throttling,
+            contention: self.contention || other.contention,
         }
     }
 }
@@ -242,6 +246,9 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
     }
     if groups.requests {
         names.extend(requests::RequestMetrics::names(phases, groups));
+    }
+    if groups.contention {
+        names.extend(CONTENTION_METRICS.iter().map(|n| n.to_string()));
     }
     names
 }
@@ -321,6 +328,11 @@ pub const GOSSIP_METRICS: [&str; 8] = [
     "gossip_false_deaths",
     "view_accuracy",
 ];
+
+/// The contention workload: conditional writes until every client succeeded (or gave up),
+/// seconds until the last client's write was answered, and clients without success (given up,
+/// or still trying at the horizon).
+pub const CONTENTION_METRICS: [&str; 3] = ["contention_calls", "contention_completion_time", "contention_unfinished"];
 
 /// Consul's reaper: services deregistered, and a crash until the deregistration (sampled).
 pub const REAPER_METRICS: [&str; 2] = ["reaped", "reap_time"];

@@ -570,12 +570,16 @@ impl Gossip {
     }
 
     /// Another accuser's suspicion of a subject `member` already suspects: one more
-    /// confirmation, and an earlier deadline. Whether it counted.
+    /// confirmation, and an earlier deadline, while fewer than k have come. Whether it counted
+    /// (then the member passes it on).
     fn confirm(&mut self, member: u32, subject: u32, incarnation: u32, from: u32, ctx: &mut dyn DetectorCtx) -> bool {
         let size = self.size();
+        let (_, _, k) = self.settings.suspicion_bounds(size);
         let m = &mut self.members[member as usize];
         let Some(s) = m.suspicions.iter_mut().find(|s| s.0 == subject && s.1 == incarnation) else { return false };
-        if s.3.contains(&from) {
+        // memberlist's `Confirm`: once k confirmations are in, more change nothing and are not
+        // passed on.
+        if s.3.len() as u32 > k || s.3.contains(&from) {
             return false;
         }
         s.3.push(from);

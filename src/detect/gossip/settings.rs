@@ -140,7 +140,7 @@ fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
 
 impl Settings {
     /// Memberlist's `suspicionTimeout` bounds for `n` members: (min, max, k).
-    fn suspicion_bounds(&self, n: u32) -> (f64, f64, u32) {
+    pub(super) fn suspicion_bounds(&self, n: u32) -> (f64, f64, u32) {
         let scale = (f64::from(n.max(1))).log10().max(1.0);
         let min = f64::from(self.suspicion_mult) * scale * self.probe_interval as f64;
         let max = f64::from(self.suspicion_max_timeout_mult) * min;

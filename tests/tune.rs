@@ -126,6 +126,10 @@ fn bad_tune_tables_exit_2_with_place_key_and_suggestion() {
         ),
         (format!("{good}[sweep]\n\"network.loss\" = [0.1, 0.2]\n"), &["s.toml:19:", "2 sweep points"]),
         (good.split("[tune]").next().unwrap().to_string(), &["has no [tune] table"]),
+        (
+            good.replace("instances = 20", "instances = 5000000").replace("\"2000s\"", "\"1000000s\""),
+            &["more than the cap", "the preflight refuses a candidate at detector.timeout = 0.5s; --force goes ahead"],
+        ),
     ];
     for (text, wanted) in cases {
         let dir = tempfile::tempdir().unwrap();

@@ -3,7 +3,7 @@
 //! every requirement, 1 when none in the ranges does, 2 on bad input, 3 when the file cannot
 //! be written.
 
-use super::overrides_from;
+use super::{machine_memory_bytes, overrides_from, report_refusals};
 use crate::exit::Exit;
 use crate::output::{folder, write_atomic};
 use crate::scenario::{self, ScenarioError};
@@ -32,6 +32,9 @@ pub(super) struct TuneArgs {
     /// Do not print each candidate on stderr as it is decided.
     #[arg(long)]
     quiet: bool,
+    /// Go ahead although the preflight refuses the scenario at an end of the knobs' ranges.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs `discosim tune`.
@@ -58,16 +61,34 @@ fn try_tune(args: &TuneArgs) -> Result<ExitCode, (Exit, String)> {
     };
     let threads = if args.threads == 0 { rayon::current_num_threads() } else { args.threads.into() };
     let tuner = Tuner { spec: &spec, text: &tuned.text, file: &args.scenario, overrides: &overrides, threads };
-    // Both ends of every range are loaded before anything runs: a knob the scenario refuses
-    // is reported at once, not after minutes of runs.
-    tuner.load(&spec.knobs.iter().map(|k| k.low).collect::<Vec<_>>()).map_err(bad)?;
-    tuner.load(&spec.knobs.iter().map(|k| k.high).collect::<Vec<_>>()).map_err(bad)?;
+    preflight(&tuner, args.force)?;
     let dir = args.out.clone().unwrap_or_else(|| Path::new("results").join(format!("{}-tune", tuned.loaded.name)));
     let _lock = folder::lock(&dir).map_err(|e| (e.code, e.message))?;
     let outcome = search(&tuner, |e| progress(&spec, e, args.quiet)).map_err(bad)?;
     write(&dir, &spec, &outcome)?;
     print!("{}", report::table(&spec, &outcome));
     Ok(ExitCode::from(if outcome.best.is_some() { Exit::Fine } else { Exit::UNMET }))
+}
+
+/// Loads the scenario at both ends of every range and estimates a run there before anything
+/// runs: a knob value the scenario refuses is reported at once, and a run too large for the
+/// machine is refused as `run` refuses it (unless `--force`), not after minutes of runs.
+fn preflight(tuner: &Tuner, force: bool) -> Result<(), (Exit, String)> {
+    let memory = machine_memory_bytes().ok();
+    let ends = [tuner.spec.knobs.iter().map(|k| k.low).collect(), tuner.spec.knobs.iter().map(|k| k.high).collect()];
+    for values in ends {
+        let values: Vec<f64> = values;
+        let loaded = tuner.load(&values).map_err(|e| (Exit::BadInput, e.to_string()))?;
+        let refusals = crate::preflight::refusals(&crate::preflight::estimate(&loaded, tuner.threads, 1), memory);
+        if report_refusals(&loaded.file, &refusals, force) {
+            let message = format!(
+                "the preflight refuses a candidate at {}; --force goes ahead",
+                setting_text(tuner.spec, &values)
+            );
+            return Err((Exit::BadInput, message));
+        }
+    }
+    Ok(())
 }
 
 fn write(dir: &Path, spec: &crate::scenario::tune::TuneSpec, outcome: &Outcome) -> Result<(), (Exit, String)> {

@@ -212,3 +212,33 @@ fn knob_text(knob: &Knob, value: f64) -> String {
         KnobKind::Number => crate::output::format_number(value),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at_most(bound: f64) -> Requirement {
+        Requirement { metric: "m".into(), at_most: true, bound, text: format!("m <= {bound}") }
+    }
+
+    fn interval(mean: f64, ci_low: f64, ci_high: f64, n: usize) -> Estimate {
+        Estimate { mean, ci_low, ci_high, n }
+    }
+
+    #[test]
+    fn an_interval_decides_only_when_it_lies_on_one_side() {
+        assert_eq!(verdict(&interval(1.0, 0.5, 1.5, 5), &at_most(2.0)), Verdict::Met);
+        assert_eq!(verdict(&interval(1.0, 0.5, 2.0, 5), &at_most(2.0)), Verdict::Met, "touching counts");
+        assert_eq!(verdict(&interval(3.0, 2.5, 3.5, 5), &at_most(2.0)), Verdict::Violated);
+        assert_eq!(verdict(&interval(2.0, 1.5, 2.5, 5), &at_most(2.0)), Verdict::Undecided);
+        let at_least = Requirement { at_most: false, ..at_most(2.0) };
+        assert_eq!(verdict(&interval(3.0, 2.5, 3.5, 5), &at_least), Verdict::Met);
+        assert_eq!(verdict(&interval(1.0, 0.5, 1.5, 5), &at_least), Verdict::Violated);
+    }
+
+    #[test]
+    fn an_undefined_metric_violates_and_one_value_decides_nothing() {
+        assert_eq!(verdict(&interval(f64::NAN, f64::NAN, f64::NAN, 0), &at_most(2.0)), Verdict::Violated);
+        assert_eq!(verdict(&interval(1.0, f64::NAN, f64::NAN, 1), &at_most(2.0)), Verdict::Undecided);
+    }
+}

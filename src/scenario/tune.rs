@@ -127,23 +127,7 @@ fn knob(key: String, value: toml::Value) -> Result<Knob, KeyError> {
         return Err(KeyError::new(place, "cannot be a knob").allowed("a scenario key such as detector.timeout"));
     }
     let raw: RawKnob = from_value(value, &place)?;
-    let (low, high, kind) = match (&raw.low, &raw.high) {
-        (toml::Value::String(l), toml::Value::String(h)) => {
-            (seconds(&place, l)?, seconds(&place, h)?, KnobKind::Duration)
-        }
-        (toml::Value::Integer(l), toml::Value::Integer(h)) => (*l as f64, *h as f64, KnobKind::Integer),
-        (l, h) => {
-            match (l.as_float().or(l.as_integer().map(|i| i as f64)), h.as_float().or(h.as_integer().map(|i| i as f64)))
-            {
-                (Some(l), Some(h)) => (l, h, KnobKind::Number),
-                _ => {
-                    return Err(
-                        KeyError::new(place, "low and high must both be durations or both numbers").allowed(KNOB_HELP)
-                    );
-                }
-            }
-        }
-    };
+    let (low, high, kind) = range(&place, &raw.low, &raw.high)?;
     if !(low.is_finite() && high.is_finite() && low < high) {
         return Err(KeyError::new(place, format!("needs low < high (got {low} and {high})")).allowed(KNOB_HELP));
     }
@@ -157,6 +141,21 @@ fn knob(key: String, value: toml::Value) -> Result<Knob, KeyError> {
         }
     };
     Ok(Knob { key, low, high, kind, log })
+}
+
+/// A knob's ends and what its values are: both durations, both integers, or both numbers.
+fn range(place: &str, low: &toml::Value, high: &toml::Value) -> Result<(f64, f64, KnobKind), KeyError> {
+    let number = |v: &toml::Value| v.as_float().or(v.as_integer().map(|i| i as f64));
+    match (low, high) {
+        (toml::Value::String(l), toml::Value::String(h)) => {
+            Ok((seconds(place, l)?, seconds(place, h)?, KnobKind::Duration))
+        }
+        (toml::Value::Integer(l), toml::Value::Integer(h)) => Ok((*l as f64, *h as f64, KnobKind::Integer)),
+        (l, h) => match (number(l), number(h)) {
+            (Some(l), Some(h)) => Ok((l, h, KnobKind::Number)),
+            _ => Err(KeyError::new(place, "low and high must both be durations or both numbers").allowed(KNOB_HELP)),
+        },
+    }
 }
 
 fn seconds(place: &str, text: &str) -> Result<f64, KeyError> {

@@ -13,6 +13,7 @@ pub mod chart;
 pub mod cli;
 pub(crate) mod cluster;
 pub(crate) mod compare;
+pub(crate) mod contention;
 pub mod detect;
 pub mod dist;
 pub mod engine;

@@ -161,6 +161,8 @@ pub struct Groups {
     pub load_spread: bool,
     /// Client-side throttling's (`[recovery.adaptive_throttling]`, `[recovery.retry_throttling]`).
     pub throttling: bool,
+    /// The contention workload's (`[workload] kind = "contention"`).
+    pub contention: bool,
 }
 
 impl Groups {
@@ -176,6 +178,7 @@ impl Groups {
         gossip: true,
         load_spread: true,
         throttling: true,
+        contention: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -191,6 +194,7 @@ impl Groups {
             gossip: self.gossip || other.gossip,
             load_spread: self.load_spread || other.load_spread,
             throttling: self.throttling || other.throttling,
+            contention: self.contention || other.contention,
         }
     }
 }
@@ -243,6 +247,9 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
     if groups.requests {
         names.extend(requests::RequestMetrics::names(phases, groups));
     }
+    if groups.contention {
+        names.extend(CONTENTION_METRICS.iter().map(|n| n.to_string()));
+    }
     names
 }
 
@@ -289,6 +296,7 @@ pub const FRACTIONS: &[&str] = &[
     "instance_up_fraction",
     "availability",
     "keys_moved_fraction",
+    "view_accuracy",
 ];
 
 /// The values `name` can take (`@phase` copies like their metric). Every metric is a count,
@@ -307,16 +315,24 @@ pub const SELF_PRESERVATION_METRICS: [&str; 2] = ["self_preservation_time", "sel
 pub const POD_EVICTION_METRICS: [&str; 2] = ["pod_evictions", "pod_eviction_time"];
 
 /// The gossip detector: a crash until the first live member, half of them and all of them
-/// hold the crashed member dead (sampled), the messages sent, and how often a healthy member's
-/// view of a member that was up turned suspect, and dead.
-pub const GOSSIP_METRICS: [&str; 6] = [
+/// hold the crashed member dead (sampled), the messages and bytes sent, how often a healthy member's
+/// view of a healthy member turned suspect, and dead, and the time-weighted fraction of live
+/// members' views of other members that were right (the decentralised `query_accuracy`).
+pub const GOSSIP_METRICS: [&str; 8] = [
     "dissemination_first_time",
     "dissemination_half_time",
     "dissemination_all_time",
     "gossip_messages",
+    "gossip_bytes",
     "gossip_false_suspicions",
     "gossip_false_deaths",
+    "view_accuracy",
 ];
+
+/// The contention workload: conditional writes until every client succeeded (or gave up),
+/// seconds until the last client's write was answered, and clients without success (given up,
+/// or still trying at the horizon).
+pub const CONTENTION_METRICS: [&str; 3] = ["contention_calls", "contention_completion_time", "contention_unfinished"];
 
 /// Consul's reaper: services deregistered, and a crash until the deregistration (sampled).
 pub const REAPER_METRICS: [&str; 2] = ["reaped", "reap_time"];

@@ -44,6 +44,8 @@ pub struct Scenario {
     pub capacity: Option<Capacity>,
     /// Clients and the discovery path; None: a detection-only scenario.
     pub clients: Option<Clients>,
+    /// The contention workload (`[workload] kind = "contention"`); None: none.
+    pub contention: Option<Contention>,
     /// Scheduled faults, in file order.
     pub faults: Vec<Fault>,
     /// Windows whose detection and request metrics are also reported as `<metric>@<phase>`.
@@ -75,6 +77,7 @@ impl Scenario {
             load_spread: clients.is_some() && self.metric_options.load_spread,
             throttling: clients
                 .is_some_and(|c| c.recovery.adaptive_throttling.is_some() || c.recovery.retry_throttling.is_some()),
+            contention: self.contention.is_some(),
         }
     }
 }
@@ -113,6 +116,19 @@ pub struct Clients {
     pub balancer: Configured<dyn BalancerFactory>,
     /// What a client does about slow or failed attempts.
     pub recovery: Recovery,
+}
+
+/// The contention workload (Brooker, "Exponential Backoff And Jitter", AWS 2015): `clients`
+/// clients each update one shared row once with optimistic concurrency — read its version,
+/// write conditionally on it, back off after a conflict and read again — and stop after their
+/// successful write. Messages take the scenario's network delay.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Contention {
+    /// Number of clients, all starting at time 0.
+    pub clients: u32,
+    /// The backoff between a conflict and the next read, and the writes allowed per client
+    /// (`max_attempts`: a client that has used them gives up).
+    pub retry: crate::recovery::Retry,
 }
 
 /// Caches on the way from the registry to the balancer (Eureka: the server's response cache;
@@ -306,6 +322,8 @@ pub enum StreamKind {
     Outlier = 15,
     /// A client's adaptive throttling (its local rejections).
     Throttle = 16,
+    /// A contention client: its messages' delays and its backoff jitter.
+    Contention = 17,
 }
 
 impl From<StreamKind> for u64 {

@@ -34,6 +34,8 @@ pub(crate) const MAX_TOTAL_EVENTS: f64 = 1e11;
 const BASE_BYTES: f64 = 9.5e6;
 /// The world's state per instance: truth, epochs, registry view, scoring, failure events.
 const WORLD_BYTES_PER_INSTANCE: f64 = 110.0;
+/// A contention client's state and its message in flight.
+const CONTENTION_BYTES_PER_CLIENT: f64 = 64.0;
 /// One HDR histogram (3 significant digits) grown to durations of seconds.
 const HISTOGRAM_BYTES: f64 = 100_000.0;
 /// One reported value in a run's record: its name (a `String`) and the number.
@@ -122,8 +124,9 @@ pub(crate) fn run_estimate(s: &Scenario) -> RunEstimate {
     };
     let detector = s.detector.estimate(&load);
     let requests = s.clients.as_ref().map_or(Cost::default(), |c| traffic::estimate(s, c, &load));
+    let contention = s.contention.as_ref().map_or(Cost::default(), contention);
     let histograms = histograms(s);
-    let parts = [world, detector, requests];
+    let parts = [world, detector, requests, contention];
     RunEstimate {
         queue_events: parts.iter().map(|c| c.queue_events).sum(),
         drawn_events: parts.iter().map(|c| c.drawn_events).sum(),
@@ -164,6 +167,21 @@ fn failures(model: &FailureModel, instances: f64, horizon_s: f64) -> Failures {
             Failures { up_fraction: up_s / cycle_s, crashes: instances * horizon_s / cycle_s, events_per_crash: 2.0 }
         }
     }
+}
+
+/// The contention workload: four messages (read, its reply, the write, its reply) per
+/// conditional write. Writes: without jitter N(N+1)/4, half the lockstep closed form N(N+1)/2
+/// (the network's spread breaks some ties); with jitter N(1 + 2 ln N); never more than
+/// `max_attempts` per client. Calibrated on Brooker's model (bench/contention_reference.py:
+/// within 2× from 10 to 190 clients for every jitter).
+fn contention(c: &crate::model::Contention) -> Cost {
+    let n = f64::from(c.clients);
+    let writes = match c.retry.jitter {
+        crate::recovery::Jitter::None => n * (n + 1.0) / 4.0,
+        _ => n * (1.0 + 2.0 * n.ln()),
+    };
+    let writes = writes.max(n).min(n * f64::from(c.retry.max_attempts));
+    Cost { queue_events: 4.0 * writes, drawn_events: 0.0, bytes: CONTENTION_BYTES_PER_CLIENT * n }
 }
 
 /// How many instances a scheduled fault touches.

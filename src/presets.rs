@@ -61,6 +61,26 @@ pub const PRESETS: &[Preset] = &[
         text: include_str!("presets/consul.toml"),
     },
     Preset {
+        name: "consul-lan",
+        doc: "Consul's LAN pool: memberlist LAN gossip finds a dead node (serfHealth critical at the servers' member); the reaper deregisters after 90 min, checking every 30 s",
+        text: include_str!("presets/consul-lan.toml"),
+    },
+    Preset {
+        name: "memberlist-lan",
+        doc: "memberlist DefaultLANConfig: probe 1 s, timeout 500 ms, 3 indirect, suspicion 4 · log10 n s up to 6×, retransmit 4 · ceil(log10(n + 1)), gossip 200 ms to 3",
+        text: include_str!("presets/memberlist-lan.toml"),
+    },
+    Preset {
+        name: "memberlist-wan",
+        doc: "memberlist DefaultWANConfig: probe 5 s, timeout 3 s, 3 indirect, suspicion 6 · log10 n · 5 s up to 6×, gossip 500 ms to 4",
+        text: include_str!("presets/memberlist-wan.toml"),
+    },
+    Preset {
+        name: "memberlist-local",
+        doc: "memberlist DefaultLocalConfig: probe 1 s, timeout 200 ms, 1 indirect, suspicion 3 · log10 n s up to 6×, retransmit 2, gossip 100 ms to 3",
+        text: include_str!("presets/memberlist-local.toml"),
+    },
+    Preset {
         name: "envoy",
         doc: "Envoy outlier detection (client side): eject after 5 failures in a row, 30 s × a multiplier up to 300 s, 10 s sweeps, at most 10 % (none below 10 hosts), panic below 50 % healthy; success-rate ejection (1.9 standard deviations, 5 hosts of 100 attempts)",
         text: include_str!("presets/envoy.toml"),

@@ -5,6 +5,7 @@
 
 pub(crate) mod build;
 mod build_clients;
+mod build_contention;
 pub(crate) use crate::params::duration;
 pub(crate) mod error;
 mod expectations;

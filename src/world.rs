@@ -5,6 +5,8 @@
 mod network;
 
 use crate::cluster::{Eviction, Instances, Registry, Removal, SelfPreservation};
+use crate::contention::Contention;
+pub use crate::contention::ContentionEvent;
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream};
 use crate::ids::{InstanceId, PerInstance};
@@ -45,6 +47,14 @@ pub enum Event {
     Traffic(TrafficEvent),
     /// The registry's periodic eviction sweep runs.
     Eviction,
+    /// A message of the contention workload arrives.
+    Contention(ContentionEvent),
+}
+
+impl From<ContentionEvent> for Event {
+    fn from(event: ContentionEvent) -> Self {
+        Event::Contention(event)
+    }
 }
 
 impl From<TrafficEvent> for Event {
@@ -140,6 +150,8 @@ pub struct World {
     faults: Vec<(FaultAction, Vec<InstanceId>)>,
     /// Clients and servers, when the scenario has a workload.
     traffic: Option<Traffic>,
+    /// The contention workload's clients and row, when the scenario has one.
+    contention: Option<Contention>,
     /// Changes of state, when tracing.
     trace: Option<Vec<TraceRecord>>,
     /// Every time at which a scheduled fault starts or ends, sorted.
@@ -199,6 +211,7 @@ impl World {
             detector_rng: streams.streams(StreamKind::Detector, n as usize).into(),
             faults: faults.collect(),
             traffic: Traffic::new(scenario, &streams),
+            contention: scenario.contention.as_ref().map(|c| Contention::new(c, &scenario.network, &streams)),
             trace: None,
             fault_times: fault_times(scenario),
         };
@@ -226,6 +239,9 @@ impl World {
         self.detector.start(detector_ctx!(self));
         if let Some(traffic) = &mut self.traffic {
             traffic.start(traffic_ctx!(self));
+        }
+        if let Some(contention) = &mut self.contention {
+            contention.start(&mut self.queue);
         }
     }
 
@@ -284,6 +300,9 @@ impl World {
         if let Some(traffic) = &mut self.traffic {
             traffic.report(self.horizon, &mut out);
         }
+        if let Some(contention) = &self.contention {
+            contention.report(self.horizon, &mut out);
+        }
         let work = EngineWork {
             events: self.queue.processed(),
             wall_seconds: 0.0,
@@ -312,6 +331,11 @@ impl World {
             }
             Event::Fault { index, undo } => self.apply_fault(index as usize, undo),
             Event::Eviction => self.eviction_sweep(),
+            Event::Contention(e) => {
+                if let Some(contention) = &mut self.contention {
+                    contention.on_event(e, &mut self.queue);
+                }
+            }
             Event::Fail { .. } | Event::Repair { .. } => {}
         }
     }

@@ -43,7 +43,7 @@ fn events_of_first(text: &str, n: u32) -> Vec<String> {
         let instance = match event {
             Event::Fail { instance, .. } | Event::Repair { instance, .. } => *instance,
             Event::Detector(e) => e.instance,
-            Event::Fault { .. } | Event::Traffic(_) | Event::Eviction => return,
+            Event::Fault { .. } | Event::Traffic(_) | Event::Eviction | Event::Contention(_) => return,
         };
         if instance < InstanceId(n) {
             seen.push(format!("{time} {event:?}"));

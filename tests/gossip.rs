@@ -76,6 +76,13 @@ fn every_death_reaches_every_live_member_quickly() {
         assert!(all - first < 3.0, "all {all} s vs first {first} s");
         assert!(first <= detection && detection <= all, "{first} ≤ {detection} ≤ {all}");
         assert_eq!(run.get("false_suspicions"), Some(0.0));
+        // View accuracy: after each crash every other live member (about 100) is wrong at least
+        // until the first member holds it dead and at most until the last does; a recovery adds
+        // the spread of the refutation, a few gossip rounds (bounded here by `all` again).
+        let (crashes, pair_seconds) = (run.get("dissemination_first_time.count").unwrap(), 101.0 * 100.0 * 10_000.0);
+        let wrong = 1.0 - run.get("view_accuracy").unwrap();
+        assert!(wrong >= 0.97 * crashes * 100.0 * first / pair_seconds, "{wrong} vs first {first}");
+        assert!(wrong <= crashes * 100.0 * 2.0 * all / pair_seconds, "{wrong} vs all {all}");
     }
 }
 

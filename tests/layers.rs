@@ -13,7 +13,7 @@ const LAYERS: &[&[&str]] = &[
     &["metrics", "stats"],
     &["detect", "balance", "recovery"],
     &["model", "cluster"],
-    &["traffic"],
+    &["traffic", "contention"],
     &["world"],
     &["run", "bench", "results", "presets"],
     &["expect", "preflight", "formulas", "strategies"],

@@ -193,12 +193,80 @@ instances = [0]
     assert_covers(ci(&runs, "ejection_time.mean"), (5.5 + 40.0) / 10.0 + 0.1, "envoy: crash to ejection");
 }
 
+/// The gossip presets (n = 101 members: 100 instances and the registry's agent; crashes every
+/// 20 000 s on average, repairs 120 s, 6 runs of 5000 s, constant 10 ms delay, no loss). The
+/// registry's detection is the first failed probe, a period later the suspicion, Lifeguard's
+/// timeout, and the spread of the death to the agent. The first probe of a crashed member: each
+/// of the m = 100 others reaches it in its shuffled round robin after a time whose density is
+/// 1/((n − 1)T) near 0, so the first of them after (n − 1)T/(m + 1) = 0.990 T on average (the
+/// random-probing form, tests/gossip.rs, gives 0.996 T). Members probe it at about one per
+/// period, so the confirmations Lifeguard needs (k = suspicion_mult − 2) arrive long before
+/// the timeout falls to min = suspicion_mult · log10(101) · T (the chance of fewer in that
+/// time is below 1 %): the first accuser declares it dead min after its suspicion. The spread
+/// to the agent takes a few gossip rounds, measured at under a second for LAN and Local, two
+/// for WAN (its gossip is slower): mean within [0.99 T + T + min, that + spread].
+fn assert_gossip_window(preset: &str, period: f64, suspicion_mult: f64, spread: f64) {
+    let text = format!(
+        r#"
+name = "preset"
+preset = "{preset}"
+horizon = "5000s"
+replications = 6
+[[phase]]
+name = "body"
+from = "0s"
+to = "4500s"
+[cluster]
+instances = 100
+failure = {{ model = "crash-recover", mttf = {{ dist = "exponential", mean = "20000s" }}, mttr = {{ dist = "constant", value = "120s" }} }}
+[network]
+delay = {{ dist = "constant", value = "10ms" }}
+"#
+    );
+    let runs = replicate(&scenario(&text));
+    let min = suspicion_mult * 101f64.log10() * period;
+    let low = 100.0 / 101.0 * period + period + min;
+    let estimate = ci(&runs, "detection_time.mean@body");
+    println!("{preset}: derived [{low}, {}], measured {estimate:?}", low + spread);
+    assert!(min_of(&runs, "detection_time.min") > min, "{preset}: never before the suspicion timeout");
+    assert!(estimate.ci_high >= low && estimate.ci_low <= low + spread, "{preset}: {estimate:?}");
+    assert_eq!(values(&runs, "undetected@body"), vec![0.0; 6], "{preset}: every crash detected");
+    assert_eq!(values(&runs, "false_suspicions"), vec![0.0; 6], "{preset}: no loss, no mistakes");
+}
+
+/// memberlist LAN: T = 1 s, min = 4 · log10(101) = 8.02 s: mean in [10.01, 11.01] s.
+#[test]
+fn memberlist_lan_declares_a_crash_dead_about_10_s_after_it() {
+    assert_gossip_window("memberlist-lan", 1.0, 4.0, 1.0);
+}
+
+/// memberlist WAN: T = 5 s, min = 6 · log10(101) · 5 = 60.13 s: mean in [70.08, 72.08] s.
+#[test]
+fn memberlist_wan_declares_a_crash_dead_about_70_s_after_it() {
+    assert_gossip_window("memberlist-wan", 5.0, 6.0, 2.0);
+}
+
+/// memberlist Local: T = 1 s, min = 3 · log10(101) = 6.01 s (k = 1: one confirmation
+/// suffices): mean in [8.00, 9.00] s.
+#[test]
+fn memberlist_local_declares_a_crash_dead_about_8_s_after_it() {
+    assert_gossip_window("memberlist-local", 1.0, 3.0, 1.0);
+}
+
+/// Consul LAN: memberlist LAN's window for the node's death (serfHealth critical at the
+/// servers' member).
+#[test]
+fn consul_lan_marks_a_dead_node_critical_about_10_s_after_it() {
+    assert_gossip_window("consul-lan", 1.0, 4.0, 1.0);
+}
+
 /// Every preset the code ships has a window test here.
 #[test]
 fn every_preset_has_a_window_test() {
     let source = std::fs::read_to_string("tests/presets.rs").unwrap();
     for preset in discosim::presets::PRESETS {
         let tested = source.contains(&format!("assert_window(\"{}\"", preset.name))
+            || source.contains(&format!("assert_gossip_window(\"{}\"", preset.name))
             || source.contains(&format!("preset = \"{}\"", preset.name));
         assert!(tested, "no window test for {}", preset.name);
     }

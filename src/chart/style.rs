@@ -43,7 +43,7 @@ pub(super) fn unit(metric: &str) -> Option<&'static str> {
         return (column != "count").then_some("s");
     }
     match name {
-        "retry_time_per_request" | "self_preservation_time" => Some("s"),
+        "retry_time_per_request" | "self_preservation_time" | "contention_completion_time" => Some("s"),
         "false_suspicion_rate" => Some("per instance-hour"),
         "goodput" | "offered_load" | "peak_offered_load" => Some("per s"),
         "up_instance_hours" => Some("instance-hours"),

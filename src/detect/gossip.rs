@@ -47,20 +47,21 @@
 //! of them hold the crashed member dead (while it stays down) — and `gossip_messages`, the
 //! messages sent.
 
+mod accuracy;
 mod knowledge;
 mod queue;
+mod settings;
 
-use super::{Cost, Detector, DetectorCtx, DetectorEvent, DetectorFactory, Load, random_phase};
+use super::{Detector, DetectorCtx, DetectorEvent, random_phase};
 use crate::engine::SimTime;
 use crate::ids::InstanceId;
 use crate::metrics::MetricValues;
 use crate::metrics::sampled::Sampled;
-use crate::params::DefaultValue::Fixed;
-use crate::params::KeyError;
-use crate::params::{Param, Strategy, Type, Values};
+use accuracy::Accuracy;
 use knowledge::{Key, Knowledge, RumorId, State};
 use queue::Queue;
-use std::sync::Arc;
+pub(super) use settings::STRATEGY;
+use settings::Settings;
 
 const TICK: u8 = 0;
 const PING: u8 = 1;
@@ -78,206 +79,15 @@ const NACK: u8 = 12;
 /// Set on a message a degraded member has already held back once.
 const HELD: u8 = 0x80;
 
+/// The size model of `gossip_bytes`: a message's header (type, sequence number, sender and
+/// target names, as memberlist's msgpack-encoded ping or ack: about 30 bytes) and each update
+/// it carries (a suspect, dead or alive message: incarnation, node name, and for alive the
+/// address and metadata: about 50 bytes), plus UDP/IP headers (28 bytes).
+const HEADER_BYTES: u64 = 30 + 28;
+const UPDATE_BYTES: u64 = 50;
+
 /// Random draws before a random pick gives up.
 const DRAWS: u32 = 64;
-
-pub(super) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
-    name: "gossip",
-    doc: "memberlist's SWIM: every member probes and gossips, each holds its own view; the registry follows one member's",
-    params: &[
-        Param { name: "probe_interval", ty: Type::PositiveDuration, default: Fixed("1s"), doc: "ProbeInterval" },
-        Param { name: "probe_timeout", ty: Type::PositiveDuration, default: Fixed("500ms"), doc: "ProbeTimeout" },
-        Param { name: "indirect_checks", ty: COUNT_0_16, default: Fixed("3"), doc: "IndirectChecks" },
-        Param { name: "suspicion_mult", ty: COUNT_1_100, default: Fixed("4"), doc: "SuspicionMult" },
-        Param {
-            name: "suspicion_max_timeout_mult",
-            ty: COUNT_1_100,
-            default: Fixed("6"),
-            doc: "SuspicionMaxTimeoutMult",
-        },
-        Param { name: "retransmit_mult", ty: COUNT_1_100, default: Fixed("4"), doc: "RetransmitMult" },
-        Param { name: "gossip_interval", ty: Type::PositiveDuration, default: Fixed("200ms"), doc: "GossipInterval" },
-        Param { name: "gossip_nodes", ty: COUNT_1_100, default: Fixed("3"), doc: "GossipNodes" },
-        Param {
-            name: "max_piggyback",
-            ty: COUNT_1_100,
-            default: Fixed("20"),
-            doc: "updates per message at most (memberlist fills a 1400-byte packet)",
-        },
-        Param {
-            name: "probe_order",
-            ty: Type::Choice(&["round-robin", "random"]),
-            default: Fixed("round-robin"),
-            doc: "shuffled round robin (memberlist) or a random member each period (the SWIM paper)",
-        },
-        Param {
-            name: "aligned",
-            ty: Type::Flag,
-            default: Fixed("false"),
-            doc: "every member's periods on multiples of probe_interval (synchronous rounds) instead of random phases",
-        },
-        Param {
-            name: "dynamic_suspicion",
-            ty: Type::Flag,
-            default: Fixed("true"),
-            doc: "Lifeguard's suspicion timeout, falling from max to min with confirmations (false: always min, SWIM's)",
-        },
-        Param {
-            name: "nacks",
-            ty: Type::Flag,
-            default: Fixed("true"),
-            doc: "Lifeguard: an indirect helper that gets no ack within probe_timeout sends the prober a nack",
-        },
-        Param {
-            name: "awareness",
-            ty: Type::Flag,
-            default: Fixed("true"),
-            doc: "Lifeguard's local health: a score that stretches the member's probe interval (× score + 1)",
-        },
-        Param {
-            name: "awareness_max_multiplier",
-            ty: COUNT_1_100,
-            default: Fixed("8"),
-            doc: "AwarenessMaxMultiplier: the score stays below it",
-        },
-        Param {
-            name: "degraded",
-            ty: Type::Number { min: 0.0, open_min: false, max: 1.0 },
-            default: Fixed("0"),
-            doc: "fraction of the instances that are degraded (chosen at random per run): alive, but each message they receive waits before they handle it",
-        },
-        Param {
-            name: "degraded_delay",
-            ty: Type::PositiveDuration,
-            default: Fixed("1s"),
-            doc: "a degraded member's wait per received message: exponential with this mean",
-        },
-    ],
-    derived: &[],
-    build,
-};
-
-const COUNT_0_16: Type = Type::Count { min: 0, max: 16 };
-const COUNT_1_100: Type = Type::Count { min: 1, max: 100 };
-
-/// The checked settings.
-#[derive(Clone, Copy, Debug)]
-struct Settings {
-    probe_interval: SimTime,
-    probe_timeout: SimTime,
-    indirect_checks: u32,
-    suspicion_mult: u32,
-    suspicion_max_timeout_mult: u32,
-    retransmit_mult: u32,
-    gossip_interval: SimTime,
-    gossip_nodes: u32,
-    max_piggyback: u32,
-    random_order: bool,
-    aligned: bool,
-    dynamic_suspicion: bool,
-    nacks: bool,
-    awareness: bool,
-    awareness_max: u32,
-    degraded: f64,
-    degraded_delay: SimTime,
-}
-
-fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
-    let probe_interval = values.required_duration("probe_interval")?;
-    let probe_timeout = values.required_duration("probe_timeout")?;
-    if probe_timeout >= probe_interval {
-        return Err(KeyError::new(values.key_of("probe_timeout"), "must be shorter than the probe interval")
-            .allowed("0 < probe_timeout < probe_interval"));
-    }
-    Ok(Arc::new(Settings {
-        probe_interval,
-        probe_timeout,
-        indirect_checks: values.required_u32("indirect_checks")?,
-        suspicion_mult: values.required_u32("suspicion_mult")?,
-        suspicion_max_timeout_mult: values.required_u32("suspicion_max_timeout_mult")?,
-        retransmit_mult: values.required_u32("retransmit_mult")?,
-        gossip_interval: values.required_duration("gossip_interval")?,
-        gossip_nodes: values.required_u32("gossip_nodes")?,
-        max_piggyback: values.required_u32("max_piggyback")?,
-        random_order: values.choice("probe_order") == Some("random"),
-        aligned: values.flag("aligned").unwrap_or(false),
-        dynamic_suspicion: values.flag("dynamic_suspicion").unwrap_or(true),
-        nacks: values.flag("nacks").unwrap_or(true),
-        awareness: values.flag("awareness").unwrap_or(true),
-        awareness_max: values.required_u32("awareness_max_multiplier")?,
-        degraded: values.required_number("degraded")?,
-        degraded_delay: values.required_duration("degraded_delay")?,
-    }))
-}
-
-impl Settings {
-    /// Memberlist's `suspicionTimeout` bounds for `n` members: (min, max, k).
-    fn suspicion_bounds(&self, n: u32) -> (f64, f64, u32) {
-        let scale = (f64::from(n.max(1))).log10().max(1.0);
-        let min = f64::from(self.suspicion_mult) * scale * self.probe_interval as f64;
-        let max = f64::from(self.suspicion_max_timeout_mult) * min;
-        let k = self.suspicion_mult.saturating_sub(2);
-        (min, max, if n.saturating_sub(2) < k { 0 } else { k })
-    }
-
-    /// The suspicion timeout after `confirmations` independent confirmations, in ns.
-    fn suspicion_timeout(&self, n: u32, confirmations: u32) -> SimTime {
-        let (min, max, k) = self.suspicion_bounds(n);
-        if k < 1 || !self.dynamic_suspicion {
-            return min as SimTime;
-        }
-        let fraction = f64::from(confirmations + 1).ln() / f64::from(k + 1).ln();
-        (max - (max - min) * fraction).max(min) as SimTime
-    }
-
-    /// How many times one update is sent at most (`retransmitLimit`).
-    fn retransmit_limit(&self, n: u32) -> u32 {
-        self.retransmit_mult * (f64::from(n) + 1.0).log10().ceil() as u32
-    }
-}
-
-impl DetectorFactory for Settings {
-    /// Per probe period of a member: the tick, the ping's and ack's arrivals, the probe
-    /// timeout. Gossip: while a member's queue holds updates it ticks every gossip interval and
-    /// sends `gossip_nodes` messages; an update stays queued for about `limit` sends at the rate
-    /// the member sends (gossip, pings, acks), and updates come at about three per crash and,
-    /// with degraded members, two per degraded member per period (its false accusation and the
-    /// refutation), so the queues are busy that fraction of the time. A degraded member's
-    /// messages each wait once more.
-    fn estimate(&self, load: &Load) -> Cost {
-        let n = load.instances + 1.0;
-        let seconds = |t: SimTime| crate::engine::time::to_seconds(t.max(1));
-        let (period_s, gossip_s) = (seconds(self.probe_interval), seconds(self.gossip_interval));
-        let sends_per_s = f64::from(self.gossip_nodes) / gossip_s + 2.0 / period_s;
-        let residence_s = f64::from(self.retransmit_limit(n as u32)) / sends_per_s;
-        let updates_per_s =
-            3.0 * load.crashes / load.horizon_s.max(1e-9) + 2.0 * self.degraded * load.instances / period_s;
-        let busy = (updates_per_s * residence_s).min(1.0);
-        let gossip = n * busy * (1.0 + f64::from(self.gossip_nodes)) * load.horizon_s / gossip_s;
-        let probes = 4.0 * load.up_periods(self.probe_interval);
-        let queue_events = (probes + gossip) * (1.0 + self.degraded);
-        Cost { queue_events, drawn_events: 0.0, bytes: 600.0 * n }
-    }
-
-    fn reports_dissemination(&self) -> bool {
-        true
-    }
-
-    fn build(&self, instances: u32) -> Box<dyn Detector> {
-        let n = instances + 1;
-        Box::new(Gossip {
-            settings: *self,
-            limit: self.retransmit_limit(n),
-            knowledge: Knowledge::new(n),
-            members: (0..n).map(|_| Member::default()).collect(),
-            messages: Vec::new(),
-            free: Vec::new(),
-            scratch: Vec::new(),
-            crashes: Vec::new(),
-            metrics: Metrics::default(),
-        })
-    }
-}
 
 /// One member's probe, order, queue and suspicions.
 #[derive(Default)]
@@ -333,6 +143,8 @@ struct Metrics {
     half: Sampled,
     all: Sampled,
     messages: u64,
+    /// Bytes sent, by the size model.
+    bytes: u64,
     /// Healthy members' views of healthy members turning suspect, and dead.
     false_suspicions: u64,
     false_deaths: u64,
@@ -349,6 +161,7 @@ struct Gossip {
     scratch: Vec<RumorId>,
     crashes: Vec<Followed>,
     metrics: Metrics,
+    accuracy: Accuracy,
 }
 
 /// How a probe moves the local health score (memberlist's `probeNode`): an ack −1; silence +
@@ -366,6 +179,22 @@ fn event(member: u32, kind: u8, tag: u32) -> DetectorEvent {
 }
 
 impl Gossip {
+    fn new(settings: Settings, instances: u32) -> Self {
+        let n = instances + 1;
+        Gossip {
+            settings,
+            limit: settings.retransmit_limit(n),
+            knowledge: Knowledge::new(n),
+            members: (0..n).map(|_| Member::default()).collect(),
+            messages: Vec::new(),
+            free: Vec::new(),
+            scratch: Vec::new(),
+            crashes: Vec::new(),
+            metrics: Metrics::default(),
+            accuracy: Accuracy::new(n),
+        }
+    }
+
     fn agent(&self) -> u32 {
         self.members.len() as u32 - 1
     }
@@ -425,6 +254,7 @@ impl Gossip {
         message.header = Header { from, ..header };
         let (knowledge, limit, max) = (&self.knowledge, self.limit, self.settings.max_piggyback);
         self.members[from as usize].queue.take(max, limit, knowledge, &mut message.updates);
+        self.metrics.bytes += HEADER_BYTES + UPDATE_BYTES * message.updates.len() as u64;
         let arrival = match (from == self.agent(), to == self.agent()) {
             (true, _) => ctx.send(InstanceId(to)),
             (_, true) => ctx.send(InstanceId(from)),
@@ -680,6 +510,9 @@ impl Gossip {
     /// `member`'s view of `subject` changed from `before` to `after` (raised by `from`).
     fn changed(&mut self, member: u32, subject: u32, before: Key, after: Key, from: u32, ctx: &mut dyn DetectorCtx) {
         self.members[member as usize].suspicions.retain(|s| s.0 != subject);
+        if subject != member {
+            self.accuracy.view_changed(subject, before.1 == State::Dead, after.1 == State::Dead, ctx.now());
+        }
         if subject == member && after.1 != State::Alive {
             return self.refute(member, after.0, ctx);
         }
@@ -773,11 +606,16 @@ impl Gossip {
         self.check_followed(now);
     }
 
+    /// The other members `member` holds dead.
+    fn held_dead(&self, member: u32) -> Vec<u32> {
+        (0..self.size()).filter(|&j| j != member && self.knowledge.view(member, j).1 == State::Dead).collect()
+    }
+
     /// Records the stages every followed crash has reached, and forgets those done.
     fn check_followed(&mut self, now: SimTime) {
-        let (knowledge, metrics) = (&self.knowledge, &mut self.metrics);
+        let (knowledge, accuracy, metrics) = (&self.knowledge, &self.accuracy, &mut self.metrics);
         self.crashes.retain_mut(|f| {
-            let (holding, live) = (knowledge.holding_dead(f.subject), knowledge.up_count());
+            let (holding, live) = (accuracy.dead_holders(f.subject), knowledge.up_count());
             let stages = [(1, &mut metrics.first), (live.div_ceil(2), &mut metrics.half), (live, &mut metrics.all)];
             for (stage, (needed, sampled)) in stages.into_iter().enumerate() {
                 if usize::from(f.reached) == stage && holding >= needed.max(1) {
@@ -802,6 +640,8 @@ impl Detector for Gossip {
         let member = instance.0;
         self.crashes.retain(|f| f.subject != member);
         self.knowledge.member_up(member);
+        let held = self.held_dead(member);
+        self.accuracy.member_changed(member, true, &held, ctx.now());
         let (incarnation, state) = self.knowledge.view(member, member);
         if state != State::Alive {
             self.refute(member, incarnation, ctx);
@@ -811,6 +651,8 @@ impl Detector for Gossip {
 
     fn on_instance_down(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let member = instance.0;
+        let held = self.held_dead(member);
+        self.accuracy.member_changed(member, false, &held, ctx.now());
         self.knowledge.member_down(member);
         let m = &mut self.members[member as usize];
         m.queue.clear();
@@ -835,14 +677,15 @@ impl Detector for Gossip {
     }
 
     fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
-        let _ = horizon;
-        let [first, half, all, messages, suspicions, deaths] = crate::metrics::GOSSIP_METRICS;
+        let [first, half, all, messages, bytes, suspicions, deaths, accuracy] = crate::metrics::GOSSIP_METRICS;
         self.metrics.first.report(first, out);
         self.metrics.half.report(half, out);
         self.metrics.all.report(all, out);
         out.push(messages, self.metrics.messages as f64);
+        out.push(bytes, self.metrics.bytes as f64);
         out.push(suspicions, self.metrics.false_suspicions as f64);
         out.push(deaths, self.metrics.false_deaths as f64);
+        out.push(accuracy, self.accuracy.report(horizon));
     }
 }
 

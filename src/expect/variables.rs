@@ -33,8 +33,8 @@ const OTHER_ALIASES: &[(&str, &str)] = &[
     ("horizon", "simulated time of a run (s)"),
     ("mttf, mttr", "mean time to failure and to repair (s)"),
     ("service_time", "mean service time (s)"),
-    ("clients, rate, keys", "the workload"),
-    ("attempts, base, cap", "recovery.retry: max_attempts, backoff base and cap (s)"),
+    ("clients, rate, keys", "the workload (clients: also the contention workload's)"),
+    ("attempts, base, cap", "recovery.retry: max_attempts, backoff base and cap (s), with either workload"),
     ("attempt_timeout, deadline", "recovery.timeout and recovery.deadline (s)"),
 ];
 
@@ -59,7 +59,21 @@ pub(crate) fn of_point(table: &toml::Table, scenario: &Scenario) -> BTreeMap<Str
         vars.insert("service_time".into(), capacity.service_time.mean_seconds());
     }
     request_aliases(scenario, &mut vars);
+    contention_aliases(scenario, &mut vars);
     vars
+}
+
+/// The contention workload's `clients`, and `attempts`, `base`, `cap` of its retry.
+fn contention_aliases(scenario: &Scenario, vars: &mut BTreeMap<String, f64>) {
+    let Some(c) = &scenario.contention else { return };
+    for (name, value) in [
+        ("clients", f64::from(c.clients)),
+        ("attempts", f64::from(c.retry.max_attempts)),
+        ("base", to_seconds(c.retry.base)),
+        ("cap", to_seconds(c.retry.cap)),
+    ] {
+        vars.insert(name.into(), value);
+    }
 }
 
 fn request_aliases(scenario: &Scenario, vars: &mut BTreeMap<String, f64>) {

@@ -50,7 +50,7 @@ const RETRY: Strategy<Part> = Strategy {
     params: &[
         Param {
             name: "max_attempts",
-            ty: Type::Count { min: 1, max: 100 },
+            ty: Type::Count { min: 1, max: 1000 },
             default: Required,
             doc: "attempts per request, the first included (1: no retry)",
         },

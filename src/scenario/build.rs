@@ -29,7 +29,8 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         return Err(KeyError::new("cluster.instances", format!("{instances} is out of range"))
             .allowed(format!("1 to {MAX_INSTANCES}")));
     }
-    let has_clients = raw.workload.is_some();
+    let contention = super::build_contention::is_contention(raw.workload.as_ref())?;
+    let has_clients = raw.workload.is_some() && !contention;
     let faults = raw
         .fault
         .iter()
@@ -50,6 +51,13 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         return Err(KeyError::new("metrics.load_spread", "measures the request path, but there is no [workload]")
             .allowed("add a [workload] table, or remove load_spread"));
     }
+    let network = network(raw.network, base_dir)?;
+    let (clients, contention) = if let (true, Some(w)) = (contention, &raw.workload) {
+        let tables = [("discovery", raw.discovery.is_some()), ("balancer", raw.balancer.is_some())];
+        (None, Some(super::build_contention::contention(w, tables, raw.recovery, &network)?))
+    } else {
+        (super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery)?, None)
+    };
     Ok(Scenario {
         name: raw.name,
         seed: raw.seed,
@@ -58,11 +66,12 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         stopping: stopping_rule,
         instances,
         failure: failure(raw.cluster.failure, base_dir)?,
-        network: network(raw.network, base_dir)?,
+        network,
         detector,
         capacity,
         phases,
-        clients: super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery)?,
+        clients,
+        contention,
         faults,
         registry,
         metric_options,

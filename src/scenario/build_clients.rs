@@ -58,8 +58,9 @@ pub(super) fn clients(
     if w.clients == 0 || w.clients > 1_000_000 {
         return Err(KeyError::new("workload.clients", format!("{} is out of range", w.clients)).allowed("1 to 1000000"));
     }
-    if !(w.rate > 0.0 && w.rate.is_finite()) {
-        return Err(KeyError::new("workload.rate", format!("{} is not a rate", w.rate))
+    let rate = w.rate.ok_or_else(|| KeyError::new("workload.rate", "is required but missing"))?;
+    if !(rate > 0.0 && rate.is_finite()) {
+        return Err(KeyError::new("workload.rate", format!("{rate} is not a rate"))
             .allowed("requests per second per client, above 0"));
     }
     let keys = w.keys.unwrap_or(1000);
@@ -74,7 +75,7 @@ pub(super) fn clients(
     };
     Ok(Some(Clients {
         count: w.clients,
-        rate: w.rate,
+        rate,
         keys,
         zipf: zipf(&w, keys)?,
         availability_bin,

@@ -111,9 +111,11 @@ pub struct RawPhase {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
+    /// "requests" (default: the request path) or "contention" (one row, optimistic concurrency).
+    pub kind: Option<String>,
     pub clients: u32,
-    /// Requests per second of each client (a Poisson stream).
-    pub rate: f64,
+    /// Requests per second of each client (a Poisson stream); required with requests.
+    pub rate: Option<f64>,
     pub keys: Option<u64>,
     /// "uniform" (default) or "zipf".
     pub key_dist: Option<String>,

@@ -187,17 +187,6 @@ impl Knowledge {
         }
     }
 
-    /// How many live members hold `subject` dead now (its view's state).
-    pub fn holding_dead(&self, subject: u32) -> u32 {
-        if self.baseline[subject as usize].1 == State::Dead {
-            return self.up_count;
-        }
-        let dead = |r: &&Rumor| r.key.1 == State::Dead;
-        let best =
-            self.active[subject as usize].iter().filter_map(|&id| self.get(id)).filter(dead).max_by_key(|r| r.key);
-        best.map_or(0, |r| r.known)
-    }
-
     /// Live members.
     pub fn up_count(&self) -> u32 {
         self.up_count

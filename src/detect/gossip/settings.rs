@@ -1,0 +1,197 @@
+//! The `gossip` detector's declaration (its parameters, memberlist's names and defaults) and
+//! checked settings: the suspicion timeout and retransmit limit formulas, and the preflight
+//! estimate.
+
+use super::super::{Cost, Detector, DetectorFactory, Load};
+use crate::engine::SimTime;
+use crate::params::DefaultValue::Fixed;
+use crate::params::KeyError;
+use crate::params::{Param, Strategy, Type, Values};
+use std::sync::Arc;
+
+pub(in crate::detect) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
+    name: "gossip",
+    doc: "memberlist's SWIM: every member probes and gossips, each holds its own view; the registry follows one member's",
+    params: &[
+        Param { name: "probe_interval", ty: Type::PositiveDuration, default: Fixed("1s"), doc: "ProbeInterval" },
+        Param { name: "probe_timeout", ty: Type::PositiveDuration, default: Fixed("500ms"), doc: "ProbeTimeout" },
+        Param { name: "indirect_checks", ty: COUNT_0_16, default: Fixed("3"), doc: "IndirectChecks" },
+        Param { name: "suspicion_mult", ty: COUNT_1_100, default: Fixed("4"), doc: "SuspicionMult" },
+        Param {
+            name: "suspicion_max_timeout_mult",
+            ty: COUNT_1_100,
+            default: Fixed("6"),
+            doc: "SuspicionMaxTimeoutMult",
+        },
+        Param { name: "retransmit_mult", ty: COUNT_1_100, default: Fixed("4"), doc: "RetransmitMult" },
+        Param { name: "gossip_interval", ty: Type::PositiveDuration, default: Fixed("200ms"), doc: "GossipInterval" },
+        Param { name: "gossip_nodes", ty: COUNT_1_100, default: Fixed("3"), doc: "GossipNodes" },
+        Param {
+            name: "max_piggyback",
+            ty: COUNT_1_100,
+            default: Fixed("20"),
+            doc: "updates per message at most (memberlist fills a 1400-byte packet)",
+        },
+        Param {
+            name: "probe_order",
+            ty: Type::Choice(&["round-robin", "random"]),
+            default: Fixed("round-robin"),
+            doc: "shuffled round robin (memberlist) or a random member each period (the SWIM paper)",
+        },
+        Param {
+            name: "aligned",
+            ty: Type::Flag,
+            default: Fixed("false"),
+            doc: "every member's periods on multiples of probe_interval (synchronous rounds) instead of random phases",
+        },
+        Param {
+            name: "dynamic_suspicion",
+            ty: Type::Flag,
+            default: Fixed("true"),
+            doc: "Lifeguard's suspicion timeout, falling from max to min with confirmations (false: always min, SWIM's)",
+        },
+        Param {
+            name: "nacks",
+            ty: Type::Flag,
+            default: Fixed("true"),
+            doc: "Lifeguard: an indirect helper that gets no ack within probe_timeout sends the prober a nack",
+        },
+        Param {
+            name: "awareness",
+            ty: Type::Flag,
+            default: Fixed("true"),
+            doc: "Lifeguard's local health: a score that stretches the member's probe interval (× score + 1)",
+        },
+        Param {
+            name: "awareness_max_multiplier",
+            ty: COUNT_1_100,
+            default: Fixed("8"),
+            doc: "AwarenessMaxMultiplier: the score stays below it",
+        },
+        Param {
+            name: "degraded",
+            ty: Type::Number { min: 0.0, open_min: false, max: 1.0 },
+            default: Fixed("0"),
+            doc: "fraction of the instances that are degraded (chosen at random per run): alive, but each message they receive waits before they handle it",
+        },
+        Param {
+            name: "degraded_delay",
+            ty: Type::PositiveDuration,
+            default: Fixed("1s"),
+            doc: "a degraded member's wait per received message: exponential with this mean",
+        },
+    ],
+    derived: &[],
+    build,
+};
+
+const COUNT_0_16: Type = Type::Count { min: 0, max: 16 };
+const COUNT_1_100: Type = Type::Count { min: 1, max: 100 };
+
+/// The checked settings.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Settings {
+    pub(super) probe_interval: SimTime,
+    pub(super) probe_timeout: SimTime,
+    pub(super) indirect_checks: u32,
+    pub(super) suspicion_mult: u32,
+    pub(super) suspicion_max_timeout_mult: u32,
+    pub(super) retransmit_mult: u32,
+    pub(super) gossip_interval: SimTime,
+    pub(super) gossip_nodes: u32,
+    pub(super) max_piggyback: u32,
+    pub(super) random_order: bool,
+    pub(super) aligned: bool,
+    pub(super) dynamic_suspicion: bool,
+    pub(super) nacks: bool,
+    pub(super) awareness: bool,
+    pub(super) awareness_max: u32,
+    pub(super) degraded: f64,
+    pub(super) degraded_delay: SimTime,
+}
+
+fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
+    let probe_interval = values.required_duration("probe_interval")?;
+    let probe_timeout = values.required_duration("probe_timeout")?;
+    if probe_timeout >= probe_interval {
+        return Err(KeyError::new(values.key_of("probe_timeout"), "must be shorter than the probe interval")
+            .allowed("0 < probe_timeout < probe_interval"));
+    }
+    Ok(Arc::new(Settings {
+        probe_interval,
+        probe_timeout,
+        indirect_checks: values.required_u32("indirect_checks")?,
+        suspicion_mult: values.required_u32("suspicion_mult")?,
+        suspicion_max_timeout_mult: values.required_u32("suspicion_max_timeout_mult")?,
+        retransmit_mult: values.required_u32("retransmit_mult")?,
+        gossip_interval: values.required_duration("gossip_interval")?,
+        gossip_nodes: values.required_u32("gossip_nodes")?,
+        max_piggyback: values.required_u32("max_piggyback")?,
+        random_order: values.choice("probe_order") == Some("random"),
+        aligned: values.flag("aligned").unwrap_or(false),
+        dynamic_suspicion: values.flag("dynamic_suspicion").unwrap_or(true),
+        nacks: values.flag("nacks").unwrap_or(true),
+        awareness: values.flag("awareness").unwrap_or(true),
+        awareness_max: values.required_u32("awareness_max_multiplier")?,
+        degraded: values.required_number("degraded")?,
+        degraded_delay: values.required_duration("degraded_delay")?,
+    }))
+}
+
+impl Settings {
+    /// Memberlist's `suspicionTimeout` bounds for `n` members: (min, max, k).
+    fn suspicion_bounds(&self, n: u32) -> (f64, f64, u32) {
+        let scale = (f64::from(n.max(1))).log10().max(1.0);
+        let min = f64::from(self.suspicion_mult) * scale * self.probe_interval as f64;
+        let max = f64::from(self.suspicion_max_timeout_mult) * min;
+        let k = self.suspicion_mult.saturating_sub(2);
+        (min, max, if n.saturating_sub(2) < k { 0 } else { k })
+    }
+
+    /// The suspicion timeout after `confirmations` independent confirmations, in ns.
+    pub(super) fn suspicion_timeout(&self, n: u32, confirmations: u32) -> SimTime {
+        let (min, max, k) = self.suspicion_bounds(n);
+        if k < 1 || !self.dynamic_suspicion {
+            return min as SimTime;
+        }
+        let fraction = f64::from(confirmations + 1).ln() / f64::from(k + 1).ln();
+        (max - (max - min) * fraction).max(min) as SimTime
+    }
+
+    /// How many times one update is sent at most (`retransmitLimit`).
+    pub(super) fn retransmit_limit(&self, n: u32) -> u32 {
+        self.retransmit_mult * (f64::from(n) + 1.0).log10().ceil() as u32
+    }
+}
+
+impl DetectorFactory for Settings {
+    /// Per probe period of a member: the tick, the ping's and ack's arrivals, the probe
+    /// timeout. Gossip: while a member's queue holds updates it ticks every gossip interval and
+    /// sends `gossip_nodes` messages; an update stays queued for about `limit` sends at the rate
+    /// the member sends (gossip, pings, acks), and updates come at about three per crash and,
+    /// with degraded members, two per degraded member per period (its false accusation and the
+    /// refutation), so the queues are busy that fraction of the time. A degraded member's
+    /// messages each wait once more.
+    fn estimate(&self, load: &Load) -> Cost {
+        let n = load.instances + 1.0;
+        let seconds = |t: SimTime| crate::engine::time::to_seconds(t.max(1));
+        let (period_s, gossip_s) = (seconds(self.probe_interval), seconds(self.gossip_interval));
+        let sends_per_s = f64::from(self.gossip_nodes) / gossip_s + 2.0 / period_s;
+        let residence_s = f64::from(self.retransmit_limit(n as u32)) / sends_per_s;
+        let updates_per_s =
+            3.0 * load.crashes / load.horizon_s.max(1e-9) + 2.0 * self.degraded * load.instances / period_s;
+        let busy = (updates_per_s * residence_s).min(1.0);
+        let gossip = n * busy * (1.0 + f64::from(self.gossip_nodes)) * load.horizon_s / gossip_s;
+        let probes = 4.0 * load.up_periods(self.probe_interval);
+        let queue_events = (probes + gossip) * (1.0 + self.degraded);
+        Cost { queue_events, drawn_events: 0.0, bytes: 600.0 * n }
+    }
+
+    fn reports_dissemination(&self) -> bool {
+        true
+    }
+
+    fn build(&self, instances: u32) -> Box<dyn Detector> {
+        Box::new(super::Gossip::new(*self, instances))
+    }
+}

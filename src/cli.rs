@@ -6,6 +6,7 @@
 mod bench;
 mod merge;
 mod run;
+mod tune;
 
 use crate::exit::Exit;
 use crate::preflight;
@@ -54,6 +55,9 @@ enum Command {
     /// Compare results folders metric by metric (t-tests on the replications); exit 1 if some
     /// metric differs significantly.
     Compare(CompareArgs),
+    /// Search a scenario's [tune] knobs for the setting that meets every requirement with the
+    /// smallest objective; exit 1 if none in the ranges does.
+    Tune(tune::TuneArgs),
 }
 
 #[derive(Args)]
@@ -131,6 +135,7 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::merge(&args),
         Command::Bench(args) => bench::bench(&args),
         Command::Compare(args) => compare(&args),
+        Command::Tune(args) => tune::tune(&args),
     }
 }
 
@@ -146,12 +151,21 @@ fn ignore_file_size_signal() {
 }
 
 fn overrides(args: &ScenarioArgs) -> Result<Vec<Override>, String> {
-    let mut list: Vec<Override> = args.set.iter().map(|s| Override::parse(s)).collect::<Result<_, _>>()?;
-    if let Some(seed) = args.seed {
+    overrides_from(&args.set, args.seed, args.replications)
+}
+
+/// The overrides of `--set`, `--seed` and `--replications`, in that order.
+pub(crate) fn overrides_from(
+    set: &[String],
+    seed: Option<u64>,
+    replications: Option<u32>,
+) -> Result<Vec<Override>, String> {
+    let mut list: Vec<Override> = set.iter().map(|s| Override::parse(s)).collect::<Result<_, _>>()?;
+    if let Some(seed) = seed {
         let seed = i64::try_from(seed).map_err(|_| format!("--seed {seed} is above {}", i64::MAX))?;
         list.push(Override::from_option("seed", toml::Value::Integer(seed), format!("--seed {seed}")));
     }
-    if let Some(replications) = args.replications {
+    if let Some(replications) = replications {
         let value = toml::Value::Integer(replications as i64);
         list.push(Override::from_option("replications", value, format!("--replications {replications}")));
     }

@@ -21,6 +21,8 @@ impl Exit {
     /// `discosim compare`: some metric differs significantly (the code `check` uses for a
     /// failed expectation: "the answer is no").
     pub const DIFFERS: Exit = Exit::ExpectationFailed;
+    /// `discosim tune`: no setting in the ranges meets every requirement.
+    pub const UNMET: Exit = Exit::ExpectationFailed;
 }
 
 impl From<Exit> for std::process::ExitCode {

@@ -35,4 +35,5 @@ pub mod scenario;
 pub mod stats;
 pub mod strategies;
 pub(crate) mod traffic;
+pub(crate) mod tune;
 pub mod world;

@@ -13,6 +13,7 @@ pub(crate) mod file;
 pub(crate) mod locate;
 mod plots;
 pub(crate) mod sweep;
+pub(crate) mod tune;
 mod variants;
 
 pub use error::{KeyError, Origin, ScenarioError};
@@ -56,6 +57,19 @@ pub use crate::results::loaded::{LoadedScenario, Point};
 
 /// Reads and checks a scenario file.
 pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, ScenarioError> {
+    load_tuned(path, overrides).map(|t| t.loaded)
+}
+
+/// A scenario file read for `discosim tune`: the scenario, its `[tune]` table, and its text,
+/// which the search parses again at every setting it tries.
+pub(crate) struct Tuned {
+    pub loaded: LoadedScenario,
+    pub spec: Option<tune::TuneSpec>,
+    pub text: String,
+}
+
+/// Reads and checks a scenario file, its `[tune]` table included.
+pub(crate) fn load_tuned(path: &Path, overrides: &[Override]) -> Result<Tuned, ScenarioError> {
     let label = path.display().to_string();
     let text = crate::input::read_text(path, crate::input::MAX_SCENARIO_BYTES).map_err(|e| ScenarioError {
         file: label.clone(),
@@ -63,9 +77,10 @@ pub fn load(path: &Path, overrides: &[Override]) -> Result<LoadedScenario, Scena
         error: Box::new(KeyError::new("", format!("cannot read the scenario file: {e}"))),
     })?;
     let base_dir = path.parent().unwrap_or(Path::new("."));
-    let mut loaded = parse(&text, &label, base_dir, overrides)?;
+    let (mut loaded, spec) = parse_placed(&text, &label, base_dir, overrides)
+        .map_err(|e| blame_overrides(&text, &label, base_dir, overrides, e))?;
     loaded.file = path.to_path_buf();
-    Ok(loaded)
+    Ok(Tuned { loaded, spec, text })
 }
 
 /// Checks a scenario given as text; `label` names it in errors, `base_dir` resolves data files.
@@ -75,7 +90,9 @@ pub fn parse(
     base_dir: &Path,
     overrides: &[Override],
 ) -> Result<LoadedScenario, ScenarioError> {
-    parse_placed(text, label, base_dir, overrides).map_err(|e| blame_overrides(text, label, base_dir, overrides, e))
+    parse_placed(text, label, base_dir, overrides)
+        .map(|(loaded, _)| loaded)
+        .map_err(|e| blame_overrides(text, label, base_dir, overrides, e))
 }
 
 /// Puts an error that the file alone does not have on the override that causes it (say
@@ -114,7 +131,7 @@ fn parse_placed(
     label: &str,
     base_dir: &Path,
     overrides: &[Override],
-) -> Result<LoadedScenario, ScenarioError> {
+) -> Result<(LoadedScenario, Option<tune::TuneSpec>), ScenarioError> {
     let place_unswept = |error: KeyError| locate_error(text, label, overrides, &[], error);
     let mut table = parse_toml(text, label)?;
     for o in overrides {
@@ -122,6 +139,7 @@ fn parse_placed(
     }
     let parsed = expectations::take(&mut table).map_err(place_unswept)?;
     let declared_plots = plots::take(&mut table).map_err(place_unswept)?;
+    let tune = tune::take(&mut table).map_err(place_unswept)?;
     let variants = variants::Variants::take(&mut table).map_err(place_unswept)?;
     let mut axes = sweep::axes(&table).map_err(place_unswept)?;
     axes.splice(0..0, variants.axis());
@@ -146,6 +164,9 @@ fn parse_placed(
     let Some(first) = points.first().map(|p| &p.scenario) else {
         return Err(place_unswept(KeyError::new("sweep", "the sweep has no point")));
     };
+    if let Some(spec) = &tune {
+        tune::check_metrics(spec, &first.metric_names()).map_err(place_unswept)?;
+    }
     let description = table.get("description").and_then(|d| d.as_str()).unwrap_or("").to_string();
     let mut loaded = LoadedScenario {
         file: PathBuf::from(label),
@@ -158,7 +179,7 @@ fn parse_placed(
         plots: Vec::new(),
     };
     loaded.plots = plots::resolve(declared_plots, &loaded).map_err(place_unswept)?;
-    Ok(loaded)
+    Ok((loaded, tune))
 }
 
 /// The scenario's table at one sweep point: the base with its preset beneath, the point's

@@ -19,6 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["expect", "preflight", "formulas", "strategies"],
     &["output", "chart", "compare"],
     &["scenario"],
+    &["tune"],
     &["cli"],
 ];
 

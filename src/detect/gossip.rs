@@ -25,8 +25,9 @@
 //!   independent confirmations (suspicions by other accusers) it has heard, `min =
 //!   suspicion_mult · max(1, log10(n)) · probe_interval`, `max = suspicion_max_timeout_mult ·
 //!   min`, `k = suspicion_mult − 2` (0 when n − 2 < k; then the timeout is min). When it fires,
-//!   the member declares the suspect dead. A live member that hears itself suspected or dead
-//!   refutes with a higher incarnation.
+//!   the member declares the suspect dead. Once k confirmations are in, more are neither
+//!   counted nor passed on (memberlist's `Confirm`). A live member that hears itself suspected
+//!   or dead refutes with a higher incarnation.
 //! - **Crash and recovery**: a crashed member forgets everything; on recovery it re-joins by a
 //!   push-pull exchange, which gives it every update in flight — then it refutes its own death.
 //!
@@ -39,12 +40,11 @@
 //!   their timers run on time.
 //!
 //! Not modelled yet: push-pull anti-entropy between live members, `GossipToTheDeadTime`,
-//! message sizes. The agent's random draws (and the choice of degraded members) use instance
-//! 0's stream.
-//!
-//! Metrics (besides the registry's): `dissemination_first_time`, `dissemination_half_time`,
-//! `dissemination_all_time` — from a crash until the first live member, half of them, and all
-//! of them hold the crashed member dead (while it stays down) — and `gossip_messages`, the
+//! memberlist's exact packet sizes (`gossip_bytes` is a simple model). The agent's random draws (and the choice o//! Metrics (besides the registry's), `metrics::GOSSIP_METRICS`: `dissemination_first_time`,
+//! `dissemination_half_time`, `dissemination_all_time` — from a crash until the first live
+//! member, half of them, and all of them hold the crashed member dead (while it stays down) —
+//! `gossip_messages` and `gossip_bytes`, healthy members' false suspicions and deaths of
+//! healthy members, and `view_accuracy` (`gossip::accuracy`).down) — and `gossip_messages`, the
 //! messages sent.
 
 mod accuracy;

@@ -5,6 +5,7 @@
 
 mod bench;
 mod merge;
+mod new;
 mod run;
 mod tune;
 
@@ -18,7 +19,7 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(
     name = "discosim",
-    version,
+    version = env!("DISCOSIM_VERSION_LONG"),
     about = "Deterministic discrete-event simulator of service discovery and fault tolerance"
 )]
 struct Cli {
@@ -58,6 +59,13 @@ enum Command {
     /// Search a scenario's [tune] knobs for the setting that meets every requirement with the
     /// smallest objective; exit 1 if none in the ranges does.
     Tune(tune::TuneArgs),
+    /// Write a commented starting scenario, NAME.toml, in the current folder.
+    New(new::NewArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Args)]
@@ -136,6 +144,16 @@ pub fn main() -> ExitCode {
         Command::Bench(args) => bench::bench(&args),
         Command::Compare(args) => compare(&args),
         Command::Tune(args) => tune::tune(&args),
+        Command::New(args) => new::new(&args),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "discosim",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -281,3 +281,39 @@ fn availability_at_a_phase_is_a_metric_and_phases_are_in_the_summary() {
     assert!(message.contains("did you mean `availability@late`?"), "{message}");
     assert!(message.contains("success_ratio@late") && !message.contains("latency.p99"), "{message}");
 }
+
+/// `new` writes a commented scenario that validates as written, with or without a preset;
+/// it never overwrites, and a bad name or an unknown preset is exit 2 with a suggestion.
+#[test]
+fn new_writes_a_starting_scenario_that_validates() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_dir = |args: &[&str]| {
+        let bin = env!("CARGO_BIN_EXE_discosim");
+        std::process::Command::new(bin).args(args).current_dir(dir.path()).output().unwrap()
+    };
+    for (args, file) in
+        [(&["new", "study"][..], "study.toml"), (&["new", "k8s", "--from", "kubernetes"][..], "k8s.toml")]
+    {
+        let output = in_dir(args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let validated = in_dir(&["validate", file]);
+        assert!(validated.status.success(), "{file}: {}", stderr(&validated));
+    }
+    assert!(std::fs::read_to_string(dir.path().join("k8s.toml")).unwrap().contains("preset = \"kubernetes\""));
+    let again = in_dir(&["new", "study"]);
+    assert_eq!(again.status.code(), Some(2), "never overwrites: {}", stderr(&again));
+    let typo = in_dir(&["new", "x", "--from", "eurka"]);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(stderr(&typo).contains("did you mean `eureka`?"), "{}", stderr(&typo));
+    assert_eq!(in_dir(&["new", "a b"]).status.code(), Some(2));
+}
+
+/// `--version` names the commit; `completions` prints a script for the shell.
+#[test]
+fn version_names_the_commit_and_completions_print_a_script() {
+    let version = discosim(&["--version"]);
+    assert!(String::from_utf8_lossy(&version.stdout).contains("(commit "), "{:?}", version);
+    let bash = discosim(&["completions", "bash"]);
+    assert!(bash.status.success() && String::from_utf8_lossy(&bash.stdout).contains("_discosim()"));
+    assert_eq!(discosim(&["completions", "tcsh"]).status.code(), Some(2), "an unknown shell is refused");
+}

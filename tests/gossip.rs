@@ -13,22 +13,28 @@ use common::*;
 
 const MIN: f64 = 2.0 * 2.004_321_373_782_642_6;
 
+const RARE_CRASHES: &str = r#"failure = { model = "crash-recover", mttf = { dist = "exponential", mean = "20000s" }, mttr = { dist = "constant", value = "60s" } }"#;
+
 fn gossip(extra: &str) -> String {
+    members("10000s", 6, 100, RARE_CRASHES, &format!("probe_order = \"random\"\nsuspicion_mult = 2\n{extra}"))
+}
+
+/// `instances` members over `horizon`, `failure` their failure model, constant 1 ms delay;
+/// `detector` the gossip detector's keys.
+fn members(horizon: &str, replications: u32, instances: u32, failure: &str, detector: &str) -> String {
     format!(
         r#"
 name = "gossip"
-horizon = "10000s"
-replications = 6
+horizon = "{horizon}"
+replications = {replications}
 [cluster]
-instances = 100
-failure = {{ model = "crash-recover", mttf = {{ dist = "exponential", mean = "20000s" }}, mttr = {{ dist = "constant", value = "60s" }} }}
+instances = {instances}
+{failure}
 [network]
 delay = {{ dist = "constant", value = "1ms" }}
 [detector]
 kind = "gossip"
-probe_order = "random"
-suspicion_mult = 2
-{extra}
+{detector}
 "#
     )
 }
@@ -95,15 +101,9 @@ fn every_death_reaches_every_live_member_quickly() {
 /// with the 99.9 % intervals apart — and never dead more often.
 #[test]
 fn lifeguard_cuts_the_false_suspicions_that_degraded_members_cause() {
-    let base =
-        "instances = 50\nfailure = { model = \"crash-stop\", mttf = { dist = \"exponential\", mean = \"1000000s\" } }";
-    let text = |parts: &str| {
-        gossip(&format!("degraded = 0.1\ndegraded_delay = \"10s\"\n{parts}"))
-            .replace("horizon = \"10000s\"", "horizon = \"600s\"")
-            .replace("replications = 6", "replications = 5")
-            .replace("instances = 100\nfailure = { model = \"crash-recover\", mttf = { dist = \"exponential\", mean = \"20000s\" }, mttr = { dist = \"constant\", value = \"60s\" } }", base)
-            .replace("probe_order = \"random\"\nsuspicion_mult = 2\n", "")
-    };
+    let failure = r#"failure = { model = "crash-stop", mttf = { dist = "exponential", mean = "1000000s" } }"#;
+    let text =
+        |parts: &str| members("600s", 5, 50, failure, &format!("degraded = 0.1\ndegraded_delay = \"10s\"\n{parts}"));
     let none = replicate(&scenario(&text("dynamic_suspicion = false\nawareness = false\nnacks = false")));
     let all = replicate(&scenario(&text("")));
     let (none_ci, all_ci) = (ci(&none, "gossip_false_suspicions"), ci(&all, "gossip_false_suspicions"));

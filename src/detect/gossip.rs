@@ -527,7 +527,7 @@ impl Gossip {
             }
         }
         if after.1 == State::Dead && before.1 != State::Dead {
-            self.follow(subject, ctx.now());
+            self.check_followed(ctx.now());
         }
         self.count_mistake(member, subject, after.1, ctx);
     }
@@ -603,11 +603,6 @@ impl Gossip {
         }
         let id = self.knowledge.rumor(subject, (s.1, State::Dead), member);
         self.hear(member, id, ctx);
-    }
-
-    /// A crashed member's death reached one more member.
-    fn follow(&mut self, _subject: u32, now: SimTime) {
-        self.check_followed(now);
     }
 
     /// The other members `member` holds dead.

@@ -3,7 +3,9 @@
 # heartbeat detector, crash-recover failures — in one run on one thread. Prints the wall time
 # and peak RSS (/usr/bin/time), the engine's queue events per second, and the heartbeats
 # simulated per second. Target: under 60 s on the project's 2-core machine.
-#   bench/scale.sh
+#   bench/scale.sh                         (scenarios/scale-100k.toml)
+#   bench/scale.sh bench/scale-1m.toml     (1 000 000 instances: issue #17's target)
+#   bench/scale.sh bench/scale-1m.toml --set detector.evaluation=lazy   (extra options go to run)
 # Uses target/release/discosim (built if missing) or $DISCOSIM.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,8 +13,10 @@ bin=${DISCOSIM:-target/release/discosim}
 [ -x "$bin" ] || cargo build --release --quiet
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-/usr/bin/time -f '%e %M' -o "$out/time" "$bin" run scenarios/scale-100k.toml --quiet \
-    --out "$out/r" > /dev/null
+scenario=${1:-scenarios/scale-100k.toml}
+shift || true
+/usr/bin/time -f '%e %M' -o "$out/time" "$bin" run "$scenario" --quiet --force \
+    --out "$out/r" "$@" > /dev/null
 read -r wall rss < "$out/time"
 python3 - "$out/r" "$wall" "$rss" <<'PY'
 import csv, sys

@@ -72,6 +72,12 @@ pub trait DetectorFactory: Debug + Send + Sync {
     fn reports_dissemination(&self) -> bool {
         false
     }
+    /// With the heartbeat's `jump` evaluation: the delay up to which a message over an
+    /// instance–registry link is ordinary, so that the world draws the links in runs
+    /// (`DetectorCtx::ordinary_run`).
+    fn link_threshold(&self) -> Option<SimTime> {
+        None
+    }
 }
 
 /// What a detector's estimate reads about one run: expected values, all instances together.

@@ -5,6 +5,7 @@
 //! every crate version: the output's byte-identity depends on it.
 
 mod kinds;
+mod split;
 
 pub use kinds::{DISTRIBUTIONS, Unplaced, parse};
 

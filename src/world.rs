@@ -104,6 +104,14 @@ impl DetectorCtx for Ctx<'_> {
         self.network.send(instance, sent)
     }
 
+    fn ordinary_run(&mut self, instance: InstanceId, max: u64) -> u64 {
+        self.network.ordinary_run(instance, max)
+    }
+
+    fn ordinary_delay(&mut self, instance: InstanceId) -> SimTime {
+        self.network.ordinary_delay(instance)
+    }
+
     fn send_between(&mut self, from: InstanceId, to: InstanceId) -> Option<SimTime> {
         self.network.send_between(from, to, self.now)
     }
@@ -199,7 +207,11 @@ impl World {
             failure: scenario.failure.clone(),
             failure_rng: streams.streams(StreamKind::Failure, n as usize).into(),
             instances: Instances::new(n),
-            network: Network::new(&scenario.network, streams.streams(StreamKind::Link, n as usize).into()),
+            network: Network::new(
+                &scenario.network,
+                streams.streams(StreamKind::Link, n as usize).into(),
+                scenario.detector.link_threshold(),
+            ),
             registry: Registry::new(
                 n,
                 &scenario.phases,

@@ -43,6 +43,15 @@ pub trait DetectorCtx {
     /// instance is up then and the link is as it is now.
     fn send_at(&mut self, instance: InstanceId, sent: SimTime) -> Option<SimTime>;
 
+    /// Where the links are drawn in runs (`DetectorFactory::link_threshold`): takes up to
+    /// `max` of the instance's next sends if they are all ordinary — delivered with a delay
+    /// at most the threshold — and returns how many (0: the next one is not, or the link is
+    /// cut, or the links are not drawn in runs). Same preconditions as `send_at`.
+    fn ordinary_run(&mut self, instance: InstanceId, max: u64) -> u64;
+
+    /// The delay of the last send of an ordinary run (at most the threshold).
+    fn ordinary_delay(&mut self, instance: InstanceId) -> SimTime;
+
     /// Sends a message from one instance to another; returns when it arrives, or None if it is
     /// lost or a partition separates them (the cut-off instances on one side, the registry and
     /// everyone else on the other).

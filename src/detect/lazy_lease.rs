@@ -50,14 +50,27 @@ struct Slot {
 pub(super) struct LazyLease {
     interval: SimTime,
     timeout: SimTime,
+    /// The `jump` evaluation: the links are drawn in runs of ordinary heartbeats, delivered
+    /// within this delay (see `jump_threshold`).
+    jump: Option<SimTime>,
     slots: PerInstance<Slot>,
 }
 
+/// The delay θ up to which a heartbeat cannot change the view while the lease holds, if the
+/// timeout exceeds the interval: θ = min(interval, timeout − interval). Within a run of such
+/// heartbeats, each arrives before the next is sent (θ ≤ interval) and before the lease set by
+/// the one before expires (interval + θ ≤ timeout), so the run extends the lease to its last
+/// arrival + timeout and nothing else: only that arrival's delay needs drawing.
+pub(super) fn jump_threshold(interval: SimTime, timeout: SimTime) -> Option<SimTime> {
+    (timeout > interval).then(|| interval.min(timeout - interval))
+}
+
 impl LazyLease {
-    pub(super) fn new(instances: u32, interval: SimTime, timeout: SimTime) -> Self {
+    /// `jump`: draw the links in runs (the threshold of `jump_threshold`), or one send at a time.
+    pub(super) fn new(instances: u32, interval: SimTime, timeout: SimTime, jump: Option<SimTime>) -> Self {
         let slot =
             || Slot { next_send: NONE, cover_end: timeout, running: true, pending: Vec::new(), wake: 0, wake_at: NONE };
-        LazyLease { interval, timeout, slots: InstanceId::all(instances).map(|_| slot()).collect() }
+        LazyLease { interval, timeout, jump, slots: InstanceId::all(instances).map(|_| slot()).collect() }
     }
 
     /// Time 0: every instance is registered (seen now, so the lease runs from 0) and starts
@@ -134,6 +147,9 @@ impl LazyLease {
             if next >= bound || known {
                 return;
             }
+            if folding && slot.jump_run(instance, (interval, timeout), self.jump, bound, ctx) {
+                continue;
+            }
             match slot.send(instance, interval, ctx) {
                 Some(at) if folding && at <= slot.cover_end && at < bound => {
                     slot.cover_end = slot.cover_end.max(at.saturating_add(timeout));
@@ -192,6 +208,44 @@ impl LazyLease {
 }
 
 impl Slot {
+    /// While folding: takes the run of ordinary heartbeats from the next send on, up to
+    /// `bound`, in one step, if the first of them certainly arrives while the lease holds
+    /// (then all do: see `jump_threshold`). Only the last one's delay is drawn; its arrival
+    /// extends the lease — or, if it comes at or after `bound`, waits in `pending`, and the
+    /// one before it (which arrives before the last is sent) extends the lease instead. False
+    /// if there was no run to take.
+    fn jump_run(
+        &mut self,
+        instance: InstanceId,
+        (interval, timeout): (SimTime, SimTime),
+        threshold: Option<SimTime>,
+        bound: SimTime,
+        ctx: &mut dyn DetectorCtx,
+    ) -> bool {
+        let Some(threshold) = threshold else { return false };
+        let next = self.next_send;
+        if next.saturating_add(threshold) > self.cover_end {
+            return false;
+        }
+        let before_bound = (bound - next).div_ceil(interval);
+        let run = ctx.ordinary_run(instance, before_bound);
+        if run == 0 {
+            return false;
+        }
+        let last = next + (run - 1) * interval;
+        self.next_send = last.saturating_add(interval);
+        let mut arrival = last.saturating_add(ctx.ordinary_delay(instance));
+        if arrival >= bound {
+            self.pending.push(arrival);
+            if run == 1 {
+                return true;
+            }
+            arrival = (last - interval).saturating_add(ctx.ordinary_delay(instance));
+        }
+        self.cover_end = self.cover_end.max(arrival.saturating_add(timeout));
+        true
+    }
+
     /// Draws the next send over the instance's link: its arrival time, unless it is lost.
     fn send(&mut self, instance: InstanceId, interval: SimTime, ctx: &mut dyn DetectorCtx) -> Option<SimTime> {
         let sent = self.next_send;

@@ -7,6 +7,8 @@ use crate::model::NetworkModel;
 
 pub(super) struct Network {
     model: NetworkModel,
+    /// The heartbeat's `jump` evaluation: the instance–registry links skip ordinary messages.
+    jumps: Option<Jumps>,
     /// One stream per instance–registry link, so one link's traffic never shifts another's.
     links: PerInstance<Stream>,
     partitioned: PerInstance<bool>,
@@ -16,9 +18,12 @@ pub(super) struct Network {
 }
 
 impl Network {
-    pub(super) fn new(model: &NetworkModel, links: PerInstance<Stream>) -> Self {
+    /// `threshold`: with the heartbeat's `jump` evaluation, the delay up to which a message
+    /// is ordinary (see `Jumps`).
+    pub(super) fn new(model: &NetworkModel, mut links: PerInstance<Stream>, threshold: Option<SimTime>) -> Self {
         let partitioned = PerInstance::new(links.len() as u32, false);
-        Network { model: model.clone(), links, partitioned, sent: 0, lost: 0, cut: 0 }
+        let jumps = threshold.map(|threshold| Jumps::new(model, threshold, &mut links));
+        Network { model: model.clone(), jumps, links, partitioned, sent: 0, lost: 0, cut: 0 }
     }
 
     /// Sends a message over `instance`'s link at `now`; returns its arrival time, or None if
@@ -29,9 +34,32 @@ impl Network {
             self.cut += 1;
             return None;
         }
-        let arrival = self.model.transit(now, &mut self.links[instance]);
+        let arrival = match &mut self.jumps {
+            Some(jumps) => jumps.transit(&self.model, instance, now, &mut self.links[instance]),
+            None => self.model.transit(now, &mut self.links[instance]),
+        };
         self.lost += arrival.is_none() as u64;
         arrival
+    }
+
+    /// With `jump` links: takes up to `max` of the next messages over `instance`'s link if
+    /// they are all ordinary, and returns how many (0 if the next one is not, or the link is
+    /// cut). Their delays are not drawn: `ordinary_delay` draws the one that matters.
+    pub(super) fn ordinary_run(&mut self, instance: InstanceId, max: u64) -> u64 {
+        let Some(jumps) = &mut self.jumps else { return 0 };
+        if self.partitioned[instance] {
+            return 0;
+        }
+        let run = jumps.ordinary_left[instance].min(max);
+        jumps.ordinary_left[instance] -= run;
+        self.sent += run;
+        run
+    }
+
+    /// The delay of an ordinary message (at most the threshold), from the link's stream.
+    pub(super) fn ordinary_delay(&mut self, instance: InstanceId) -> SimTime {
+        let threshold = self.jumps.as_ref().map_or(SimTime::MAX, |j| j.threshold);
+        self.model.delay.sample_at_most(threshold, &mut self.links[instance])
     }
 
     /// Sends a message from one instance to another (peer-to-peer detectors): cut when a
@@ -51,4 +79,64 @@ impl Network {
     pub(super) fn set_partitioned(&mut self, instance: InstanceId, partitioned: bool) {
         self.partitioned[instance] = partitioned;
     }
+}
+
+/// The messages of an instance–registry link, drawn as runs: a message is *special* when it is
+/// lost or delayed beyond `threshold`, with probability p = loss + (1 − loss)·P(delay >
+/// threshold), and *ordinary* otherwise. Messages are independent, so the number of ordinary
+/// ones before the next special one is geometric with parameter p, and is drawn once per
+/// special message instead of a loss and a delay per message: the same distribution of every
+/// message's fate, not the same draws. The heartbeat's `jump` evaluation picks the threshold
+/// so that ordinary heartbeats cannot change the registry's view but through the last one.
+struct Jumps {
+    threshold: SimTime,
+    /// P(special).
+    special: f64,
+    /// P(lost | special).
+    lost_if_special: f64,
+    /// Ordinary messages before the next special one, per link.
+    ordinary_left: PerInstance<u64>,
+}
+
+/// "Never special" (p = 0): more messages than any run sends.
+const NEVER: u64 = u64::MAX / 2;
+
+impl Jumps {
+    fn new(model: &NetworkModel, threshold: SimTime, links: &mut PerInstance<Stream>) -> Self {
+        let special = model.loss + (1.0 - model.loss) * model.delay.survival(threshold);
+        let lost_if_special = if special > 0.0 { model.loss / special } else { 0.0 };
+        let ordinary_left = links.iter_mut().map(|rng| geometric(special, rng)).collect();
+        Jumps { threshold, special, lost_if_special, ordinary_left }
+    }
+
+    /// One message, drawn from the runs: ordinary while the run lasts, then the special one
+    /// (lost, or delayed beyond the threshold), then the next run's length.
+    fn transit(
+        &mut self,
+        model: &NetworkModel,
+        instance: InstanceId,
+        now: SimTime,
+        rng: &mut Stream,
+    ) -> Option<SimTime> {
+        if self.ordinary_left[instance] > 0 {
+            self.ordinary_left[instance] -= 1;
+            return Some(now.saturating_add(model.delay.sample_at_most(self.threshold, rng)));
+        }
+        let lost = rng.bernoulli(self.lost_if_special);
+        let arrival = (!lost).then(|| now.saturating_add(model.delay.sample_above(self.threshold, rng)));
+        self.ordinary_left[instance] = geometric(self.special, rng);
+        arrival
+    }
+}
+
+/// Failures before the first success of Bernoulli(p) trials, by inversion.
+fn geometric(p: f64, rng: &mut Stream) -> u64 {
+    if p <= 0.0 {
+        return NEVER;
+    }
+    if p >= 1.0 {
+        return 0;
+    }
+    let draws = libm::floor(libm::log(rng.uniform_open0()) / libm::log1p(-p));
+    if draws >= NEVER as f64 { NEVER } else { draws as u64 }
 }

@@ -122,6 +122,12 @@ impl DetectorCtx for Ctx<'_> {
         self.instances.up_until(instance).min(fault).min(self.horizon)
     }
 
+    fn fails_at_steady_end(&self, instance: InstanceId) -> bool {
+        let next = self.fault_times.partition_point(|&t| t < self.now);
+        let fault = self.fault_times.get(next).copied().unwrap_or(SimTime::MAX);
+        self.instances.up_until(instance) < fault.min(self.horizon)
+    }
+
     fn view(&self, instance: InstanceId) -> View {
         self.registry.view(instance)
     }

@@ -64,6 +64,10 @@ pub trait DetectorCtx {
     /// instance or change its link must lower this bound.
     fn steady_until(&self, instance: InstanceId) -> SimTime;
 
+    /// Whether `steady_until` ends at the instance's own scheduled failure (before any fault
+    /// and the horizon): the world then calls `on_instance_down` at that time.
+    fn fails_at_steady_end(&self, instance: InstanceId) -> bool;
+
     /// What the registry believes about the instance now.
     fn view(&self, instance: InstanceId) -> View;
 

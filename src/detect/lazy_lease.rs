@@ -191,7 +191,13 @@ impl LazyLease {
             true => slot.cover_end.saturating_add(1),
             false => NONE,
         };
-        let at = expiry.min(earliest(&slot.pending)).min(slot.next_send);
+        let mut next_send = slot.next_send;
+        if next_send != NONE && next_send >= ctx.steady_until(instance) && ctx.fails_at_steady_end(instance) {
+            // The instance fails before this send, and its failure advances it anyway.
+            next_send = NONE;
+        }
+        let slot = self.slot(instance);
+        let at = expiry.min(earliest(&slot.pending)).min(next_send);
         if at == slot.wake_at {
             // Keep the live event: the same time, and its place among simultaneous events
             // (the eager form's order; it matters to whoever draws at each view change).

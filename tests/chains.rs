@@ -119,7 +119,10 @@ fn a_bottom_outage_fails_the_requests_of_its_window() {
 }
 
 fn error(text: &str) -> scenario::ScenarioError {
-    scenario::parse(text, "test.toml", Path::new("."), &[]).err().expect("an error")
+    match scenario::parse(text, "test.toml", Path::new("."), &[]) {
+        Err(e) => e,
+        Ok(_) => panic!("expected an error"),
+    }
 }
 
 #[test]

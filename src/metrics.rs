@@ -1,6 +1,7 @@
 //! Metrics: ground-truth scoring of the registry's view, streamed into fixed-size histograms,
 //! and the named values a run reports (listed in docs/reference.md).
 
+pub mod chain;
 pub(crate) mod detection;
 pub(crate) mod load_spread;
 mod phased;
@@ -163,6 +164,8 @@ pub struct Groups {
     pub throttling: bool,
     /// The contention workload's (`[workload] kind = "contention"`).
     pub contention: bool,
+    /// A call chain's tiers below the cluster (`[[tier]]`; 0: none).
+    pub chain_tiers: u8,
 }
 
 impl Groups {
@@ -179,6 +182,7 @@ impl Groups {
         load_spread: true,
         throttling: true,
         contention: true,
+        chain_tiers: chain::MAX_TIERS as u8,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -195,6 +199,7 @@ impl Groups {
             load_spread: self.load_spread || other.load_spread,
             throttling: self.throttling || other.throttling,
             contention: self.contention || other.contention,
+            chain_tiers: self.chain_tiers.max(other.chain_tiers),
         }
     }
 }
@@ -249,6 +254,9 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
     }
     if groups.contention {
         names.extend(CONTENTION_METRICS.iter().map(|n| n.to_string()));
+    }
+    if groups.requests {
+        names.extend(chain::names(groups.chain_tiers));
     }
     names
 }

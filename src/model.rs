@@ -16,8 +16,10 @@ use crate::params::Configured;
 use crate::recovery::Recovery;
 
 mod actions;
+mod chain;
 
 pub use actions::{FAULT_ACTIONS, parse as parse_fault};
+pub use chain::{MAX_TIERS, Outage, Tier};
 
 /// One fully resolved simulation setup (one sweep point).
 #[derive(Clone, Debug)]
@@ -78,6 +80,7 @@ impl Scenario {
             throttling: clients
                 .is_some_and(|c| c.recovery.adaptive_throttling.is_some() || c.recovery.retry_throttling.is_some()),
             contention: self.contention.is_some(),
+            chain_tiers: clients.map_or(0, |c| c.tiers.len() as u8),
         }
     }
 }
@@ -116,6 +119,8 @@ pub struct Clients {
     pub balancer: Configured<dyn BalancerFactory>,
     /// What a client does about slow or failed attempts.
     pub recovery: Recovery,
+    /// The tiers that the cluster's instances call in a chain (`[[tier]]`); empty: none.
+    pub tiers: Vec<Tier>,
 }
 
 /// The contention workload (Brooker, "Exponential Backoff And Jitter", AWS 2015): `clients`
@@ -324,6 +329,9 @@ pub enum StreamKind {
     Throttle = 16,
     /// A contention client: its messages' delays and its backoff jitter.
     Contention = 17,
+    /// A call chain's tier below the cluster (`[[tier]]`): index 4·tier + 0 its service times,
+    /// + 1 its balancer, + 2 its failure and outage draws, + 3 the network to it.
+    Chain = 21,
 }
 
 impl From<StreamKind> for u64 {

@@ -10,6 +10,7 @@
 // A module that reads input: nothing here may panic on what it reads (checked by clippy).
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
+mod chain;
 mod traffic;
 
 use crate::detect::{Cost, Load};

@@ -4,6 +4,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 pub(crate) mod build;
+mod build_chain;
 mod build_clients;
 mod build_contention;
 pub(crate) use crate::params::duration;

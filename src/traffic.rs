@@ -8,6 +8,7 @@
 //! network delay; polls can be lost, watch pushes cannot (a watch is a stream over a reliable
 //! connection, whose retransmissions are part of its delay).
 
+mod chain;
 mod client;
 mod keys;
 mod propagation;
@@ -23,6 +24,8 @@ use crate::metrics::requests::RequestMetrics;
 use crate::metrics::{MetricValues, TraceRecord};
 use crate::model::Scenario;
 use crate::model::StreamKind;
+use chain::Chain;
+pub use chain::ChainEvent;
 pub(crate) use keys::MAX_ZIPF_KEYS;
 use propagation::Views;
 use requests::{ClientStreams, RequestPath};
@@ -117,6 +120,8 @@ pub enum TrafficEvent {
         /// The client.
         client: ClientId,
     },
+    /// A call chain's event (`[[tier]]`).
+    Chain(ChainEvent),
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
@@ -148,6 +153,8 @@ pub(crate) struct Traffic {
     servers: Servers,
     views: Views,
     metrics: RequestMetrics,
+    /// The tiers below the cluster (`[[tier]]`), if any.
+    chain: Option<Box<Chain>>,
 }
 
 impl Traffic {
@@ -173,16 +180,14 @@ impl Traffic {
             (streams.stream(StreamKind::ServerCache, 0), streams.streams(StreamKind::ListRefresh, list_count).into());
         let mut metrics = RequestMetrics::new(n, model.availability_bin, &scenario.phases, scenario.metric_groups());
         let views = Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng);
+        let chain = Chain::new(&model, &scenario.network, streams).map(Box::new);
         let path = RequestPath::new(model, n, client_streams);
         if let Some(m) = &mut metrics.load_spread {
             m.set_shares(path.key_shares(n));
         }
-        Some(Traffic {
-            servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
-            views,
-            metrics,
-            path,
-        })
+        let mut servers = Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service);
+        servers.hold_for_calls(chain.is_some());
+        Some(Traffic { servers, chain, views, metrics, path })
     }
 
     /// Time 0: every client schedules its first request (and its first poll).
@@ -207,7 +212,12 @@ impl Traffic {
                 path.on_issue(client, generation, ctx, servers, metrics)
             }
             Arrive { job } => servers.on_arrive(job, ctx, metrics),
-            Done { instance, job } => servers.on_done(instance, job, ctx, metrics),
+            Done { instance, job } => {
+                let held = servers.on_done(instance, job, ctx, metrics);
+                if let (Some((job, key)), Some(chain)) = (held, &mut self.chain) {
+                    chain.call_from_cluster(job, key, ctx, servers);
+                }
+            }
             Response { attempt, ok } => path.on_response(attempt, ok, ctx, metrics),
             Timeout => path.on_timeout(ctx, metrics),
             Retry { request } => path.send_attempt(request, ctx, servers, metrics),
@@ -221,6 +231,11 @@ impl Traffic {
             CacheRefresh => self.views.on_cache_refresh(ctx, metrics),
             ListRefresh { client } => self.on_list_refresh(client, ctx),
             Sweep { client } => path.on_sweep(client, ctx, metrics),
+            Chain(e) => {
+                if let Some(chain) = &mut self.chain {
+                    chain.on_event(e, ctx, servers);
+                }
+            }
         }
     }
 
@@ -266,6 +281,9 @@ impl Traffic {
 
     pub(crate) fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
         self.metrics.report(horizon, out);
+        if let Some(chain) = &self.chain {
+            chain.report(self.metrics.requests(), horizon, out);
+        }
     }
 
     /// A client's cache learns `up` for `instance` (a watch push, or a poll's answer).

@@ -13,7 +13,7 @@ use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::{self, EngineWork, MetricValues, TraceRecord};
 use crate::model::StreamKind;
 use crate::model::{FailureModel, FaultAction, Scenario, Target};
-pub use crate::traffic::{Ref, TrafficEvent};
+pub use crate::traffic::{ChainEvent, Ref, TrafficEvent};
 use crate::traffic::{Traffic, TrafficCtx};
 use network::Network;
 

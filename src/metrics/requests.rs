@@ -215,6 +215,11 @@ impl RequestMetrics {
         }
     }
 
+    /// Requests issued so far.
+    pub(crate) fn requests(&self) -> u64 {
+        self.requests
+    }
+
     pub(crate) fn issue(&mut self, now: SimTime) {
         self.requests += 1;
         self.phases.iter_mut().filter(|p| p.contains(now)).for_each(|p| p.requests += 1);

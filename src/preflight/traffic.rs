@@ -33,7 +33,8 @@ pub(super) fn estimate(s: &Scenario, clients: &Clients, load: &Load) -> Cost {
     let queue_events = requests * blend(calm.events, stormy.events)
         + hedges
         + propagation(clients, load, requests)
-        + sweeps(clients, load);
+        + sweeps(clients, load)
+        + super::chain::events(clients, requests, allowed);
     let attempts_per_s = offered_per_s * blend(calm.attempts, stormy.attempts);
     let failed = blend(lost, storm.failed.max(lost));
     let in_flight = attempts_per_s * time_in_flight_s(s, clients, failed) + backlog(s, attempts_per_s, load);

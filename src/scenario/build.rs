@@ -52,11 +52,16 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
             .allowed("add a [workload] table, or remove load_spread"));
     }
     let network = network(raw.network, base_dir)?;
+    let tiers = super::build_chain::tiers(raw.tier, base_dir)?;
+    if !tiers.is_empty() && (!has_clients || capacity.is_none()) {
+        return Err(KeyError::new("tier", "calls are made by the cluster's instances as they serve requests")
+            .allowed("[[tier]] with a request [workload] and `cluster.service_time` (it may be { dist = \"constant\", value = \"0s\" })"));
+    }
     let (clients, contention) = if let (true, Some(w)) = (contention, &raw.workload) {
         let tables = [("discovery", raw.discovery.is_some()), ("balancer", raw.balancer.is_some())];
         (None, Some(super::build_contention::contention(w, tables, raw.recovery, &network)?))
     } else {
-        (super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery)?, None)
+        (super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery, tiers)?, None)
     };
     Ok(Scenario {
         name: raw.name,

@@ -44,6 +44,7 @@ pub(super) fn clients(
     discovery: Option<RawDiscovery>,
     balancer: Option<toml::Table>,
     recovery: Option<toml::Table>,
+    tiers: Vec<crate::model::Tier>,
 ) -> Result<Option<Clients>, KeyError> {
     let Some(w) = workload else {
         for (key, given) in
@@ -83,6 +84,7 @@ pub(super) fn clients(
         stages,
         balancer: balance::parse(balancer, "balancer")?,
         recovery: crate::recovery::parse(recovery, "recovery")?,
+        tiers,
     }))
 }
 

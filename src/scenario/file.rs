@@ -60,6 +60,9 @@ pub struct RawScenario {
     /// Time windows whose request metrics are also reported as `<metric>@<phase>`.
     #[serde(default)]
     pub phase: Vec<RawPhase>,
+    /// The tiers the cluster's instances call in a chain (`[[tier]]`).
+    #[serde(default)]
+    pub tier: Vec<toml::Table>,
 }
 
 fn default_seed() -> u64 {

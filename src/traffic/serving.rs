@@ -54,6 +54,8 @@ pub(super) struct Servers {
     links: PerClient<Stream>,
     /// One per instance: its service times.
     service: PerInstance<Stream>,
+    /// With a call chain: a served job waits for its downstream call before it answers.
+    hold: bool,
 }
 
 impl Servers {
@@ -72,6 +74,21 @@ impl Servers {
             cut: PerInstance::new(n, false),
             links,
             service,
+            hold: false,
+        }
+    }
+
+    /// With a call chain (`hold`), `on_done` hands each served job back for its downstream call.
+    pub(super) fn hold_for_calls(&mut self, hold: bool) {
+        self.hold = hold;
+    }
+
+    /// A held job's downstream call is over: it answers `ok`, unless its instance went down.
+    pub(super) fn answer<E: WorldEvent>(&mut self, job: Ref, ok: bool, ctx: &mut TrafficCtx<E>) {
+        match self.jobs.get(job) {
+            Some(j) if ctx.truth.is_up(j.instance) => self.respond(job, ok, ctx),
+            Some(_) => self.lose(job, ctx),
+            None => {}
         }
     }
 
@@ -154,16 +171,18 @@ impl Servers {
         ctx.at(ctx.now.saturating_add(time), TrafficEvent::Done { instance, job });
     }
 
+    /// A service ended: the job answers, or (with a call chain) is returned with its request
+    /// id, held for its downstream call.
     pub(super) fn on_done<E: WorldEvent>(
         &mut self,
         instance: InstanceId,
         job: Ref,
         ctx: &mut TrafficCtx<E>,
         metrics: &mut RequestMetrics,
-    ) {
+    ) -> Option<(Ref, u64)> {
         let server = &mut self.servers[instance];
         let Some(pos) = server.in_service.iter().position(|&j| j == job) else {
-            return; // the instance crashed since: its work was lost
+            return None; // the instance crashed since: its work was lost
         };
         server.in_service.swap_remove(pos);
         metrics.counters.executions += 1;
@@ -172,8 +191,12 @@ impl Servers {
         {
             entry.0 = true;
         }
-        self.respond(job, true, ctx);
+        let held = if self.hold { self.jobs.get(job).map(|j| (job, j.request_id)) } else { None };
+        if held.is_none() {
+            self.respond(job, true, ctx);
+        }
         self.next_job(instance, ctx, metrics);
+        held
     }
 
     /// A worker is free: serve the next waiting job whose deadline has not passed.

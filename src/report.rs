@@ -37,7 +37,8 @@ pub(crate) fn write(dir: &Path) -> Result<PathBuf, ReportError> {
     Ok(path)
 }
 
-/// The whole page.
+/// The whole page: what a reader looks for first (the charts, the verdicts) first, what it
+/// came from last.
 fn render(folder: &Folder) -> String {
     let name = folder.field("scenario_name").and_then(|v| v.as_str()).unwrap_or("results");
     let mut body = String::new();
@@ -45,15 +46,24 @@ fn render(folder: &Folder) -> String {
     if let Some(description) = resolved(folder, "description").and_then(|v| v.as_str()) {
         let _ = writeln!(body, "<p class=\"description\">{}</p>", escape(description));
     }
-    body.push_str(&contents(folder));
-    body.push_str(&section("provenance", "Provenance", &tables::provenance(folder)));
-    body.push_str(&section("scenario", "Scenario", &scenario(folder)));
-    body.push_str(&section("charts", "Charts", &charts(folder)));
-    body.push_str(&section("summary", "Summary", &tables::summary(folder)));
-    if let Some(checks) = &folder.checks {
-        body.push_str(&section("checks", "Expectations and formula checks", &tables::checks(folder, checks)));
+    let sections = sections(folder);
+    body.push_str(&contents(folder, &sections));
+    for (id, title, content) in &sections {
+        body.push_str(&section(id, title, content));
     }
     html::page(&format!("{name} — discosim report"), &body)
+}
+
+/// The sections in order: (anchor, heading, content).
+fn sections(folder: &Folder) -> Vec<(&'static str, &'static str, String)> {
+    let mut sections = vec![("charts", "Charts", charts(folder))];
+    if let Some(checks) = &folder.checks {
+        sections.push(("checks", "Expectations and formula checks", tables::checks(folder, checks)));
+    }
+    sections.push(("summary", "Summary", tables::summary(folder)));
+    sections.push(("provenance", "Provenance", tables::provenance(folder)));
+    sections.push(("scenario", "Scenario", scenario(folder)));
+    sections
 }
 
 /// A key of the resolved scenario.
@@ -62,11 +72,11 @@ fn resolved<'f>(folder: &'f Folder, key: &str) -> Option<&'f serde_json::Value> 
 }
 
 /// The table of contents: every section, and every chart under "Charts".
-fn contents(folder: &Folder) -> String {
+fn contents(folder: &Folder, sections: &[(&str, &str, String)]) -> String {
     let mut out = String::from("<nav id=\"contents\"><h2>Contents</h2>\n<ul>\n");
-    for (id, title) in [("provenance", "Provenance"), ("scenario", "Scenario"), ("charts", "Charts")] {
+    for (id, title, _) in sections {
         let _ = writeln!(out, "<li><a href=\"#{id}\">{title}</a>");
-        if id == "charts" && !folder.charts.is_empty() {
+        if *id == "charts" && !folder.charts.is_empty() {
             out.push_str("<ul>\n");
             for chart in &folder.charts {
                 let (anchor, title) = (chart_anchor(&chart.name), escape(&chart.title));
@@ -75,10 +85,6 @@ fn contents(folder: &Folder) -> String {
             out.push_str("</ul>\n");
         }
         out.push_str("</li>\n");
-    }
-    out.push_str("<li><a href=\"#summary\">Summary</a></li>\n");
-    if folder.checks.is_some() {
-        out.push_str("<li><a href=\"#checks\">Expectations and formula checks</a></li>\n");
     }
     out.push_str("</ul></nav>\n");
     out

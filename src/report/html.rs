@@ -20,7 +20,7 @@ pub(super) fn escape(text: &str) -> String {
 const STYLE: &str = "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1100px;padding:0 1em;color:#222;line-height:1.4}
 h1{font-size:1.6em;margin-bottom:.2em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 .description{color:#444;font-style:italic}
-nav ul{margin:.3em 0}
+nav h2{font-size:1.1em;border:none;margin-top:1em}nav ul{margin:.1em 0}nav{font-size:.92em}
 table{border-collapse:collapse;margin:.6em 0;font-size:.88em}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}
 th{background:#f2f2f2}

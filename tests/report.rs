@@ -104,34 +104,29 @@ fn a_missing_or_damaged_folder_is_exit_2_with_the_file_named() {
     let out = dir.path().join("hb");
     run_with_report("scenarios/heartbeat.toml", &out, &[]);
     let o = out.to_str().unwrap();
-    let cases: Vec<(Box<dyn Fn()>, &[&str])> = vec![
-        (
-            Box::new(|| std::fs::write(out.join("manifest.json"), "{ not json").unwrap()),
-            &["manifest.json", "key must be a string"],
-        ),
-        (Box::new(|| std::fs::write(out.join("manifest.json"), "{}").unwrap()), &["manifest.json", "swept_keys"]),
-        (Box::new(|| std::fs::remove_file(out.join("summary.csv")).unwrap()), &["summary.csv"]),
-        (Box::new(|| std::fs::write(out.join("checks.csv"), "a,b\n1,2\n").unwrap()), &["checks.csv:1", "expectation"]),
-        (
-            Box::new(|| std::fs::remove_file(out.join("detection-cdf.svg")).unwrap()),
-            &["detection-cdf.svg", "discosim plot"],
-        ),
-        (
-            Box::new(|| std::fs::write(out.join("detection-cdf.svg"), "<svg onload=\"alert(1)\"></svg>").unwrap()),
-            &["detection-cdf.svg", "event handler"],
-        ),
+    // (file, new contents or None to remove it, what the message must say)
+    let cases: &[(&str, Option<&str>, &[&str])] = &[
+        ("manifest.json", Some("{ not json"), &["manifest.json", "key must be a string"]),
+        ("manifest.json", Some("{}"), &["manifest.json", "swept_keys"]),
+        ("summary.csv", None, &["summary.csv"]),
+        ("checks.csv", Some("a,b\n1,2\n"), &["checks.csv:1", "expectation"]),
+        ("detection-cdf.svg", None, &["detection-cdf.svg", "discosim plot"]),
+        ("detection-cdf.svg", Some("<svg onload=\"alert(1)\"></svg>"), &["detection-cdf.svg", "event handler"]),
     ];
-    for (damage, expected) in cases {
+    for (file, contents, expected) in cases {
         let fresh = dir.path().join("fresh");
         let _ = std::fs::remove_dir_all(&fresh);
         std::fs::rename(&out, &fresh).unwrap();
         copy_folder(&fresh, &out);
-        damage();
+        match contents {
+            Some(text) => std::fs::write(out.join(file), text).unwrap(),
+            None => std::fs::remove_file(out.join(file)).unwrap(),
+        }
         let before = std::fs::read(out.join("report.html")).unwrap();
         let output = discosim(&["report", o]);
         let message = stderr(&output);
         assert_eq!(output.status.code(), Some(2), "{expected:?}: {message}");
-        for part in expected {
+        for part in expected.iter() {
             assert!(message.contains(part), "`{part}` not in: {message}");
         }
         assert_eq!(std::fs::read(out.join("report.html")).unwrap(), before, "the old report stays");

@@ -90,59 +90,80 @@ where
     }
 }
 
-/// The charts a sweep gets when it declares none: the first swept key against the metrics its
-/// expectations name (or a headline metric), and the CDF of the headline sampled metric.
-pub(crate) fn default_plots(
-    swept: &[String],
-    expected_metrics: &[String],
-    has_clients: bool,
-    numeric_x: bool,
-) -> Vec<PlotSpec> {
-    let headline = if has_clients { "latency" } else { "detection_time" };
-    let mut y: Vec<String> = expected_metrics.to_vec();
-    y.dedup();
-    if y.is_empty() {
-        y.push(if has_clients { "success_ratio".into() } else { format!("{headline}.mean") });
+/// What a scenario without `[[plot]]` varies and measures: its default charts follow from it.
+pub(crate) struct Question<'a> {
+    /// The swept keys, in order (the first is the x axis, the second the series).
+    pub swept: &'a [String],
+    /// The metrics its `[[expect]]` tables name, in order.
+    pub expected: &'a [String],
+    /// Whether it has clients (a request path): then it asks about routing.
+    pub has_clients: bool,
+    /// Whether the first swept key's values are numbers or durations (a line, else bars).
+    pub numeric_x: bool,
+}
+
+/// The headline metrics of a question that names none: for routing, whether requests succeed
+/// and how long clients route to dead instances; for detection, the detection time and the
+/// mistake rate. One chart each (their units differ).
+fn headline(has_clients: bool) -> [&'static str; 2] {
+    if has_clients {
+        ["success_ratio", "stale_route_time.mean"]
+    } else {
+        ["detection_time.mean", "false_suspicion_rate"]
     }
-    let mut plots = Vec::new();
-    if let Some(x) = swept.first() {
-        let kind = if numeric_x { Kind::Line } else { Kind::Bar };
-        plots.push(PlotSpec {
-            name: "chart".into(),
-            kind,
-            title: format!("{} versus {x}", y.join(", ")),
-            x: Some(x.clone()),
-            y,
-            series: swept.get(1).cloned(),
-            log_x: false,
-            log_y: false,
-            along: None,
-            pareto: None,
-        });
+}
+
+/// The charts a scenario gets when it declares none: the metrics it expects (or its question's
+/// headline metrics) against the first swept key, one chart per unit; the distribution of the
+/// sampled metric it expects (detection time for a detection question; latency for a routing
+/// question without a sweep, whose bars are then missing); the timeline of a traced run.
+pub(crate) fn default_plots(question: &Question) -> Vec<PlotSpec> {
+    let mut plots = versus_key(question);
+    let sampled = question.expected.iter().map(|m| m.split(['.', '@']).next().unwrap_or(m));
+    let expected_sampled = sampled.into_iter().find(|m| crate::metrics::SAMPLED.contains(m));
+    let cdf = match (expected_sampled, question.has_clients) {
+        (Some(metric), _) => Some(metric),
+        (None, false) => Some("detection_time"),
+        (None, true) => question.swept.is_empty().then_some("latency"),
+    };
+    if let Some(metric) = cdf {
+        plots.push(plain(format!("{metric}-cdf"), Kind::Cdf, format!("CDF of {metric}"), vec![metric.into()]));
     }
-    plots.push(PlotSpec {
-        name: format!("{headline}-cdf"),
-        kind: Kind::Cdf,
-        title: format!("CDF of {headline}"),
-        x: None,
-        y: vec![headline.into()],
-        series: None,
-        log_x: false,
-        log_y: false,
-        along: None,
-        pareto: None,
-    });
-    plots.push(PlotSpec {
-        name: "timeline".into(),
-        kind: Kind::Timeline,
-        title: "Timeline of the traced run".into(),
-        x: None,
-        y: Vec::new(),
-        series: None,
-        log_x: false,
-        log_y: false,
-        along: None,
-        pareto: None,
-    });
+    plots.push(plain("timeline".into(), Kind::Timeline, "Timeline of the traced run".into(), Vec::new()));
     plots
+}
+
+/// Metrics against the first swept key: the expected ones (each once), else the headline
+/// ones; grouped by unit, one chart per unit (`chart`, `chart-2`, …).
+fn versus_key(question: &Question) -> Vec<PlotSpec> {
+    let Some(x) = question.swept.first() else { return Vec::new() };
+    let mut metrics: Vec<String> = Vec::new();
+    for metric in question.expected {
+        if !metrics.contains(metric) {
+            metrics.push(metric.clone());
+        }
+    }
+    if metrics.is_empty() {
+        metrics = headline(question.has_clients).map(String::from).to_vec();
+    }
+    let mut groups: Vec<Vec<String>> = Vec::new();
+    for metric in metrics {
+        match groups.iter_mut().find(|g| g.first().is_some_and(|m| style::unit(m) == style::unit(&metric))) {
+            Some(group) => group.push(metric),
+            None => groups.push(vec![metric]),
+        }
+    }
+    let kind = if question.numeric_x { Kind::Line } else { Kind::Bar };
+    let name = |i: usize| if i == 0 { "chart".to_string() } else { format!("chart-{}", i + 1) };
+    let chart = |(i, y): (usize, Vec<String>)| PlotSpec {
+        x: Some(x.clone()),
+        series: question.swept.get(1).cloned(),
+        ..plain(name(i), kind, format!("{} versus {x}", y.join(", ")), y)
+    };
+    groups.into_iter().enumerate().map(chart).collect()
+}
+
+/// A chart with no axis keys, series or options set.
+fn plain(name: String, kind: Kind, title: String, y: Vec<String>) -> PlotSpec {
+    PlotSpec { name, kind, title, x: None, y, series: None, log_x: false, log_y: false, along: None, pareto: None }
 }

@@ -51,6 +51,13 @@ enum Command {
         #[arg(required = true)]
         dirs: Vec<PathBuf>,
     },
+    /// Write report.html into results folders: one self-contained page with the scenario, its
+    /// provenance, every chart, the summary and the verdicts (no simulation).
+    Report {
+        /// Results folders written by `run`, `check` or `merge`
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+    },
     /// Measure the engine against the floor of a heap-driven engine.
     Bench(bench::BenchArgs),
     /// Compare results folders metric by metric (t-tests on the replications); exit 1 if some
@@ -132,6 +139,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args, false),
         Command::Check(args) => run::run(&args, true),
         Command::Plot { dirs } => plot(&dirs),
+        Command::Report { dirs } => report(&dirs),
         Command::Formulas => {
             print!("{}", crate::formulas::catalog());
             ExitCode::SUCCESS
@@ -284,6 +292,27 @@ fn plot(dirs: &[PathBuf]) -> ExitCode {
         }
     }
     ExitCode::SUCCESS
+}
+
+fn report(dirs: &[PathBuf]) -> ExitCode {
+    for dir in dirs {
+        if let Err((code, message)) = write_report(dir) {
+            eprintln!("error: {message}");
+            return ExitCode::from(code);
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Writes one folder's report under the folder's lock, and says where it is.
+pub(crate) fn write_report(dir: &Path) -> Result<(), (Exit, String)> {
+    if !dir.is_dir() {
+        return Err((Exit::BadInput, format!("{}: not a results folder (no such folder)", dir.display())));
+    }
+    let _lock = crate::output::folder::lock(dir).map_err(|e| (e.code, e.message))?;
+    let path = crate::report::write(dir).map_err(|e| (e.code, e.message))?;
+    println!("report: {}", path.display());
+    Ok(())
 }
 
 /// The scenario files named: files as given, folders as every `.toml` file in them, sorted.

@@ -29,6 +29,7 @@ pub mod params;
 pub(crate) mod preflight;
 pub mod presets;
 pub mod recovery;
+pub(crate) mod report;
 pub mod results;
 pub mod run;
 pub mod scenario;

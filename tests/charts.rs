@@ -320,3 +320,52 @@ fn legends_lie_below_the_data_and_the_axes_carry_units() {
         assert!(texts(&out, chart).iter().any(|t| t == label), "{chart}: no axis label `{label}`");
     }
 }
+
+/// The charts of a scenario without `[[plot]]` (SCENARIO's head up to `until`, then `tail`):
+/// the files drawn and each SVG's texts.
+fn default_charts(dir: &Path, until: &str, tail: &str) -> Vec<(String, Vec<String>)> {
+    let head = SCENARIO.split(until).next().unwrap();
+    std::fs::create_dir_all(dir).unwrap();
+    let file = dir.join("defaults.toml");
+    std::fs::write(&file, format!("{head}{tail}")).unwrap();
+    let out = dir.join("defaults");
+    let output = discosim(&["run", file.to_str().unwrap(), "--quiet", "--out", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_str()?.strip_suffix(".svg").map(String::from))
+        .collect();
+    names.sort();
+    names.into_iter().map(|n| (n.clone(), texts(&out, &n))).collect()
+}
+
+/// Issue #16: a scenario whose question was about routing got a latency CDF by default. The
+/// defaults now follow what a scenario varies and measures.
+#[test]
+fn default_charts_follow_what_the_scenario_varies_and_measures() {
+    let dir = tempfile::tempdir().unwrap();
+    let has = |texts: &[String], text: &str| texts.iter().any(|t| t == text);
+    // Routing: balancers compared, nothing expected → bars of the success ratio and of the
+    // time clients route to dead instances, one chart per unit; no latency CDF.
+    let routing = default_charts(dir.path(), "[sweep]", "[sweep]\n\"balancer.kind\" = [\"ring\", \"jump\"]\n");
+    let names: Vec<&str> = routing.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["chart", "chart-2"]);
+    assert!(has(&routing[0].1, "success_ratio versus balancer.kind"), "{:?}", routing[0].1);
+    assert!(has(&routing[1].1, "stale_route_time.mean versus balancer.kind"), "{:?}", routing[1].1);
+    assert!(has(&routing[1].1, "stale_route_time.mean (s)") && has(&routing[1].1, "jump"), "{:?}", routing[1].1);
+    // Detection (no clients) without a sweep: the distribution of the detection time only.
+    let alone = default_charts(&dir.path().join("alone"), "[workload]", "");
+    let names: Vec<&str> = alone.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["detection_time-cdf"]);
+    assert!(has(&alone[0].1, "CDF of detection_time"), "{:?}", alone[0].1);
+    // Expected metrics: each once, one chart per unit, and the CDF of the sampled one.
+    let expects = "[sweep]\n\"detector.interval\" = [\"250ms\", \"1s\"]\n\
+        [[expect]]\nmetric = \"detection_time.max\"\nformula = \"3 * interval\"\nholds = \"upper-bound\"\n\
+        [[expect]]\nmetric = \"false_suspicions\"\nformula = \"0\"\nholds = \"lower-bound\"\n\
+        [[expect]]\nmetric = \"detection_time.max\"\nformula = \"interval\"\nholds = \"lower-bound\"\n";
+    let expected = default_charts(&dir.path().join("expected"), "[workload]", expects);
+    let names: Vec<&str> = expected.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["chart", "chart-2", "detection_time-cdf"]);
+    assert!(has(&expected[0].1, "detection_time.max versus detector.interval"), "{:?}", expected[0].1);
+    assert!(has(&expected[1].1, "false_suspicions versus detector.interval"), "{:?}", expected[1].1);
+}

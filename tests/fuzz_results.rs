@@ -169,4 +169,19 @@ proptest! {
             .unwrap();
         prop_assert!(matches!(output.status.code(), Some(0..=2)), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
     }
+
+    /// `report` (the real binary) of an edited folder writes its page (0) or refuses the
+    /// folder (2): never a panic (101).
+    #[test]
+    fn edited_results_files_never_make_report_panic(
+        file in prop::sample::select(vec!["manifest.json", "summary.csv", "checks.csv"]),
+        edits in prop::collection::vec(edit(), 1..4),
+    ) {
+        let dir = copy_edited(file, &edits);
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_discosim"))
+            .args(["report", dir.path().to_str().unwrap()])
+            .output()
+            .unwrap();
+        prop_assert!(matches!(output.status.code(), Some(0 | 2)), "{:?}: {}", output.status, String::from_utf8_lossy(&output.stderr));
+    }
 }

@@ -17,7 +17,7 @@ const LAYERS: &[&[&str]] = &[
     &["world"],
     &["run", "bench", "results", "presets"],
     &["expect", "preflight", "formulas", "strategies"],
-    &["output", "chart", "compare"],
+    &["output", "chart", "compare", "report"],
     &["scenario"],
     &["tune"],
     &["cli"],

@@ -54,6 +54,10 @@ pub(super) struct RunArgs {
     /// first column `label` of runs.csv, summary.csv and summary_long.csv; shown by `compare`.
     #[arg(long, value_name = "TEXT", value_parser = parse_label)]
     label: Option<String>,
+    /// Also write report.html into the results folder (as `discosim report DIR` does): one
+    /// self-contained page with the scenario, provenance, charts, summary and verdicts.
+    #[arg(long)]
+    report: bool,
 }
 
 fn parse_label(text: &str) -> Result<String, String> {
@@ -206,6 +210,11 @@ fn run_scenario(s: &LoadedScenario, dir: &Path, args: &RunArgs, estimate: &Estim
         print!("{}", crate::output::checks_csv::table(&header.layout, &checks));
     }
     println!("\nresults: {}", dir.display());
+    if args.report {
+        // The folder's lock is still held (`_lock`): the report is written under it.
+        let path = crate::report::write(dir).map_err(|e| Failure(e.code, e.message))?;
+        println!("report: {}", path.display());
+    }
     let failed = checks.iter().filter(|c| !c.holds).filter_map(|c| header.layout.expectations.get(c.expectation));
     Ok(failed.map(|e| e.name.clone()).collect())
 }

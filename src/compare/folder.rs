@@ -108,9 +108,20 @@ impl Folder {
 
 /// The manifest's swept keys and label.
 fn manifest(path: &Path) -> Result<(Vec<String>, Option<String>), String> {
+    let value = read_manifest(path)?;
+    keys_and_label(path, &value)
+}
+
+/// A results folder's `manifest.json`, read as input: a JSON value, or an error naming the file.
+pub(crate) fn read_manifest(path: &Path) -> Result<serde_json::Value, String> {
     let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let bytes = read_bytes(path, MAX_RESULTS_FILE_BYTES).map_err(|e| shown(&e))?;
-    let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| shown(&e))?;
+    serde_json::from_slice(&bytes).map_err(|e| shown(&e))
+}
+
+/// The swept keys and label of the manifest read from `path`, checked.
+pub(crate) fn keys_and_label(path: &Path, value: &serde_json::Value) -> Result<(Vec<String>, Option<String>), String> {
+    let shown = |e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let keys = value.get("swept_keys").cloned().map(serde_json::from_value::<Vec<String>>);
     let Some(Ok(swept_keys)) = keys else {
         return Err(shown(&"key `swept_keys`: missing or not a list of names (is this a discosim results folder?)"));

@@ -25,9 +25,11 @@ const OUTPUTS: &[&str] = &[
     "checks.csv",
     "trace.csv",
     "manifest.json",
+    "report.html",
 ];
-/// Charts drawn without a `[[plot]]`, removed even when the old manifest cannot be read.
-const DEFAULT_CHARTS: &[&str] = &["chart", "detection_time-cdf", "latency-cdf", "timeline"];
+/// Charts drawn without a `[[plot]]`, removed even when the old manifest cannot be read (with
+/// the CDF of every sampled metric, `NAME-cdf`).
+const DEFAULT_CHARTS: &[&str] = &["chart", "chart-2", "chart-3", "chart-4", "timeline"];
 
 /// Why a folder cannot be used, with the exit code: 2 for another writer or another scenario's
 /// results (a usage problem), 3 for what the file system refused.
@@ -181,6 +183,7 @@ fn describe(found: &Holds) -> String {
 /// The charts an older run may have drawn: those its manifest names, and the defaults.
 fn chart_names(dir: &Path) -> Vec<String> {
     let mut charts: Vec<String> = DEFAULT_CHARTS.iter().map(|c| c.to_string()).collect();
+    charts.extend(crate::metrics::SAMPLED.iter().map(|m| format!("{m}-cdf")));
     if let Some(manifest) = manifest_value(dir) {
         let plots = manifest.get("plots").and_then(|p| p.as_array()).into_iter().flatten();
         let names = plots.filter_map(|p| p.get("name")?.as_str());

@@ -44,7 +44,8 @@ const PHASE_HEADLINE: &[&str] = &[
     "goodput",
 ];
 
-fn is_headline(name: &str) -> bool {
+/// Whether a metric is shown in the terminal summary (and the report's summary table).
+pub(crate) fn is_headline(name: &str) -> bool {
     match name.split_once('@') {
         Some((base, _)) => PHASE_HEADLINE.contains(&base),
         None => HEADLINE.contains(&name),

@@ -4,7 +4,7 @@
 use super::LoadedScenario;
 use super::error::KeyError;
 use super::file::from_value;
-use crate::chart::{Kind, PlotSpec, default_plots};
+use crate::chart::{Kind, PlotSpec, Question, default_plots};
 use crate::results::declared::Pareto;
 use serde::Deserialize;
 
@@ -52,7 +52,13 @@ pub(super) fn resolve(declared: Vec<(usize, RawPlotSpec)>, loaded: &LoadedScenar
             .first()
             .and_then(|p| p.params.first())
             .is_some_and(|(_, v)| crate::chart::data_axis_value(v).is_some());
-        return Ok(default_plots(&loaded.swept_keys, &expected, first.clients.is_some(), numeric));
+        let question = Question {
+            swept: &loaded.swept_keys,
+            expected: &expected,
+            has_clients: first.clients.is_some(),
+            numeric_x: numeric,
+        };
+        return Ok(default_plots(&question));
     }
     declared.into_iter().map(|(index, RawPlotSpec(raw))| check(raw, index, loaded, &metrics)).collect()
 }

@@ -1,6 +1,7 @@
 //! Metrics: ground-truth scoring of the registry's view, streamed into fixed-size histograms,
 //! and the named values a run reports (listed in docs/reference.md).
 
+pub(crate) mod cache;
 pub(crate) mod detection;
 pub(crate) mod load_spread;
 mod phased;
@@ -163,6 +164,8 @@ pub struct Groups {
     pub throttling: bool,
     /// The contention workload's (`[workload] kind = "contention"`).
     pub contention: bool,
+    /// The look-aside cache's (`[cache]`).
+    pub cache: bool,
 }
 
 impl Groups {
@@ -179,6 +182,7 @@ impl Groups {
         load_spread: true,
         throttling: true,
         contention: true,
+        cache: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -195,6 +199,7 @@ impl Groups {
             load_spread: self.load_spread || other.load_spread,
             throttling: self.throttling || other.throttling,
             contention: self.contention || other.contention,
+            cache: self.cache || other.cache,
         }
     }
 }
@@ -286,6 +291,7 @@ pub const SAMPLED: &[&str] = &[
     "dissemination_first_time",
     "dissemination_half_time",
     "dissemination_all_time",
+    "cache_recovery_time",
 ];
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).
@@ -297,6 +303,7 @@ pub const FRACTIONS: &[&str] = &[
     "availability",
     "keys_moved_fraction",
     "view_accuracy",
+    "cache_hit_ratio",
 ];
 
 /// The values `name` can take (`@phase` copies like their metric). Every metric is a count,

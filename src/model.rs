@@ -16,8 +16,10 @@ use crate::params::Configured;
 use crate::recovery::Recovery;
 
 mod actions;
+mod cache;
 
 pub use actions::{FAULT_ACTIONS, parse as parse_fault};
+pub use cache::{CACHE_KEYS, CacheConfig, MAX_CACHE_KEYS, parse as parse_cache};
 
 /// One fully resolved simulation setup (one sweep point).
 #[derive(Clone, Debug)]
@@ -78,6 +80,7 @@ impl Scenario {
             throttling: clients
                 .is_some_and(|c| c.recovery.adaptive_throttling.is_some() || c.recovery.retry_throttling.is_some()),
             contention: self.contention.is_some(),
+            cache: clients.is_some_and(|c| c.cache.is_some()),
         }
     }
 }
@@ -116,6 +119,8 @@ pub struct Clients {
     pub balancer: Configured<dyn BalancerFactory>,
     /// What a client does about slow or failed attempts.
     pub recovery: Recovery,
+    /// The look-aside cache every client consults first (`[cache]`); None: no cache.
+    pub cache: Option<CacheConfig>,
 }
 
 /// The contention workload (Brooker, "Exponential Backoff And Jitter", AWS 2015): `clients`
@@ -241,6 +246,8 @@ pub enum FaultAction {
     Leave,
     /// The instance starts and registers.
     Join,
+    /// The look-aside cache loses every entry (the instance list is ignored).
+    Flush,
 }
 
 impl FaultAction {
@@ -255,6 +262,8 @@ impl FaultAction {
             FaultAction::Spike(_) => FaultAction::Spike(1.0),
             FaultAction::Leave => FaultAction::Join,
             FaultAction::Join => FaultAction::Leave,
+            // A flush has no `until`: there is nothing to undo.
+            FaultAction::Flush => FaultAction::Flush,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! network delay; polls can be lost, watch pushes cannot (a watch is a stream over a reliable
 //! connection, whose retransmissions are part of its delay).
 
+mod cache;
 mod client;
 mod keys;
 mod propagation;
@@ -19,6 +20,7 @@ use crate::cluster::Instances;
 use crate::cluster::Registry;
 use crate::engine::{EventQueue, RandomStreams, SimTime};
 use crate::ids::{ClientId, InstanceId};
+use crate::metrics::cache::CacheMetrics;
 use crate::metrics::requests::RequestMetrics;
 use crate::metrics::{MetricValues, TraceRecord};
 use crate::model::Scenario;
@@ -117,6 +119,16 @@ pub enum TrafficEvent {
         /// The client.
         client: ClientId,
     },
+    /// A cache hit's answer reaches its client (after the cache's latency).
+    CacheHit {
+        /// When the request was issued.
+        issued: SimTime,
+    },
+    /// A cache miss is known (after the cache's latency): the request goes to an instance.
+    CacheMiss {
+        /// The request.
+        request: Ref,
+    },
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
@@ -172,6 +184,9 @@ impl Traffic {
         let stage_rng =
             (streams.stream(StreamKind::ServerCache, 0), streams.streams(StreamKind::ListRefresh, list_count).into());
         let mut metrics = RequestMetrics::new(n, model.availability_bin, &scenario.phases, scenario.metric_groups());
+        if let Some(cache) = &model.cache {
+            metrics.cache = Some(CacheMetrics::new(model.availability_bin, cache.recovered));
+        }
         let views = Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng);
         let path = RequestPath::new(model, n, client_streams);
         if let Some(m) = &mut metrics.load_spread {
@@ -221,6 +236,8 @@ impl Traffic {
             CacheRefresh => self.views.on_cache_refresh(ctx, metrics),
             ListRefresh { client } => self.on_list_refresh(client, ctx),
             Sweep { client } => path.on_sweep(client, ctx, metrics),
+            CacheHit { issued } => metrics.complete(ctx.now, issued, issued, 0, true),
+            CacheMiss { request } => path.send_attempt(request, ctx, servers, metrics),
         }
     }
 
@@ -245,6 +262,11 @@ impl Traffic {
     /// A `spike` fault: every client's rate is multiplied by `factor`.
     pub(crate) fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
         self.path.set_rate_factor(factor, ctx);
+    }
+
+    /// A `flush` fault: the look-aside cache loses every entry.
+    pub(crate) fn flush_cache(&mut self, now: SimTime) {
+        self.path.flush_cache(now, &mut self.metrics);
     }
 
     /// The registry changed its view of `instance`.

@@ -83,6 +83,7 @@ pub(super) fn clients(
         stages,
         balancer: balance::parse(balancer, "balancer")?,
         recovery: crate::recovery::parse(recovery, "recovery")?,
+        cache: None,
     }))
 }
 

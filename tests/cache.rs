@@ -114,4 +114,11 @@ fn the_cache_is_opt_in() {
     let text = served_scenario(1, 1, 10.0, 100, ("10s", 1), "[[fault]]\nat = \"5s\"\naction = \"flush\"\n");
     let error = discosim::scenario::parse(&text, "test.toml", std::path::Path::new("."), &[]).unwrap_err().to_string();
     assert!(error.contains("no `[cache]`"), "{error}");
+    let parse = |text: &str| discosim::scenario::parse(text, "test.toml", std::path::Path::new("."), &[]);
+    let detection_only = "name = \"c\"\nhorizon = \"10s\"\n[cluster]\ninstances = 1\n[detector]\nkind = \"heartbeat\"\ninterval = \"1s\"\n[cache]\nttl = \"1s\"\n";
+    assert!(parse(detection_only).unwrap_err().to_string().contains("no request `[workload]`"));
+    let too_many = cached(1.0, 2_000_000, "", "ttl = \"1s\"");
+    assert!(parse(&too_many).unwrap_err().to_string().contains("too many for a cache"));
+    let typo = cached(1.0, 10, "", "capacty = 3");
+    assert!(parse(&typo).unwrap_err().to_string().contains("capacity"), "a near miss is suggested");
 }

@@ -1,4 +1,6 @@
-//! A request's life on the client: issue, pick an instance, send an attempt with its timeout,
+//! A request's life on the client: issue, look its key up in the look-aside cache if there is
+//! one (a hit answers without an attempt; a successful response fills the cache), pick an
+//! instance, send an attempt with its timeout,
 //! then on failure retry (backoff, jitter, budget) or give up; hedge a slow first attempt; and
 //! expire at the deadline (the source document's timestamp mechanism); eject instances
 //! that fail in a row (outlier detection), returning them at periodic sweeps; and throttle

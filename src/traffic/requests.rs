@@ -191,6 +191,12 @@ impl RequestPath {
         }
     }
 
+    /// A cache hit's answer arrives: it was issued the cache's latency ago.
+    pub(super) fn on_cache_hit(&mut self, now: SimTime, metrics: &mut RequestMetrics) {
+        let issued = now - self.cache.as_ref().map_or(0, Cache::latency);
+        metrics.complete(now, issued, issued, 0, true);
+    }
+
     /// A `flush` fault: the cache loses every entry.
     pub(super) fn flush_cache(&mut self, now: SimTime, metrics: &mut RequestMetrics) {
         if let Some(cache) = &mut self.cache {
@@ -539,7 +545,7 @@ impl RequestPath {
 fn answer_hit<E: WorldEvent>(latency: SimTime, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
     match latency {
         0 => metrics.complete(ctx.now, ctx.now, ctx.now, 0, true),
-        _ => ctx.at(ctx.now.saturating_add(latency), TrafficEvent::CacheHit { issued: ctx.now }),
+        _ => ctx.at(ctx.now.saturating_add(latency), TrafficEvent::CacheHit),
     }
 }
 

@@ -276,6 +276,9 @@ loss = 0.05
 [workload]
 clients = 2
 rate = 20.0
+[cache]
+ttl = "2s"
+capacity = 500
 [[fault]]
 at = "10s"
 action = "crash"
@@ -311,6 +314,9 @@ count = 2
 at = "60s"
 action = "join"
 count = 2
+[[fault]]
+at = "70s"
+action = "flush"
 "#;
 
     /// Every form of every detector (`params::examples`) under every fault action: it keeps

@@ -1,6 +1,7 @@
 //! Metrics: ground-truth scoring of the registry's view, streamed into fixed-size histograms,
 //! and the named values a run reports (listed in docs/reference.md).
 
+pub(crate) mod cache;
 pub mod chain;
 pub(crate) mod detection;
 pub(crate) mod load_spread;
@@ -166,6 +167,8 @@ pub struct Groups {
     pub contention: bool,
     /// A call chain's tiers below the cluster (`[[tier]]`; 0: none).
     pub chain_tiers: u8,
+    /// The look-aside cache's (`[cache]`).
+    pub cache: bool,
 }
 
 impl Groups {
@@ -183,6 +186,7 @@ impl Groups {
         throttling: true,
         contention: true,
         chain_tiers: chain::MAX_TIERS as u8,
+        cache: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -200,6 +204,7 @@ impl Groups {
             throttling: self.throttling || other.throttling,
             contention: self.contention || other.contention,
             chain_tiers: self.chain_tiers.max(other.chain_tiers),
+            cache: self.cache || other.cache,
         }
     }
 }
@@ -294,6 +299,7 @@ pub const SAMPLED: &[&str] = &[
     "dissemination_first_time",
     "dissemination_half_time",
     "dissemination_all_time",
+    "cache_recovery_time",
 ];
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).
@@ -305,6 +311,7 @@ pub const FRACTIONS: &[&str] = &[
     "availability",
     "keys_moved_fraction",
     "view_accuracy",
+    "cache_hit_ratio",
 ];
 
 /// The values `name` can take (`@phase` copies like their metric). Every metric is a count,

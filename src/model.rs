@@ -16,9 +16,11 @@ use crate::params::Configured;
 use crate::recovery::Recovery;
 
 mod actions;
+mod cache;
 mod chain;
 
 pub use actions::{FAULT_ACTIONS, parse as parse_fault};
+pub use cache::{CACHE_KEYS, CacheConfig, MAX_CACHE_KEYS, parse as parse_cache};
 pub use chain::{MAX_TIERS, Outage, Tier};
 
 /// One fully resolved simulation setup (one sweep point).
@@ -81,6 +83,7 @@ impl Scenario {
                 .is_some_and(|c| c.recovery.adaptive_throttling.is_some() || c.recovery.retry_throttling.is_some()),
             contention: self.contention.is_some(),
             chain_tiers: clients.map_or(0, |c| c.tiers.len() as u8),
+            cache: clients.is_some_and(|c| c.cache.is_some()),
         }
     }
 }
@@ -121,6 +124,8 @@ pub struct Clients {
     pub recovery: Recovery,
     /// The tiers that the cluster's instances call in a chain (`[[tier]]`); empty: none.
     pub tiers: Vec<Tier>,
+    /// The look-aside cache every client consults first (`[cache]`); None: no cache.
+    pub cache: Option<CacheConfig>,
 }
 
 /// The contention workload (Brooker, "Exponential Backoff And Jitter", AWS 2015): `clients`
@@ -246,6 +251,8 @@ pub enum FaultAction {
     Leave,
     /// The instance starts and registers.
     Join,
+    /// The look-aside cache loses every entry (the instance list is ignored).
+    Flush,
 }
 
 impl FaultAction {
@@ -260,6 +267,8 @@ impl FaultAction {
             FaultAction::Spike(_) => FaultAction::Spike(1.0),
             FaultAction::Leave => FaultAction::Join,
             FaultAction::Join => FaultAction::Leave,
+            // A flush has no `until`: there is nothing to undo.
+            FaultAction::Flush => FaultAction::Flush,
         }
     }
 }

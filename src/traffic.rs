@@ -8,6 +8,7 @@
 //! network delay; polls can be lost, watch pushes cannot (a watch is a stream over a reliable
 //! connection, whose retransmissions are part of its delay).
 
+mod cache;
 mod chain;
 mod client;
 mod keys;
@@ -20,6 +21,7 @@ use crate::cluster::Instances;
 use crate::cluster::Registry;
 use crate::engine::{EventQueue, RandomStreams, SimTime};
 use crate::ids::{ClientId, InstanceId};
+use crate::metrics::cache::CacheMetrics;
 use crate::metrics::requests::RequestMetrics;
 use crate::metrics::{MetricValues, TraceRecord};
 use crate::model::Scenario;
@@ -122,6 +124,14 @@ pub enum TrafficEvent {
     },
     /// A call chain's event (`[[tier]]`).
     Chain(ChainEvent),
+    /// A cache hit's answer reaches its client, the cache's latency after the request (a
+    /// constant, so the event carries no time: a `u64` would widen every event's alignment).
+    CacheHit,
+    /// A cache miss is known (after the cache's latency): the request goes to an instance.
+    CacheMiss {
+        /// The request.
+        request: Ref,
+    },
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
@@ -179,6 +189,9 @@ impl Traffic {
         let stage_rng =
             (streams.stream(StreamKind::ServerCache, 0), streams.streams(StreamKind::ListRefresh, list_count).into());
         let mut metrics = RequestMetrics::new(n, model.availability_bin, &scenario.phases, scenario.metric_groups());
+        if let Some(cache) = &model.cache {
+            metrics.cache = Some(CacheMetrics::new(model.availability_bin, cache.recovered));
+        }
         let views = Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng);
         let chain = Chain::new(&model, &scenario.network, streams).map(Box::new);
         let path = RequestPath::new(model, n, client_streams);
@@ -236,6 +249,8 @@ impl Traffic {
                     chain.on_event(e, ctx, servers);
                 }
             }
+            CacheHit => path.on_cache_hit(ctx.now, metrics),
+            CacheMiss { request } => path.send_attempt(request, ctx, servers, metrics),
         }
     }
 
@@ -260,6 +275,11 @@ impl Traffic {
     /// A `spike` fault: every client's rate is multiplied by `factor`.
     pub(crate) fn set_rate_factor<E: WorldEvent>(&mut self, factor: f64, ctx: &mut TrafficCtx<E>) {
         self.path.set_rate_factor(factor, ctx);
+    }
+
+    /// A `flush` fault: the look-aside cache loses every entry.
+    pub(crate) fn flush_cache(&mut self, now: SimTime) {
+        self.path.flush_cache(now, &mut self.metrics);
     }
 
     /// The registry changed its view of `instance`.

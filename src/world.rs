@@ -493,6 +493,13 @@ impl World {
             }
             return;
         }
+        if action == FaultAction::Flush {
+            let now = self.queue.now();
+            if let Some(traffic) = &mut self.traffic {
+                traffic.flush_cache(now);
+            }
+            return;
+        }
         for k in 0..count {
             let instance = self.faults[index].1[k];
             self.apply_to(action, instance);
@@ -519,7 +526,7 @@ impl World {
                     traffic.set_slow(instance, factor);
                 }
             }
-            FaultAction::Spike(_) => {}
+            FaultAction::Spike(_) | FaultAction::Flush => {}
         }
     }
 }

@@ -79,8 +79,9 @@ fn keys() -> Vec<String> {
     let registry = discosim::model::REGISTRY_PARTS
         .iter()
         .flat_map(|s| s.params.iter().map(|p| format!("registry.{}.{}", s.name, p.name)));
+    let cache = discosim::model::CACHE_KEYS.iter().map(|p| format!("cache.{}", p.name));
     let mut keys: Vec<String> = KEYS.iter().map(|k| k.to_string()).collect();
-    for key in detector.chain(balancer).chain(delay).chain(recovery).chain(registry) {
+    for key in detector.chain(balancer).chain(delay).chain(recovery).chain(registry).chain(cache) {
         if !keys.contains(&key) {
             keys.push(key);
         }

@@ -4,6 +4,7 @@
 //! only with its stage), and outlier detection's (ejections, time to ejection, ejection
 //! lengths; reported only when the scenario has it).
 
+use super::cache::CacheMetrics;
 use super::load_spread::LoadSpread;
 use super::{Groups, MetricValues, Sampled};
 use crate::engine::SimTime;
@@ -24,6 +25,9 @@ struct PhaseStats {
     /// count (for `availability@<phase>`).
     ratio_sum: f64,
     ratio_bins: u64,
+    /// Cache hits and lookups by lookup time (reported only with a cache).
+    cache_hits: u64,
+    cache_lookups: u64,
 }
 
 impl PhaseStats {
@@ -31,7 +35,7 @@ impl PhaseStats {
         self.phase.from <= t && t < self.phase.to
     }
 
-    fn report(&self, out: &mut MetricValues) {
+    fn report(&self, cache: bool, out: &mut MetricValues) {
         let name = &self.phase.name;
         let seconds = to_seconds(self.phase.to - self.phase.from);
         let completed = (self.successes + self.failures) as f64;
@@ -41,6 +45,11 @@ impl PhaseStats {
         out.push(format!("offered_load@{name}"), self.arrivals as f64 / seconds);
         out.push(format!("latency.mean@{name}"), ratio(self.latency_sum as f64 / 1e9, self.successes as f64));
         out.push(format!("availability@{name}"), ratio(self.ratio_sum, self.ratio_bins as f64));
+        if cache {
+            out.push(format!("cache_hit_ratio@{name}"), super::cache::ratio(self.cache_hits, self.cache_lookups));
+            let misses = self.cache_lookups - self.cache_hits;
+            out.push(format!("backend_request_rate@{name}"), misses as f64 / seconds);
+        }
     }
 }
 
@@ -116,6 +125,8 @@ pub(crate) struct RequestMetrics {
     pub load_spread: Option<LoadSpread>,
     /// Whether the scenario throttles (reports `throttled` and `retry_throttled`).
     throttling: bool,
+    /// The look-aside cache's metrics, only with `[cache]`.
+    pub cache: Option<CacheMetrics>,
 }
 
 /// What the clients' outlier detectors did.
@@ -189,6 +200,8 @@ impl RequestMetrics {
                 latency_sum: 0,
                 ratio_sum: 0.0,
                 ratio_bins: 0,
+                cache_hits: 0,
+                cache_lookups: 0,
             })
             .collect();
         RequestMetrics {
@@ -212,6 +225,18 @@ impl RequestMetrics {
             outlier: groups.outlier.then(OutlierMetrics::default),
             load_spread: groups.load_spread.then(|| LoadSpread::new(instances, None)),
             throttling: groups.throttling,
+            cache: groups.cache.then(|| CacheMetrics::new(bin, 1.0)),
+        }
+    }
+
+    /// A request looked its key up in the cache at `now`.
+    pub(crate) fn cache_lookup(&mut self, now: SimTime, hit: bool) {
+        for p in self.phases.iter_mut().filter(|p| p.contains(now)) {
+            p.cache_hits += hit as u64;
+            p.cache_lookups += 1;
+        }
+        if let Some(m) = &mut self.cache {
+            m.lookup(now, hit);
         }
     }
 
@@ -330,8 +355,11 @@ impl RequestMetrics {
         if let Some(m) = &self.outlier {
             m.report(out);
         }
+        if let Some(m) = &mut self.cache {
+            m.report(horizon, out);
+        }
         for p in &self.phases {
-            p.report(out);
+            p.report(self.cache.is_some(), out);
         }
     }
 

@@ -26,6 +26,9 @@ pub const FAULT_ACTIONS: &[Strategy<FaultAction>] = &[
     }),
     action("join", "the instances start and register", TARGETED, |_| made(FaultAction::Join)),
     action("leave", "graceful removal: the instances stop and deregister", TARGETED, |_| made(FaultAction::Leave)),
+    action("flush", "the look-aside cache (`[cache]`) loses every entry (no target)", FLUSH, |_| {
+        made(FaultAction::Flush)
+    }),
 ];
 
 const AT: Param = Param { name: "at", ty: Type::Duration, default: Required, doc: "when the fault happens" };
@@ -67,6 +70,7 @@ const TARGETED: &[Param] = &[AT, INSTANCES, COUNT, FRACTION, UNTIL];
 const CUT: &[Param] = &[AT, INSTANCES, COUNT, FRACTION, FROM, UNTIL];
 const SCALED: &[Param] = &[AT, INSTANCES, COUNT, FRACTION, FACTOR, UNTIL];
 const SPIKE: &[Param] = &[AT, FACTOR, UNTIL];
+const FLUSH: &[Param] = &[AT];
 
 type Build = fn(&mut Values) -> Result<Arc<FaultAction>, KeyError>;
 

@@ -20,17 +20,24 @@ const ATTEMPT_BYTES: f64 = 200.0;
 
 /// The request path's cost over one run of `s`.
 pub(super) fn estimate(s: &Scenario, clients: &Clients, load: &Load) -> Cost {
-    let offered_per_s = f64::from(clients.count) * clients.rate;
-    let requests = offered_per_s * load.horizon_s * spike_boost(s, load.horizon_s);
+    let requested_per_s = f64::from(clients.count) * clients.rate;
+    let requests = requested_per_s * load.horizon_s * spike_boost(s, load.horizon_s);
     let lost = lost(s, load);
     let allowed = allowed_attempts(&clients.recovery.retry, clients.rate);
-    let storm = Storm::of(s, offered_per_s, allowed, load.horizon_s);
+    let cache = CacheLoad::of(s, clients, requested_per_s, load.horizon_s);
+    let storm =
+        cache.storm.unwrap_or_else(|| Storm::of(s, requested_per_s * (1.0 - cache.hit_ratio), allowed, load.horizon_s));
+    // During a storm after a flush the cache holds next to nothing.
+    let hit_ratio = cache.hit_ratio * (1.0 - storm.fraction);
+    let (offered_per_s, hits) = (requested_per_s * (1.0 - hit_ratio), requests * hit_ratio);
+    let requests = requests - hits;
     let served = s.capacity.is_some();
     let calm = per_request(allowed, served, lost, lost);
     let stormy = per_request(allowed, served, lost, 1.0 - (1.0 - lost) * (1.0 - storm.failed));
     let blend = |calm: f64, stormy: f64| (1.0 - storm.fraction) * calm + storm.fraction * stormy;
     let hedges = if clients.recovery.hedge.is_some() { requests } else { 0.0 };
-    let queue_events = requests * blend(calm.events, stormy.events)
+    let queue_events = requests * (blend(calm.events, stormy.events) + cache.lookup_events)
+        + hits * (1.0 + cache.lookup_events)
         + hedges
         + propagation(clients, load, requests)
         + sweeps(clients, load)
@@ -45,6 +52,40 @@ pub(super) fn estimate(s: &Scenario, clients: &Clients, load: &Load) -> Cost {
                 + if clients.recovery.outlier.is_some() { OUTLIER_BYTES } else { 0.0 });
     let bytes = f64::from(clients.count) * per_client + in_flight * ATTEMPT_BYTES;
     Cost { queue_events, drawn_events: 0.0, bytes }
+}
+
+/// The look-aside cache's share: its steady hit ratio (LRU under uniform keys C/K, TTL
+/// λ_k τ/(1 + λ_k τ) with λ_k = λ/K, the lower of the two with both; Zipf keys hit more, so
+/// this errs on the side of more work), the event of a lookup with a latency, and the storm a
+/// flush starts when the backend cannot take the load of an empty cache and nothing sheds it
+/// (no queue limit, no adaptive throttling: `scenarios/cache-flush.toml`).
+struct CacheLoad {
+    hit_ratio: f64,
+    lookup_events: f64,
+    storm: Option<Storm>,
+}
+
+impl CacheLoad {
+    fn of(s: &Scenario, clients: &Clients, requested_per_s: f64, horizon_s: f64) -> CacheLoad {
+        let Some(cache) = clients.cache else {
+            return CacheLoad { hit_ratio: 0.0, lookup_events: 0.0, storm: None };
+        };
+        let keys = clients.keys as f64;
+        let lru = cache.capacity.map_or(1.0, |c| (c as f64 / keys).min(1.0));
+        let per_key = requested_per_s / keys;
+        let ttl = cache.ttl.map_or(1.0, |t| per_key * to_seconds(t) / (1.0 + per_key * to_seconds(t)));
+        let sheds = s.capacity.as_ref().is_some_and(|c| c.queue_limit != u32::MAX)
+            || clients.recovery.adaptive_throttling.is_some();
+        let flush = s.faults.iter().find(|f| f.action == FaultAction::Flush);
+        let storm = match (flush, utilisation(s, requested_per_s)) {
+            (Some(flush), Some(load)) if load >= 1.0 && !sheds => Some(Storm {
+                fraction: (lasting_s(flush.at, None, s.horizon) / horizon_s.max(1e-9)).min(1.0),
+                failed: 1.0 - 1.0 / load,
+            }),
+            _ => None,
+        };
+        CacheLoad { hit_ratio: lru.min(ttl), lookup_events: if cache.latency > 0 { 1.0 } else { 0.0 }, storm }
+    }
 }
 
 /// Requests relative to the base rate: each `spike` multiplies every client's rate while it lasts.

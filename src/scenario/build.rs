@@ -31,12 +31,9 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
     }
     let contention = super::build_contention::is_contention(raw.workload.as_ref())?;
     let has_clients = raw.workload.is_some() && !contention;
-    let faults = raw
-        .fault
-        .iter()
-        .enumerate()
-        .map(|(i, f)| fault(f, i, instances, has_clients, raw.cluster.service_time.is_some()))
-        .collect::<Result<Vec<_>, _>>()?;
+    let has = Has { clients: has_clients, capacity: raw.cluster.service_time.is_some(), cache: raw.cache.is_some() };
+    let faults =
+        raw.fault.iter().enumerate().map(|(i, f)| fault(f, i, instances, has)).collect::<Result<Vec<_>, _>>()?;
     let phases = phases(&raw, horizon)?;
     let stopping_rule = stopping(&raw, &phases)?;
     let capacity = super::build_clients::capacity(&raw.cluster, base_dir)?;
@@ -57,11 +54,23 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         return Err(KeyError::new("tier", "calls are made by the cluster's instances as they serve requests")
             .allowed("[[tier]] with a request [workload] and `cluster.service_time` (it may be { dist = \"constant\", value = \"0s\" })"));
     }
+    if raw.cache.is_some() && !has_clients {
+        return Err(KeyError::new(
+            "cache",
+            "caches the request path's responses, but there is no request `[workload]`",
+        )
+        .allowed("add a [workload] table with clients and a rate, or remove [cache]"));
+    }
     let (clients, contention) = if let (true, Some(w)) = (contention, &raw.workload) {
         let tables = [("discovery", raw.discovery.is_some()), ("balancer", raw.balancer.is_some())];
         (None, Some(super::build_contention::contention(w, tables, raw.recovery, &network)?))
     } else {
-        (super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery, tiers)?, None)
+        let mut clients =
+            super::build_clients::clients(raw.workload, raw.discovery, raw.balancer, raw.recovery, tiers)?;
+        if let Some(c) = &mut clients {
+            c.cache = crate::model::parse_cache(raw.cache, "cache", c.keys)?;
+        }
+        (clients, None)
     };
     Ok(Scenario {
         name: raw.name,
@@ -198,25 +207,31 @@ fn network(raw: RawNetwork, base_dir: &Path) -> Result<NetworkModel, KeyError> {
     Ok(NetworkModel { delay, loss })
 }
 
-fn fault(
-    table: &toml::Table,
-    index: usize,
-    instances: u32,
-    has_clients: bool,
-    has_capacity: bool,
-) -> Result<Fault, KeyError> {
+/// What the scenario has that a fault may act on.
+#[derive(Clone, Copy)]
+struct Has {
+    clients: bool,
+    capacity: bool,
+    cache: bool,
+}
+
+fn fault(table: &toml::Table, index: usize, instances: u32, has: Has) -> Result<Fault, KeyError> {
     let key = |name: &str| format!("fault[{index}].{name}");
     let configured = crate::model::parse_fault(table.clone(), &format!("fault[{index}]"))?;
     let (action, values) = (*configured.factory, &configured.values);
     let needs_clients = matches!(action, FaultAction::Spike(_))
         || matches!(action, FaultAction::Partition(cut) | FaultAction::Heal(cut) if cut.clients);
-    if matches!(action, FaultAction::Slow(_)) && !has_capacity {
+    if action == FaultAction::Flush && !has.cache {
+        return Err(KeyError::new(key("action"), "`flush` empties the look-aside cache, but there is no `[cache]`")
+            .allowed("add a [cache] table (with a [workload])"));
+    }
+    if matches!(action, FaultAction::Slow(_)) && !has.capacity {
         return Err(KeyError::new(
             key("action"),
             "`slow` multiplies the service time, but `cluster.service_time` is not set",
         ));
     }
-    if needs_clients && !has_clients {
+    if needs_clients && !has.clients {
         let name = table.get("action").and_then(toml::Value::as_str).unwrap_or_default();
         return Err(KeyError::new(
             key("action"),
@@ -227,8 +242,11 @@ fn fault(
     if until.is_some_and(|u| u <= at) {
         return Err(KeyError::new(key("until"), "must be later than `at`"));
     }
-    let target =
-        if matches!(action, FaultAction::Spike(_)) { Target::All } else { target(values, action, instances, key)? };
+    let target = if matches!(action, FaultAction::Spike(_) | FaultAction::Flush) {
+        Target::All
+    } else {
+        target(values, action, instances, key)?
+    };
     Ok(Fault { at, action, target, until })
 }
 

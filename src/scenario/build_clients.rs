@@ -85,6 +85,7 @@ pub(super) fn clients(
         balancer: balance::parse(balancer, "balancer")?,
         recovery: crate::recovery::parse(recovery, "recovery")?,
         tiers,
+        cache: None,
     }))
 }
 

@@ -48,6 +48,8 @@ pub struct RawScenario {
     /// How a client picks an instance (`kind` plus the balancer's own keys).
     pub balancer: Option<toml::Table>,
     pub recovery: Option<toml::Table>,
+    /// The look-aside cache in front of the service (`[cache]`).
+    pub cache: Option<toml::Table>,
     /// How the registry acts on its detector's verdicts (`[registry.eviction]`).
     pub registry: Option<toml::Table>,
     /// Optional metrics (`load_spread`).

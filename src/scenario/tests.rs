@@ -213,7 +213,7 @@ fn expectations_are_checked_before_running() {
 /// scenario with clients and a service time: accepted, run, and reproduced by the same seed.
 #[test]
 fn every_fault_action_runs_and_reproduces() {
-    let extra = "[cluster.service_time]\ndist = \"constant\"\nvalue = \"1ms\"\n[workload]\nclients = 2\nrate = 5.0\n";
+    let extra = "[cluster.service_time]\ndist = \"constant\"\nvalue = \"1ms\"\n[workload]\nclients = 2\nrate = 5.0\n[cache]\nttl = \"1s\"\n";
     let mut text = with(extra);
     text = text.replace("horizon = \"100s\"", "horizon = \"20s\"");
     for action in crate::model::FAULT_ACTIONS {

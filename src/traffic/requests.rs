@@ -1,4 +1,6 @@
-//! A request's life on the client: issue, pick an instance, send an attempt with its timeout,
+//! A request's life on the client: issue, look its key up in the look-aside cache if there is
+//! one (a hit answers without an attempt; a successful response fills the cache), pick an
+//! instance, send an attempt with its timeout,
 //! then on failure retry (backoff, jitter, budget) or give up; hedge a slow first attempt; and
 //! expire at the deadline (the source document's timestamp mechanism); eject instances
 //! that fail in a row (outlier detection), returning them at periodic sweeps; and throttle
@@ -6,6 +8,7 @@
 
 mod affinity;
 
+use super::cache::Cache;
 use super::client::Client;
 use super::keys::Keys;
 use super::serving::{Job, Servers};
@@ -73,6 +76,8 @@ pub(super) struct RequestPath {
     timeouts: TimerLane<Ref>,
     deadlines: TimerLane<Ref>,
     keys: Keys,
+    /// The look-aside cache every request consults first, if the scenario has one.
+    cache: Option<Cache>,
     rate_factor: f64,
     rng: ClientStreams,
     /// Client 0's first choice for each sampled key (key-affine balancers).
@@ -93,6 +98,7 @@ impl RequestPath {
             timeouts: TimerLane::default(),
             deadlines: TimerLane::default(),
             keys: Keys::new(model.keys, model.zipf),
+            cache: model.cache.map(|c| Cache::new(c, model.keys)),
             rate_factor: 1.0,
             rng,
             assignment: Vec::new(),
@@ -156,6 +162,13 @@ impl RequestPath {
             budget.deposit(ctx.now);
         }
         let key = self.keys.sample(&mut self.rng.arrivals[client]);
+        if let Some(cache) = &mut self.cache {
+            let hit = cache.lookup(key, ctx.now);
+            metrics.cache_lookup(ctx.now, hit);
+            if hit {
+                return answer_hit(cache.latency(), ctx, metrics);
+            }
+        }
         let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| ctx.now.saturating_add(d));
         let request = self.requests.insert(Request {
             client,
@@ -172,7 +185,26 @@ impl RequestPath {
         if deadline != SimTime::MAX {
             self.deadlines.set(deadline, request, E::from(TrafficEvent::Expire), ctx.queue);
         }
-        self.send_attempt(request, ctx, servers, metrics);
+        match self.cache.as_ref().map_or(0, Cache::latency) {
+            0 => self.send_attempt(request, ctx, servers, metrics),
+            latency => ctx.at(ctx.now.saturating_add(latency), TrafficEvent::CacheMiss { request }),
+        }
+    }
+
+    /// A cache hit's answer arrives: it was issued the cache's latency ago.
+    pub(super) fn on_cache_hit(&mut self, now: SimTime, metrics: &mut RequestMetrics) {
+        let issued = now - self.cache.as_ref().map_or(0, Cache::latency);
+        metrics.complete(now, issued, issued, 0, true);
+    }
+
+    /// A `flush` fault: the cache loses every entry.
+    pub(super) fn flush_cache(&mut self, now: SimTime, metrics: &mut RequestMetrics) {
+        if let Some(cache) = &mut self.cache {
+            cache.flush();
+        }
+        if let Some(m) = &mut metrics.cache {
+            m.flushed(now);
+        }
     }
 
     /// Adaptive throttling, the last gate before an attempt leaves `client`: whether it is
@@ -291,9 +323,12 @@ impl RequestPath {
         if let Some(throttle) = &mut c.throttle {
             throttle.accepted(ctx.now);
         }
-        if self.requests.get(a.request).is_some_and(|r| ctx.now <= r.deadline) {
-            self.complete(a.request, true, ctx.now, metrics);
+        let Some(r) = self.requests.get(a.request).filter(|r| ctx.now <= r.deadline) else { return };
+        // Look-aside: the client that got the value puts it in the cache.
+        if let Some(cache) = &mut self.cache {
+            cache.fill(r.key, ctx.now);
         }
+        self.complete(a.request, true, ctx.now, metrics);
     }
 
     /// The earliest timeout in the lane is due; timeouts of attempts that have already ended
@@ -502,6 +537,15 @@ impl RequestPath {
         if let Some(r) = self.requests.remove(request) {
             metrics.complete(now, r.issued, r.first_sent, r.attempts, success);
         }
+    }
+}
+
+/// A cache hit issued at `now` answers after `latency` without touching an instance (at once
+/// when the latency is 0).
+fn answer_hit<E: WorldEvent>(latency: SimTime, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
+    match latency {
+        0 => metrics.complete(ctx.now, ctx.now, ctx.now, 0, true),
+        _ => ctx.at(ctx.now.saturating_add(latency), TrafficEvent::CacheHit),
     }
 }
 

@@ -95,7 +95,15 @@ struct Member {
     incarnation: u32,
     probe: u32,
     target: Option<u32>,
+    /// The current probe's ack has been handled (an ack that came as an event).
     acked: bool,
+    /// The arrival of the current probe's ack when it came without an event (`SimTime::MAX`:
+    /// none): an ack that carries no updates to a member that is not degraded changes nothing
+    /// but this, so it needs no event of its own (it counts from strictly after its arrival,
+    /// as an event queued after the period's tick and timeout would).
+    ack_at: SimTime,
+    /// The current probe's timeout (its period's start + `probe_timeout`).
+    deadline: SimTime,
     /// Round robin: the permutation (multiplier, offset) and the position in it.
     order: (u64, u64, u64),
     queue: Queue,
@@ -111,6 +119,13 @@ struct Member {
     next_relay: u32,
     /// Alive, but handles every message it receives late.
     degraded: bool,
+}
+
+impl Member {
+    /// Whether the current probe's ack has been handled by `now`.
+    fn acked_by(&self, now: SimTime) -> bool {
+        self.acked || self.ack_at < now
+    }
 }
 
 /// A message's sender, the probe it belongs to, and the probe's origin for a relayed one.
@@ -243,8 +258,9 @@ impl Gossip {
     }
 
     /// Sends a message of `kind` from `from` to `to`, with updates from the sender's queue
-    /// (they count as sent even if the message is lost, as memberlist counts them).
-    fn send(&mut self, from: u32, to: u32, kind: u8, header: Header, ctx: &mut dyn DetectorCtx) {
+    /// (they count as sent even if the message is lost, as memberlist counts them); its
+    /// arrival, unless it is lost.
+    fn send(&mut self, from: u32, to: u32, kind: u8, header: Header, ctx: &mut dyn DetectorCtx) -> Option<SimTime> {
         self.metrics.messages += 1;
         let slot = self.free.pop().unwrap_or_else(|| {
             self.messages.push(Message::default());
@@ -261,23 +277,43 @@ impl Gossip {
             _ => ctx.send_between(InstanceId(from), InstanceId(to)),
         };
         match arrival {
-            Some(at) => ctx.schedule_at(at, event(to, kind, slot)),
-            None => self.free.push(slot),
+            Some(at) if !self.ack_without_event(to, kind, slot, at, ctx) => ctx.schedule_at(at, event(to, kind, slot)),
+            _ => self.free.push(slot),
         }
+        arrival
+    }
+
+    /// An ack that carries no updates, to a member that is up and not degraded, only marks the
+    /// probe answered: recorded here with its arrival, instead of an event (whether the prober
+    /// is still on that probe when it arrives is read then: `Member::acked_by`).
+    fn ack_without_event(&mut self, to: u32, kind: u8, slot: u32, at: SimTime, ctx: &dyn DetectorCtx) -> bool {
+        let message = &self.messages[slot as usize];
+        let m = &self.members[to as usize];
+        if kind != ACK || !message.updates.is_empty() || m.degraded || !self.is_up(to, ctx) {
+            return false;
+        }
+        if m.probe == message.header.probe {
+            self.members[to as usize].ack_at = at;
+        }
+        true
     }
 
     /// A message reached `member`: it hears the updates (if it is up), then acts on it. The
     /// slot, and its buffer, are free again.
     fn receive(&mut self, member: u32, kind: u8, slot: u32, ctx: &mut dyn DetectorCtx) {
-        if self.members[member as usize].degraded && kind & HELD == 0 && self.is_up(member, ctx) {
+        let (first, header) = (kind & HELD == 0, self.messages[slot as usize].header);
+        let up = self.is_up(member, ctx);
+        if kind == PING && (!up || self.members[member as usize].degraded) {
+            self.settle_timeout(header.from, header.probe, None, ctx);
+        }
+        if self.members[member as usize].degraded && first && up {
             let wait = -(self.settings.degraded_delay as f64) * self.rng(member, ctx).uniform_open0().ln();
             ctx.schedule_in(wait as SimTime, event(member, kind | HELD, slot));
             return;
         }
         let kind = kind & !HELD;
         self.free.push(slot);
-        let header = self.messages[slot as usize].header;
-        if !self.is_up(member, ctx) {
+        if !up {
             return;
         }
         std::mem::swap(&mut self.scratch, &mut self.messages[slot as usize].updates);
@@ -287,13 +323,34 @@ impl Gossip {
         std::mem::swap(&mut self.scratch, &mut self.messages[slot as usize].updates);
         let reply = Header { origin: header.origin, target: header.target, probe: header.probe, ..Header::default() };
         match kind {
-            PING => self.send(member, header.from, ACK, reply, ctx),
+            PING => self.answer(member, header, first, reply, ctx),
             ACK | FORWARDED_ACK => self.acked(member, header.probe),
             PING_REQ => self.relay(member, header, ctx),
-            RELAYED_PING => self.send(member, header.from, RELAYED_ACK, reply, ctx),
+            RELAYED_PING => _ = self.send(member, header.from, RELAYED_ACK, reply, ctx),
             RELAYED_ACK => self.relayed_ack(member, header, ctx),
             NACK => self.nacked(member, header.probe),
             _ => {}
+        }
+    }
+
+    /// The target of a probe acks it. Only a probe whose ack the prober will not have handled
+    /// by its deadline needs the timeout event (queued when the ping arrives, not when it
+    /// leaves: most probes are answered in time and need none).
+    fn answer(&mut self, member: u32, ping: Header, first: bool, reply: Header, ctx: &mut dyn DetectorCtx) {
+        let arrival = self.send(member, ping.from, ACK, reply, ctx);
+        if first && !self.members[member as usize].degraded {
+            self.settle_timeout(ping.from, ping.probe, arrival, ctx);
+        }
+    }
+
+    /// Queues the prober's timeout of `probe` unless an ack arriving at `ack` will have been
+    /// handled before the deadline (strictly before: at the deadline the timeout, queued first
+    /// in memberlist's order of events, comes first).
+    fn settle_timeout(&mut self, prober: u32, probe: u32, ack: Option<SimTime>, ctx: &mut dyn DetectorCtx) {
+        let m = &self.members[prober as usize];
+        let answered = ack.is_some_and(|at| at < m.deadline) && !m.degraded;
+        if m.probe == probe && !answered {
+            ctx.schedule_at(m.deadline, event(prober, PROBE_TIMEOUT, probe));
         }
     }
 
@@ -354,11 +411,15 @@ impl Gossip {
         let target = self.next_target(member, ctx);
         let m = &mut self.members[member as usize];
         m.probe = m.probe.wrapping_add(1);
-        (m.target, m.acked, m.nacks) = (target, false, (0, 0));
-        let probe = m.probe;
+        (m.target, m.acked, m.ack_at, m.nacks) = (target, false, SimTime::MAX, (0, 0));
+        m.deadline = ctx.now() + self.settings.probe_timeout;
+        let (probe, deadline) = (m.probe, m.deadline);
         let Some(target) = target else { return };
-        self.send(member, target, PING, Header { probe, target, ..Header::default() }, ctx);
-        ctx.schedule_in(self.settings.probe_timeout, event(member, PROBE_TIMEOUT, probe));
+        let arrival = self.send(member, target, PING, Header { probe, target, ..Header::default() }, ctx);
+        // A ping that arrives in time has its target settle the timeout (`answer`).
+        if arrival.is_none_or(|at| at >= deadline) {
+            ctx.schedule_at(deadline, event(member, PROBE_TIMEOUT, probe));
+        }
     }
 
     /// The last probe's outcome: an answer lowers the local health score; silence raises it
@@ -366,8 +427,9 @@ impl Gossip {
     fn conclude(&mut self, member: u32, ctx: &mut dyn DetectorCtx) {
         let m = &self.members[member as usize];
         let Some(target) = m.target else { return };
-        self.adjust_score(member, awareness_delta(m.acked, m.nacks));
-        if !self.members[member as usize].acked {
+        let acked = m.acked_by(ctx.now());
+        self.adjust_score(member, awareness_delta(acked, m.nacks));
+        if !acked {
             self.suspect(member, target, ctx);
         }
     }
@@ -385,7 +447,7 @@ impl Gossip {
     /// No ack in time: ask `indirect_checks` random members to probe the target.
     fn on_probe_timeout(&mut self, member: u32, probe: u32, ctx: &mut dyn DetectorCtx) {
         let m = &self.members[member as usize];
-        let (Some(target), false, true) = (m.target, m.acked, m.probe == probe) else { return };
+        let (Some(target), false, true) = (m.target, m.acked_by(ctx.now()), m.probe == probe) else { return };
         if !self.is_up(member, ctx) {
             return;
         }
@@ -565,8 +627,15 @@ impl Gossip {
     fn start_suspicion(&mut self, member: u32, subject: u32, incarnation: u32, from: u32, ctx: &mut dyn DetectorCtx) {
         let start = ctx.now();
         self.members[member as usize].suspicions.push((subject, incarnation, start, vec![from]));
-        let timeout = self.settings.suspicion_timeout(self.size(), 0);
-        ctx.schedule_at(start.saturating_add(timeout), event(member, SUSPICION, subject));
+        ctx.schedule_at(self.first_check(start), event(member, SUSPICION, subject));
+    }
+
+    /// A suspicion's timer first looks at `start` + min, the earliest any deadline can be, and
+    /// then at the deadline the confirmations have set by then: most suspicions are refuted
+    /// sooner, so the queue holds one short timer per suspecting member, not one of up to max
+    /// per confirmation (the deadline is the same: `on_suspicion`).
+    fn first_check(&self, start: SimTime) -> SimTime {
+        start.saturating_add(self.settings.suspicion_bounds(self.size()).0 as SimTime)
     }
 
     /// Another accuser's suspicion of a subject `member` already suspects: one more
@@ -583,13 +652,17 @@ impl Gossip {
             return false;
         }
         s.3.push(from);
-        let deadline = s.2.saturating_add(self.settings.suspicion_timeout(size, s.3.len() as u32 - 1));
-        ctx.schedule_at(deadline.max(ctx.now()), event(member, SUSPICION, subject));
+        let (start, confirmations) = (s.2, s.3.len() as u32 - 1);
+        // Before the first check, that check will find the new deadline.
+        if ctx.now() >= self.first_check(start) {
+            let deadline = start.saturating_add(self.settings.suspicion_timeout(size, confirmations));
+            ctx.schedule_at(deadline.max(ctx.now()), event(member, SUSPICION, subject));
+        }
         true
     }
 
-    /// A suspicion timer: if it is still due (no refutation, no later deadline), the member
-    /// declares the subject dead.
+    /// A suspicion timer: if the suspicion still stands, the member declares the subject dead
+    /// at its deadline (looks again then if it is not yet due).
     fn on_suspicion(&mut self, member: u32, subject: u32, ctx: &mut dyn DetectorCtx) {
         if !self.is_up(member, ctx) {
             return;
@@ -599,7 +672,7 @@ impl Gossip {
         let Some(s) = m.suspicions.iter().find(|s| s.0 == subject) else { return };
         let deadline = s.2.saturating_add(self.settings.suspicion_timeout(size, s.3.len() as u32 - 1));
         if deadline > ctx.now() {
-            return;
+            return ctx.schedule_at(deadline, event(member, SUSPICION, subject));
         }
         let id = self.knowledge.rumor(subject, (s.1, State::Dead), member);
         self.hear(member, id, ctx);
@@ -658,7 +731,7 @@ impl Detector for Gossip {
         m.suspicions.clear();
         m.relays.clear();
         m.score = 0;
-        (m.target, m.gossiping) = (None, false);
+        (m.target, m.gossiping, m.ack_at) = (None, false, SimTime::MAX);
         self.crashes.push(Followed { subject: member, at: ctx.now(), reached: 0 });
         self.check_followed(ctx.now());
     }

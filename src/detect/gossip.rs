@@ -40,16 +40,25 @@
 //!   their timers run on time.
 //!
 //! Not modelled yet: push-pull anti-entropy between live members, `GossipToTheDeadTime`,
-//! memberlist's exact packet sizes (`gossip_bytes` is a simple model). The agent's random draws (and the choice o//! Metrics (besides the registry's), `metrics::GOSSIP_METRICS`: `dissemination_first_time`,
+//! memberlist's exact packet sizes (`gossip_bytes` is a simple model). The agent shares
+//! instance 0's random stream.
+//!
+//! Metrics (besides the registry's), `metrics::GOSSIP_METRICS`: `dissemination_first_time`,
 //! `dissemination_half_time`, `dissemination_all_time` — from a crash until the first live
 //! member, half of them, and all of them hold the crashed member dead (while it stays down) —
-//! `gossip_messages` and `gossip_bytes`, healthy members' false suspicions and deaths of
-//! healthy members, and `view_accuracy` (`gossip::accuracy`).down) — and `gossip_messages`, the
-//! messages sent.
+//! `refutation_time` (a false suspicion until every live member holds the refutation,
+//! `gossip::refutation`), `gossip_messages` and `gossip_bytes`, healthy members' false
+//! suspicions and deaths of healthy members, and `view_accuracy` (`gossip::accuracy`).
+//!
+//! Events are spent only where they change something: an ack without updates to a member
+//! that is not degraded is recorded at its send with its arrival time, a probe's timeout is
+//! queued only when the ack will not be handled by the deadline, and a suspicion's timer
+//! looks first at the earliest possible deadline (start + min), then at the one set by then.
 
 mod accuracy;
 mod knowledge;
 mod queue;
+mod refutation;
 mod settings;
 
 use super::{Detector, DetectorCtx, DetectorEvent, random_phase};
@@ -60,6 +69,7 @@ use crate::metrics::sampled::Sampled;
 use accuracy::Accuracy;
 use knowledge::{Key, Knowledge, RumorId, State};
 use queue::Queue;
+use refutation::Refutations;
 pub(super) use settings::STRATEGY;
 use settings::Settings;
 
@@ -157,6 +167,8 @@ struct Metrics {
     first: Sampled,
     half: Sampled,
     all: Sampled,
+    /// A false suspicion until every live member holds the refutation.
+    refutation: Sampled,
     messages: u64,
     /// Bytes sent, by the size model.
     bytes: u64,
@@ -177,6 +189,7 @@ struct Gossip {
     crashes: Vec<Followed>,
     metrics: Metrics,
     accuracy: Accuracy,
+    refutations: Refutations,
 }
 
 /// How a probe moves the local health score (memberlist's `probeNode`): an ack −1; silence +
@@ -207,6 +220,7 @@ impl Gossip {
             crashes: Vec::new(),
             metrics: Metrics::default(),
             accuracy: Accuracy::new(n),
+            refutations: Refutations::default(),
         }
     }
 
@@ -572,6 +586,7 @@ impl Gossip {
     /// `member`'s view of `subject` changed from `before` to `after` (raised by `from`).
     fn changed(&mut self, member: u32, subject: u32, before: Key, after: Key, from: u32, ctx: &mut dyn DetectorCtx) {
         self.members[member as usize].suspicions.retain(|s| s.0 != subject);
+        self.follow_refutation(subject, before, after, ctx);
         if subject != member {
             self.accuracy.view_changed(subject, before.1 == State::Dead, after.1 == State::Dead, ctx.now());
         }
@@ -592,6 +607,33 @@ impl Gossip {
             self.check_followed(ctx.now());
         }
         self.count_mistake(member, subject, after.1, ctx);
+    }
+
+    /// A live member's view of `subject` changed: one step of a false suspicion's refutation.
+    fn follow_refutation(&mut self, subject: u32, before: Key, after: Key, ctx: &dyn DetectorCtx) {
+        if !self.is_up(subject, ctx) {
+            return;
+        }
+        let knowledge = &self.knowledge;
+        let holding = |incarnation| {
+            let refutes = |j: u32| {
+                knowledge.is_up(j) && matches!(knowledge.view(j, subject), (i, State::Alive) if i > incarnation)
+            };
+            (0..knowledge.members()).filter(|&j| refutes(j)).count() as u32
+        };
+        let live = knowledge.up_count();
+        if let Some(time) = self.refutations.view_changed((subject, before, after), holding, live, ctx.now()) {
+            self.metrics.refutation.record(time);
+        }
+    }
+
+    /// `member` went down or came up: its views leave or join the refutations' counts.
+    fn refutations_member(&mut self, member: u32, up: bool, now: SimTime) {
+        let knowledge = &self.knowledge;
+        let live = knowledge.up_count() - u32::from(!up);
+        for time in self.refutations.member_changed(member, up, |s| knowledge.view(member, s), live, now) {
+            self.metrics.refutation.record(time);
+        }
     }
 
     /// A healthy member (up, not degraded) came to hold another healthy one suspect or dead
@@ -712,6 +754,7 @@ impl Detector for Gossip {
         let member = instance.0;
         self.crashes.retain(|f| f.subject != member);
         self.knowledge.member_up(member);
+        self.refutations_member(member, true, ctx.now());
         let held = self.held_dead(member);
         self.accuracy.member_changed(member, true, &held, ctx.now());
         let (incarnation, state) = self.knowledge.view(member, member);
@@ -725,6 +768,7 @@ impl Detector for Gossip {
         let member = instance.0;
         let held = self.held_dead(member);
         self.accuracy.member_changed(member, false, &held, ctx.now());
+        self.refutations_member(member, false, ctx.now());
         self.knowledge.member_down(member);
         let m = &mut self.members[member as usize];
         m.queue.clear();
@@ -749,10 +793,12 @@ impl Detector for Gossip {
     }
 
     fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
-        let [first, half, all, messages, bytes, suspicions, deaths, accuracy] = crate::metrics::GOSSIP_METRICS;
+        let [first, half, all, refutation, messages, bytes, suspicions, deaths, accuracy] =
+            crate::metrics::GOSSIP_METRICS;
         self.metrics.first.report(first, out);
         self.metrics.half.report(half, out);
         self.metrics.all.report(all, out);
+        self.metrics.refutation.report(refutation, out);
         out.push(messages, self.metrics.messages as f64);
         out.push(bytes, self.metrics.bytes as f64);
         out.push(suspicions, self.metrics.false_suspicions as f64);

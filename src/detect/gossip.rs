@@ -547,7 +547,7 @@ impl Gossip {
     /// Schedules the member's next gossip tick if it has updates and none is scheduled.
     fn wake_gossip(&mut self, member: u32, ctx: &mut dyn DetectorCtx) {
         let m = &self.members[member as usize];
-        if m.gossiping || m.queue.is_empty() {
+        if m.gossiping || m.queue.is_empty() || self.settings.gossip_nodes == 0 {
             return;
         }
         self.members[member as usize].gossiping = true;

@@ -249,8 +249,10 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
     }
     if groups.gossip {
         let mut gossip = MetricValues::default();
-        let [first, half, all, counts @ ..] = GOSSIP_METRICS;
-        [first, half, all].into_iter().for_each(|name| sampled::Sampled::default().report(name, &mut gossip));
+        let [first, half, all, refutation, counts @ ..] = GOSSIP_METRICS;
+        [first, half, all, refutation]
+            .into_iter()
+            .for_each(|name| sampled::Sampled::default().report(name, &mut gossip));
         counts.into_iter().for_each(|name| gossip.push(name, 0.0));
         names.extend(gossip.names().map(str::to_string));
     }
@@ -300,6 +302,7 @@ pub const SAMPLED: &[&str] = &[
     "dissemination_half_time",
     "dissemination_all_time",
     "cache_recovery_time",
+    "refutation_time",
 ];
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).
@@ -330,13 +333,15 @@ pub const SELF_PRESERVATION_METRICS: [&str; 2] = ["self_preservation_time", "sel
 pub const POD_EVICTION_METRICS: [&str; 2] = ["pod_evictions", "pod_eviction_time"];
 
 /// The gossip detector: a crash until the first live member, half of them and all of them
-/// hold the crashed member dead (sampled), the messages and bytes sent, how often a healthy member's
+/// hold the crashed member dead (sampled), a false suspicion until every live member holds it
+/// refuted (sampled), the messages and bytes sent, how often a healthy member's
 /// view of a healthy member turned suspect, and dead, and the time-weighted fraction of live
 /// members' views of other members that were right (the decentralised `query_accuracy`).
-pub const GOSSIP_METRICS: [&str; 8] = [
+pub const GOSSIP_METRICS: [&str; 9] = [
     "dissemination_first_time",
     "dissemination_half_time",
     "dissemination_all_time",
+    "refutation_time",
     "gossip_messages",
     "gossip_bytes",
     "gossip_false_suspicions",

@@ -81,6 +81,11 @@ pub const PRESETS: &[Preset] = &[
         text: include_str!("presets/memberlist-local.toml"),
     },
     Preset {
+        name: "swim-paper",
+        doc: "SWIM as in the paper (Das, Gupta, Motivala 2002): random targets in synchronous rounds, 3 indirect, a fixed suspicion timeout, piggyback-only dissemination, no Lifeguard (memberlist LAN's period and timeouts)",
+        text: include_str!("presets/swim-paper.toml"),
+    },
+    Preset {
         name: "envoy",
         doc: "Envoy outlier detection (client side): eject after 5 failures in a row, 30 s × a multiplier up to 300 s, 10 s sweeps, at most 10 % (none below 10 hosts), panic below 50 % healthy; success-rate ejection (1.9 standard deviations, 5 hosts of 100 attempts)",
         text: include_str!("presets/envoy.toml"),

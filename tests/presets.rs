@@ -271,3 +271,32 @@ fn every_preset_has_a_window_test() {
         assert!(tested, "no window test for {}", preset.name);
     }
 }
+
+/// SWIM as in the paper (`swim-paper`): random targets in synchronous rounds, so the first
+/// probe of a crashed member comes at a round boundary (U·T after the crash on average T/2),
+/// and in each round some of the m = 100 other live members picks it with q = 1 − (1 −
+/// 1/100)^100 = 0.634 — the paper's 1 − e^(−1) for large n, whence its expected e/(e − 1) =
+/// 1.582 rounds to first detection (1/q = 1.577 here); the prober suspects it at the next
+/// round and declares it dead after the fixed suspicion timeout min = 4 · log10(101) · T =
+/// 8.017 s: T/2 + T (1/q − 1) + T + min = 10.095 s after the crash, for the first member that
+/// holds it dead. Constant 1 ms delay, no loss, rare crashes (as tests/gossip.rs).
+#[test]
+fn swim_paper_first_detection_takes_e_over_e_minus_1_rounds() {
+    let text = r#"
+name = "swim-paper"
+preset = "swim-paper"
+horizon = "10000s"
+replications = 6
+[cluster]
+instances = 100
+failure = { model = "crash-recover", mttf = { dist = "exponential", mean = "20000s" }, mttr = { dist = "constant", value = "60s" } }
+[network]
+delay = { dist = "constant", value = "1ms" }
+"#;
+    let runs = replicate(&scenario(text));
+    let q = 1.0 - (1.0 - 0.01f64).powi(100);
+    let min = 4.0 * 101f64.log10();
+    assert!((1.0 / q - std::f64::consts::E / (std::f64::consts::E - 1.0)).abs() < 0.01, "the paper's large-n limit");
+    assert_covers(ci(&runs, "dissemination_first_time.mean"), 0.5 + (1.0 / q - 1.0) + 1.0 + min, "swim-paper");
+    assert_eq!(values(&runs, "gossip_false_suspicions"), vec![0.0; 6], "no loss, no mistakes");
+}

@@ -40,16 +40,25 @@
 //!   their timers run on time.
 //!
 //! Not modelled yet: push-pull anti-entropy between live members, `GossipToTheDeadTime`,
-//! memberlist's exact packet sizes (`gossip_bytes` is a simple model). The agent's random draws (and the choice o//! Metrics (besides the registry's), `metrics::GOSSIP_METRICS`: `dissemination_first_time`,
+//! memberlist's exact packet sizes (`gossip_bytes` is a simple model). The agent shares
+//! instance 0's random stream.
+//!
+//! Metrics (besides the registry's), `metrics::GOSSIP_METRICS`: `dissemination_first_time`,
 //! `dissemination_half_time`, `dissemination_all_time` — from a crash until the first live
 //! member, half of them, and all of them hold the crashed member dead (while it stays down) —
-//! `gossip_messages` and `gossip_bytes`, healthy members' false suspicions and deaths of
-//! healthy members, and `view_accuracy` (`gossip::accuracy`).down) — and `gossip_messages`, the
-//! messages sent.
+//! `refutation_time` (a false suspicion until every live member holds the refutation,
+//! `gossip::refutation`), `gossip_messages` and `gossip_bytes`, healthy members' false
+//! suspicions and deaths of healthy members, and `view_accuracy` (`gossip::accuracy`).
+//!
+//! Events are spent only where they change something: an ack without updates to a member
+//! that is not degraded is recorded at its send with its arrival time, a probe's timeout is
+//! queued only when the ack will not be handled by the deadline, and a suspicion's timer
+//! looks first at the earliest possible deadline (start + min), then at the one set by then.
 
 mod accuracy;
 mod knowledge;
 mod queue;
+mod refutation;
 mod settings;
 
 use super::{Detector, DetectorCtx, DetectorEvent, random_phase};
@@ -60,6 +69,7 @@ use crate::metrics::sampled::Sampled;
 use accuracy::Accuracy;
 use knowledge::{Key, Knowledge, RumorId, State};
 use queue::Queue;
+use refutation::Refutations;
 pub(super) use settings::STRATEGY;
 use settings::Settings;
 
@@ -95,7 +105,15 @@ struct Member {
     incarnation: u32,
     probe: u32,
     target: Option<u32>,
+    /// The current probe's ack has been handled (an ack that came as an event).
     acked: bool,
+    /// The arrival of the current probe's ack when it came without an event (`SimTime::MAX`:
+    /// none): an ack that carries no updates to a member that is not degraded changes nothing
+    /// but this, so it needs no event of its own (it counts from strictly after its arrival,
+    /// as an event queued after the period's tick and timeout would).
+    ack_at: SimTime,
+    /// The current probe's timeout (its period's start + `probe_timeout`).
+    deadline: SimTime,
     /// Round robin: the permutation (multiplier, offset) and the position in it.
     order: (u64, u64, u64),
     queue: Queue,
@@ -111,6 +129,13 @@ struct Member {
     next_relay: u32,
     /// Alive, but handles every message it receives late.
     degraded: bool,
+}
+
+impl Member {
+    /// Whether the current probe's ack has been handled by `now`.
+    fn acked_by(&self, now: SimTime) -> bool {
+        self.acked || self.ack_at < now
+    }
 }
 
 /// A message's sender, the probe it belongs to, and the probe's origin for a relayed one.
@@ -142,6 +167,8 @@ struct Metrics {
     first: Sampled,
     half: Sampled,
     all: Sampled,
+    /// A false suspicion until every live member holds the refutation.
+    refutation: Sampled,
     messages: u64,
     /// Bytes sent, by the size model.
     bytes: u64,
@@ -162,6 +189,7 @@ struct Gossip {
     crashes: Vec<Followed>,
     metrics: Metrics,
     accuracy: Accuracy,
+    refutations: Refutations,
 }
 
 /// How a probe moves the local health score (memberlist's `probeNode`): an ack −1; silence +
@@ -192,6 +220,7 @@ impl Gossip {
             crashes: Vec::new(),
             metrics: Metrics::default(),
             accuracy: Accuracy::new(n),
+            refutations: Refutations::default(),
         }
     }
 
@@ -243,8 +272,9 @@ impl Gossip {
     }
 
     /// Sends a message of `kind` from `from` to `to`, with updates from the sender's queue
-    /// (they count as sent even if the message is lost, as memberlist counts them).
-    fn send(&mut self, from: u32, to: u32, kind: u8, header: Header, ctx: &mut dyn DetectorCtx) {
+    /// (they count as sent even if the message is lost, as memberlist counts them); its
+    /// arrival, unless it is lost.
+    fn send(&mut self, from: u32, to: u32, kind: u8, header: Header, ctx: &mut dyn DetectorCtx) -> Option<SimTime> {
         self.metrics.messages += 1;
         let slot = self.free.pop().unwrap_or_else(|| {
             self.messages.push(Message::default());
@@ -261,23 +291,43 @@ impl Gossip {
             _ => ctx.send_between(InstanceId(from), InstanceId(to)),
         };
         match arrival {
-            Some(at) => ctx.schedule_at(at, event(to, kind, slot)),
-            None => self.free.push(slot),
+            Some(at) if !self.ack_without_event(to, kind, slot, at, ctx) => ctx.schedule_at(at, event(to, kind, slot)),
+            _ => self.free.push(slot),
         }
+        arrival
+    }
+
+    /// An ack that carries no updates, to a member that is up and not degraded, only marks the
+    /// probe answered: recorded here with its arrival, instead of an event (whether the prober
+    /// is still on that probe when it arrives is read then: `Member::acked_by`).
+    fn ack_without_event(&mut self, to: u32, kind: u8, slot: u32, at: SimTime, ctx: &dyn DetectorCtx) -> bool {
+        let message = &self.messages[slot as usize];
+        let m = &self.members[to as usize];
+        if kind != ACK || !message.updates.is_empty() || m.degraded || !self.is_up(to, ctx) {
+            return false;
+        }
+        if m.probe == message.header.probe {
+            self.members[to as usize].ack_at = at;
+        }
+        true
     }
 
     /// A message reached `member`: it hears the updates (if it is up), then acts on it. The
     /// slot, and its buffer, are free again.
     fn receive(&mut self, member: u32, kind: u8, slot: u32, ctx: &mut dyn DetectorCtx) {
-        if self.members[member as usize].degraded && kind & HELD == 0 && self.is_up(member, ctx) {
+        let (first, header) = (kind & HELD == 0, self.messages[slot as usize].header);
+        let up = self.is_up(member, ctx);
+        if kind == PING && (!up || self.members[member as usize].degraded) {
+            self.settle_timeout(header.from, header.probe, None, ctx);
+        }
+        if self.members[member as usize].degraded && first && up {
             let wait = -(self.settings.degraded_delay as f64) * self.rng(member, ctx).uniform_open0().ln();
             ctx.schedule_in(wait as SimTime, event(member, kind | HELD, slot));
             return;
         }
         let kind = kind & !HELD;
         self.free.push(slot);
-        let header = self.messages[slot as usize].header;
-        if !self.is_up(member, ctx) {
+        if !up {
             return;
         }
         std::mem::swap(&mut self.scratch, &mut self.messages[slot as usize].updates);
@@ -287,13 +337,34 @@ impl Gossip {
         std::mem::swap(&mut self.scratch, &mut self.messages[slot as usize].updates);
         let reply = Header { origin: header.origin, target: header.target, probe: header.probe, ..Header::default() };
         match kind {
-            PING => self.send(member, header.from, ACK, reply, ctx),
+            PING => self.answer(member, header, first, reply, ctx),
             ACK | FORWARDED_ACK => self.acked(member, header.probe),
             PING_REQ => self.relay(member, header, ctx),
-            RELAYED_PING => self.send(member, header.from, RELAYED_ACK, reply, ctx),
+            RELAYED_PING => _ = self.send(member, header.from, RELAYED_ACK, reply, ctx),
             RELAYED_ACK => self.relayed_ack(member, header, ctx),
             NACK => self.nacked(member, header.probe),
             _ => {}
+        }
+    }
+
+    /// The target of a probe acks it. Only a probe whose ack the prober will not have handled
+    /// by its deadline needs the timeout event (queued when the ping arrives, not when it
+    /// leaves: most probes are answered in time and need none).
+    fn answer(&mut self, member: u32, ping: Header, first: bool, reply: Header, ctx: &mut dyn DetectorCtx) {
+        let arrival = self.send(member, ping.from, ACK, reply, ctx);
+        if first && !self.members[member as usize].degraded {
+            self.settle_timeout(ping.from, ping.probe, arrival, ctx);
+        }
+    }
+
+    /// Queues the prober's timeout of `probe` unless an ack arriving at `ack` will have been
+    /// handled before the deadline (strictly before: at the deadline the timeout, queued first
+    /// in memberlist's order of events, comes first).
+    fn settle_timeout(&mut self, prober: u32, probe: u32, ack: Option<SimTime>, ctx: &mut dyn DetectorCtx) {
+        let m = &self.members[prober as usize];
+        let answered = ack.is_some_and(|at| at < m.deadline) && !m.degraded;
+        if m.probe == probe && !answered {
+            ctx.schedule_at(m.deadline, event(prober, PROBE_TIMEOUT, probe));
         }
     }
 
@@ -354,11 +425,15 @@ impl Gossip {
         let target = self.next_target(member, ctx);
         let m = &mut self.members[member as usize];
         m.probe = m.probe.wrapping_add(1);
-        (m.target, m.acked, m.nacks) = (target, false, (0, 0));
-        let probe = m.probe;
+        (m.target, m.acked, m.ack_at, m.nacks) = (target, false, SimTime::MAX, (0, 0));
+        m.deadline = ctx.now() + self.settings.probe_timeout;
+        let (probe, deadline) = (m.probe, m.deadline);
         let Some(target) = target else { return };
-        self.send(member, target, PING, Header { probe, target, ..Header::default() }, ctx);
-        ctx.schedule_in(self.settings.probe_timeout, event(member, PROBE_TIMEOUT, probe));
+        let arrival = self.send(member, target, PING, Header { probe, target, ..Header::default() }, ctx);
+        // A ping that arrives in time has its target settle the timeout (`answer`).
+        if arrival.is_none_or(|at| at >= deadline) {
+            ctx.schedule_at(deadline, event(member, PROBE_TIMEOUT, probe));
+        }
     }
 
     /// The last probe's outcome: an answer lowers the local health score; silence raises it
@@ -366,8 +441,9 @@ impl Gossip {
     fn conclude(&mut self, member: u32, ctx: &mut dyn DetectorCtx) {
         let m = &self.members[member as usize];
         let Some(target) = m.target else { return };
-        self.adjust_score(member, awareness_delta(m.acked, m.nacks));
-        if !self.members[member as usize].acked {
+        let acked = m.acked_by(ctx.now());
+        self.adjust_score(member, awareness_delta(acked, m.nacks));
+        if !acked {
             self.suspect(member, target, ctx);
         }
     }
@@ -385,7 +461,7 @@ impl Gossip {
     /// No ack in time: ask `indirect_checks` random members to probe the target.
     fn on_probe_timeout(&mut self, member: u32, probe: u32, ctx: &mut dyn DetectorCtx) {
         let m = &self.members[member as usize];
-        let (Some(target), false, true) = (m.target, m.acked, m.probe == probe) else { return };
+        let (Some(target), false, true) = (m.target, m.acked_by(ctx.now()), m.probe == probe) else { return };
         if !self.is_up(member, ctx) {
             return;
         }
@@ -471,7 +547,7 @@ impl Gossip {
     /// Schedules the member's next gossip tick if it has updates and none is scheduled.
     fn wake_gossip(&mut self, member: u32, ctx: &mut dyn DetectorCtx) {
         let m = &self.members[member as usize];
-        if m.gossiping || m.queue.is_empty() {
+        if m.gossiping || m.queue.is_empty() || self.settings.gossip_nodes == 0 {
             return;
         }
         self.members[member as usize].gossiping = true;
@@ -510,6 +586,7 @@ impl Gossip {
     /// `member`'s view of `subject` changed from `before` to `after` (raised by `from`).
     fn changed(&mut self, member: u32, subject: u32, before: Key, after: Key, from: u32, ctx: &mut dyn DetectorCtx) {
         self.members[member as usize].suspicions.retain(|s| s.0 != subject);
+        self.follow_refutation(subject, before, after, ctx);
         if subject != member {
             self.accuracy.view_changed(subject, before.1 == State::Dead, after.1 == State::Dead, ctx.now());
         }
@@ -530,6 +607,33 @@ impl Gossip {
             self.check_followed(ctx.now());
         }
         self.count_mistake(member, subject, after.1, ctx);
+    }
+
+    /// A live member's view of `subject` changed: one step of a false suspicion's refutation.
+    fn follow_refutation(&mut self, subject: u32, before: Key, after: Key, ctx: &dyn DetectorCtx) {
+        if !self.is_up(subject, ctx) {
+            return;
+        }
+        let knowledge = &self.knowledge;
+        let holding = |incarnation| {
+            let refutes = |j: u32| {
+                knowledge.is_up(j) && matches!(knowledge.view(j, subject), (i, State::Alive) if i > incarnation)
+            };
+            (0..knowledge.members()).filter(|&j| refutes(j)).count() as u32
+        };
+        let live = knowledge.up_count();
+        if let Some(time) = self.refutations.view_changed((subject, before, after), holding, live, ctx.now()) {
+            self.metrics.refutation.record(time);
+        }
+    }
+
+    /// `member` went down or came up: its views leave or join the refutations' counts.
+    fn refutations_member(&mut self, member: u32, up: bool, now: SimTime) {
+        let knowledge = &self.knowledge;
+        let live = knowledge.up_count() - u32::from(!up);
+        for time in self.refutations.member_changed(member, up, |s| knowledge.view(member, s), live, now) {
+            self.metrics.refutation.record(time);
+        }
     }
 
     /// A healthy member (up, not degraded) came to hold another healthy one suspect or dead
@@ -565,8 +669,15 @@ impl Gossip {
     fn start_suspicion(&mut self, member: u32, subject: u32, incarnation: u32, from: u32, ctx: &mut dyn DetectorCtx) {
         let start = ctx.now();
         self.members[member as usize].suspicions.push((subject, incarnation, start, vec![from]));
-        let timeout = self.settings.suspicion_timeout(self.size(), 0);
-        ctx.schedule_at(start.saturating_add(timeout), event(member, SUSPICION, subject));
+        ctx.schedule_at(self.first_check(start), event(member, SUSPICION, subject));
+    }
+
+    /// A suspicion's timer first looks at `start` + min, the earliest any deadline can be, and
+    /// then at the deadline the confirmations have set by then: most suspicions are refuted
+    /// sooner, so the queue holds one short timer per suspecting member, not one of up to max
+    /// per confirmation (the deadline is the same: `on_suspicion`).
+    fn first_check(&self, start: SimTime) -> SimTime {
+        start.saturating_add(self.settings.suspicion_bounds(self.size()).0 as SimTime)
     }
 
     /// Another accuser's suspicion of a subject `member` already suspects: one more
@@ -583,13 +694,17 @@ impl Gossip {
             return false;
         }
         s.3.push(from);
-        let deadline = s.2.saturating_add(self.settings.suspicion_timeout(size, s.3.len() as u32 - 1));
-        ctx.schedule_at(deadline.max(ctx.now()), event(member, SUSPICION, subject));
+        let (start, confirmations) = (s.2, s.3.len() as u32 - 1);
+        // Before the first check, that check will find the new deadline.
+        if ctx.now() >= self.first_check(start) {
+            let deadline = start.saturating_add(self.settings.suspicion_timeout(size, confirmations));
+            ctx.schedule_at(deadline.max(ctx.now()), event(member, SUSPICION, subject));
+        }
         true
     }
 
-    /// A suspicion timer: if it is still due (no refutation, no later deadline), the member
-    /// declares the subject dead.
+    /// A suspicion timer: if the suspicion still stands, the member declares the subject dead
+    /// at its deadline (looks again then if it is not yet due).
     fn on_suspicion(&mut self, member: u32, subject: u32, ctx: &mut dyn DetectorCtx) {
         if !self.is_up(member, ctx) {
             return;
@@ -599,7 +714,7 @@ impl Gossip {
         let Some(s) = m.suspicions.iter().find(|s| s.0 == subject) else { return };
         let deadline = s.2.saturating_add(self.settings.suspicion_timeout(size, s.3.len() as u32 - 1));
         if deadline > ctx.now() {
-            return;
+            return ctx.schedule_at(deadline, event(member, SUSPICION, subject));
         }
         let id = self.knowledge.rumor(subject, (s.1, State::Dead), member);
         self.hear(member, id, ctx);
@@ -639,6 +754,7 @@ impl Detector for Gossip {
         let member = instance.0;
         self.crashes.retain(|f| f.subject != member);
         self.knowledge.member_up(member);
+        self.refutations_member(member, true, ctx.now());
         let held = self.held_dead(member);
         self.accuracy.member_changed(member, true, &held, ctx.now());
         let (incarnation, state) = self.knowledge.view(member, member);
@@ -652,13 +768,14 @@ impl Detector for Gossip {
         let member = instance.0;
         let held = self.held_dead(member);
         self.accuracy.member_changed(member, false, &held, ctx.now());
+        self.refutations_member(member, false, ctx.now());
         self.knowledge.member_down(member);
         let m = &mut self.members[member as usize];
         m.queue.clear();
         m.suspicions.clear();
         m.relays.clear();
         m.score = 0;
-        (m.target, m.gossiping) = (None, false);
+        (m.target, m.gossiping, m.ack_at) = (None, false, SimTime::MAX);
         self.crashes.push(Followed { subject: member, at: ctx.now(), reached: 0 });
         self.check_followed(ctx.now());
     }
@@ -676,10 +793,12 @@ impl Detector for Gossip {
     }
 
     fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
-        let [first, half, all, messages, bytes, suspicions, deaths, accuracy] = crate::metrics::GOSSIP_METRICS;
+        let [first, half, all, refutation, messages, bytes, suspicions, deaths, accuracy] =
+            crate::metrics::GOSSIP_METRICS;
         self.metrics.first.report(first, out);
         self.metrics.half.report(half, out);
         self.metrics.all.report(all, out);
+        self.metrics.refutation.report(refutation, out);
         out.push(messages, self.metrics.messages as f64);
         out.push(bytes, self.metrics.bytes as f64);
         out.push(suspicions, self.metrics.false_suspicions as f64);

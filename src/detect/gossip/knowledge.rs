@@ -187,6 +187,16 @@ impl Knowledge {
         }
     }
 
+    /// Whether `member` is up.
+    pub fn is_up(&self, member: u32) -> bool {
+        self.up[member as usize]
+    }
+
+    /// Members, up or down.
+    pub fn members(&self) -> u32 {
+        self.members
+    }
+
     /// Live members.
     pub fn up_count(&self) -> u32 {
         self.up_count

@@ -25,7 +25,12 @@ pub(in crate::detect) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
         },
         Param { name: "retransmit_mult", ty: COUNT_1_100, default: Fixed("4"), doc: "RetransmitMult" },
         Param { name: "gossip_interval", ty: Type::PositiveDuration, default: Fixed("200ms"), doc: "GossipInterval" },
-        Param { name: "gossip_nodes", ty: COUNT_1_100, default: Fixed("3"), doc: "GossipNodes" },
+        Param {
+            name: "gossip_nodes",
+            ty: Type::Count { min: 0, max: 100 },
+            default: Fixed("3"),
+            doc: "GossipNodes (0: updates ride only on pings and acks, as in the SWIM paper)",
+        },
         Param {
             name: "max_piggyback",
             ty: COUNT_1_100,

@@ -78,6 +78,7 @@ impl Scenario {
             throttling: clients
                 .is_some_and(|c| c.recovery.adaptive_throttling.is_some() || c.recovery.retry_throttling.is_some()),
             contention: self.contention.is_some(),
+            tail: clients.is_some() && self.metric_options.slow.is_some(),
         }
     }
 }
@@ -116,6 +117,18 @@ pub struct Clients {
     pub balancer: Configured<dyn BalancerFactory>,
     /// What a client does about slow or failed attempts.
     pub recovery: Recovery,
+    /// Fan-out requests (`[workload] fanout`, `quorum`); None: one leaf per request.
+    pub fanout: Option<FanOut>,
+}
+
+/// A fan-out request goes to `leaves` instances (distinct where the view allows) and is done
+/// when `quorum` of them have answered: its latency is the `quorum`-th fastest leaf's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FanOut {
+    /// Leaves per request (n).
+    pub leaves: u32,
+    /// Leaves that must answer (k, 1 ≤ k ≤ n; n: all).
+    pub quorum: u32,
 }
 
 /// The contention workload (Brooker, "Exponential Backoff And Jitter", AWS 2015): `clients`
@@ -324,6 +337,8 @@ pub enum StreamKind {
     Throttle = 16,
     /// A contention client: its messages' delays and its backoff jitter.
     Contention = 17,
+    /// An instance's cancel messages to the other copy of a tied request (delay and loss).
+    Tie = 18,
 }
 
 impl From<StreamKind> for u64 {

@@ -117,6 +117,11 @@ pub enum TrafficEvent {
         /// The client.
         client: ClientId,
     },
+    /// A tied copy's cancel reaches the instance of its twin.
+    Cancel {
+        /// The twin's server job.
+        job: Ref,
+    },
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
@@ -165,6 +170,7 @@ impl Traffic {
         };
         let links = streams.streams(StreamKind::ClientLink, c).into();
         let service = streams.streams(StreamKind::Service, n as usize).into();
+        let tie = streams.streams(StreamKind::Tie, if model.recovery.tied.is_some() { n as usize } else { 0 }).into();
         let propagation = streams.streams(StreamKind::Propagation, c).into();
         // Cache stages draw their phases from families of their own, so that turning one on
         // shifts no other component's draws.
@@ -172,13 +178,14 @@ impl Traffic {
         let stage_rng =
             (streams.stream(StreamKind::ServerCache, 0), streams.streams(StreamKind::ListRefresh, list_count).into());
         let mut metrics = RequestMetrics::new(n, model.availability_bin, &scenario.phases, scenario.metric_groups());
+        metrics.set_slow(scenario.metric_options.slow);
         let views = Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng);
         let path = RequestPath::new(model, n, client_streams);
         if let Some(m) = &mut metrics.load_spread {
             m.set_shares(path.key_shares(n));
         }
         Some(Traffic {
-            servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service),
+            servers: Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service, tie),
             views,
             metrics,
             path,
@@ -221,6 +228,11 @@ impl Traffic {
             CacheRefresh => self.views.on_cache_refresh(ctx, metrics),
             ListRefresh { client } => self.on_list_refresh(client, ctx),
             Sweep { client } => path.on_sweep(client, ctx, metrics),
+            Cancel { job } => {
+                if let Some(attempt) = servers.on_cancel(job, metrics) {
+                    path.on_dropped(attempt, ctx, metrics);
+                }
+            }
         }
     }
 

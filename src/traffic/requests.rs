@@ -5,6 +5,8 @@
 //! on the client (adaptive throttling before every attempt, gRPC's tokens before extra ones).
 
 mod affinity;
+mod fanout;
+mod tied;
 
 use super::client::Client;
 use super::keys::Keys;
@@ -35,6 +37,10 @@ pub(super) struct Request {
     /// Instances recorded in `tried` (attempts that found no instance record none).
     tried_count: u32,
     previous_backoff: SimTime,
+    /// A fan-out leaf's parent request (None: a request of its own).
+    parent: Option<Ref>,
+    /// The instance a fan-out leaf's first attempt goes to, chosen with its siblings'.
+    pinned: Option<InstanceId>,
 }
 
 impl Request {
@@ -80,6 +86,10 @@ pub(super) struct RequestPath {
     /// When each crashed instance went down, for `ejection_time` (empty without outlier
     /// detection).
     down_since: PerInstance<Option<SimTime>>,
+    /// Fan-out requests waiting for their leaves (empty without fan-out).
+    parents: Slab<fanout::Parent>,
+    /// The instances chosen for one fan-out request's leaves (reused, so nothing allocates).
+    chosen: Vec<InstanceId>,
 }
 
 impl RequestPath {
@@ -97,6 +107,8 @@ impl RequestPath {
             rng,
             assignment: Vec::new(),
             down_since: PerInstance::new(if model.recovery.outlier.is_some() { instances } else { 0 }, None),
+            parents: Slab::default(),
+            chosen: Vec::new(),
             model,
         }
     }
@@ -156,6 +168,23 @@ impl RequestPath {
             budget.deposit(ctx.now);
         }
         let key = self.keys.sample(&mut self.rng.arrivals[client]);
+        if let Some(fanout) = self.model.fanout {
+            return self.issue_fanout(client, key, fanout, ctx, servers, metrics);
+        }
+        let request = self.new_request(client, key, None, None, ctx);
+        self.send_attempt(request, ctx, servers, metrics);
+    }
+
+    /// A request (or a fan-out leaf, with its parent and the instance picked for it) enters
+    /// the slab, with its deadline in the lane.
+    fn new_request<E: WorldEvent>(
+        &mut self,
+        client: ClientId,
+        key: u64,
+        parent: Option<Ref>,
+        pinned: Option<InstanceId>,
+        ctx: &mut TrafficCtx<E>,
+    ) -> Ref {
         let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| ctx.now.saturating_add(d));
         let request = self.requests.insert(Request {
             client,
@@ -168,11 +197,13 @@ impl RequestPath {
             tried: [InstanceId(0); TRIED],
             tried_count: 0,
             previous_backoff: 0,
+            parent,
+            pinned,
         });
         if deadline != SimTime::MAX {
             self.deadlines.set(deadline, request, E::from(TrafficEvent::Expire), ctx.queue);
         }
-        self.send_attempt(request, ctx, servers, metrics);
+        request
     }
 
     /// Adaptive throttling, the last gate before an attempt leaves `client`: whether it is
@@ -208,20 +239,45 @@ impl RequestPath {
             return;
         }
         metrics.counters.hedges += hedge as u64;
-        let Some(instance) = self.pick_instance(request) else {
+        let pinned = self.requests.get_mut(request).and_then(|r| r.pinned.take());
+        let Some(instance) = pinned.or_else(|| self.pick_instance(request)) else {
             metrics.counters.no_instance += 1;
             self.requests.get_mut(request).expect("checked above").attempts += 1;
             return self.attempt_failed(request, ctx, metrics);
         };
         let r = self.requests.get_mut(request).expect("checked above");
-        r.tried[r.tried_count as usize % TRIED] = instance;
-        r.tried_count += 1;
         if r.attempts == 0 {
             r.first_sent = ctx.now;
         }
         r.attempts += 1;
-        r.in_flight += 1;
         let (deadline, first) = (r.deadline, r.attempts == 1);
+        let attempt = self.open_attempt(request, client, instance, ctx, metrics);
+        let request_id = (request.slot as u64) << 32 | request.generation as u64;
+        let job = Job { attempt, request_id, client, instance, deadline, twin: None };
+        if self.model.recovery.tied.is_some() {
+            return self.send_tied(job, request, ctx, servers, metrics);
+        }
+        servers.dispatch(job, ctx);
+        if first && self.model.recovery.hedge.is_some() {
+            let delay = self.hedge_delay(client);
+            ctx.at(ctx.now.saturating_add(delay), TrafficEvent::Hedge { request });
+        }
+    }
+
+    /// An attempt of `request` leaves `client` for `instance`: recorded as tried, in flight
+    /// (on the request, the client's outstanding count and its breaker), with its timeout.
+    fn open_attempt<E: WorldEvent>(
+        &mut self,
+        request: Ref,
+        client: ClientId,
+        instance: InstanceId,
+        ctx: &mut TrafficCtx<E>,
+        metrics: &mut RequestMetrics,
+    ) -> Ref {
+        let r = self.requests.get_mut(request).expect("the caller holds the request");
+        r.tried[r.tried_count as usize % TRIED] = instance;
+        r.tried_count += 1;
+        r.in_flight += 1;
         let c = &mut self.clients[client];
         c.outstanding[instance] += 1;
         metrics.attempt_started(ctx.now, instance);
@@ -232,12 +288,7 @@ impl RequestPath {
         let attempt = self.attempts.insert(Attempt { request, client, instance, sent: ctx.now });
         let timeout_at = ctx.now.saturating_add(self.model.recovery.timeout);
         self.timeouts.set(timeout_at, attempt, E::from(TrafficEvent::Timeout), ctx.queue);
-        let request_id = (request.slot as u64) << 32 | request.generation as u64;
-        servers.dispatch(Job { attempt, request_id, client, instance, deadline }, ctx);
-        if first && self.model.recovery.hedge.is_some() {
-            let delay = self.hedge_delay(client);
-            ctx.at(ctx.now.saturating_add(delay), TrafficEvent::Hedge { request });
-        }
+        attempt
     }
 
     /// The balancer's choice, failing over away from instances already tried; when every
@@ -499,8 +550,10 @@ impl RequestPath {
     /// The request is over; attempts still in flight are abandoned (their responses and
     /// timeouts will find the request gone).
     fn complete(&mut self, request: Ref, success: bool, now: SimTime, metrics: &mut RequestMetrics) {
-        if let Some(r) = self.requests.remove(request) {
-            metrics.complete(now, r.issued, r.first_sent, r.attempts, success);
+        let Some(r) = self.requests.remove(request) else { return };
+        match r.parent {
+            None => metrics.complete(now, r.issued, r.first_sent, r.attempts, success),
+            Some(parent) => self.leaf_done(parent, &r, success, now, metrics),
         }
     }
 }

@@ -49,8 +49,11 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
     let metric_options = crate::metrics::parse_options(raw.metrics, "metrics")?;
     for (key, on) in [("load_spread", metric_options.load_spread), ("slow", metric_options.slow.is_some())] {
         if on && !has_clients {
-            return Err(KeyError::new(format!("metrics.{key}"), "measures the request path, but there is no [workload]")
-                .allowed(format!("add a [workload] table, or remove {key}")));
+            return Err(KeyError::new(
+                format!("metrics.{key}"),
+                "measures the request path, but there is no [workload]",
+            )
+            .allowed(format!("add a [workload] table, or remove {key}")));
         }
     }
     let network = network(raw.network, base_dir)?;

@@ -37,10 +37,6 @@ pub(super) struct Request {
     /// Instances recorded in `tried` (attempts that found no instance record none).
     tried_count: u32,
     previous_backoff: SimTime,
-    /// A fan-out leaf's parent request (None: a request of its own).
-    parent: Option<Ref>,
-    /// The instance a fan-out leaf's first attempt goes to, chosen with its siblings'.
-    pinned: Option<InstanceId>,
 }
 
 impl Request {
@@ -90,6 +86,11 @@ pub(super) struct RequestPath {
     parents: Slab<fanout::Parent>,
     /// The instances chosen for one fan-out request's leaves (reused, so nothing allocates).
     chosen: Vec<InstanceId>,
+    /// Each fan-out leaf's parent, by the leaf's request slot (empty without fan-out: kept
+    /// beside the slab so that requests stay as small as before).
+    leaf_parent: Vec<Option<Ref>>,
+    /// The instance the next attempt sent goes to, chosen with its fan-out siblings'.
+    next_pinned: Option<InstanceId>,
 }
 
 impl RequestPath {
@@ -109,6 +110,8 @@ impl RequestPath {
             down_since: PerInstance::new(if model.recovery.outlier.is_some() { instances } else { 0 }, None),
             parents: Slab::default(),
             chosen: Vec::new(),
+            leaf_parent: Vec::new(),
+            next_pinned: None,
             model,
         }
     }
@@ -171,20 +174,12 @@ impl RequestPath {
         if let Some(fanout) = self.model.fanout {
             return self.issue_fanout(client, key, fanout, ctx, servers, metrics);
         }
-        let request = self.new_request(client, key, None, None, ctx);
+        let request = self.new_request(client, key, ctx);
         self.send_attempt(request, ctx, servers, metrics);
     }
 
-    /// A request (or a fan-out leaf, with its parent and the instance picked for it) enters
-    /// the slab, with its deadline in the lane.
-    fn new_request<E: WorldEvent>(
-        &mut self,
-        client: ClientId,
-        key: u64,
-        parent: Option<Ref>,
-        pinned: Option<InstanceId>,
-        ctx: &mut TrafficCtx<E>,
-    ) -> Ref {
+    /// A request (or a fan-out leaf) enters the slab, with its deadline in the lane.
+    fn new_request<E: WorldEvent>(&mut self, client: ClientId, key: u64, ctx: &mut TrafficCtx<E>) -> Ref {
         let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| ctx.now.saturating_add(d));
         let request = self.requests.insert(Request {
             client,
@@ -197,8 +192,6 @@ impl RequestPath {
             tried: [InstanceId(0); TRIED],
             tried_count: 0,
             previous_backoff: 0,
-            parent,
-            pinned,
         });
         if deadline != SimTime::MAX {
             self.deadlines.set(deadline, request, E::from(TrafficEvent::Expire), ctx.queue);
@@ -230,6 +223,7 @@ impl RequestPath {
         servers: &mut Servers,
         metrics: &mut RequestMetrics,
     ) {
+        let pinned = self.next_pinned.take();
         let Some(r) = self.requests.get(request) else { return };
         let (client, hedge) = (r.client, r.in_flight > 0);
         if self.throttled(client, ctx.now, metrics) {
@@ -239,7 +233,6 @@ impl RequestPath {
             return;
         }
         metrics.counters.hedges += hedge as u64;
-        let pinned = self.requests.get_mut(request).and_then(|r| r.pinned.take());
         let Some(instance) = pinned.or_else(|| self.pick_instance(request)) else {
             metrics.counters.no_instance += 1;
             self.requests.get_mut(request).expect("checked above").attempts += 1;
@@ -253,7 +246,7 @@ impl RequestPath {
         let (deadline, first) = (r.deadline, r.attempts == 1);
         let attempt = self.open_attempt(request, client, instance, ctx, metrics);
         let request_id = (request.slot as u64) << 32 | request.generation as u64;
-        let job = Job { attempt, request_id, client, instance, deadline, twin: None };
+        let job = Job { attempt, request_id, client, instance, deadline };
         if self.model.recovery.tied.is_some() {
             return self.send_tied(job, request, ctx, servers, metrics);
         }
@@ -551,7 +544,7 @@ impl RequestPath {
     /// timeouts will find the request gone).
     fn complete(&mut self, request: Ref, success: bool, now: SimTime, metrics: &mut RequestMetrics) {
         let Some(r) = self.requests.remove(request) else { return };
-        match r.parent {
+        match self.leaf_parent.get_mut(request.slot as usize).and_then(Option::take) {
             None => metrics.complete(now, r.issued, r.first_sent, r.attempts, success),
             Some(parent) => self.leaf_done(parent, &r, success, now, metrics),
         }

@@ -20,8 +20,6 @@ pub(super) struct Job {
     pub client: ClientId,
     pub instance: InstanceId,
     pub deadline: SimTime,
-    /// A tied request's other copy, cancelled when this one starts service (None: untied).
-    pub twin: Option<Ref>,
 }
 
 struct Server {
@@ -58,6 +56,9 @@ pub(super) struct Servers {
     service: PerInstance<Stream>,
     /// One per instance with tied requests: its cancel messages (else empty).
     tie: PerInstance<Stream>,
+    /// With tied requests: each job's other copy, by job slot, cancelled when this one starts
+    /// service (kept beside the slab so that jobs stay as small as before).
+    twins: Vec<Option<Ref>>,
 }
 
 impl Servers {
@@ -78,6 +79,7 @@ impl Servers {
             links,
             service,
             tie,
+            twins: Vec::new(),
         }
     }
 
@@ -113,8 +115,19 @@ impl Servers {
     fn send_job<E: WorldEvent>(&mut self, job: Job, ctx: &mut TrafficCtx<E>) -> Option<Ref> {
         let at = self.send(job.client, job.instance, ctx.now)?;
         let job = self.jobs.insert(job);
+        if !self.tie.is_empty() {
+            self.set_twin(job, None);
+        }
         ctx.at(at, TrafficEvent::Arrive { job });
         Some(job)
+    }
+
+    fn set_twin(&mut self, job: Ref, twin: Option<Ref>) {
+        let slot = job.slot as usize;
+        if self.twins.len() <= slot {
+            self.twins.resize(slot + 1, None);
+        }
+        self.twins[slot] = twin;
     }
 
     /// A client sends a tied request's two copies; with `cancel`, each is told of the other
@@ -122,15 +135,15 @@ impl Servers {
     pub(super) fn dispatch_pair<E: WorldEvent>(&mut self, a: Job, b: Job, cancel: bool, ctx: &mut TrafficCtx<E>) {
         let (a, b) = (self.send_job(a, ctx), self.send_job(b, ctx));
         if let (true, Some(a), Some(b)) = (cancel, a, b) {
-            self.jobs.get_mut(a).expect("just sent").twin = Some(b);
-            self.jobs.get_mut(b).expect("just sent").twin = Some(a);
+            self.set_twin(a, Some(b));
+            self.set_twin(b, Some(a));
         }
     }
 
     /// A tied copy starts service: its instance sends the twin's instance a cancel (the
     /// network's delay and loss, drawn from this instance's own stream).
     fn cancel_twin<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
-        let Some(twin) = self.jobs.get_mut(job).and_then(|j| j.twin.take()) else { return };
+        let Some(twin) = self.twins.get_mut(job.slot as usize).and_then(Option::take) else { return };
         if let Some(at) = self.network.transit(ctx.now, &mut self.tie[instance]) {
             ctx.at(at, TrafficEvent::Cancel { job: twin });
         }

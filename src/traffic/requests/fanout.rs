@@ -45,8 +45,13 @@ impl RequestPath {
         });
         self.choose_leaves(client, key, fanout.leaves);
         for leaf in 0..fanout.leaves as usize {
-            let pinned = self.chosen.get(leaf).copied();
-            let request = self.new_request(client, key, Some(parent), pinned, ctx);
+            let request = self.new_request(client, key, ctx);
+            let slot = request.slot as usize;
+            if self.leaf_parent.len() <= slot {
+                self.leaf_parent.resize(slot + 1, None);
+            }
+            self.leaf_parent[slot] = Some(parent);
+            self.next_pinned = self.chosen.get(leaf).copied();
             self.send_attempt(request, ctx, servers, metrics);
         }
     }

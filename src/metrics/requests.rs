@@ -272,6 +272,7 @@ impl RequestMetrics {
     }
 
     /// A request's outcome (a fan-out request's, once its quorum answered or can no longer).
+    #[inline]
     pub(crate) fn outcome(&mut self, now: SimTime, issued: SimTime, success: bool) {
         for p in self.phases.iter_mut().filter(|p| p.contains(now)) {
             if success {
@@ -296,6 +297,7 @@ impl RequestMetrics {
 
     /// The attempts of a request (or of a fan-out leaf) that ended: `attempts_per_request`
     /// counts them, `retry_time` the time from the first when there were several.
+    #[inline]
     fn attempts_done(&mut self, now: SimTime, first_sent: SimTime, attempts: u32) {
         self.attempts_of_completed += attempts as u64;
         if attempts > 1 {

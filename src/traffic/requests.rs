@@ -259,6 +259,7 @@ impl RequestPath {
 
     /// An attempt of `request` leaves `client` for `instance`: recorded as tried, in flight
     /// (on the request, the client's outstanding count and its breaker), with its timeout.
+    #[inline]
     fn open_attempt<E: WorldEvent>(
         &mut self,
         request: Ref,

@@ -112,6 +112,7 @@ impl Servers {
     }
 
     /// Sends a job: its reference, unless the message is lost.
+    #[inline]
     fn send_job<E: WorldEvent>(&mut self, job: Job, ctx: &mut TrafficCtx<E>) -> Option<Ref> {
         let at = self.send(job.client, job.instance, ctx.now)?;
         let job = self.jobs.insert(job);
@@ -142,6 +143,9 @@ impl Servers {
 
     /// A tied copy starts service: its instance sends the twin's instance a cancel (the
     /// network's delay and loss, drawn from this instance's own stream).
+    // Cold and never inlined: only with tied requests, so the plain path stays as compact as before.
+    #[cold]
+    #[inline(never)]
     fn cancel_twin<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
         let Some(twin) = self.twins.get_mut(job.slot as usize).and_then(Option::take) else { return };
         if let Some(at) = self.network.transit(ctx.now, &mut self.tie[instance]) {
@@ -152,6 +156,8 @@ impl Servers {
     /// A cancel reaches a tied copy: if it still waits in its instance's queue it is dropped,
     /// and its attempt is returned (to be closed on the client); else (in service, finished,
     /// lost, or not arrived yet) the cancel is too late and does nothing.
+    #[cold]
+    #[inline(never)]
     pub(super) fn on_cancel(&mut self, job: Ref, metrics: &mut RequestMetrics) -> Option<Ref> {
         let instance = self.jobs.get(job)?.instance;
         let waiting = &mut self.servers[instance].waiting;
@@ -201,6 +207,7 @@ impl Servers {
         }
     }
 
+    #[inline]
     fn start_service<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
         if !self.tie.is_empty() {
             self.cancel_twin(instance, job, ctx);

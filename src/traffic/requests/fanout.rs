@@ -27,6 +27,9 @@ pub(in crate::traffic) struct Parent {
 
 impl RequestPath {
     /// Issues a fan-out request: its leaves' instances are chosen, then each leaf is sent.
+    // Cold and never inlined: off by default, so the plain request path stays as compact as before.
+    #[cold]
+    #[inline(never)]
     pub(super) fn issue_fanout<E: WorldEvent>(
         &mut self,
         client: ClientId,
@@ -85,6 +88,8 @@ impl RequestPath {
 
     /// A leaf ended: it counts in the leaf metrics, and toward its parent's quorum (or its
     /// failure) while the parent waits.
+    #[cold]
+    #[inline(never)]
     pub(super) fn leaf_done(
         &mut self,
         parent: Ref,

@@ -13,6 +13,9 @@ use crate::metrics::requests::RequestMetrics;
 impl RequestPath {
     /// Sends `first` with a second copy to another instance (the balancer's choice, failing
     /// over away from the instances already tried); alone when no other instance is usable.
+    // Cold and never inlined: off by default, so the plain request path stays as compact as before.
+    #[cold]
+    #[inline(never)]
     pub(super) fn send_tied<E: WorldEvent>(
         &mut self,
         first: Job,
@@ -35,6 +38,8 @@ impl RequestPath {
     /// on the client without an outcome (no timeout, breaker or outlier count), as the client
     /// of a tied request never waits for both copies. Should the twin's attempt have failed
     /// already (its timeout came before the cancel), the request fails over now.
+    #[cold]
+    #[inline(never)]
     pub(in crate::traffic) fn on_dropped<E: WorldEvent>(
         &mut self,
         attempt: Ref,

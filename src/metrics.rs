@@ -169,6 +169,8 @@ pub struct Groups {
     pub chain_tiers: u8,
     /// The look-aside cache's (`[cache]`).
     pub cache: bool,
+    /// The tail-latency metrics: slow fractions, fan-out leaves, tied copies (`[metrics] slow`).
+    pub tail: bool,
 }
 
 impl Groups {
@@ -187,6 +189,7 @@ impl Groups {
         contention: true,
         chain_tiers: chain::MAX_TIERS as u8,
         cache: true,
+        tail: true,
     };
 
     /// The groups either reports (the columns of a sweep whose points differ).
@@ -205,6 +208,7 @@ impl Groups {
             contention: self.contention || other.contention,
             chain_tiers: self.chain_tiers.max(other.chain_tiers),
             cache: self.cache || other.cache,
+            tail: self.tail || other.tail,
         }
     }
 }
@@ -214,20 +218,31 @@ impl Groups {
 pub struct MetricOptions {
     /// Report the load-spread metrics (`metrics::load_spread::NAMES`; with a workload).
     pub load_spread: bool,
+    /// Report the tail metrics (`slow_fraction`, `leaf_latency`, …) with this latency as
+    /// the threshold of "slow", in nanoseconds; None: not reported.
+    pub slow: Option<SimTime>,
 }
 
 /// The `[metrics]` table's keys.
-pub const OPTIONS: &[Param] = &[Param {
-    name: "load_spread",
-    ty: Type::Flag,
-    default: DefaultValue::Fixed("false"),
-    doc: "report each instance's share of the key space (sd, 1 % and 99 % quantiles, min, max over the mean) and the peak attempts in flight to one instance over the mean",
-}];
+pub const OPTIONS: &[Param] = &[
+    Param {
+        name: "load_spread",
+        ty: Type::Flag,
+        default: DefaultValue::Fixed("false"),
+        doc: "report each instance's share of the key space (sd, 1 % and 99 % quantiles, min, max over the mean) and the peak attempts in flight to one instance over the mean",
+    },
+    Param {
+        name: "slow",
+        ty: Type::PositiveDuration,
+        default: DefaultValue::Derived("none: no tail metrics"),
+        doc: "a latency threshold: report the tail metrics (`slow_fraction` and `leaf_slow_fraction` above it, `leaf_latency`, `leaf_success_ratio`, `executions_per_request`, `tied_cancelled`)",
+    },
+];
 
 /// Reads the `[metrics]` table found at `key` (absent: nothing beyond the defaults).
 pub fn parse_options(table: Option<toml::Table>, key: &str) -> Result<MetricOptions, KeyError> {
     let values = crate::params::check(OPTIONS, table.unwrap_or_default(), key)?;
-    Ok(MetricOptions { load_spread: values.flag("load_spread").unwrap_or(false) })
+    Ok(MetricOptions { load_spread: values.flag("load_spread").unwrap_or(false), slow: values.duration("slow") })
 }
 
 /// The metric names a run with these phases and optional `groups` reports, in column order.
@@ -303,6 +318,7 @@ pub const SAMPLED: &[&str] = &[
     "dissemination_all_time",
     "cache_recovery_time",
     "refutation_time",
+    "leaf_latency",
 ];
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).
@@ -315,6 +331,9 @@ pub const FRACTIONS: &[&str] = &[
     "keys_moved_fraction",
     "view_accuracy",
     "cache_hit_ratio",
+    "slow_fraction",
+    "leaf_slow_fraction",
+    "leaf_success_ratio",
 ];
 
 /// The values `name` can take (`@phase` copies like their metric). Every metric is a count,

@@ -84,6 +84,7 @@ impl Scenario {
             contention: self.contention.is_some(),
             chain_tiers: clients.map_or(0, |c| c.tiers.len() as u8),
             cache: clients.is_some_and(|c| c.cache.is_some()),
+            tail: clients.is_some() && self.metric_options.slow.is_some(),
         }
     }
 }
@@ -126,6 +127,18 @@ pub struct Clients {
     pub tiers: Vec<Tier>,
     /// The look-aside cache every client consults first (`[cache]`); None: no cache.
     pub cache: Option<CacheConfig>,
+    /// Fan-out requests (`[workload] fanout`, `quorum`); None: one leaf per request.
+    pub fanout: Option<FanOut>,
+}
+
+/// A fan-out request goes to `leaves` instances (distinct where the view allows) and is done
+/// when `quorum` of them have answered: its latency is the `quorum`-th fastest leaf's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FanOut {
+    /// Leaves per request (n).
+    pub leaves: u32,
+    /// Leaves that must answer (k, 1 ≤ k ≤ n; n: all).
+    pub quorum: u32,
 }
 
 /// The contention workload (Brooker, "Exponential Backoff And Jitter", AWS 2015): `clients`
@@ -341,6 +354,8 @@ pub enum StreamKind {
     /// A call chain's tier below the cluster (`[[tier]]`): index 4·tier + 0 its service times,
     /// + 1 its balancer, + 2 its failure and outage draws, + 3 the network to it.
     Chain = 21,
+    /// An instance's cancel messages to the other copy of a tied request (delay and loss).
+    Tie = 18,
 }
 
 impl From<StreamKind> for u64 {

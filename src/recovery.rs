@@ -34,6 +34,18 @@ pub struct Recovery {
     pub adaptive_throttling: Option<AdaptiveThrottling>,
     /// gRPC's retry throttling; `None`: none.
     pub retry_throttling: Option<RetryThrottling>,
+    /// Tied requests (Dean & Barroso); `None`: none.
+    pub tied: Option<Tied>,
+}
+
+/// Tied requests (Dean & Barroso, "The Tail at Scale", CACM 2013): every attempt is sent as
+/// two copies to two instances; the copy that starts service first sends the other's instance
+/// a cancel (a message with the network's delay and loss), which drops that copy if it is
+/// still waiting in the queue when the cancel arrives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tied {
+    /// Whether the first copy to start cancels the other (false: both run, plain duplication).
+    pub cancel: bool,
 }
 
 impl Recovery {
@@ -48,6 +60,7 @@ impl Recovery {
             outlier: None,
             adaptive_throttling: None,
             retry_throttling: None,
+            tied: None,
         }
     }
 }

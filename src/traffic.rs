@@ -132,6 +132,11 @@ pub enum TrafficEvent {
         /// The request.
         request: Ref,
     },
+    /// A tied copy's cancel reaches the instance of its twin.
+    Cancel {
+        /// The twin's server job.
+        job: Ref,
+    },
 }
 
 /// The run's event type as the request path sees it: any small event that a `TrafficEvent`
@@ -182,6 +187,7 @@ impl Traffic {
         };
         let links = streams.streams(StreamKind::ClientLink, c).into();
         let service = streams.streams(StreamKind::Service, n as usize).into();
+        let tie = streams.streams(StreamKind::Tie, if model.recovery.tied.is_some() { n as usize } else { 0 }).into();
         let propagation = streams.streams(StreamKind::Propagation, c).into();
         // Cache stages draw their phases from families of their own, so that turning one on
         // shifts no other component's draws.
@@ -192,13 +198,14 @@ impl Traffic {
         if let Some(cache) = &model.cache {
             metrics.cache = Some(CacheMetrics::new(model.availability_bin, cache.recovered));
         }
+        metrics.set_slow(scenario.metric_options.slow);
         let views = Views::new(model.propagation, model.stages, scenario.network.clone(), n, propagation, stage_rng);
         let chain = Chain::new(&model, &scenario.network, streams).map(Box::new);
         let path = RequestPath::new(model, n, client_streams);
         if let Some(m) = &mut metrics.load_spread {
             m.set_shares(path.key_shares(n));
         }
-        let mut servers = Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service);
+        let mut servers = Servers::new(scenario.capacity.clone(), scenario.network.clone(), links, service, tie);
         servers.hold_for_calls(chain.is_some());
         Some(Traffic { servers, chain, views, metrics, path })
     }
@@ -251,6 +258,11 @@ impl Traffic {
             }
             CacheHit => path.on_cache_hit(ctx.now, metrics),
             CacheMiss { request } => path.send_attempt(request, ctx, servers, metrics),
+            Cancel { job } => {
+                if let Some(attempt) = servers.on_cancel(job, metrics) {
+                    path.on_dropped(attempt, ctx, metrics);
+                }
+            }
         }
     }
 

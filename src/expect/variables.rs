@@ -36,6 +36,7 @@ const OTHER_ALIASES: &[(&str, &str)] = &[
     ("clients, rate, keys", "the workload (clients: also the contention workload's)"),
     ("attempts, base, cap", "recovery.retry: max_attempts, backoff base and cap (s), with either workload"),
     ("attempt_timeout, deadline", "recovery.timeout and recovery.deadline (s)"),
+    ("fanout, quorum", "workload.fanout and workload.quorum (with fan-out)"),
 ];
 
 /// Variables of one sweep point: its table flattened, then the aliases.
@@ -92,6 +93,10 @@ fn request_aliases(scenario: &Scenario, vars: &mut BTreeMap<String, f64>) {
     }
     if let Some(deadline) = r.deadline {
         vars.insert("deadline".into(), to_seconds(deadline));
+    }
+    if let Some(f) = c.fanout {
+        vars.insert("fanout".into(), f64::from(f.leaves));
+        vars.insert("quorum".into(), f64::from(f.quorum));
     }
     for (name, value) in c.balancer.values.variables() {
         vars.insert(name.into(), value);

@@ -127,6 +127,33 @@ pub(crate) struct RequestMetrics {
     throttling: bool,
     /// The look-aside cache's metrics, only with `[cache]`.
     pub cache: Option<CacheMetrics>,
+    /// The tail metrics, only when asked for (`[metrics] slow`).
+    tail: Option<TailMetrics>,
+}
+
+/// The tail metrics (`[metrics] slow`): how many requests and fan-out leaves were slower than
+/// the threshold, the leaves' latency and outcomes, and the extra work of tied copies.
+#[derive(Default)]
+struct TailMetrics {
+    /// Latency above which a request or a leaf is slow, in nanoseconds.
+    slow: SimTime,
+    /// Successful requests slower than `slow`.
+    slow_requests: u64,
+    leaf_latency: Sampled,
+    leaf_slow: u64,
+    leaf_failures: u64,
+}
+
+impl TailMetrics {
+    fn report(&self, successes: u64, completed: u64, executions: u64, cancelled: u64, out: &mut MetricValues) {
+        let leaves = self.leaf_latency.count();
+        out.push("slow_fraction", ratio(self.slow_requests as f64, successes as f64));
+        self.leaf_latency.report("leaf_latency", out);
+        out.push("leaf_slow_fraction", ratio(self.leaf_slow as f64, leaves as f64));
+        out.push("leaf_success_ratio", ratio(leaves as f64, (leaves + self.leaf_failures) as f64));
+        out.push("executions_per_request", ratio(executions as f64, completed as f64));
+        out.push("tied_cancelled", cancelled as f64);
+    }
 }
 
 /// What the clients' outlier detectors did.
@@ -176,6 +203,8 @@ pub(crate) struct Counters {
     pub throttled: u64,
     /// Retries and hedges withheld by gRPC's retry throttling.
     pub retry_throttled: u64,
+    /// Tied copies dropped from a queue by their twin's cancel.
+    pub tied_cancelled: u64,
 }
 
 impl RequestMetrics {
@@ -226,6 +255,14 @@ impl RequestMetrics {
             load_spread: groups.load_spread.then(|| LoadSpread::new(instances, None)),
             throttling: groups.throttling,
             cache: groups.cache.then(|| CacheMetrics::new(bin, 1.0)),
+            tail: groups.tail.then(TailMetrics::default),
+        }
+    }
+
+    /// The latency above which a request or leaf is slow (with the tail metrics).
+    pub(crate) fn set_slow(&mut self, slow: Option<SimTime>) {
+        if let (Some(tail), Some(slow)) = (&mut self.tail, slow) {
+            tail.slow = slow;
         }
     }
 
@@ -250,7 +287,8 @@ impl RequestMetrics {
         self.phases.iter_mut().filter(|p| p.contains(now)).for_each(|p| p.requests += 1);
     }
 
-    /// A request finished: `success` within its deadline or not.
+    /// A request finished: `success` within its deadline or not, after `attempts` attempts
+    /// (the first sent at `first_sent`).
     pub(crate) fn complete(
         &mut self,
         now: SimTime,
@@ -259,6 +297,13 @@ impl RequestMetrics {
         attempts: u32,
         success: bool,
     ) {
+        self.outcome(now, issued, success);
+        self.attempts_done(now, first_sent, attempts);
+    }
+
+    /// A request's outcome (a fan-out request's, once its quorum answered or can no longer).
+    #[inline]
+    pub(crate) fn outcome(&mut self, now: SimTime, issued: SimTime, success: bool) {
         for p in self.phases.iter_mut().filter(|p| p.contains(now)) {
             if success {
                 p.successes += 1;
@@ -270,16 +315,38 @@ impl RequestMetrics {
         if success {
             self.successes += 1;
             self.latency.record(now - issued);
+            if let Some(tail) = &mut self.tail {
+                tail.slow_requests += (now - issued > tail.slow) as u64;
+            }
         } else {
             self.failures += 1;
         }
+        let closed = self.outcomes.add(now, success);
+        self.bin_closed(closed);
+    }
+
+    /// The attempts of a request (or of a fan-out leaf) that ended: `attempts_per_request`
+    /// counts them, `retry_time` the time from the first when there were several.
+    #[inline]
+    fn attempts_done(&mut self, now: SimTime, first_sent: SimTime, attempts: u32) {
         self.attempts_of_completed += attempts as u64;
         if attempts > 1 {
             self.retry_time.record(now - first_sent);
             self.retry_time_total += (now - first_sent) as u128;
         }
-        let closed = self.outcomes.add(now, success);
-        self.bin_closed(closed);
+    }
+
+    /// A fan-out leaf ended: its attempts count as its request's, its latency and outcome in
+    /// the leaf metrics (when reported).
+    pub(crate) fn leaf(&mut self, now: SimTime, issued: SimTime, first_sent: SimTime, attempts: u32, success: bool) {
+        self.attempts_done(now, first_sent, attempts);
+        let Some(tail) = &mut self.tail else { return };
+        if success {
+            tail.leaf_latency.record(now - issued);
+            tail.leaf_slow += (now - issued > tail.slow) as u64;
+        } else {
+            tail.leaf_failures += 1;
+        }
     }
 
     /// An availability bin closed: its ratio counts in the phases its start lies in.
@@ -357,6 +424,10 @@ impl RequestMetrics {
         }
         if let Some(m) = &mut self.cache {
             m.report(horizon, out);
+        }
+        if let Some(m) = &self.tail {
+            let c = &self.counters;
+            m.report(self.successes, completed, c.executions, c.tied_cancelled, out);
         }
         for p in &self.phases {
             p.report(self.cache.is_some(), out);

@@ -6,7 +6,7 @@
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 use super::{
-    AdaptiveThrottling, Backoff, Breaker, Hedge, Jitter, Outlier, RateEjection, Recovery, Retry, RetryThrottling,
+    AdaptiveThrottling, Backoff, Breaker, Hedge, Jitter, Outlier, RateEjection, Recovery, Retry, RetryThrottling, Tied,
 };
 use crate::engine::SimTime;
 use crate::params::DefaultValue::{Derived, Fixed, Required};
@@ -17,7 +17,8 @@ use std::sync::Arc;
 pub type Part = dyn Fn(&mut Recovery) + Send + Sync;
 
 /// The `[recovery]` table's own keys, then its sub-tables by name, in the order they apply.
-pub const PARTS: &[Strategy<Part>] = &[ATTEMPT, RETRY, BREAKER, HEDGE, OUTLIER, ADAPTIVE_THROTTLING, RETRY_THROTTLING];
+pub const PARTS: &[Strategy<Part>] =
+    &[ATTEMPT, RETRY, BREAKER, HEDGE, OUTLIER, ADAPTIVE_THROTTLING, RETRY_THROTTLING, TIED];
 
 /// A cap that is never reached, yet leaves room to add a base without overflow.
 const UNBOUNDED_CAP: SimTime = u64::MAX / 4;
@@ -346,6 +347,22 @@ const RETRY_THROTTLING: Strategy<Part> = Strategy {
     },
 };
 
+const TIED: Strategy<Part> = Strategy {
+    name: "tied",
+    doc: "`[recovery.tied]`: tied requests (Dean & Barroso): each attempt goes as two copies to two instances; the first to start service cancels the other, dropped if still queued when the cancel arrives",
+    params: &[Param {
+        name: "cancel",
+        ty: Type::Flag,
+        default: Fixed("true"),
+        doc: "the copy that starts first sends the cancel (a message with the network's delay and loss); false: both copies run (plain duplication)",
+    }],
+    derived: &[],
+    build: |v| {
+        let tied = Tied { cancel: v.flag("cancel").unwrap_or(true) };
+        Ok(Arc::new(move |r: &mut Recovery| r.tied = Some(tied)))
+    },
+};
+
 /// Reads the `[recovery]` table found at `key` (absent: the defaults): its own keys, then
 /// each sub-table by the part of that name.
 pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Recovery, KeyError> {
@@ -371,6 +388,10 @@ pub fn parse(table: Option<toml::Table>, key: &str) -> Result<Recovery, KeyError
     if recovery.hedge.is_some() && recovery.retry.max_attempts < 2 {
         return Err(KeyError::new(format!("{key}.hedge"), "a hedge is a second attempt, but retry.max_attempts is 1")
             .allowed(format!("set {key}.retry.max_attempts to 2 or more")));
+    }
+    if recovery.tied.is_some() && recovery.hedge.is_some() {
+        return Err(KeyError::new(format!("{key}.tied"), "tied requests and hedges are two answers to one problem")
+            .allowed(format!("keep one of {key}.tied and {key}.hedge")));
     }
     Ok(recovery)
 }

@@ -44,9 +44,14 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
             .allowed("detector.kind = \"heartbeat\" with evaluation = \"eager\", or \"event\" (with preset = \"eureka\", whose tables cannot be removed, keep its eager heartbeat or write the tables without the preset)"));
     }
     let metric_options = crate::metrics::parse_options(raw.metrics, "metrics")?;
-    if metric_options.load_spread && !has_clients {
-        return Err(KeyError::new("metrics.load_spread", "measures the request path, but there is no [workload]")
-            .allowed("add a [workload] table, or remove load_spread"));
+    for (key, on) in [("load_spread", metric_options.load_spread), ("slow", metric_options.slow.is_some())] {
+        if on && !has_clients {
+            return Err(KeyError::new(
+                format!("metrics.{key}"),
+                "measures the request path, but there is no [workload]",
+            )
+            .allowed(format!("add a [workload] table, or remove {key}")));
+        }
     }
     let network = network(raw.network, base_dir)?;
     let tiers = super::build_chain::tiers(raw.tier, base_dir)?;

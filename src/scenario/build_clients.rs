@@ -6,7 +6,7 @@ use super::error::KeyError;
 use super::file::{RawCluster, RawDiscovery, RawWorkload};
 use crate::balance;
 use crate::engine::SimTime;
-use crate::model::{CacheStages, Capacity, Clients, Propagation};
+use crate::model::{CacheStages, Capacity, Clients, FanOut, Propagation};
 use std::path::Path;
 
 const SECOND: SimTime = 1_000_000_000;
@@ -86,7 +86,27 @@ pub(super) fn clients(
         recovery: crate::recovery::parse(recovery, "recovery")?,
         tiers,
         cache: None,
+        fanout: fanout(&w)?,
     }))
+}
+
+/// `fanout` leaves per request (1 to 10 000), waiting for `quorum` of them (default: all).
+fn fanout(w: &RawWorkload) -> Result<Option<FanOut>, KeyError> {
+    let Some(leaves) = w.fanout else {
+        return match w.quorum {
+            Some(_) => Err(KeyError::new("workload.quorum", "only means something with `workload.fanout`")),
+            None => Ok(None),
+        };
+    };
+    if !(1..=10_000).contains(&leaves) {
+        return Err(KeyError::new("workload.fanout", format!("{leaves} is out of range")).allowed("1 to 10000"));
+    }
+    let quorum = w.quorum.unwrap_or(leaves);
+    if !(1..=leaves).contains(&quorum) {
+        return Err(KeyError::new("workload.quorum", format!("{quorum} is out of range"))
+            .allowed(format!("1 to workload.fanout ({leaves})")));
+    }
+    Ok(Some(FanOut { leaves, quorum }))
 }
 
 fn positive(nanos: SimTime, key: &str) -> Result<SimTime, KeyError> {

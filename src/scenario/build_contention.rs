@@ -35,6 +35,8 @@ pub(super) fn contention(
         ("workload.key_dist", w.key_dist.is_some()),
         ("workload.zipf_exponent", w.zipf_exponent.is_some()),
         ("workload.availability_bin", w.availability_bin.is_some()),
+        ("workload.fanout", w.fanout.is_some()),
+        ("workload.quorum", w.quorum.is_some()),
     ];
     if let Some((key, _)) = request_keys.iter().chain(&request_tables).find(|(_, given)| *given) {
         return Err(KeyError::new(*key, "belongs to the request path, which the contention workload does not have")

@@ -127,6 +127,10 @@ pub struct RawWorkload {
     pub zipf_exponent: Option<f64>,
     /// Bin width of the time-weighted `availability` (default 1 s).
     pub availability_bin: Option<String>,
+    /// Leaves per fan-out request (absent: no fan-out).
+    pub fanout: Option<u32>,
+    /// Leaves a fan-out request waits for (default: all of them).
+    pub quorum: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]

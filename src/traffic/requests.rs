@@ -7,6 +7,8 @@
 //! on the client (adaptive throttling before every attempt, gRPC's tokens before extra ones).
 
 mod affinity;
+mod fanout;
+mod tied;
 
 use super::cache::Cache;
 use super::client::Client;
@@ -85,6 +87,15 @@ pub(super) struct RequestPath {
     /// When each crashed instance went down, for `ejection_time` (empty without outlier
     /// detection).
     down_since: PerInstance<Option<SimTime>>,
+    /// Fan-out requests waiting for their leaves (empty without fan-out).
+    parents: Slab<fanout::Parent>,
+    /// The instances chosen for one fan-out request's leaves (reused, so nothing allocates).
+    chosen: Vec<InstanceId>,
+    /// Each fan-out leaf's parent, by the leaf's request slot (empty without fan-out: kept
+    /// beside the slab so that requests stay as small as before).
+    leaf_parent: Vec<Option<Ref>>,
+    /// The instance the next attempt sent goes to, chosen with its fan-out siblings'.
+    next_pinned: Option<InstanceId>,
 }
 
 impl RequestPath {
@@ -103,6 +114,10 @@ impl RequestPath {
             rng,
             assignment: Vec::new(),
             down_since: PerInstance::new(if model.recovery.outlier.is_some() { instances } else { 0 }, None),
+            parents: Slab::default(),
+            chosen: Vec::new(),
+            leaf_parent: Vec::new(),
+            next_pinned: None,
             model,
         }
     }
@@ -169,6 +184,18 @@ impl RequestPath {
                 return answer_hit(cache.latency(), ctx, metrics);
             }
         }
+        if let Some(fanout) = self.model.fanout {
+            return self.issue_fanout(client, key, fanout, ctx, servers, metrics);
+        }
+        let request = self.new_request(client, key, ctx);
+        match self.cache.as_ref().map_or(0, Cache::latency) {
+            0 => self.send_attempt(request, ctx, servers, metrics),
+            latency => ctx.at(ctx.now.saturating_add(latency), TrafficEvent::CacheMiss { request }),
+        }
+    }
+
+    /// A request (or a fan-out leaf) enters the slab, with its deadline in the lane.
+    fn new_request<E: WorldEvent>(&mut self, client: ClientId, key: u64, ctx: &mut TrafficCtx<E>) -> Ref {
         let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| ctx.now.saturating_add(d));
         let request = self.requests.insert(Request {
             client,
@@ -185,10 +212,7 @@ impl RequestPath {
         if deadline != SimTime::MAX {
             self.deadlines.set(deadline, request, E::from(TrafficEvent::Expire), ctx.queue);
         }
-        match self.cache.as_ref().map_or(0, Cache::latency) {
-            0 => self.send_attempt(request, ctx, servers, metrics),
-            latency => ctx.at(ctx.now.saturating_add(latency), TrafficEvent::CacheMiss { request }),
-        }
+        request
     }
 
     /// A cache hit's answer arrives: it was issued the cache's latency ago.
@@ -231,6 +255,7 @@ impl RequestPath {
         servers: &mut Servers,
         metrics: &mut RequestMetrics,
     ) {
+        let pinned = self.next_pinned.take();
         let Some(r) = self.requests.get(request) else { return };
         let (client, hedge) = (r.client, r.in_flight > 0);
         if self.throttled(client, ctx.now, metrics) {
@@ -240,20 +265,46 @@ impl RequestPath {
             return;
         }
         metrics.counters.hedges += hedge as u64;
-        let Some(instance) = self.pick_instance(request) else {
+        let Some(instance) = pinned.or_else(|| self.pick_instance(request)) else {
             metrics.counters.no_instance += 1;
             self.requests.get_mut(request).expect("checked above").attempts += 1;
             return self.attempt_failed(request, ctx, metrics);
         };
         let r = self.requests.get_mut(request).expect("checked above");
-        r.tried[r.tried_count as usize % TRIED] = instance;
-        r.tried_count += 1;
         if r.attempts == 0 {
             r.first_sent = ctx.now;
         }
         r.attempts += 1;
-        r.in_flight += 1;
         let (deadline, first) = (r.deadline, r.attempts == 1);
+        let attempt = self.open_attempt(request, client, instance, ctx, metrics);
+        let request_id = (request.slot as u64) << 32 | request.generation as u64;
+        let job = Job { attempt, request_id, client, instance, deadline };
+        if self.model.recovery.tied.is_some() {
+            return self.send_tied(job, request, ctx, servers, metrics);
+        }
+        servers.dispatch(job, ctx);
+        if first && self.model.recovery.hedge.is_some() {
+            let delay = self.hedge_delay(client);
+            ctx.at(ctx.now.saturating_add(delay), TrafficEvent::Hedge { request });
+        }
+    }
+
+    /// An attempt of `request` leaves `client` for `instance`: recorded as tried, in flight
+    /// (on the request, the client's outstanding count and its breaker), with its timeout.
+    // Always inlined: the plain path's one call site then compiles as the code it replaced.
+    #[inline(always)]
+    fn open_attempt<E: WorldEvent>(
+        &mut self,
+        request: Ref,
+        client: ClientId,
+        instance: InstanceId,
+        ctx: &mut TrafficCtx<E>,
+        metrics: &mut RequestMetrics,
+    ) -> Ref {
+        let r = self.requests.get_mut(request).expect("the caller holds the request");
+        r.tried[r.tried_count as usize % TRIED] = instance;
+        r.tried_count += 1;
+        r.in_flight += 1;
         let c = &mut self.clients[client];
         c.outstanding[instance] += 1;
         metrics.attempt_started(ctx.now, instance);
@@ -264,16 +315,12 @@ impl RequestPath {
         let attempt = self.attempts.insert(Attempt { request, client, instance, sent: ctx.now });
         let timeout_at = ctx.now.saturating_add(self.model.recovery.timeout);
         self.timeouts.set(timeout_at, attempt, E::from(TrafficEvent::Timeout), ctx.queue);
-        let request_id = (request.slot as u64) << 32 | request.generation as u64;
-        servers.dispatch(Job { attempt, request_id, client, instance, deadline }, ctx);
-        if first && self.model.recovery.hedge.is_some() {
-            let delay = self.hedge_delay(client);
-            ctx.at(ctx.now.saturating_add(delay), TrafficEvent::Hedge { request });
-        }
+        attempt
     }
 
     /// The balancer's choice, failing over away from instances already tried; when every
     /// usable instance was tried, any usable one may be tried again.
+    #[inline]
     fn pick_instance(&mut self, request: Ref) -> Option<InstanceId> {
         let r = self.requests.get(request)?;
         let c = &self.clients[r.client];
@@ -534,8 +581,10 @@ impl RequestPath {
     /// The request is over; attempts still in flight are abandoned (their responses and
     /// timeouts will find the request gone).
     fn complete(&mut self, request: Ref, success: bool, now: SimTime, metrics: &mut RequestMetrics) {
-        if let Some(r) = self.requests.remove(request) {
-            metrics.complete(now, r.issued, r.first_sent, r.attempts, success);
+        let Some(r) = self.requests.remove(request) else { return };
+        match self.leaf_parent.get_mut(request.slot as usize).and_then(Option::take) {
+            None => metrics.complete(now, r.issued, r.first_sent, r.attempts, success),
+            Some(parent) => self.leaf_done(parent, &r, success, now, metrics),
         }
     }
 }

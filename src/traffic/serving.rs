@@ -56,6 +56,11 @@ pub(super) struct Servers {
     service: PerInstance<Stream>,
     /// With a call chain: a served job waits for its downstream call before it answers.
     hold: bool,
+    /// One per instance with tied requests: its cancel messages (else empty).
+    tie: PerInstance<Stream>,
+    /// With tied requests: each job's other copy, by job slot, cancelled when this one starts
+    /// service (kept beside the slab so that jobs stay as small as before).
+    twins: Vec<Option<Ref>>,
 }
 
 impl Servers {
@@ -64,6 +69,7 @@ impl Servers {
         network: NetworkModel,
         links: PerClient<Stream>,
         service: PerInstance<Stream>,
+        tie: PerInstance<Stream>,
     ) -> Self {
         let n = service.len() as u32;
         Servers {
@@ -75,6 +81,8 @@ impl Servers {
             links,
             service,
             hold: false,
+            tie,
+            twins: Vec::new(),
         }
     }
 
@@ -117,10 +125,63 @@ impl Servers {
 
     /// A client sends an attempt: unless the message is lost, the job arrives later.
     pub(super) fn dispatch<E: WorldEvent>(&mut self, job: Job, ctx: &mut TrafficCtx<E>) {
-        if let Some(at) = self.send(job.client, job.instance, ctx.now) {
-            let job = self.jobs.insert(job);
-            ctx.at(at, TrafficEvent::Arrive { job });
+        self.send_job(job, ctx);
+    }
+
+    /// Sends a job: its reference, unless the message is lost.
+    #[inline]
+    fn send_job<E: WorldEvent>(&mut self, job: Job, ctx: &mut TrafficCtx<E>) -> Option<Ref> {
+        let at = self.send(job.client, job.instance, ctx.now)?;
+        let job = self.jobs.insert(job);
+        if !self.tie.is_empty() {
+            self.set_twin(job, None);
         }
+        ctx.at(at, TrafficEvent::Arrive { job });
+        Some(job)
+    }
+
+    fn set_twin(&mut self, job: Ref, twin: Option<Ref>) {
+        let slot = job.slot as usize;
+        if self.twins.len() <= slot {
+            self.twins.resize(slot + 1, None);
+        }
+        self.twins[slot] = twin;
+    }
+
+    /// A client sends a tied request's two copies; with `cancel`, each is told of the other
+    /// (a copy whose twin was lost on the way has nothing to cancel).
+    pub(super) fn dispatch_pair<E: WorldEvent>(&mut self, a: Job, b: Job, cancel: bool, ctx: &mut TrafficCtx<E>) {
+        let (a, b) = (self.send_job(a, ctx), self.send_job(b, ctx));
+        if let (true, Some(a), Some(b)) = (cancel, a, b) {
+            self.set_twin(a, Some(b));
+            self.set_twin(b, Some(a));
+        }
+    }
+
+    /// A tied copy starts service: its instance sends the twin's instance a cancel (the
+    /// network's delay and loss, drawn from this instance's own stream).
+    // Cold and never inlined: only with tied requests, so the plain path stays as compact as before.
+    #[cold]
+    #[inline(never)]
+    fn cancel_twin<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
+        let Some(twin) = self.twins.get_mut(job.slot as usize).and_then(Option::take) else { return };
+        if let Some(at) = self.network.transit(ctx.now, &mut self.tie[instance]) {
+            ctx.at(at, TrafficEvent::Cancel { job: twin });
+        }
+    }
+
+    /// A cancel reaches a tied copy: if it still waits in its instance's queue it is dropped,
+    /// and its attempt is returned (to be closed on the client); else (in service, finished,
+    /// lost, or not arrived yet) the cancel is too late and does nothing.
+    #[cold]
+    #[inline(never)]
+    pub(super) fn on_cancel(&mut self, job: Ref, metrics: &mut RequestMetrics) -> Option<Ref> {
+        let instance = self.jobs.get(job)?.instance;
+        let waiting = &mut self.servers[instance].waiting;
+        let position = waiting.iter().position(|&w| w == job)?;
+        waiting.remove(position);
+        metrics.counters.tied_cancelled += 1;
+        self.jobs.remove(job).map(|j| j.attempt)
     }
 
     pub(super) fn on_arrive<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
@@ -163,7 +224,11 @@ impl Servers {
         }
     }
 
+    #[inline]
     fn start_service<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
+        if !self.tie.is_empty() {
+            self.cancel_twin(instance, job, ctx);
+        }
         let capacity = self.capacity.as_ref().expect("only with capacity");
         let base = capacity.service_time.sample(&mut self.service[instance]);
         let slow = self.servers[instance].slow;

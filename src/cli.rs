@@ -37,7 +37,7 @@ enum Command {
     Formulas,
     /// Every detector, balancer, distribution, recovery part and fault action with its parameters.
     List {
-        /// Print the README's tables (Markdown between their marker comments) instead.
+        /// Print the documentation's tables (README.md and docs/*.md: Markdown between their marker comments) instead.
         #[arg(long)]
         markdown: bool,
     },

@@ -71,26 +71,36 @@ pub fn table(name: &str) -> Option<String> {
 mod tests {
     use super::*;
 
-    /// The tables of `readme` that differ from the declarations (by registry name); a missing
-    /// marker counts as a difference.
-    fn drifted(readme: &str) -> Vec<&'static str> {
+    /// The registries whose generated table is missing from `pages`, or differs from the
+    /// declarations in any page that holds it (each table lives in one page, the README or a
+    /// topic page under docs/, between its marker comments).
+    fn drifted(pages: &[String]) -> Vec<&'static str> {
         let mut stale = Vec::new();
         for (name, _, _, table) in registries() {
             let (begin, end) = markers(name);
-            let inside = readme.split_once(&begin).and_then(|(_, rest)| rest.split_once(&end)).map(|(t, _)| t);
-            if inside != Some(&format!("\n{table}")) {
+            let expected = format!("\n{table}");
+            let copies: Vec<Option<&str>> = pages
+                .iter()
+                .flat_map(|page| page.split(&begin).skip(1))
+                .map(|rest| rest.split_once(&end).map(|(inside, _)| inside))
+                .collect();
+            if copies.is_empty() || copies.iter().any(|inside| *inside != Some(expected.as_str())) {
                 stale.push(name);
             }
         }
         stale
     }
 
-    /// The README's strategy tables are the declarations' (regenerate them with
+    /// The documentation's strategy tables are the declarations' (regenerate them with
     /// `discosim list --markdown`).
     #[test]
-    fn the_readme_strategy_tables_match_the_declarations() {
-        let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-        assert_eq!(drifted(&readme), Vec::<&str>::new(), "regenerate with `discosim list --markdown`");
+    fn the_documented_strategy_tables_match_the_declarations() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = vec![root.join("README.md")];
+        let docs = std::fs::read_dir(root.join("docs")).unwrap();
+        files.extend(docs.map(|entry| entry.unwrap().path()).filter(|p| p.extension().is_some_and(|x| x == "md")));
+        let pages: Vec<String> = files.iter().map(|f| std::fs::read_to_string(f).unwrap()).collect();
+        assert_eq!(drifted(&pages), Vec::<&str>::new(), "regenerate with `discosim list --markdown`");
     }
 
     #[test]

@@ -84,8 +84,8 @@ fn scenario_text(name: &str, preset: Option<&crate::presets::Preset>) -> String 
     text
 }
 
-const HEAD: &str = r#"# NAME: a starting scenario written by `discosim new`. Every key is explained in the README
-# ("A scenario, walked through") and in docs/reference.md. Run it with `discosim run NAME.toml`;
+const HEAD: &str = r#"# NAME: a starting scenario written by `discosim new`. The README walks through a
+# scenario ("A scenario, walked through"); docs/reference.md lists every key. Run it with `discosim run NAME.toml`;
 # results go to results/NAME/.
 name = "NAME"
 description = "what this scenario asks"

@@ -54,7 +54,7 @@ fn try_tune(args: &TuneArgs) -> Result<ExitCode, (Exit, String)> {
     let tuned = scenario::load_tuned(&args.scenario, &overrides).map_err(bad)?;
     let Some(spec) = tuned.spec else {
         let message = format!(
-            "{}: has no [tune] table, so there is nothing to tune (see README, Tuning)",
+            "{}: has no [tune] table, so there is nothing to tune (see docs/studies.md, Tuning)",
             args.scenario.display()
         );
         return Err((Exit::BadInput, message));

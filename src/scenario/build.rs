@@ -44,28 +44,9 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
             .allowed("detector.kind = \"heartbeat\" with evaluation = \"eager\", or \"event\" (with preset = \"eureka\", whose tables cannot be removed, keep its eager heartbeat or write the tables without the preset)"));
     }
     let metric_options = crate::metrics::parse_options(raw.metrics, "metrics")?;
-    for (key, on) in [("load_spread", metric_options.load_spread), ("slow", metric_options.slow.is_some())] {
-        if on && !has_clients {
-            return Err(KeyError::new(
-                format!("metrics.{key}"),
-                "measures the request path, but there is no [workload]",
-            )
-            .allowed(format!("add a [workload] table, or remove {key}")));
-        }
-    }
     let network = network(raw.network, base_dir)?;
     let tiers = super::build_chain::tiers(raw.tier, base_dir)?;
-    if !tiers.is_empty() && (!has_clients || capacity.is_none()) {
-        return Err(KeyError::new("tier", "calls are made by the cluster's instances as they serve requests")
-            .allowed("[[tier]] with a request [workload] and `cluster.service_time` (it may be { dist = \"constant\", value = \"0s\" })"));
-    }
-    if raw.cache.is_some() && !has_clients {
-        return Err(KeyError::new(
-            "cache",
-            "caches the request path's responses, but there is no request `[workload]`",
-        )
-        .allowed("add a [workload] table with clients and a rate, or remove [cache]"));
-    }
+    needs_requests(&metric_options, !tiers.is_empty(), has, capacity.is_some())?;
     let (clients, contention) = if let (true, Some(w)) = (contention, &raw.workload) {
         let tables = [("discovery", raw.discovery.is_some()), ("balancer", raw.balancer.is_some())];
         (None, Some(super::build_contention::contention(w, tables, raw.recovery, &network)?))
@@ -95,6 +76,38 @@ pub fn build(raw: RawScenario, base_dir: &Path) -> Result<Scenario, KeyError> {
         registry,
         metric_options,
     })
+}
+
+/// The parts that only mean something on the request path — the request metrics of
+/// `[metrics]`, `[[tier]]` (which also needs service times: calls are made while serving),
+/// `[cache]` — are refused without a request `[workload]`.
+fn needs_requests(
+    options: &crate::metrics::MetricOptions,
+    tiers: bool,
+    has: Has,
+    service_time: bool,
+) -> Result<(), KeyError> {
+    for (key, on) in [("load_spread", options.load_spread), ("slow", options.slow.is_some())] {
+        if on && !has.clients {
+            return Err(KeyError::new(
+                format!("metrics.{key}"),
+                "measures the request path, but there is no [workload]",
+            )
+            .allowed(format!("add a [workload] table, or remove {key}")));
+        }
+    }
+    if tiers && (!has.clients || !service_time) {
+        return Err(KeyError::new("tier", "calls are made by the cluster's instances as they serve requests")
+            .allowed("[[tier]] with a request [workload] and `cluster.service_time` (it may be { dist = \"constant\", value = \"0s\" })"));
+    }
+    if has.cache && !has.clients {
+        return Err(KeyError::new(
+            "cache",
+            "caches the request path's responses, but there is no request `[workload]`",
+        )
+        .allowed("add a [workload] table with clients and a rate, or remove [cache]"));
+    }
+    Ok(())
 }
 
 /// Sequential stopping's settings; `target_metrics` may name any metric, `@<phase>` copies of

@@ -37,7 +37,8 @@
 //!   missing per silent one, or +1 without helpers, +1 per refutation).
 //! - **Degraded members** (`degraded`, a fraction of the instances chosen per run): alive, but
 //!   each message they receive waits an exponential `degraded_delay` before they handle it;
-//!   their timers run on time.
+//!   with `degraded_pause`, they also stop handling messages in periodic pauses (GC-style,
+//!   `gossip::pauses`): what arrives in a pause waits for its end. Their timers run on time.
 //!
 //! Not modelled yet: push-pull anti-entropy between live members, `GossipToTheDeadTime`,
 //! memberlist's exact packet sizes (`gossip_bytes` is a simple model). The agent shares
@@ -57,6 +58,7 @@
 
 mod accuracy;
 mod knowledge;
+mod pauses;
 mod queue;
 mod refutation;
 mod settings;
@@ -129,6 +131,8 @@ struct Member {
     next_relay: u32,
     /// Alive, but handles every message it receives late.
     degraded: bool,
+    /// A degraded member's current or next pause (with `degraded_pause`).
+    pause: pauses::Schedule,
 }
 
 impl Member {
@@ -269,6 +273,11 @@ impl Gossip {
             order.swap(i as usize, j as usize);
             self.members[order[i as usize] as usize].degraded = true;
         }
+        let Some(pauses) = self.settings.pauses else { return };
+        for member in order.into_iter().take(count.min(instances) as usize) {
+            let schedule = pauses::Schedule::stationary(ctx.now(), &pauses, self.rng(member, ctx));
+            self.members[member as usize].pause = schedule;
+        }
     }
 
     /// Sends a message of `kind` from `from` to `to`, with updates from the sender's queue
@@ -320,9 +329,7 @@ impl Gossip {
         if kind == PING && (!up || self.members[member as usize].degraded) {
             self.settle_timeout(header.from, header.probe, None, ctx);
         }
-        if self.members[member as usize].degraded && first && up {
-            let wait = -(self.settings.degraded_delay as f64) * self.rng(member, ctx).uniform_open0().ln();
-            ctx.schedule_in(wait as SimTime, event(member, kind | HELD, slot));
+        if self.members[member as usize].degraded && first && up && self.hold(member, kind, slot, ctx) {
             return;
         }
         let kind = kind & !HELD;
@@ -345,6 +352,27 @@ impl Gossip {
             NACK => self.nacked(member, header.probe),
             _ => {}
         }
+    }
+
+    /// A degraded member receives a message: with pauses, it waits for the end of the pause
+    /// the message arrives in (arrival times only grow, as `Schedule::release` needs), then
+    /// the exponential `degraded_delay` (unless 0). Whether the message is held (then it comes
+    /// back as an event, `HELD`).
+    fn hold(&mut self, member: u32, kind: u8, slot: u32, ctx: &mut dyn DetectorCtx) -> bool {
+        let mut at = ctx.now();
+        if let Some(pauses) = self.settings.pauses {
+            let mut schedule = self.members[member as usize].pause;
+            at = schedule.release(at, &pauses, self.rng(member, ctx));
+            self.members[member as usize].pause = schedule;
+        }
+        let delay = self.settings.degraded_delay;
+        if delay > 0 {
+            at += (-(delay as f64) * self.rng(member, ctx).uniform_open0().ln()) as SimTime;
+        } else if at == ctx.now() {
+            return false;
+        }
+        ctx.schedule_at(at, event(member, kind | HELD, slot));
+        true
     }
 
     /// The target of a probe acks it. Only a probe whose ack the prober will not have handled
@@ -830,6 +858,7 @@ mod tests {
             awareness_max: 8,
             degraded: 0.0,
             degraded_delay: 1_000_000_000,
+            pauses: None,
         }
     }
 

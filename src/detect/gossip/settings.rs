@@ -34,9 +34,15 @@ pub(in crate::detect) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
         },
         Param {
             name: "max_piggyback",
-            ty: COUNT_1_100,
+            ty: Type::Count { min: 0, max: 100 },
             default: Fixed("20"),
-            doc: "updates per message at most (memberlist fills a 1400-byte packet)",
+            doc: "updates per message at most (memberlist fills a 1400-byte packet; 0: none, with gossip_nodes = 0 updates spread only by push-pull)",
+        },
+        Param {
+            name: "push_pull_interval",
+            ty: Type::Duration,
+            default: Fixed("0s"),
+            doc: "PushPullInterval: every interval each live member exchanges its whole view with a random member (0: never, but on re-joining)",
         },
         Param {
             name: "probe_order",
@@ -134,6 +140,8 @@ pub(super) struct Settings {
     pub(super) degraded_delay: SimTime,
     /// Degraded members' periodic pauses, if any.
     pub(super) pauses: Option<PauseSettings>,
+    /// Push-pull anti-entropy's period (0: off).
+    pub(super) push_pull_interval: SimTime,
 }
 
 fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
@@ -162,6 +170,7 @@ fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
         degraded: values.required_number("degraded")?,
         degraded_delay: values.required_duration("degraded_delay")?,
         pauses: pauses(values)?,
+        push_pull_interval: values.required_duration("push_pull_interval")?,
     }))
 }
 
@@ -210,6 +219,11 @@ impl Settings {
         }
     }
 
+    /// Push-pull: a tick and two messages per live member per interval.
+    fn push_pull_events(&self, load: &Load) -> f64 {
+        if self.push_pull_interval == 0 { 0.0 } else { 3.0 * load.up_periods(self.push_pull_interval) }
+    }
+
     /// How many times one update is sent at most (`retransmitLimit`).
     pub(super) fn retransmit_limit(&self, n: u32) -> u32 {
         self.retransmit_mult * (f64::from(n) + 1.0).log10().ceil() as u32
@@ -236,7 +250,7 @@ impl DetectorFactory for Settings {
         let busy = (updates_per_s * residence_s).min(1.0);
         let gossip = n * busy * (1.0 + f64::from(self.gossip_nodes)) * load.horizon_s / gossip_s;
         let probes = 4.0 * load.up_periods(self.probe_interval);
-        let queue_events = (probes + gossip) * (1.0 + held * self.degraded);
+        let queue_events = (probes + gossip) * (1.0 + held * self.degraded) + self.push_pull_events(load);
         Cost { queue_events, drawn_events: 0.0, bytes: 600.0 * n }
     }
 

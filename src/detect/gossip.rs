@@ -37,9 +37,14 @@
 //!   missing per silent one, or +1 without helpers, +1 per refutation).
 //! - **Degraded members** (`degraded`, a fraction of the instances chosen per run): alive, but
 //!   each message they receive waits an exponential `degraded_delay` before they handle it;
-//!   their timers run on time.
+//!   with `degraded_pause`, they also stop handling messages in periodic pauses (GC-style,
+//!   `gossip::pauses`): what arrives in a pause waits for its end. Their timers run on time.
 //!
-//! Not modelled yet: push-pull anti-entropy between live members, `GossipToTheDeadTime`,
+//! - **Push-pull anti-entropy** (`push_pull_interval`, off by default): every interval (random
+//!   phase) each live member exchanges its whole view with a random member it does not hold
+//!   dead, merged as memberlist's `mergeState` does (a remote death becomes a suspicion).
+//!
+//! Not modelled yet: `GossipToTheDeadTime`,
 //! memberlist's exact packet sizes (`gossip_bytes` is a simple model). The agent shares
 //! instance 0's random stream.
 //!
@@ -57,6 +62,7 @@
 
 mod accuracy;
 mod knowledge;
+mod pauses;
 mod queue;
 mod refutation;
 mod settings;
@@ -86,6 +92,9 @@ const GOSSIP: u8 = 9;
 const SUSPICION: u8 = 10;
 const NACK_TIMER: u8 = 11;
 const NACK: u8 = 12;
+const PUSH_PULL_TICK: u8 = 13;
+const PUSH_PULL: u8 = 14;
+const PUSH_PULL_REPLY: u8 = 15;
 /// Set on a message a degraded member has already held back once.
 const HELD: u8 = 0x80;
 
@@ -129,6 +138,8 @@ struct Member {
     next_relay: u32,
     /// Alive, but handles every message it receives late.
     degraded: bool,
+    /// A degraded member's current or next pause (with `degraded_pause`).
+    pause: pauses::Schedule,
 }
 
 impl Member {
@@ -256,6 +267,44 @@ impl Gossip {
         let epoch = self.epoch(member, ctx);
         ctx.schedule_in(first, event(member, TICK, epoch));
         self.wake_gossip(member, ctx);
+        let push_pull = self.settings.push_pull_interval;
+        if push_pull > 0 {
+            let first = random_phase(push_pull, self.rng(member, ctx));
+            ctx.schedule_in(first, event(member, PUSH_PULL_TICK, epoch));
+        }
+    }
+
+    /// Every `push_pull_interval`: a full state exchange with one random member this one does
+    /// not hold dead (memberlist's `pushPull`; the peer merges and answers with its own).
+    fn on_push_pull_tick(&mut self, member: u32, epoch: u32, ctx: &mut dyn DetectorCtx) {
+        if epoch != self.epoch(member, ctx) || !self.is_up(member, ctx) {
+            return;
+        }
+        ctx.schedule_in(self.settings.push_pull_interval, event(member, PUSH_PULL_TICK, epoch));
+        if let Some(peer) = self.random_member(member, |_| false, ctx) {
+            self.send(member, peer, PUSH_PULL, Header::default(), ctx);
+        }
+    }
+
+    /// `member` merges `remote`'s whole view, as memberlist's `mergeState`: a newer alive wins
+    /// (`aliveNode`); a suspect or dead at an incarnation at least the one held of a member
+    /// held alive becomes this member's own suspicion (`suspectNode`: a remote death is only
+    /// suspected), which the subject, if it is this member, refutes. The state is read when
+    /// the message is handled, not when it was sent (milliseconds apart).
+    fn merge(&mut self, member: u32, remote: u32, ctx: &mut dyn DetectorCtx) {
+        for subject in 0..self.size() {
+            let (theirs, ours) = (self.knowledge.view(remote, subject), self.knowledge.view(member, subject));
+            let key = match theirs.1 {
+                State::Alive if theirs.0 > ours.0 => (theirs.0, State::Alive),
+                State::Suspect | State::Dead if ours.1 == State::Alive && theirs.0 >= ours.0 => {
+                    (theirs.0, State::Suspect)
+                }
+                _ => continue,
+            };
+            let from = if key.1 == State::Alive { subject } else { member };
+            let id = self.knowledge.rumor(subject, key, from);
+            self.hear(member, id, ctx);
+        }
     }
 
     /// Picks the degraded instances, round(degraded × instances) of them uniformly (a partial
@@ -268,6 +317,11 @@ impl Gossip {
             let j = i + ctx.rng(InstanceId(0)).below(u64::from(instances - i)) as u32;
             order.swap(i as usize, j as usize);
             self.members[order[i as usize] as usize].degraded = true;
+        }
+        let Some(pauses) = self.settings.pauses else { return };
+        for member in order.into_iter().take(count.min(instances) as usize) {
+            let schedule = pauses::Schedule::stationary(ctx.now(), &pauses, self.rng(member, ctx));
+            self.members[member as usize].pause = schedule;
         }
     }
 
@@ -283,8 +337,15 @@ impl Gossip {
         let message = &mut self.messages[slot as usize];
         message.header = Header { from, ..header };
         let (knowledge, limit, max) = (&self.knowledge, self.limit, self.settings.max_piggyback);
-        self.members[from as usize].queue.take(max, limit, knowledge, &mut message.updates);
-        self.metrics.bytes += HEADER_BYTES + UPDATE_BYTES * message.updates.len() as u64;
+        // A push-pull carries the sender's whole state (one entry per member), no broadcasts.
+        let entries = if kind == PUSH_PULL || kind == PUSH_PULL_REPLY {
+            message.updates.clear();
+            self.members.len()
+        } else {
+            self.members[from as usize].queue.take(max, limit, knowledge, &mut message.updates);
+            message.updates.len()
+        };
+        self.metrics.bytes += HEADER_BYTES + UPDATE_BYTES * entries as u64;
         let arrival = match (from == self.agent(), to == self.agent()) {
             (true, _) => ctx.send(InstanceId(to)),
             (_, true) => ctx.send(InstanceId(from)),
@@ -320,9 +381,7 @@ impl Gossip {
         if kind == PING && (!up || self.members[member as usize].degraded) {
             self.settle_timeout(header.from, header.probe, None, ctx);
         }
-        if self.members[member as usize].degraded && first && up {
-            let wait = -(self.settings.degraded_delay as f64) * self.rng(member, ctx).uniform_open0().ln();
-            ctx.schedule_in(wait as SimTime, event(member, kind | HELD, slot));
+        if self.members[member as usize].degraded && first && up && self.hold(member, kind, slot, ctx) {
             return;
         }
         let kind = kind & !HELD;
@@ -343,8 +402,34 @@ impl Gossip {
             RELAYED_PING => _ = self.send(member, header.from, RELAYED_ACK, reply, ctx),
             RELAYED_ACK => self.relayed_ack(member, header, ctx),
             NACK => self.nacked(member, header.probe),
+            PUSH_PULL => {
+                self.merge(member, header.from, ctx);
+                self.send(member, header.from, PUSH_PULL_REPLY, Header::default(), ctx);
+            }
+            PUSH_PULL_REPLY => self.merge(member, header.from, ctx),
             _ => {}
         }
+    }
+
+    /// A degraded member receives a message: with pauses, it waits for the end of the pause
+    /// the message arrives in (arrival times only grow, as `Schedule::release` needs), then
+    /// the exponential `degraded_delay` (unless 0). Whether the message is held (then it comes
+    /// back as an event, `HELD`).
+    fn hold(&mut self, member: u32, kind: u8, slot: u32, ctx: &mut dyn DetectorCtx) -> bool {
+        let mut at = ctx.now();
+        if let Some(pauses) = self.settings.pauses {
+            let mut schedule = self.members[member as usize].pause;
+            at = schedule.release(at, &pauses, self.rng(member, ctx));
+            self.members[member as usize].pause = schedule;
+        }
+        let delay = self.settings.degraded_delay;
+        if delay > 0 {
+            at += (-(delay as f64) * self.rng(member, ctx).uniform_open0().ln()) as SimTime;
+        } else if at == ctx.now() {
+            return false;
+        }
+        ctx.schedule_at(at, event(member, kind | HELD, slot));
+        true
     }
 
     /// The target of a probe acks it. Only a probe whose ack the prober will not have handled
@@ -788,6 +873,7 @@ impl Detector for Gossip {
             GOSSIP_TICK => self.on_gossip_tick(member, e.tag, ctx),
             SUSPICION => self.on_suspicion(member, e.tag, ctx),
             NACK_TIMER => self.on_nack_timer(member, e.tag, ctx),
+            PUSH_PULL_TICK => self.on_push_pull_tick(member, e.tag, ctx),
             kind => self.receive(member, kind, e.tag, ctx),
         }
     }
@@ -830,6 +916,8 @@ mod tests {
             awareness_max: 8,
             degraded: 0.0,
             degraded_delay: 1_000_000_000,
+            pauses: None,
+            push_pull_interval: 0,
         }
     }
 

@@ -3,6 +3,7 @@
 //! estimate.
 
 use super::super::{Cost, Detector, DetectorFactory, Load};
+use super::pauses::{PauseSettings, Shape};
 use crate::engine::SimTime;
 use crate::params::DefaultValue::Fixed;
 use crate::params::KeyError;
@@ -33,9 +34,15 @@ pub(in crate::detect) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
         },
         Param {
             name: "max_piggyback",
-            ty: COUNT_1_100,
+            ty: Type::Count { min: 0, max: 100 },
             default: Fixed("20"),
-            doc: "updates per message at most (memberlist fills a 1400-byte packet)",
+            doc: "updates per message at most (memberlist fills a 1400-byte packet; 0: none, with gossip_nodes = 0 updates spread only by push-pull)",
+        },
+        Param {
+            name: "push_pull_interval",
+            ty: Type::Duration,
+            default: Fixed("0s"),
+            doc: "PushPullInterval: every interval each live member exchanges its whole view with a random member (0: never, but on re-joining)",
         },
         Param {
             name: "probe_order",
@@ -81,9 +88,27 @@ pub(in crate::detect) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
         },
         Param {
             name: "degraded_delay",
-            ty: Type::PositiveDuration,
+            ty: Type::Duration,
             default: Fixed("1s"),
-            doc: "a degraded member's wait per received message: exponential with this mean",
+            doc: "a degraded member's wait per received message: exponential with this mean (0: none, pauses only)",
+        },
+        Param {
+            name: "degraded_pause",
+            ty: Type::Duration,
+            default: Fixed("0s"),
+            doc: "mean length of a degraded member's periodic pauses (GC-style): a message arriving during one is handled when it ends (0: no pauses)",
+        },
+        Param {
+            name: "degraded_pause_every",
+            ty: Type::PositiveDuration,
+            default: Fixed("30s"),
+            doc: "mean time from the end of one pause to the start of the next (a random phase per member)",
+        },
+        Param {
+            name: "degraded_pause_shape",
+            ty: Type::Choice(&["constant", "exponential"]),
+            default: Fixed("constant"),
+            doc: "the pauses' and the gaps' distribution: each lasts its mean (strictly periodic), or exponential",
         },
     ],
     derived: &[],
@@ -113,6 +138,10 @@ pub(super) struct Settings {
     pub(super) awareness_max: u32,
     pub(super) degraded: f64,
     pub(super) degraded_delay: SimTime,
+    /// Degraded members' periodic pauses, if any.
+    pub(super) pauses: Option<PauseSettings>,
+    /// Push-pull anti-entropy's period (0: off).
+    pub(super) push_pull_interval: SimTime,
 }
 
 fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
@@ -140,7 +169,20 @@ fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
         awareness_max: values.required_u32("awareness_max_multiplier")?,
         degraded: values.required_number("degraded")?,
         degraded_delay: values.required_duration("degraded_delay")?,
+        pauses: pauses(values)?,
+        push_pull_interval: values.required_duration("push_pull_interval")?,
     }))
+}
+
+/// The pause process, unless `degraded_pause` is 0.
+fn pauses(values: &mut Values) -> Result<Option<PauseSettings>, KeyError> {
+    let pause = values.required_duration("degraded_pause")?;
+    let gap = values.required_duration("degraded_pause_every")?;
+    let shape = match values.choice("degraded_pause_shape") {
+        Some("exponential") => Shape::Exponential,
+        _ => Shape::Constant,
+    };
+    Ok((pause > 0).then_some(PauseSettings { pause, gap, shape }))
 }
 
 impl Settings {
@@ -163,6 +205,25 @@ impl Settings {
         (max - (max - min) * fraction).max(min) as SimTime
     }
 
+    /// For the estimate: the fraction of a degraded member's probes that fail, and of the
+    /// messages it receives that it holds back. With the per-message delay, about all; with
+    /// pauses only, the probes whose ack lands in a pause with more than a period left, (P −
+    /// T)⁺ / (P + G), and the messages that land in a pause, P / (P + G).
+    fn degraded_activity(&self) -> (f64, f64) {
+        match self.pauses {
+            Some(p) if self.degraded_delay == 0 => {
+                let cycle = (p.pause + p.gap) as f64;
+                (p.pause.saturating_sub(self.probe_interval) as f64 / cycle, p.pause as f64 / cycle)
+            }
+            _ => (1.0, 1.0),
+        }
+    }
+
+    /// Push-pull: a tick and two messages per live member per interval.
+    fn push_pull_events(&self, load: &Load) -> f64 {
+        if self.push_pull_interval == 0 { 0.0 } else { 3.0 * load.up_periods(self.push_pull_interval) }
+    }
+
     /// How many times one update is sent at most (`retransmitLimit`).
     pub(super) fn retransmit_limit(&self, n: u32) -> u32 {
         self.retransmit_mult * (f64::from(n) + 1.0).log10().ceil() as u32
@@ -183,12 +244,13 @@ impl DetectorFactory for Settings {
         let (period_s, gossip_s) = (seconds(self.probe_interval), seconds(self.gossip_interval));
         let sends_per_s = f64::from(self.gossip_nodes) / gossip_s + 2.0 / period_s;
         let residence_s = f64::from(self.retransmit_limit(n as u32)) / sends_per_s;
+        let (accusing, held) = self.degraded_activity();
         let updates_per_s =
-            3.0 * load.crashes / load.horizon_s.max(1e-9) + 2.0 * self.degraded * load.instances / period_s;
+            3.0 * load.crashes / load.horizon_s.max(1e-9) + 2.0 * accusing * self.degraded * load.instances / period_s;
         let busy = (updates_per_s * residence_s).min(1.0);
         let gossip = n * busy * (1.0 + f64::from(self.gossip_nodes)) * load.horizon_s / gossip_s;
         let probes = 4.0 * load.up_periods(self.probe_interval);
-        let queue_events = (probes + gossip) * (1.0 + self.degraded);
+        let queue_events = (probes + gossip) * (1.0 + held * self.degraded) + self.push_pull_events(load);
         Cost { queue_events, drawn_events: 0.0, bytes: 600.0 * n }
     }
 

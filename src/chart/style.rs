@@ -52,14 +52,24 @@ pub(super) fn unit(metric: &str) -> Option<&'static str> {
 }
 
 /// An axis label for metrics: their names with their unit, shared when they share one
-/// ("detection_time.mean, detection_time.p90 (s)"), else each with its own.
+/// ("detection_time.mean, detection_time.p90 (s)"), else each with its own. Phase copies of
+/// one metric are named once ("latency.mean @ before, during, after (s)"), so that a chart of
+/// a metric across phases keeps a label short enough for the axis.
 pub(super) fn axis_label(metrics: &[String]) -> String {
     let with_unit = |m: &String, u: Option<&str>| u.map_or_else(|| m.clone(), |u| format!("{m} ({u})"));
     let first = metrics.first().and_then(|m| unit(m));
     if metrics.iter().all(|m| unit(m) == first) {
-        return with_unit(&metrics.join(", "), first);
+        return with_unit(&phases_once(metrics).unwrap_or_else(|| metrics.join(", ")), first);
     }
     metrics.iter().map(|m| with_unit(m, unit(m))).collect::<Vec<_>>().join(", ")
+}
+
+/// "base @ p1, p2, …" when there are several metrics, all phase copies of one base metric.
+fn phases_once(metrics: &[String]) -> Option<String> {
+    let split: Vec<(&str, &str)> = metrics.iter().map(|m| m.split_once('@')).collect::<Option<_>>()?;
+    let base = split.first()?.0;
+    let shared = metrics.len() > 1 && split.iter().all(|(b, _)| *b == base);
+    shared.then(|| format!("{base} @ {}", split.iter().map(|(_, p)| *p).collect::<Vec<_>>().join(", ")))
 }
 
 /// A chart's frame: title, margins (room on the right for the last x label, which is centred
@@ -110,5 +120,14 @@ mod tests {
         );
         assert_eq!(label(&["detection_time.mean", "false_suspicions"]), "detection_time.mean (s), false_suspicions");
         assert_eq!(label(&["success_ratio", "availability"]), "success_ratio, availability");
+        assert_eq!(
+            label(&["latency.mean@before", "latency.mean@during", "latency.mean@after"]),
+            "latency.mean @ before, during, after (s)"
+        );
+        assert_eq!(label(&["goodput@after"]), "goodput@after (per s)");
+        assert_eq!(
+            label(&["latency.mean@before", "latency.p99@before"]),
+            "latency.mean@before, latency.p99@before (s)"
+        );
     }
 }

@@ -10,6 +10,8 @@
 
 mod common;
 use common::*;
+use discosim::metrics::MetricValues;
+use discosim::stats::wilson;
 
 const MIN: f64 = 2.0 * 2.004_321_373_782_642_6;
 
@@ -207,4 +209,98 @@ fn push_pull_spread(live: usize, interval: f64, seed: u64) -> f64 {
         }
     }
     unreachable!()
+}
+
+/// Dissemination within the retransmit limit: how often a death does not reach every live
+/// member by gossip, against an independent simulation of a limited push epidemic
+/// (`limited_push_misses`, written from memberlist's rules, not from the detector's code).
+///
+/// Settings that make misses frequent: `retransmit_mult = 1`, so each member sends an update
+/// at most L = 1 · ceil(log10(102)) = 3 times (101 members), one member per gossip round
+/// (`gossip_nodes = 1`), no loss, one crash for good at 5 s in each of 1 500 runs. Probes are
+/// rare (`probe_interval = 30 s`), so few updates ride on pings and acks (those would be sends
+/// to about random members too, counted against the same limit), and a fixed suspicion timeout
+/// (`suspicion_mult = 2`, k = 0: min = 120.3 s) makes the spread two epidemics from the first
+/// accuser: its suspicion, then — min later — its death.
+///
+/// The model's rules (memberlist's `TransmitLimitedQueue`, `gossip`, `suspectNode`,
+/// `deadNode`): a member that accepts an update sends it exactly L times, each to a member
+/// chosen uniformly among the others it does not hold dead — during the suspicion the crashed
+/// member is among them (a wasted send), during the death it is not. Who ends up informed does
+/// not depend on when the sends happen (each informed member's L targets are independent
+/// draws), so the model has no clock. Every member holding the suspicion ends up holding the
+/// death and sending it L times — told by someone first, or by its own timer firing (which
+/// broadcasts too) — so the second epidemic starts from all of them; a member that missed
+/// both epidemics misses the death. A run misses when its death does not reach all live
+/// members within τ = 10 s of the first (gossip spreads in a second or two; the next way to
+/// learn it, a member's own failed probe, takes min = 120 s to turn into a death).
+///
+/// What the model leaves out, small here: a member outside the first epidemic that probes the
+/// crashed member itself (about 1 in 100 per 30 s period) starts a suspicion of its own and
+/// spreads it (with k = 0 only a member's first suspicion is passed on), which can only help;
+/// an update piggybacked on an ack goes back to the prober rather than to a fresh random
+/// member. So the two Wilson 99.9 % intervals must overlap (measured: 0.262 [0.226, 0.300] of
+/// 1 499 deaths against 0.257 [0.247, 0.267] of 20 000 model runs). A rough closed form for
+/// scale: each member is the target of about 3 sends per epidemic, so misses one with about
+/// e^(−3) and both with e^(−6); some of 100 members misses both with 1 − exp(−100 e^(−6)) =
+/// 0.22 — the model is higher as the first epidemic's senders are fewer than all members.
+#[test]
+fn deaths_miss_some_member_as_often_as_a_limited_push_epidemic() {
+    let keys =
+        "retransmit_mult = 1\ngossip_nodes = 1\nprobe_interval = \"30s\"\nsuspicion_mult = 2\nprobe_order = \"random\"";
+    let crash = "[[fault]]\nat = \"5s\"\naction = \"crash\"\ncount = 1";
+    let runs = replicate(&scenario(&format!("{}{crash}\n", members("400s", 1500, 100, "", keys))));
+    let detected: Vec<&MetricValues> =
+        runs.iter().filter(|r| r.get("dissemination_first_time.count") == Some(1.0)).collect();
+    let missed = detected
+        .iter()
+        .filter(|r| {
+            let all = r.get("dissemination_all_time.count").unwrap_or(0.0);
+            all < 1.0
+                || r.get("dissemination_all_time.mean").unwrap() - r.get("dissemination_first_time.mean").unwrap()
+                    > 10.0
+        })
+        .count();
+    let trials = 20_000;
+    let expected_misses = (0..trials).filter(|&seed| limited_push_misses(100, 3, seed)).count();
+    let measured = wilson(missed as f64, detected.len() as f64, TEST_CONFIDENCE);
+    let expected = wilson(expected_misses as f64, trials as f64, TEST_CONFIDENCE);
+    println!("deaths missing a member: simulated {measured:?}, independent model {expected:?}");
+    assert!(detected.len() > 1400, "{} of 1500 runs saw the death", detected.len());
+    assert!(measured.ci_low <= expected.ci_high && measured.ci_high >= expected.ci_low, "{measured:?} vs {expected:?}");
+}
+
+/// The independent limited push epidemic: `live` members (the crashed one is index `live`),
+/// each sending `limit` times. Whether some live member misses both the suspicion, spread from
+/// member 0, and the death, spread from every member that held the suspicion.
+fn limited_push_misses(live: usize, limit: u32, seed: u64) -> bool {
+    let mut rng = discosim::engine::RandomStreams::new(seed).stream(1u64, 0);
+    let suspects = limited_push(&mut rng, live, limit, &[0], true);
+    let sources: Vec<usize> = (0..live).filter(|&m| suspects[m]).collect();
+    limited_push(&mut rng, live, limit, &sources, false).contains(&false)
+}
+
+/// Who a push epidemic from `sources` informs when each informed member sends `limit` times to
+/// a uniform other member (the crashed one, index `live`, among them if `to_crashed`).
+fn limited_push(
+    rng: &mut discosim::engine::Stream,
+    live: usize,
+    limit: u32,
+    sources: &[usize],
+    to_crashed: bool,
+) -> Vec<bool> {
+    let mut informed = vec![false; live];
+    sources.iter().for_each(|&s| informed[s] = true);
+    let (mut pending, others) = (sources.to_vec(), if to_crashed { live } else { live - 1 });
+    while let Some(m) = pending.pop() {
+        for _ in 0..limit {
+            let pick = rng.below(others as u64) as usize;
+            let target = if pick >= m { pick + 1 } else { pick };
+            if target < live && !informed[target] {
+                informed[target] = true;
+                pending.push(target);
+            }
+        }
+    }
+    informed
 }

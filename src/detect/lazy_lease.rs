@@ -120,7 +120,8 @@ impl LazyLease {
     /// Brings the instance up to now — draws what is due, takes in the arrivals due now,
     /// expires the lease if due now — and arms the next wake-up.
     fn advance(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
-        let bound = ctx.steady_until(instance).max(ctx.now() + 1);
+        let steady = ctx.steady_until(instance);
+        let bound = steady.max(ctx.now() + 1);
         let folding = self.folding(instance, ctx);
         self.draw(instance, bound, folding, ctx);
         if self.take_arrivals(instance, folding, ctx) && !folding {
@@ -132,7 +133,7 @@ impl LazyLease {
             slot.running = false;
             ctx.mark_down(instance);
         }
-        self.arm(instance, ctx);
+        self.arm(instance, steady, ctx);
     }
 
     /// Whether arrivals are invisible but for the expiry: the lease runs and the view is up.
@@ -193,19 +194,18 @@ impl LazyLease {
 
     /// Wakes at the first of: the lease's expiry (if it runs), the earliest pending arrival,
     /// and the next send to draw. Nothing is due for a down instance with nothing in flight
-    /// and no lease running.
-    fn arm(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
-        let slot = self.slot(instance);
+    /// and no lease running. `steady`: the world's promise (`DetectorCtx::steady_until`).
+    fn arm(&mut self, instance: InstanceId, steady: SimTime, ctx: &mut dyn DetectorCtx) {
+        let slot = &mut self.slots[instance];
         let expiry = match slot.running {
             true => slot.cover_end.saturating_add(1),
             false => NONE,
         };
         let mut next_send = slot.next_send;
-        if next_send != NONE && next_send >= ctx.steady_until(instance) && ctx.fails_at_steady_end(instance) {
+        if next_send != NONE && next_send >= steady && ctx.fails_at_steady_end(instance) {
             // The instance fails before this send, and its failure advances it anyway.
             next_send = NONE;
         }
-        let slot = self.slot(instance);
         let at = expiry.min(earliest(&slot.pending)).min(next_send);
         if at == slot.wake_at {
             // Keep the live event: the same time, and its place among simultaneous events

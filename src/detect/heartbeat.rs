@@ -224,17 +224,6 @@ evaluation = "{evaluation}"
         }
     }
 
-    /// Welch's t for the difference of two samples' means.
-    fn welch(a: &[f64], b: &[f64]) -> f64 {
-        let stats = |x: &[f64]| {
-            let n = x.len() as f64;
-            let mean = x.iter().sum::<f64>() / n;
-            (mean, x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0) / n)
-        };
-        let ((ma, va), (mb, vb)) = (stats(a), stats(b));
-        if va + vb == 0.0 { 0.0 } else { (ma - mb) / (va + vb).sqrt() }
-    }
-
     /// `jump` draws other numbers than the eager reference but is the same model: every
     /// message is lost with probability `loss` and otherwise delayed by an independent draw
     /// (the runs only group the draws; `dist::split` tests the conditional draws). So the
@@ -265,7 +254,7 @@ evaluation = "{evaluation}"
                 if x.len() < 10 || y.len() < 10 {
                     continue;
                 }
-                let t = welch(&x, &y);
+                let t = crate::stats::welch(&x, &y).t;
                 assert!(t.abs() < 3.9, "{metric}: t = {t:.2} ({failure}, {network}, timeout {timeout})");
             }
         }

@@ -139,6 +139,7 @@ pub const DETECTORS: &[Strategy<dyn DetectorFactory>] = &[
     swim::STRATEGY,
     nfd::STRATEGY,
     gossip::STRATEGY,
+    gossip::CASSANDRA,
 ];
 
 /// Names of the available detectors.

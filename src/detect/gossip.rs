@@ -61,6 +61,8 @@
 //! looks first at the earliest possible deadline (start + min), then at the one set by then.
 
 mod accuracy;
+mod cassandra;
+mod followed;
 mod knowledge;
 mod pauses;
 mod queue;
@@ -76,6 +78,8 @@ use accuracy::Accuracy;
 use knowledge::{Key, Knowledge, RumorId, State};
 use queue::Queue;
 use refutation::Refutations;
+pub(super) use cassandra::STRATEGY as CASSANDRA;
+use followed::Dissemination;
 pub(super) use settings::STRATEGY;
 use settings::Settings;
 
@@ -166,18 +170,10 @@ struct Message {
     updates: Vec<RumorId>,
 }
 
-/// A crash followed until every live member holds the crashed member dead.
-struct Followed {
-    subject: u32,
-    at: SimTime,
-    reached: u8,
-}
-
 #[derive(Default)]
 struct Metrics {
-    first: Sampled,
-    half: Sampled,
-    all: Sampled,
+    /// Crashes until the first, half and all live members hold them dead.
+    dissemination: Dissemination,
     /// A false suspicion until every live member holds the refutation.
     refutation: Sampled,
     messages: u64,
@@ -197,7 +193,6 @@ struct Gossip {
     free: Vec<u32>,
     /// The updates of the message being received (swapped with the message's buffer).
     scratch: Vec<RumorId>,
-    crashes: Vec<Followed>,
     metrics: Metrics,
     accuracy: Accuracy,
     refutations: Refutations,
@@ -228,7 +223,6 @@ impl Gossip {
             messages: Vec::new(),
             free: Vec::new(),
             scratch: Vec::new(),
-            crashes: Vec::new(),
             metrics: Metrics::default(),
             accuracy: Accuracy::new(n),
             refutations: Refutations::default(),
@@ -812,18 +806,8 @@ impl Gossip {
 
     /// Records the stages every followed crash has reached, and forgets those done.
     fn check_followed(&mut self, now: SimTime) {
-        let (knowledge, accuracy, metrics) = (&self.knowledge, &self.accuracy, &mut self.metrics);
-        self.crashes.retain_mut(|f| {
-            let (holding, live) = (accuracy.dead_holders(f.subject), knowledge.up_count());
-            let stages = [(1, &mut metrics.first), (live.div_ceil(2), &mut metrics.half), (live, &mut metrics.all)];
-            for (stage, (needed, sampled)) in stages.into_iter().enumerate() {
-                if usize::from(f.reached) == stage && holding >= needed.max(1) {
-                    sampled.record(now - f.at);
-                    f.reached += 1;
-                }
-            }
-            f.reached < 3
-        });
+        let accuracy = &self.accuracy;
+        self.metrics.dissemination.check(|s| accuracy.dead_holders(s), self.knowledge.up_count(), now);
     }
 }
 
@@ -837,7 +821,7 @@ impl Detector for Gossip {
 
     fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let member = instance.0;
-        self.crashes.retain(|f| f.subject != member);
+        self.metrics.dissemination.recovered(member);
         self.knowledge.member_up(member);
         self.refutations_member(member, true, ctx.now());
         let held = self.held_dead(member);
@@ -861,7 +845,7 @@ impl Detector for Gossip {
         m.relays.clear();
         m.score = 0;
         (m.target, m.gossiping, m.ack_at) = (None, false, SimTime::MAX);
-        self.crashes.push(Followed { subject: member, at: ctx.now(), reached: 0 });
+        self.metrics.dissemination.crashed(member, ctx.now());
         self.check_followed(ctx.now());
     }
 
@@ -881,9 +865,7 @@ impl Detector for Gossip {
     fn report(&mut self, horizon: SimTime, out: &mut MetricValues) {
         let [first, half, all, refutation, messages, bytes, suspicions, deaths, accuracy] =
             crate::metrics::GOSSIP_METRICS;
-        self.metrics.first.report(first, out);
-        self.metrics.half.report(half, out);
-        self.metrics.all.report(all, out);
+        self.metrics.dissemination.report([first, half, all], out);
         self.metrics.refutation.report(refutation, out);
         out.push(messages, self.metrics.messages as f64);
         out.push(bytes, self.metrics.bytes as f64);

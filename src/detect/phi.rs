@@ -219,7 +219,7 @@ impl DetectorFactory for Factory {
 }
 
 /// How the deadline is computed from an instance's history.
-struct Estimate {
+pub(super) struct Estimate {
     model: Model,
     z: f64,
     window: usize,
@@ -232,6 +232,21 @@ struct Estimate {
 }
 
 impl Estimate {
+    /// Cassandra's `ArrivalWindow` (`gms/FailureDetector.java`): exponential, convicted past
+    /// `threshold` · ln 10 · mean, `window` samples, `max_interval` the first sample and the
+    /// longest one recorded (for the `cassandra-gossip` detector's per-member windows).
+    pub(super) fn exponential(threshold: f64, window: u32, max_interval: SimTime) -> Self {
+        Estimate {
+            model: Model::Exponential,
+            z: threshold * std::f64::consts::LN_10,
+            window: window as usize,
+            first_mean: max_interval as f64,
+            min_sd: 0.0,
+            pause: 0.0,
+            max_interval,
+        }
+    }
+
     /// Whether an inter-arrival time joins the window: Cassandra drops those above its cap
     /// ("we'd rather mark it down quickly instead of adapting" to long partitions).
     fn records(&self, interval: SimTime) -> bool {
@@ -239,9 +254,10 @@ impl Estimate {
     }
 }
 
-/// The registry's record of one instance.
+/// The registry's record of one instance (also one member's arrival window of another in the
+/// `cassandra-gossip` detector).
 #[derive(Default)]
-struct Tracked {
+pub(super) struct Tracked {
     /// The incarnation (up period) of the last heartbeat, and when it arrived.
     incarnation: u32,
     last_arrival: Option<SimTime>,
@@ -261,6 +277,25 @@ struct Tracked {
 impl Tracked {
     fn forget(&mut self, incarnation: u32) {
         *self = Tracked { incarnation, check_at: self.check_at, check_tag: self.check_tag, ..Tracked::default() };
+    }
+
+    /// An arrival at `now`: its inter-arrival time joins the window (Cassandra records its
+    /// initial value at the first arrival and drops intervals above its cap; Akka records
+    /// nothing at the first).
+    pub(super) fn arrive(&mut self, now: SimTime, e: &Estimate) {
+        match self.last_arrival {
+            Some(last) if e.records(now - last) => self.record(now - last, e.window),
+            Some(_) => {}
+            None if e.model == Model::Exponential => self.record(e.max_interval, e.window),
+            None => {}
+        }
+        self.last_arrival = Some(now);
+    }
+
+    /// Whether φ has passed the threshold at `now` (never before the first arrival: Cassandra's
+    /// `interpret` skips an endpoint without an arrival window).
+    pub(super) fn convicts(&self, now: SimTime, e: &Estimate) -> bool {
+        self.last_arrival.is_some_and(|last| now.saturating_sub(last) >= self.threshold_delay(e))
     }
 
     fn record(&mut self, interval: SimTime, window: usize) {
@@ -323,16 +358,7 @@ impl Phi {
         if incarnation > tracked.incarnation {
             tracked.forget(incarnation);
         }
-        match tracked.last_arrival {
-            Some(last) if self.params.records(now - last) => tracked.record(now - last, self.params.window),
-            Some(_) => {}
-            // Cassandra records its initial value at the first arrival; Akka records nothing.
-            None if self.params.model == Model::Exponential => {
-                tracked.record(self.params.max_interval, self.params.window);
-            }
-            None => {}
-        }
-        tracked.last_arrival = Some(now);
+        tracked.arrive(now, &self.params);
         tracked.deadline = now.saturating_add(tracked.threshold_delay(&self.params));
         ctx.mark_up(instance);
         if tracked.deadline < tracked.check_at {

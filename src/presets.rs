@@ -56,6 +56,11 @@ pub const PRESETS: &[Preset] = &[
         text: include_str!("presets/cassandra.toml"),
     },
     Preset {
+        name: "cassandra-gossip",
+        doc: "Cassandra's gossip: every node each 1 s bumps its heartbeat and exchanges SYN/ACK/ACK2 with a random live node; each node convicts by exponential phi (8 · ln 10 · mean) at its once-a-round check; the registry follows one node's view",
+        text: include_str!("presets/cassandra-gossip.toml"),
+    },
+    Preset {
         name: "consul",
         doc: "Consul TTL check, 30 s updated every 10 s (the documentation's example), watched by blocking queries; the reaper deregisters a service critical for 90 min, checking every 30 s",
         text: include_str!("presets/consul.toml"),

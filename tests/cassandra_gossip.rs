@@ -91,7 +91,10 @@ kind = "cassandra-gossip"
     let n = 50.0;
     let expected = 3.0 * 200.0 * (n + (n - 2.0) / (n - 1.0));
     let estimate = ci(&runs, "gossip_messages");
-    println!("messages: closed form {expected}, simulated {} [{}, {}]", estimate.mean, estimate.ci_low, estimate.ci_high);
+    println!(
+        "messages: closed form {expected}, simulated {} [{}, {}]",
+        estimate.mean, estimate.ci_low, estimate.ci_high
+    );
     assert!(estimate.ci_low - 10.0 <= expected && expected <= estimate.ci_high + 1.0, "{expected} vs {estimate:?}");
     assert_eq!(values(&runs, "gossip_false_deaths"), vec![0.0; 6], "no loss: nobody convicted wrongly");
 }
@@ -130,13 +133,21 @@ instances = [0]
 fn fifty_members_disseminate_a_crash_as_an_independent_push_pull_model() {
     let runs = replicate(&scenario(FIFTY));
     let model = model_runs(1000, 50, 60.0, 100.0);
-    for (stage, name) in ["dissemination_first_time", "dissemination_half_time", "dissemination_all_time"].iter().enumerate() {
+    for (stage, name) in
+        ["dissemination_first_time", "dissemination_half_time", "dissemination_all_time"].iter().enumerate()
+    {
         let simulated = values(&runs, &format!("{name}.mean"));
         let modelled: Vec<f64> = model.iter().map(|m| m[stage]).collect();
         let test = welch(&simulated, &modelled);
         let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         println!("{name}: simulated {:.4}, model {:.4}, t = {:.3}", mean(&simulated), mean(&modelled), test.t);
-        assert!(test.p > 1.0 - TEST_CONFIDENCE, "{name}: simulated {} vs model {} (p = {})", mean(&simulated), mean(&modelled), test.p);
+        assert!(
+            test.p > 1.0 - TEST_CONFIDENCE,
+            "{name}: simulated {} vs model {} (p = {})",
+            mean(&simulated),
+            mean(&modelled),
+            test.p
+        );
     }
     let first: Vec<f64> = model.iter().map(|m| m[0]).collect();
     println!("model first min {}", first.iter().cloned().fold(f64::INFINITY, f64::min));

@@ -75,11 +75,11 @@ use crate::ids::InstanceId;
 use crate::metrics::MetricValues;
 use crate::metrics::sampled::Sampled;
 use accuracy::Accuracy;
+pub(super) use cassandra::STRATEGY as CASSANDRA;
+use followed::Dissemination;
 use knowledge::{Key, Knowledge, RumorId, State};
 use queue::Queue;
 use refutation::Refutations;
-pub(super) use cassandra::STRATEGY as CASSANDRA;
-use followed::Dissemination;
 pub(super) use settings::STRATEGY;
 use settings::Settings;
 

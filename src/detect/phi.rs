@@ -481,6 +481,22 @@ mod tests {
         assert!(estimate().records(u64::MAX), "the normal model keeps every interval");
     }
 
+    /// Cassandra's `ArrivalWindow.add` and `interpret` through `arrive` and `convicts`: no
+    /// conviction before the first arrival; the first records the initial value; an interval
+    /// above the cap is not recorded; convicted past z · mean after the last arrival (to the nanosecond: `threshold_delay`).
+    #[test]
+    fn arrive_and_convicts_follow_cassandras_arrival_window() {
+        let e = Estimate::exponential(1.0 / std::f64::consts::LN_10, 10, 2_000_000_000);
+        let mut t = Tracked::default();
+        assert!(!t.convicts(u64::MAX, &e), "never before an arrival");
+        t.arrive(5_000_000_000, &e);
+        t.arrive(6_000_000_000, &e);
+        t.arrive(9_000_000_000, &e);
+        assert_eq!((t.sum, t.intervals.len()), (3_000_000_000, 2), "2 s initial, 1 s; 3 s dropped");
+        assert!(!t.convicts(9_000_000_000 + 1_499_999_000, &e), "z · mean = 1.5 s: not yet");
+        assert!(t.convicts(9_000_000_000 + 1_500_001_000, &e));
+    }
+
     #[test]
     fn z_matches_the_normal_tail() {
         // Φ(-2.3263478740) = 0.01, Φ(-5.6120012) ≈ 1e-8.

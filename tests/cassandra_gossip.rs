@@ -251,12 +251,11 @@ fn model_run(rng: &mut Rng, n: usize, crash: f64, horizon: f64) -> [f64; 3] {
 /// Push-pull: both keep the newer version of every endpoint; each newer one is an arrival, and
 /// a live endpoint held dead is alive again (its echo answers).
 fn exchange(view: &mut [Vec<Entry>], a: usize, b: usize, t: f64, crash: f64) {
-    for j in 0..view.len() {
-        let newest = view[a][j].version.max(view[b][j].version);
-        for m in [a, b] {
-            let e = &mut view[m][j];
-            if m != j && e.version < newest {
-                e.version = newest;
+    let newest: Vec<u32> = view[a].iter().zip(&view[b]).map(|(x, y)| x.version.max(y.version)).collect();
+    for m in [a, b] {
+        for (j, (e, &version)) in view[m].iter_mut().zip(&newest).enumerate() {
+            if m != j && e.version < version {
+                e.version = version;
                 e.arrive(t);
                 if e.dead && !(j == 0 && t >= crash) {
                     e.dead = false;

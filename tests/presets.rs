@@ -115,6 +115,36 @@ fn cassandra_convicts_within_17_4_to_36_8_s_mean_17_93_s() {
     assert_window("cassandra", l0 - 1.0 + D, 2.0 * l0 + D + NS, l0 - 0.5 + D + l0 * young);
 }
 
+/// Cassandra on gossip (`cassandra-gossip`), one instance and the registry's agent, d = 10 ms,
+/// the instance crashed for good at 100 s: the agent learns each heartbeat version 1 s apart
+/// (3d after the instance's round), so its window holds the initial 2 s and 99 × 1 s, and it
+/// convicts at its first once-a-second check past T = 8 · ln 10 · 101/100 after the last
+/// arrival: D = T + 3d − w + U (w, U ~ U(0, 1)), + 1 s when the crash falls inside the last
+/// exchange (probability 2d): E[D] = T + 5d = 18.655 s, D within (T − 1 + 3d, T + 2 + 3d]
+/// (tests/cassandra_gossip.rs derives it).
+#[test]
+fn cassandra_gossip_convicts_8_ln10_mean_after_the_last_gossiped_heartbeat() {
+    let text = r#"
+name = "cassandra-gossip"
+horizon = "130s"
+replications = 1000
+preset = "cassandra-gossip"
+[cluster]
+instances = 1
+[network]
+delay = { dist = "constant", value = "10ms" }
+[[fault]]
+at = "100s"
+action = "crash"
+instances = [0]
+"#;
+    let runs = replicate(&scenario(text));
+    let t = 8.0 * 10f64.ln() * 101.0 / 100.0;
+    assert!(min_of(&runs, "detection_time.min") > t - 1.0 + 3.0 * D - ROUNDING);
+    assert!(max_of(&runs, "detection_time.max") <= t + 2.0 + 3.0 * D + ROUNDING);
+    assert_covers(ci(&runs, "detection_time.mean"), t + 5.0 * D, "cassandra-gossip");
+}
+
 /// Consul's TTL check: updates every T = 10 s, critical L = TTL = 30 s after the last, no
 /// sweep: (20 s, 30 s] + d, mean 25 s + d.
 #[test]

@@ -1,6 +1,8 @@
 //! `cassandra-gossip`: Cassandra's gossip with its failure detector, as apache/cassandra runs it
-//! (`gms/Gossiper.java` at ac8c8b21, `GossipDigestSynVerbHandler`, `GossipDigestAckVerbHandler`,
-//! `GossipDigestAck2VerbHandler`, `gms/FailureDetector.java` at 07242de0). Every member holds a
+//! (`gms/Gossiper.java` at ac8c8b21, `GossipDigestSynVerbHandler` at 1da4f955,
+//! `GossipDigestAckVerbHandler` at 01883da5 and `GossipDigestAck2VerbHandler` at 4669c40d — both
+//! call `notifyFailureDetector` before `applyStateLocally` — `gms/FailureDetector.java` at
+//! 07242de0). Every member holds a
 //! heartbeat version of every other and judges each by its own exponential φ, so a crash is
 //! known at different times by different members.
 //!

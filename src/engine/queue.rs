@@ -35,8 +35,15 @@ impl Reservation {
     }
 }
 
-/// Bucket b holds the keys whose highest bit differing from the last key popped is bit b.
-const BUCKETS: usize = 128;
+/// Keys are compared with the last key popped in digits of this many bits.
+const DIGIT_BITS: u32 = 4;
+/// Values of one digit.
+const RADIX: usize = 1 << DIGIT_BITS;
+/// Bucket `d * RADIX + v` holds the keys whose highest digit differing from the last key popped
+/// is digit `d`, where their value is `v`: buckets in index order hold ever larger keys.
+const BUCKETS: usize = 128 / DIGIT_BITS as usize * RADIX;
+/// Words of the occupancy bitmap.
+const WORDS: usize = BUCKETS / 64;
 
 #[derive(Clone, Copy)]
 struct Entry<E> {
@@ -53,8 +60,10 @@ struct DelayLane<E> {
 /// Pending events and the simulation clock.
 pub struct EventQueue<E> {
     buckets: Vec<Vec<Entry<E>>>,
-    /// Bit b set when bucket b is not empty.
-    occupied: u128,
+    /// Bit b set when bucket b is not empty (bit `b % 64` of word `b / 64`).
+    occupied: [u64; WORDS],
+    /// Bit w set when word w of `occupied` is not zero.
+    summary: u8,
     /// The last key popped from the heap: every key in the heap is greater (sequence numbers
     /// start at 1, so even the first key is greater than the initial 0).
     last: u128,
@@ -81,7 +90,8 @@ impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            occupied: 0,
+            occupied: [0; WORDS],
+            summary: 0,
             last: 0,
             min_keys: [u128::MAX; BUCKETS],
             min_index: [0; BUCKETS],
@@ -216,18 +226,28 @@ impl<E: Copy> EventQueue<E> {
     /// The heap's smallest key: the smallest of the lowest non-empty bucket.
     #[inline]
     fn heap_min(&self) -> Option<u128> {
-        if self.occupied == 0 {
+        self.lowest_bucket().map(|bucket| self.min_keys[bucket])
+    }
+
+    #[inline]
+    fn lowest_bucket(&self) -> Option<usize> {
+        if self.summary == 0 {
             return None;
         }
-        Some(self.min_keys[self.occupied.trailing_zeros() as usize])
+        let word = self.summary.trailing_zeros() as usize;
+        Some(word * 64 + self.occupied[word].trailing_zeros() as usize)
     }
 
     /// Removes the heap's smallest entry, `key`, found by `heap_min`. Once it is the last key
-    /// popped, the rest of its bucket moves to lower buckets (each shares with it every bit
-    /// above the bucket's).
+    /// popped, the rest of its bucket moves to lower buckets (each shares with it every digit
+    /// above the bucket's, and the bucket's digit).
     fn pop_heap(&mut self, key: u128) -> E {
-        let bucket = self.occupied.trailing_zeros() as usize;
-        self.occupied &= !(1 << bucket);
+        let bucket = self.lowest_bucket().expect("a pop from an empty queue");
+        let word = bucket / 64;
+        self.occupied[word] &= !(1 << (bucket % 64));
+        if self.occupied[word] == 0 {
+            self.summary &= !(1 << word);
+        }
         self.min_keys[bucket] = u128::MAX;
         let mut entries = std::mem::take(&mut self.buckets[bucket]);
         let entry = entries.swap_remove(self.min_index[bucket] as usize);
@@ -243,14 +263,18 @@ impl<E: Copy> EventQueue<E> {
     /// Appends the entry to its bucket, which remembers it if it is the bucket's smallest.
     #[inline]
     fn insert(&mut self, entry: Entry<E>) {
-        let bucket = BUCKETS - 1 - (entry.key ^ self.last).leading_zeros() as usize;
+        let high_bit = 127 - (entry.key ^ self.last).leading_zeros();
+        let digit = high_bit / DIGIT_BITS;
+        let value = (entry.key >> (digit * DIGIT_BITS)) as usize & (RADIX - 1);
+        let bucket = digit as usize * RADIX + value;
         let entries = &mut self.buckets[bucket];
         if entry.key < self.min_keys[bucket] {
             self.min_keys[bucket] = entry.key;
             self.min_index[bucket] = entries.len() as u32;
         }
         entries.push(entry);
-        self.occupied |= 1 << bucket;
+        self.occupied[bucket / 64] |= 1 << (bucket % 64);
+        self.summary |= 1 << (bucket / 64);
     }
 }
 

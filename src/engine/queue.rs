@@ -57,6 +57,9 @@ struct DelayLane<E> {
     entries: VecDeque<Entry<E>>,
 }
 
+/// `next_in` when the next event is in the heap.
+const HEAP: usize = usize::MAX;
+
 /// Pending events and the simulation clock.
 pub struct EventQueue<E> {
     buckets: Vec<Vec<Entry<E>>>,
@@ -72,6 +75,10 @@ pub struct EventQueue<E> {
     min_keys: [u128; BUCKETS],
     min_index: [u32; BUCKETS],
     lanes: Vec<DelayLane<E>>,
+    /// The smallest pending key (`u128::MAX` when none) and where it is: a lane's index, or
+    /// `HEAP`. Kept up to date by every schedule and pop, so finding the next event is free.
+    next_key: u128,
+    next_in: usize,
     len: usize,
     peak: usize,
     now: SimTime,
@@ -96,6 +103,8 @@ impl<E: Copy> EventQueue<E> {
             min_keys: [u128::MAX; BUCKETS],
             min_index: [0; BUCKETS],
             lanes: Vec::new(),
+            next_key: u128::MAX,
+            next_in: HEAP,
             len: 0,
             peak: 0,
             now: 0,
@@ -139,12 +148,13 @@ impl<E: Copy> EventQueue<E> {
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let place = self.reserve(at);
         let delay = place.time() - self.now;
-        match self.lanes.iter_mut().find(|lane| lane.delay == delay) {
+        match self.lanes.iter().position(|lane| lane.delay == delay) {
             Some(lane) => {
                 // Later than every key in the lane: same or later time, larger sequence number.
-                lane.entries.push_back(Entry { key: place.0, event });
+                self.lanes[lane].entries.push_back(Entry { key: place.0, event });
                 self.len += 1;
                 self.peak = self.peak.max(self.len);
+                self.note(place.0, lane);
             }
             None => self.schedule_reserved(place, event),
         }
@@ -173,6 +183,15 @@ impl<E: Copy> EventQueue<E> {
         self.insert(Entry { key: place.0, event });
         self.len += 1;
         self.peak = self.peak.max(self.len);
+        self.note(place.0, HEAP);
+    }
+
+    /// A key was scheduled in `place` (a lane or the heap): it may be the next.
+    #[inline]
+    fn note(&mut self, key: u128, place: usize) {
+        if key < self.next_key {
+            (self.next_key, self.next_in) = (key, place);
+        }
     }
 
     /// Pops the next event if it happens strictly before `horizon`, advancing the clock to it.
@@ -184,8 +203,7 @@ impl<E: Copy> EventQueue<E> {
     /// Whether the next event happens strictly before `horizon` (then `pop` returns it).
     #[inline]
     pub fn has_before(&self, horizon: SimTime) -> bool {
-        let key = self.heap_min().unwrap_or(u128::MAX).min(self.lane_min().1);
-        key != u128::MAX && ((key >> 64) as SimTime) < horizon
+        self.next_key != u128::MAX && ((self.next_key >> 64) as SimTime) < horizon
     }
 
     /// Pops the next event, advancing the clock to it: the heap's or a lane's, whichever has
@@ -195,13 +213,14 @@ impl<E: Copy> EventQueue<E> {
     /// loop is about 5 % faster this way.
     #[inline]
     pub fn pop(&mut self) -> E {
+        let key = self.next_key;
+        let event = match self.next_in {
+            HEAP => self.pop_heap(key),
+            lane => self.lanes[lane].entries.pop_front().expect("the lane's front").event,
+        };
         let heap = self.heap_min().unwrap_or(u128::MAX);
         let (lane, lane_key) = self.lane_min();
-        let (key, event) = if lane_key < heap {
-            (lane_key, self.lanes[lane].entries.pop_front().expect("the lane's front").event)
-        } else {
-            (heap, self.pop_heap(heap))
-        };
+        (self.next_key, self.next_in) = if lane_key < heap { (lane_key, lane) } else { (heap, HEAP) };
         self.len -= 1;
         self.now = (key >> 64) as SimTime;
         self.processed += 1;

@@ -268,9 +268,14 @@ impl<E: Copy> EventQueue<E> {
             self.summary &= !(1 << word);
         }
         self.min_keys[bucket] = u128::MAX;
-        let mut entries = std::mem::take(&mut self.buckets[bucket]);
-        let entry = entries.swap_remove(self.min_index[bucket] as usize);
         self.last = key;
+        let entries = &mut self.buckets[bucket];
+        if entries.len() == 1 {
+            // Nothing to spread (half the pops of the request path).
+            return entries.pop().expect("one entry").event;
+        }
+        let mut entries = std::mem::take(entries);
+        let entry = entries.swap_remove(self.min_index[bucket] as usize);
         for &moved in &entries {
             self.insert(moved);
         }

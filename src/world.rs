@@ -8,6 +8,7 @@ use crate::cluster::{Eviction, Instances, Registry, Removal, SelfPreservation};
 use crate::contention::Contention;
 pub use crate::contention::ContentionEvent;
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
+use crate::dist::Dist;
 use crate::engine::{EventQueue, RandomStreams, SimTime, Stream};
 use crate::ids::{InstanceId, PerInstance};
 use crate::metrics::{self, EngineWork, MetricValues, TraceRecord};
@@ -236,6 +237,10 @@ impl World {
         if world.traffic.is_some() {
             world.registry.record_changes();
         }
+        if let Dist::Constant { value } = scenario.network.delay {
+            // Messages sent now arrive in the order they were sent: a FIFO beside the heap.
+            world.queue.add_delay_lane(value);
+        }
         world.schedule_start(scenario);
         world
     }
@@ -291,7 +296,8 @@ impl World {
         mut observe: impl FnMut(SimTime, &Event),
         trace: &mut Vec<TraceRecord>,
     ) -> (MetricValues, EngineWork) {
-        while let Some(event) = self.queue.pop_before(self.horizon) {
+        while self.queue.has_before(self.horizon) {
+            let event = self.queue.pop();
             observe(self.queue.now(), &event);
             self.dispatch(event);
         }

@@ -6,14 +6,23 @@
 //! Why a radix heap rather than a binary heap: simulated time never goes back, and a radix
 //! heap exploits that. Each key (time, sequence) packed in a `u128` sits in the bucket of the
 //! highest bit where it differs from the last key popped; a push is one append, and a pop
-//! takes the smallest key of the lowest non-empty bucket and spreads the rest of that bucket
-//! over lower buckets. Moves are sequential appends, not the binary heap's random walks through one large
+//! takes the smallest key of the lowest non-empty bucket (each bucket remembers its smallest as
+//! keys are appended, so no pop searches) and spreads the rest of that bucket over lower
+//! buckets. Moves are sequential appends, not the binary heap's random walks through one large
 //! array: with 200 000 pending events (the scale scenario) pops cost a third of a binary
 //! heap's, and about the same with 2 000. Events are small `Copy` values stored inline; the
 //! buckets grow to their peak size and are then reused, so scheduling does not allocate per
 //! event.
+//!
+//! Delay lanes: events scheduled a fixed delay after the moment they are scheduled (a constant
+//! network delay) have keys that only grow, so a FIFO holds them in order. A queue told of such
+//! a delay (`add_delay_lane`) keeps those events in a ring buffer beside the heap, and a pop takes
+//! whichever of the heap's and the lanes' smallest keys is smaller: the order is the same (keys
+//! are unique), but half the request path's events (attempts reaching their instance, responses
+//! reaching their client) never enter the heap.
 
 use super::time::SimTime;
+use std::collections::VecDeque;
 
 /// A place in the event order, (time, sequence number), taken by `EventQueue::reserve`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -26,8 +35,15 @@ impl Reservation {
     }
 }
 
-/// Bucket b holds the keys whose highest bit differing from the last key popped is bit b.
-const BUCKETS: usize = 128;
+/// Keys are compared with the last key popped in digits of this many bits.
+const DIGIT_BITS: u32 = 4;
+/// Values of one digit.
+const RADIX: usize = 1 << DIGIT_BITS;
+/// Bucket `d * RADIX + v` holds the keys whose highest digit differing from the last key popped
+/// is digit `d`, where their value is `v`: buckets in index order hold ever larger keys.
+const BUCKETS: usize = 128 / DIGIT_BITS as usize * RADIX;
+/// Words of the occupancy bitmap.
+const WORDS: usize = BUCKETS / 64;
 
 #[derive(Clone, Copy)]
 struct Entry<E> {
@@ -35,14 +51,34 @@ struct Entry<E> {
     event: E,
 }
 
+/// Events scheduled `delay` after their scheduling: in key order as they arrive.
+struct DelayLane<E> {
+    delay: SimTime,
+    entries: VecDeque<Entry<E>>,
+}
+
+/// `next_in` when the next event is in the heap.
+const HEAP: usize = usize::MAX;
+
 /// Pending events and the simulation clock.
 pub struct EventQueue<E> {
     buckets: Vec<Vec<Entry<E>>>,
-    /// Bit b set when bucket b is not empty.
-    occupied: u128,
-    /// The last key popped: every pending key is greater (sequence numbers start at 1, so
-    /// even the first key is greater than the initial 0).
+    /// Bit b set when bucket b is not empty (bit `b % 64` of word `b / 64`).
+    occupied: [u64; WORDS],
+    /// Bit w set when word w of `occupied` is not zero.
+    summary: u8,
+    /// The last key popped from the heap: every key in the heap is greater (sequence numbers
+    /// start at 1, so even the first key is greater than the initial 0).
     last: u128,
+    /// Each bucket's smallest key (`u128::MAX` when empty) and its index in the bucket, kept
+    /// up to date by every append, so that the heap's smallest is found without a search.
+    min_keys: [u128; BUCKETS],
+    min_index: [u32; BUCKETS],
+    lanes: Vec<DelayLane<E>>,
+    /// The smallest pending key (`u128::MAX` when none) and where it is: a lane's index, or
+    /// `HEAP`. Kept up to date by every schedule and pop, so finding the next event is free.
+    next_key: u128,
+    next_in: usize,
     len: usize,
     peak: usize,
     now: SimTime,
@@ -61,8 +97,14 @@ impl<E: Copy> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            occupied: 0,
+            occupied: [0; WORDS],
+            summary: 0,
             last: 0,
+            min_keys: [u128::MAX; BUCKETS],
+            min_index: [0; BUCKETS],
+            lanes: Vec::new(),
+            next_key: u128::MAX,
+            next_in: HEAP,
             len: 0,
             peak: 0,
             now: 0,
@@ -92,11 +134,30 @@ impl<E: Copy> EventQueue<E> {
         self.peak
     }
 
+    /// Keeps the events scheduled exactly `delay` after now (by `schedule_at` or `schedule_in`) in
+    /// a FIFO of their own instead of the heap: worth it for a delay many events share, such as a
+    /// constant network delay. Changes no order; a delay already kept is ignored.
+    pub fn add_delay_lane(&mut self, delay: SimTime) {
+        if self.lanes.iter().all(|lane| lane.delay != delay) {
+            self.lanes.push(DelayLane { delay, entries: VecDeque::new() });
+        }
+    }
+
     /// Schedules `event` at absolute time `at`. A time in the past is clamped to now, so causality
     /// holds even if a strategy computes a deadline that has already passed.
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let place = self.reserve(at);
-        self.schedule_reserved(place, event);
+        let delay = place.time() - self.now;
+        match self.lanes.iter().position(|lane| lane.delay == delay) {
+            Some(lane) => {
+                // Later than every key in the lane: same or later time, larger sequence number.
+                self.lanes[lane].entries.push_back(Entry { key: place.0, event });
+                self.len += 1;
+                self.peak = self.peak.max(self.len);
+                self.note(place.0, lane);
+            }
+            None => self.schedule_reserved(place, event),
+        }
     }
 
     /// Schedules `event` after `delay` nanoseconds (saturating at the end of time).
@@ -122,40 +183,122 @@ impl<E: Copy> EventQueue<E> {
         self.insert(Entry { key: place.0, event });
         self.len += 1;
         self.peak = self.peak.max(self.len);
+        self.note(place.0, HEAP);
+    }
+
+    /// A key was scheduled in `place` (a lane or the heap): it may be the next.
+    #[inline]
+    fn note(&mut self, key: u128, place: usize) {
+        if key < self.next_key {
+            (self.next_key, self.next_in) = (key, place);
+        }
     }
 
     /// Pops the next event if it happens strictly before `horizon`, advancing the clock to it.
-    /// The smallest key is in the lowest non-empty bucket; once it is the last key popped, the
-    /// rest of that bucket moves to lower buckets (each shares with it every bit above the
-    /// bucket's).
+    #[inline]
     pub fn pop_before(&mut self, horizon: SimTime) -> Option<E> {
-        if self.occupied == 0 {
+        if self.has_before(horizon) { Some(self.pop()) } else { None }
+    }
+
+    /// Whether the next event happens strictly before `horizon` (then `pop` returns it).
+    #[inline]
+    pub fn has_before(&self, horizon: SimTime) -> bool {
+        self.next_key != u128::MAX && ((self.next_key >> 64) as SimTime) < horizon
+    }
+
+    /// Pops the next event, advancing the clock to it: the heap's or a lane's, whichever has
+    /// the smaller key. There must be one (`has_before`): panics on an empty queue. It returns
+    /// the event, not an `Option` (whose tag is the event's own), which a compiler copies
+    /// through memory in overlapping pieces that stall the loads that follow; the world's
+    /// loop is about 5 % faster this way.
+    #[inline]
+    pub fn pop(&mut self) -> E {
+        let key = self.next_key;
+        let event = match self.next_in {
+            HEAP => self.pop_heap(key),
+            lane => self.lanes[lane].entries.pop_front().expect("the lane's front").event,
+        };
+        let heap = self.heap_min().unwrap_or(u128::MAX);
+        let (lane, lane_key) = self.lane_min();
+        (self.next_key, self.next_in) = if lane_key < heap { (lane_key, lane) } else { (heap, HEAP) };
+        self.len -= 1;
+        self.now = (key >> 64) as SimTime;
+        self.processed += 1;
+        event
+    }
+
+    /// The lane whose front has the smallest key, and that key (`u128::MAX` when every lane is
+    /// empty: no real key is that large, its sequence number would be 2^64 - 1).
+    #[inline]
+    fn lane_min(&self) -> (usize, u128) {
+        let mut best = (0, u128::MAX);
+        for (i, lane) in self.lanes.iter().enumerate() {
+            if let Some(front) = lane.entries.front()
+                && front.key < best.1
+            {
+                best = (i, front.key);
+            }
+        }
+        best
+    }
+
+    /// The heap's smallest key: the smallest of the lowest non-empty bucket.
+    #[inline]
+    fn heap_min(&self) -> Option<u128> {
+        self.lowest_bucket().map(|bucket| self.min_keys[bucket])
+    }
+
+    #[inline]
+    fn lowest_bucket(&self) -> Option<usize> {
+        if self.summary == 0 {
             return None;
         }
-        let bucket = self.occupied.trailing_zeros() as usize;
-        let (at, key) = self.buckets[bucket].iter().enumerate().map(|(i, e)| (i, e.key)).min_by_key(|&(_, key)| key)?;
-        if (key >> 64) as SimTime >= horizon {
-            return None;
+        let word = self.summary.trailing_zeros() as usize;
+        Some(word * 64 + self.occupied[word].trailing_zeros() as usize)
+    }
+
+    /// Removes the heap's smallest entry, `key`, found by `heap_min`. Once it is the last key
+    /// popped, the rest of its bucket moves to lower buckets (each shares with it every digit
+    /// above the bucket's, and the bucket's digit).
+    fn pop_heap(&mut self, key: u128) -> E {
+        let bucket = self.lowest_bucket().expect("a pop from an empty queue");
+        let word = bucket / 64;
+        self.occupied[word] &= !(1 << (bucket % 64));
+        if self.occupied[word] == 0 {
+            self.summary &= !(1 << word);
         }
-        self.occupied &= !(1 << bucket);
-        let mut entries = std::mem::take(&mut self.buckets[bucket]);
-        let entry = entries.swap_remove(at);
+        self.min_keys[bucket] = u128::MAX;
         self.last = key;
+        let entries = &mut self.buckets[bucket];
+        if entries.len() == 1 {
+            // Nothing to spread (half the pops of the request path).
+            return entries.pop().expect("one entry").event;
+        }
+        let mut entries = std::mem::take(entries);
+        let entry = entries.swap_remove(self.min_index[bucket] as usize);
         for &moved in &entries {
             self.insert(moved);
         }
         entries.clear();
         self.buckets[bucket] = entries; // keeps its capacity for reuse
-        self.len -= 1;
-        self.now = (key >> 64) as SimTime;
-        self.processed += 1;
-        Some(entry.event)
+        entry.event
     }
 
+    /// Appends the entry to its bucket, which remembers it if it is the bucket's smallest.
+    #[inline]
     fn insert(&mut self, entry: Entry<E>) {
-        let bucket = BUCKETS - 1 - (entry.key ^ self.last).leading_zeros() as usize;
-        self.buckets[bucket].push(entry);
-        self.occupied |= 1 << bucket;
+        let high_bit = 127 - (entry.key ^ self.last).leading_zeros();
+        let digit = high_bit / DIGIT_BITS;
+        let value = (entry.key >> (digit * DIGIT_BITS)) as usize & (RADIX - 1);
+        let bucket = digit as usize * RADIX + value;
+        let entries = &mut self.buckets[bucket];
+        if entry.key < self.min_keys[bucket] {
+            self.min_keys[bucket] = entry.key;
+            self.min_index[bucket] = entries.len() as u32;
+        }
+        entries.push(entry);
+        self.occupied[bucket / 64] |= 1 << (bucket % 64);
+        self.summary |= 1 << (bucket / 64);
     }
 }
 
@@ -197,7 +340,26 @@ mod tests {
     /// ties, the end of time included), pushes interleaved with pops, and a horizon.
     #[test]
     fn same_order_as_a_binary_heap() {
+        same_order_as_a_binary_heap_with(EventQueue::new(), |_| None);
+    }
+
+    /// The same with delay lanes: a third of the events are scheduled with one of the lanes'
+    /// delays (zero among them), and lanes and heap must merge into the binary heap's order.
+    #[test]
+    fn delay_lanes_keep_the_binary_heaps_order() {
+        let lanes = [0, 7, 1_000_000, 1_000_001];
         let mut queue = EventQueue::new();
+        for delay in lanes {
+            queue.add_delay_lane(delay);
+        }
+        queue.add_delay_lane(7); // a second time: ignored
+        assert_eq!(queue.lanes.len(), lanes.len());
+        same_order_as_a_binary_heap_with(queue, |draw| (draw % 3 == 0).then(|| lanes[(draw >> 8) as usize % 4]));
+    }
+
+    /// Pushes with random delays (or `lane_delay`'s, when it has one), pops with `pop_before`
+    /// and with `has_before` + `pop`, checking each against a binary heap of (time, sequence).
+    fn same_order_as_a_binary_heap_with(mut queue: EventQueue<u64>, lane_delay: impl Fn(u64) -> Option<SimTime>) {
         let mut reference = BinaryHeap::new();
         let (mut seq, mut x) = (0u64, 1u64);
         for step in 0..30_000u64 {
@@ -205,9 +367,10 @@ mod tests {
             let pushes = if step < 1000 { 2 } else { x % 3 };
             for k in 0..pushes {
                 let draw = mix64(x ^ k);
-                let delay = match draw % 8 {
-                    0 => 0,
-                    1 => SimTime::MAX,
+                let delay = match (lane_delay(draw), draw % 8) {
+                    (Some(delay), _) => delay,
+                    (None, 0) => 0,
+                    (None, 1) => SimTime::MAX,
                     _ => (draw >> 3) >> (draw % 61),
                 };
                 let time = queue.now().saturating_add(delay);
@@ -220,7 +383,9 @@ mod tests {
                 Some(Reverse((time, _))) if *time < horizon => reference.pop().map(|r| r.0.1),
                 _ => None,
             };
-            assert_eq!(queue.pop_before(horizon), expected, "step {step}");
+            let got =
+                if step % 2 == 0 { queue.pop_before(horizon) } else { queue.has_before(horizon).then(|| queue.pop()) };
+            assert_eq!(got, expected, "step {step}");
             assert_eq!(queue.pending(), reference.len());
         }
     }

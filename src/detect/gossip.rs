@@ -27,7 +27,10 @@
 //!   min`, `k = suspicion_mult − 2` (0 when n − 2 < k; then the timeout is min). When it fires,
 //!   the member declares the suspect dead. Once k confirmations are in, more are neither
 //!   counted nor passed on (memberlist's `Confirm`). A live member that hears itself suspected
-//!   or dead refutes with a higher incarnation.
+//!   or dead refutes with a higher incarnation. `suspicion_arithmetic = "memberlist"` computes
+//!   the timeout as memberlist's integers do (`Settings::suspicion_timeout`: log10 n truncated
+//!   to thousandths, a lowered timeout floored to the millisecond); the default is the formula
+//!   in real numbers.
 //! - **Crash and recovery**: a crashed member forgets everything; on recovery it re-joins by a
 //!   push-pull exchange, which gives it every update in flight — then it refutes its own death.
 //!
@@ -53,7 +56,9 @@
 //! member, half of them, and all of them hold the crashed member dead (while it stays down) —
 //! `refutation_time` (a false suspicion until every live member holds the refutation,
 //! `gossip::refutation`), `gossip_messages` and `gossip_bytes`, healthy members' false
-//! suspicions and deaths of healthy members, and `view_accuracy` (`gossip::accuracy`).
+//! suspicions and deaths of healthy members, and `view_accuracy` (`gossip::accuracy`); with
+//! `report_suspicion_timeouts`, `metrics::SUSPICION_TIMEOUTS`: per confirmation count c at
+//! which a suspicion timer declared the suspect dead, the time since the suspicion's start.
 //!
 //! Events are spent only where they change something: an ack without updates to a member
 //! that is not degraded is recorded at its send with its arrival time, a probe's timeout is
@@ -186,6 +191,9 @@ struct Metrics {
     /// Healthy members' views of healthy members turning suspect, and dead.
     false_suspicions: u64,
     false_deaths: u64,
+    /// With `report_suspicion_timeouts`: per confirmations heard, a suspicion's start until
+    /// its timer declared the suspect dead.
+    timeouts: Vec<Sampled>,
 }
 
 struct Gossip {
@@ -229,7 +237,10 @@ impl Gossip {
             free: Vec::new(),
             scratch: Vec::new(),
             crashes: Vec::new(),
-            metrics: Metrics::default(),
+            metrics: Metrics {
+                timeouts: vec![Sampled::default(); settings.timeout_columns.into()],
+                ..Metrics::default()
+            },
             accuracy: Accuracy::new(n),
             refutations: Refutations::default(),
         }
@@ -801,6 +812,9 @@ impl Gossip {
         if deadline > ctx.now() {
             return ctx.schedule_at(deadline, event(member, SUSPICION, subject));
         }
+        if let Some(sampled) = self.metrics.timeouts.get_mut(s.3.len() - 1) {
+            sampled.record(ctx.now() - s.2);
+        }
         let id = self.knowledge.rumor(subject, (s.1, State::Dead), member);
         self.hear(member, id, ctx);
     }
@@ -890,6 +904,9 @@ impl Detector for Gossip {
         out.push(suspicions, self.metrics.false_suspicions as f64);
         out.push(deaths, self.metrics.false_deaths as f64);
         out.push(accuracy, self.accuracy.report(horizon));
+        for (sampled, name) in self.metrics.timeouts.iter().zip(crate::metrics::SUSPICION_TIMEOUTS) {
+            sampled.report(name, out);
+        }
     }
 }
 
@@ -897,7 +914,8 @@ impl Detector for Gossip {
 mod tests {
     use super::*;
 
-    fn settings() -> Settings {
+    /// memberlist's LAN defaults, with every Lifeguard part on.
+    pub(super) fn settings() -> Settings {
         Settings {
             probe_interval: 1_000_000_000,
             probe_timeout: 500_000_000,
@@ -911,6 +929,8 @@ mod tests {
             random_order: false,
             aligned: false,
             dynamic_suspicion: true,
+            memberlist_arithmetic: false,
+            timeout_columns: 0,
             nacks: true,
             awareness: true,
             awareness_max: 8,

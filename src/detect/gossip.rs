@@ -41,7 +41,9 @@
 //! - **Degraded members** (`degraded`, a fraction of the instances chosen per run): alive, but
 //!   each message they receive waits an exponential `degraded_delay` before they handle it;
 //!   with `degraded_pause`, they also stop handling messages in periodic pauses (GC-style,
-//!   `gossip::pauses`): what arrives in a pause waits for its end. Their timers run on time.
+//!   `gossip::pauses`): what arrives in a pause waits for its end. Their timers run on time,
+//!   unless `degraded_pause_timers`: then a timer that falls in a pause fires at its end
+//!   (`gossip::paused_timers`).
 //!
 //! - **Push-pull anti-entropy** (`push_pull_interval`, off by default): every interval (random
 //!   phase) each live member exchanges its whole view with a random member it does not hold
@@ -66,7 +68,10 @@
 //! looks first at the earliest possible deadline (start + min), then at the one set by then.
 
 mod accuracy;
+#[cfg(test)]
+mod bare;
 mod knowledge;
+mod paused_timers;
 mod pauses;
 mod queue;
 mod refutation;
@@ -880,6 +885,9 @@ impl Detector for Gossip {
     }
 
     fn on_event(&mut self, e: DetectorEvent, ctx: &mut dyn DetectorCtx) {
+        if self.defer_timer(e, ctx) {
+            return;
+        }
         let member = e.instance.0;
         match e.kind {
             TICK => self.on_tick(member, e.tag, ctx),
@@ -937,6 +945,7 @@ mod tests {
             degraded: 0.0,
             degraded_delay: 1_000_000_000,
             pauses: None,
+            pause_timers: false,
             push_pull_interval: 0,
         }
     }

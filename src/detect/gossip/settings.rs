@@ -117,6 +117,12 @@ pub(in crate::detect) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             doc: "mean time from the end of one pause to the start of the next (a random phase per member)",
         },
         Param {
+            name: "degraded_pause_timers",
+            ty: Type::Flag,
+            default: Fixed("false"),
+            doc: "a pause stops the member's timers too (probe and gossip ticks, probe and suspicion timeouts): one that falls in a pause fires at its end (false: timers run on time)",
+        },
+        Param {
             name: "degraded_pause_shape",
             ty: Type::Choice(&["constant", "exponential"]),
             default: Fixed("constant"),
@@ -156,6 +162,8 @@ pub(super) struct Settings {
     pub(super) degraded_delay: SimTime,
     /// Degraded members' periodic pauses, if any.
     pub(super) pauses: Option<PauseSettings>,
+    /// A pause stops the member's timers too (`degraded_pause_timers`).
+    pub(super) pause_timers: bool,
     /// Push-pull anti-entropy's period (0: off).
     pub(super) push_pull_interval: SimTime,
 }
@@ -188,6 +196,7 @@ fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
         degraded: values.required_number("degraded")?,
         degraded_delay: values.required_duration("degraded_delay")?,
         pauses: pauses(values)?,
+        pause_timers: values.flag("degraded_pause_timers").unwrap_or(false),
         push_pull_interval: values.required_duration("push_pull_interval")?,
     }))
 }

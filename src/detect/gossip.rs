@@ -32,7 +32,9 @@
 //!   to thousandths, a lowered timeout floored to the millisecond); the default is the formula
 //!   in real numbers.
 //! - **Crash and recovery**: a crashed member forgets everything; on recovery it re-joins by a
-//!   push-pull exchange, which gives it every update in flight — then it refutes its own death.
+//!   push-pull exchange, which gives it every update in flight — then it refutes its own death,
+//!   and the suspicions and deaths of others become its own suspicions, with their timers, as
+//!   memberlist's `mergeState` makes them (`gossip::rejoin`).
 //!
 //! - **Lifeguard's other parts**, each switchable: nacks (a helper without an ack from the
 //!   target within `probe_timeout` tells the prober) and local health awareness (a score that
@@ -50,7 +52,10 @@
 //!   dead, merged as memberlist's `mergeState` does (a remote death becomes a suspicion).
 //!
 //! Not modelled yet: `GossipToTheDeadTime`,
-//! memberlist's exact packet sizes (`gossip_bytes` is a simple model). The agent shares
+//! memberlist's exact packet sizes (`gossip_bytes` is a simple model), Go's ticker grid across
+//! a pause (with `degraded_pause_timers` a periodic loop restarts from the pause's end), and a
+//! fresh joiner's ignorance of the members it does not list (a re-joining member here knows
+//! every member; a death every live member holds it takes as a death). The agent shares
 //! instance 0's random stream.
 //!
 //! Metrics (besides the registry's), `metrics::GOSSIP_METRICS`: `dissemination_first_time`,
@@ -75,6 +80,7 @@ mod paused_timers;
 mod pauses;
 mod queue;
 mod refutation;
+mod rejoin;
 mod settings;
 
 use super::{Detector, DetectorCtx, DetectorEvent, random_phase};
@@ -857,7 +863,7 @@ impl Detector for Gossip {
     fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let member = instance.0;
         self.crashes.retain(|f| f.subject != member);
-        self.knowledge.member_up(member);
+        let accusations = self.knowledge.member_up(member);
         self.refutations_member(member, true, ctx.now());
         let held = self.held_dead(member);
         self.accuracy.member_changed(member, true, &held, ctx.now());
@@ -865,6 +871,7 @@ impl Detector for Gossip {
         if state != State::Alive {
             self.refute(member, incarnation, ctx);
         }
+        self.merge_accusations(member, &accusations, ctx);
         self.start_member(member, ctx);
     }
 

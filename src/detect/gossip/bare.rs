@@ -1,6 +1,7 @@
 //! A bare run of the gossip detector for unit tests: its own events in time order (ties in
-//! the order queued), every instance up, no loss, a constant delay — what the world gives a
-//! detector, without the world, so a test can read the members' state afterwards.
+//! the order queued), instances up unless a test takes them down, no loss, a constant delay —
+//! what the world gives a detector, without the world, so a test can read and drive the
+//! members' state between steps.
 
 use super::Gossip;
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
@@ -13,10 +14,14 @@ use std::collections::BinaryHeap;
 /// One message's delay, any two members.
 const DELAY: SimTime = 2_000_000;
 
-struct Bare {
-    now: SimTime,
-    /// (time, order queued, instance, kind, tag).
-    queue: BinaryHeap<Reverse<(SimTime, u64, u32, u8, u32)>>,
+/// A queued event: (time, order queued, instance, kind, tag).
+type Queued = (SimTime, u64, u32, u8, u32);
+
+pub(super) struct Bare {
+    pub(super) now: SimTime,
+    /// Whether each instance is up (the test's to set, with the detector's calls).
+    pub(super) up: Vec<bool>,
+    queue: BinaryHeap<Reverse<Queued>>,
     queued: u64,
     streams: Vec<Stream>,
 }
@@ -32,8 +37,8 @@ impl DetectorCtx for Bare {
     fn schedule_in(&mut self, delay: SimTime, e: DetectorEvent) {
         self.schedule_at(self.now + delay, e);
     }
-    fn instance_is_up(&self, _: InstanceId) -> bool {
-        true
+    fn instance_is_up(&self, instance: InstanceId) -> bool {
+        self.up[instance.0 as usize]
     }
     fn instance_epoch(&self, _: InstanceId) -> u32 {
         0
@@ -70,17 +75,32 @@ impl DetectorCtx for Bare {
     }
 }
 
+impl Bare {
+    /// Starts `gossip` (over `instances` instances) at 0, its random streams from `seed`.
+    pub(super) fn start(gossip: &mut Gossip, instances: u32, seed: u64) -> Bare {
+        let streams = RandomStreams::new(seed).streams(StreamKind::Detector, instances as usize);
+        let up = vec![true; instances as usize];
+        let mut ctx = Bare { now: 0, up, queue: BinaryHeap::new(), queued: 0, streams };
+        gossip.start(&mut ctx);
+        ctx
+    }
+
+    /// Hands `gossip` its events before `until`, in order; the clock then reads `until`.
+    pub(super) fn run_until(&mut self, gossip: &mut Gossip, until: SimTime) {
+        while let Some(&Reverse((at, _, instance, kind, tag))) = self.queue.peek() {
+            if at >= until {
+                break;
+            }
+            self.queue.pop();
+            self.now = at;
+            gossip.on_event(DetectorEvent { instance: InstanceId(instance), kind, tag }, self);
+        }
+        self.now = until;
+    }
+}
+
 /// Runs `gossip` (over `instances` instances) from 0 until `horizon`, its random streams from
 /// `seed`.
 pub(super) fn run(gossip: &mut Gossip, instances: u32, horizon: SimTime, seed: u64) {
-    let streams = RandomStreams::new(seed).streams(StreamKind::Detector, instances as usize);
-    let mut ctx = Bare { now: 0, queue: BinaryHeap::new(), queued: 0, streams };
-    gossip.start(&mut ctx);
-    while let Some(Reverse((at, _, instance, kind, tag))) = ctx.queue.pop() {
-        if at >= horizon {
-            break;
-        }
-        ctx.now = at;
-        gossip.on_event(DetectorEvent { instance: InstanceId(instance), kind, tag }, &mut ctx);
-    }
+    Bare::start(gossip, instances, seed).run_until(gossip, horizon);
 }

@@ -7,9 +7,11 @@ use super::Gossip;
 use crate::detect::{Detector, DetectorCtx, DetectorEvent, View};
 use crate::engine::{RandomStreams, SimTime, Stream};
 use crate::ids::InstanceId;
-use crate::model::StreamKind;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+/// `model::StreamKind::Detector`'s number (the model is a layer above the detectors).
+const DETECTOR_STREAMS: u64 = 3;
 
 /// One message's delay, any two members.
 const DELAY: SimTime = 2_000_000;
@@ -78,7 +80,7 @@ impl DetectorCtx for Bare {
 impl Bare {
     /// Starts `gossip` (over `instances` instances) at 0, its random streams from `seed`.
     pub(super) fn start(gossip: &mut Gossip, instances: u32, seed: u64) -> Bare {
-        let streams = RandomStreams::new(seed).streams(StreamKind::Detector, instances as usize);
+        let streams = RandomStreams::new(seed).streams(DETECTOR_STREAMS, instances as usize);
         let up = vec![true; instances as usize];
         let mut ctx = Bare { now: 0, up, queue: BinaryHeap::new(), queued: 0, streams };
         gossip.start(&mut ctx);

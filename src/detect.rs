@@ -72,6 +72,11 @@ pub trait DetectorFactory: Debug + Send + Sync {
     fn reports_dissemination(&self) -> bool {
         false
     }
+    /// How many `suspicion_timeout_c<i>` columns it reports (0: none; the gossip detector's
+    /// `report_suspicion_timeouts`).
+    fn suspicion_timeout_columns(&self) -> u8 {
+        0
+    }
     /// With the heartbeat's `jump` evaluation: the delay up to which a message over an
     /// instance–registry link is ordinary, so that the world draws the links in runs
     /// (`DetectorCtx::ordinary_run`).

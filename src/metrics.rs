@@ -159,6 +159,9 @@ pub struct Groups {
     pub reaper: bool,
     /// The gossip detector's dissemination (`detector.kind = "gossip"`).
     pub gossip: bool,
+    /// The gossip detector's suspicion timeouts by confirmations (`report_suspicion_timeouts`):
+    /// how many `suspicion_timeout_c<i>` columns (0: none).
+    pub suspicion_timeouts: u8,
     /// The load-spread metrics (`[metrics] load_spread`).
     pub load_spread: bool,
     /// Client-side throttling's (`[recovery.adaptive_throttling]`, `[recovery.retry_throttling]`).
@@ -184,6 +187,7 @@ impl Groups {
         pod_eviction: true,
         reaper: true,
         gossip: true,
+        suspicion_timeouts: SUSPICION_TIMEOUT_COLUMNS as u8,
         load_spread: true,
         throttling: true,
         contention: true,
@@ -203,6 +207,7 @@ impl Groups {
             pod_eviction: self.pod_eviction || other.pod_eviction,
             reaper: self.reaper || other.reaper,
             gossip: self.gossip || other.gossip,
+            suspicion_timeouts: self.suspicion_timeouts.max(other.suspicion_timeouts),
             load_spread: self.load_spread || other.load_spread,
             throttling: self.throttling || other.throttling,
             contention: self.contention || other.contention,
@@ -269,6 +274,9 @@ pub fn catalog_for(phases: &[Phase], groups: Groups) -> Vec<String> {
             .into_iter()
             .for_each(|name| sampled::Sampled::default().report(name, &mut gossip));
         counts.into_iter().for_each(|name| gossip.push(name, 0.0));
+        for name in SUSPICION_TIMEOUTS.iter().take(groups.suspicion_timeouts.into()) {
+            sampled::Sampled::default().report(name, &mut gossip);
+        }
         names.extend(gossip.names().map(str::to_string));
     }
     if groups.requests {
@@ -298,8 +306,8 @@ pub fn catalog() -> Vec<String> {
     catalog_for(&[], Groups::ALL)
 }
 
-/// The sampled metrics (durations in seconds, with quantile suffixes and a CDF).
-pub const SAMPLED: &[&str] = &[
+/// The sampled metrics every group but the suspicion timeouts reports.
+const BASE_SAMPLED: [&str; 19] = [
     "detection_time",
     "recovery_detection_time",
     "mistake_duration",
@@ -320,6 +328,26 @@ pub const SAMPLED: &[&str] = &[
     "refutation_time",
     "leaf_latency",
 ];
+
+/// The sampled metrics (durations in seconds, with quantile suffixes and a CDF).
+pub const SAMPLED: &[&str] =
+    &concat::<{ BASE_SAMPLED.len() }, SUSPICION_TIMEOUT_COLUMNS, { SAMPLED_COUNT }>(BASE_SAMPLED, SUSPICION_TIMEOUTS);
+
+const SAMPLED_COUNT: usize = BASE_SAMPLED.len() + SUSPICION_TIMEOUT_COLUMNS;
+
+/// `a` then `b`, in a constant.
+const fn concat<const A: usize, const B: usize, const C: usize>(
+    a: [&'static str; A],
+    b: [&'static str; B],
+) -> [&'static str; C] {
+    let mut out = [""; C];
+    let mut i = 0;
+    while i < C {
+        out[i] = if i < A { a[i] } else { b[i - A] };
+        i += 1;
+    }
+    out
+}
 
 /// The metrics that are fractions of something, so lie in [0, 1] (phase copies included).
 pub const FRACTIONS: &[&str] = &[
@@ -366,6 +394,23 @@ pub const GOSSIP_METRICS: [&str; 9] = [
     "gossip_false_suspicions",
     "gossip_false_deaths",
     "view_accuracy",
+];
+
+/// The most confirmation counts the gossip detector's suspicion timeouts are reported for.
+pub const SUSPICION_TIMEOUT_COLUMNS: usize = 8;
+
+/// The gossip detector with `report_suspicion_timeouts`: per number of independent
+/// confirmations c a member had heard when its suspicion timer declared the suspect dead, the
+/// time from the suspicion's start (sampled; `suspicion_timeout_c<c>`, c = 0 … k).
+pub const SUSPICION_TIMEOUTS: [&str; SUSPICION_TIMEOUT_COLUMNS] = [
+    "suspicion_timeout_c0",
+    "suspicion_timeout_c1",
+    "suspicion_timeout_c2",
+    "suspicion_timeout_c3",
+    "suspicion_timeout_c4",
+    "suspicion_timeout_c5",
+    "suspicion_timeout_c6",
+    "suspicion_timeout_c7",
 ];
 
 /// The contention workload: conditional writes until every client succeeded (or gave up),

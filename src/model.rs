@@ -78,6 +78,7 @@ impl Scenario {
             pod_eviction: self.registry.pod_eviction.is_some(),
             reaper: self.registry.reaper.is_some(),
             gossip: self.detector.reports_dissemination(),
+            suspicion_timeouts: self.detector.suspicion_timeout_columns(),
             load_spread: clients.is_some() && self.metric_options.load_spread,
             throttling: clients
                 .is_some_and(|c| c.recovery.adaptive_throttling.is_some() || c.recovery.retry_throttling.is_some()),

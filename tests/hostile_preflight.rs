@@ -124,7 +124,7 @@ fn the_estimate_is_within_a_factor_of_3_on_every_shipped_scenario() {
     let mut files: Vec<_> = std::fs::read_dir("scenarios").unwrap().map(|e| e.unwrap().path()).collect();
     files.retain(|p| p.extension().is_some_and(|x| x == "toml"));
     files.sort();
-    assert_eq!(files.len(), 34);
+    assert_eq!(files.len(), 36);
     for file in files {
         let name = file.file_stem().unwrap().to_string_lossy().into_owned();
         let out = dir.path().join(&name);

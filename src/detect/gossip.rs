@@ -27,9 +27,14 @@
 //!   min`, `k = suspicion_mult − 2` (0 when n − 2 < k; then the timeout is min). When it fires,
 //!   the member declares the suspect dead. Once k confirmations are in, more are neither
 //!   counted nor passed on (memberlist's `Confirm`). A live member that hears itself suspected
-//!   or dead refutes with a higher incarnation.
+//!   or dead refutes with a higher incarnation. `suspicion_arithmetic = "memberlist"` computes
+//!   the timeout as memberlist's integers do (`Settings::suspicion_timeout`: log10 n truncated
+//!   to thousandths, a lowered timeout floored to the millisecond); the default is the formula
+//!   in real numbers.
 //! - **Crash and recovery**: a crashed member forgets everything; on recovery it re-joins by a
-//!   push-pull exchange, which gives it every update in flight — then it refutes its own death.
+//!   push-pull exchange, which gives it every update in flight — then it refutes its own death,
+//!   and the suspicions and deaths of others become its own suspicions, with their timers, as
+//!   memberlist's `mergeState` makes them (`gossip::rejoin`).
 //!
 //! - **Lifeguard's other parts**, each switchable: nacks (a helper without an ack from the
 //!   target within `probe_timeout` tells the prober) and local health awareness (a score that
@@ -38,14 +43,19 @@
 //! - **Degraded members** (`degraded`, a fraction of the instances chosen per run): alive, but
 //!   each message they receive waits an exponential `degraded_delay` before they handle it;
 //!   with `degraded_pause`, they also stop handling messages in periodic pauses (GC-style,
-//!   `gossip::pauses`): what arrives in a pause waits for its end. Their timers run on time.
+//!   `gossip::pauses`): what arrives in a pause waits for its end. Their timers run on time,
+//!   unless `degraded_pause_timers`: then a timer that falls in a pause fires at its end
+//!   (`gossip::paused_timers`).
 //!
 //! - **Push-pull anti-entropy** (`push_pull_interval`, off by default): every interval (random
 //!   phase) each live member exchanges its whole view with a random member it does not hold
 //!   dead, merged as memberlist's `mergeState` does (a remote death becomes a suspicion).
 //!
 //! Not modelled yet: `GossipToTheDeadTime`,
-//! memberlist's exact packet sizes (`gossip_bytes` is a simple model). The agent shares
+//! memberlist's exact packet sizes (`gossip_bytes` is a simple model), Go's ticker grid across
+//! a pause (with `degraded_pause_timers` a periodic loop restarts from the pause's end), and a
+//! fresh joiner's ignorance of the members it does not list (a re-joining member here knows
+//! every member; a death every live member holds it takes as a death). The agent shares
 //! instance 0's random stream.
 //!
 //! Metrics (besides the registry's), `metrics::GOSSIP_METRICS`: `dissemination_first_time`,
@@ -53,7 +63,9 @@
 //! member, half of them, and all of them hold the crashed member dead (while it stays down) —
 //! `refutation_time` (a false suspicion until every live member holds the refutation,
 //! `gossip::refutation`), `gossip_messages` and `gossip_bytes`, healthy members' false
-//! suspicions and deaths of healthy members, and `view_accuracy` (`gossip::accuracy`).
+//! suspicions and deaths of healthy members, and `view_accuracy` (`gossip::accuracy`); with
+//! `report_suspicion_timeouts`, `metrics::SUSPICION_TIMEOUTS`: per confirmation count c at
+//! which a suspicion timer declared the suspect dead, the time since the suspicion's start.
 //!
 //! Events are spent only where they change something: an ack without updates to a member
 //! that is not degraded is recorded at its send with its arrival time, a probe's timeout is
@@ -61,12 +73,16 @@
 //! looks first at the earliest possible deadline (start + min), then at the one set by then.
 
 mod accuracy;
+#[cfg(test)]
+mod bare;
 mod cassandra;
 mod followed;
 mod knowledge;
+mod paused_timers;
 mod pauses;
 mod queue;
 mod refutation;
+mod rejoin;
 mod settings;
 
 use super::{Detector, DetectorCtx, DetectorEvent, random_phase};
@@ -182,6 +198,9 @@ struct Metrics {
     /// Healthy members' views of healthy members turning suspect, and dead.
     false_suspicions: u64,
     false_deaths: u64,
+    /// With `report_suspicion_timeouts`: per confirmations heard, a suspicion's start until
+    /// its timer declared the suspect dead.
+    timeouts: Vec<Sampled>,
 }
 
 struct Gossip {
@@ -223,7 +242,10 @@ impl Gossip {
             messages: Vec::new(),
             free: Vec::new(),
             scratch: Vec::new(),
-            metrics: Metrics::default(),
+            metrics: Metrics {
+                timeouts: vec![Sampled::default(); settings.timeout_columns.into()],
+                ..Metrics::default()
+            },
             accuracy: Accuracy::new(n),
             refutations: Refutations::default(),
         }
@@ -795,6 +817,9 @@ impl Gossip {
         if deadline > ctx.now() {
             return ctx.schedule_at(deadline, event(member, SUSPICION, subject));
         }
+        if let Some(sampled) = self.metrics.timeouts.get_mut(s.3.len() - 1) {
+            sampled.record(ctx.now() - s.2);
+        }
         let id = self.knowledge.rumor(subject, (s.1, State::Dead), member);
         self.hear(member, id, ctx);
     }
@@ -822,7 +847,7 @@ impl Detector for Gossip {
     fn on_instance_up(&mut self, instance: InstanceId, ctx: &mut dyn DetectorCtx) {
         let member = instance.0;
         self.metrics.dissemination.recovered(member);
-        self.knowledge.member_up(member);
+        let accusations = self.knowledge.member_up(member);
         self.refutations_member(member, true, ctx.now());
         let held = self.held_dead(member);
         self.accuracy.member_changed(member, true, &held, ctx.now());
@@ -830,6 +855,7 @@ impl Detector for Gossip {
         if state != State::Alive {
             self.refute(member, incarnation, ctx);
         }
+        self.merge_accusations(member, &accusations, ctx);
         self.start_member(member, ctx);
     }
 
@@ -850,6 +876,9 @@ impl Detector for Gossip {
     }
 
     fn on_event(&mut self, e: DetectorEvent, ctx: &mut dyn DetectorCtx) {
+        if self.defer_timer(e, ctx) {
+            return;
+        }
         let member = e.instance.0;
         match e.kind {
             TICK => self.on_tick(member, e.tag, ctx),
@@ -872,6 +901,9 @@ impl Detector for Gossip {
         out.push(suspicions, self.metrics.false_suspicions as f64);
         out.push(deaths, self.metrics.false_deaths as f64);
         out.push(accuracy, self.accuracy.report(horizon));
+        for (sampled, name) in self.metrics.timeouts.iter().zip(crate::metrics::SUSPICION_TIMEOUTS) {
+            sampled.report(name, out);
+        }
     }
 }
 
@@ -879,7 +911,8 @@ impl Detector for Gossip {
 mod tests {
     use super::*;
 
-    fn settings() -> Settings {
+    /// memberlist's LAN defaults, with every Lifeguard part on.
+    pub(super) fn settings() -> Settings {
         Settings {
             probe_interval: 1_000_000_000,
             probe_timeout: 500_000_000,
@@ -893,12 +926,15 @@ mod tests {
             random_order: false,
             aligned: false,
             dynamic_suspicion: true,
+            memberlist_arithmetic: false,
+            timeout_columns: 0,
             nacks: true,
             awareness: true,
             awareness_max: 8,
             degraded: 0.0,
             degraded_delay: 1_000_000_000,
             pauses: None,
+            pause_timers: false,
             push_pull_interval: 0,
         }
     }

@@ -2,7 +2,7 @@
 //!
 //! evalexpr divides integers as integers (1/2 = 0), which no physicist means; every integer
 //! literal is therefore read as a float before parsing. The functions are `ln`, `exp`,
-//! `sqrt`, `pow`, `min`, `max`, `abs`, and `^` is the power operator.
+//! `sqrt`, `pow`, `min`, `max`, `abs`, `floor`, and `^` is the power operator.
 
 use evalexpr::{
     ContextWithMutableFunctions, ContextWithMutableVariables, DefaultNumericTypes, Function, HashMapContext, Node,
@@ -10,7 +10,7 @@ use evalexpr::{
 };
 use std::collections::BTreeMap;
 
-pub(crate) const FUNCTIONS: &[&str] = &["ln", "exp", "sqrt", "pow", "min", "max", "abs"];
+pub(crate) const FUNCTIONS: &[&str] = &["ln", "exp", "sqrt", "pow", "min", "max", "abs", "floor"];
 
 /// The longest formula, in characters: evalexpr parses and evaluates recursively, so a
 /// formula must be small enough for the stack (longer ones belong in several expectations).
@@ -98,6 +98,7 @@ fn add_functions(
     context.set_function("exp".into(), unary(libm::exp))?;
     context.set_function("sqrt".into(), unary(libm::sqrt))?;
     context.set_function("abs".into(), unary(libm::fabs))?;
+    context.set_function("floor".into(), unary(libm::floor))?;
     context.set_function("pow".into(), binary(libm::pow))?;
     context.set_function("min".into(), binary(libm::fmin))?;
     context.set_function("max".into(), binary(libm::fmax))

@@ -142,16 +142,25 @@ impl Knowledge {
         }
     }
 
-    /// A member recovered: a push-pull with a live member gives it every rumor in flight.
-    pub fn member_up(&mut self, member: u32) {
+    /// A member recovered: a push-pull with a live member gives it every rumor in flight —
+    /// those it takes as they are (alive ones, and any about itself) heard here; the
+    /// suspicions and deaths of others returned, for the caller to merge as memberlist's
+    /// `mergeState` does (they become the member's own suspicions).
+    pub fn member_up(&mut self, member: u32) -> Vec<RumorId> {
         if std::mem::replace(&mut self.up[member as usize], true) {
-            return;
+            return Vec::new();
         }
         self.up_count += 1;
         let ids: Vec<RumorId> = self.active.iter().flatten().copied().collect();
+        let (mut merged, mut taken) = (Vec::new(), Vec::new());
         for id in ids {
+            let accusation = self.get(id).is_some_and(|r| r.subject != member && r.key.1 != State::Alive);
+            if accusation { merged.push(id) } else { taken.push(id) }
+        }
+        for id in taken {
             self.hear(member, id);
         }
+        merged
     }
 
     /// Folds the rumors of `subject` that every live member has heard into its baseline, and

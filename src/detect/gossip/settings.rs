@@ -63,6 +63,18 @@ pub(in crate::detect) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             doc: "Lifeguard's suspicion timeout, falling from max to min with confirmations (false: always min, SWIM's)",
         },
         Param {
+            name: "suspicion_arithmetic",
+            ty: Type::Choice(&["real", "memberlist"]),
+            default: Fixed("real"),
+            doc: "the suspicion timeout in real numbers, or in memberlist's arithmetic (log10 n truncated to thousandths, a lowered timeout floored to the millisecond)",
+        },
+        Param {
+            name: "report_suspicion_timeouts",
+            ty: Type::Flag,
+            default: Fixed("false"),
+            doc: "report `suspicion_timeout_c0` … `_c<k>`: a suspicion's start until its timer declared the suspect dead, by the confirmations then (k = suspicion_mult − 2 ≤ 7)",
+        },
+        Param {
             name: "nacks",
             ty: Type::Flag,
             default: Fixed("true"),
@@ -105,6 +117,12 @@ pub(in crate::detect) const STRATEGY: Strategy<dyn DetectorFactory> = Strategy {
             doc: "mean time from the end of one pause to the start of the next (a random phase per member)",
         },
         Param {
+            name: "degraded_pause_timers",
+            ty: Type::Flag,
+            default: Fixed("false"),
+            doc: "a pause stops the member's timers too (probe and gossip ticks, probe and suspicion timeouts): one that falls in a pause fires at its end (false: timers run on time)",
+        },
+        Param {
             name: "degraded_pause_shape",
             ty: Type::Choice(&["constant", "exponential"]),
             default: Fixed("constant"),
@@ -133,6 +151,10 @@ pub(super) struct Settings {
     pub(super) random_order: bool,
     pub(super) aligned: bool,
     pub(super) dynamic_suspicion: bool,
+    /// The suspicion timeout in memberlist's integer arithmetic (`suspicion_arithmetic`).
+    pub(super) memberlist_arithmetic: bool,
+    /// Report the suspicion timeouts that applied, by confirmations (0: not; else k + 1 columns).
+    pub(super) timeout_columns: u8,
     pub(super) nacks: bool,
     pub(super) awareness: bool,
     pub(super) awareness_max: u32,
@@ -140,6 +162,8 @@ pub(super) struct Settings {
     pub(super) degraded_delay: SimTime,
     /// Degraded members' periodic pauses, if any.
     pub(super) pauses: Option<PauseSettings>,
+    /// A pause stops the member's timers too (`degraded_pause_timers`).
+    pub(super) pause_timers: bool,
     /// Push-pull anti-entropy's period (0: off).
     pub(super) push_pull_interval: SimTime,
 }
@@ -164,14 +188,40 @@ fn build(values: &mut Values) -> Result<Arc<dyn DetectorFactory>, KeyError> {
         random_order: values.choice("probe_order") == Some("random"),
         aligned: values.flag("aligned").unwrap_or(false),
         dynamic_suspicion: values.flag("dynamic_suspicion").unwrap_or(true),
+        memberlist_arithmetic: values.choice("suspicion_arithmetic") == Some("memberlist"),
+        timeout_columns: timeout_columns(values)?,
         nacks: values.flag("nacks").unwrap_or(true),
         awareness: values.flag("awareness").unwrap_or(true),
         awareness_max: values.required_u32("awareness_max_multiplier")?,
         degraded: values.required_number("degraded")?,
         degraded_delay: values.required_duration("degraded_delay")?,
         pauses: pauses(values)?,
+        pause_timers: values.flag("degraded_pause_timers").unwrap_or(false),
         push_pull_interval: values.required_duration("push_pull_interval")?,
     }))
+}
+
+/// Go's `Duration.Seconds`: whole seconds plus the nanoseconds' fraction, each as a float.
+fn go_seconds(nanos: SimTime) -> f64 {
+    (nanos / 1_000_000_000) as f64 + (nanos % 1_000_000_000) as f64 / 1e9
+}
+
+/// With `report_suspicion_timeouts`: a column per confirmation count 0..=k (k =
+/// `suspicion_mult` − 2), at most `metrics::SUSPICION_TIMEOUT_COLUMNS`.
+fn timeout_columns(values: &mut Values) -> Result<u8, KeyError> {
+    if !values.flag("report_suspicion_timeouts").unwrap_or(false) {
+        return Ok(0);
+    }
+    let columns = values.required_u32("suspicion_mult")?.saturating_sub(2) + 1;
+    let most = crate::metrics::SUSPICION_TIMEOUT_COLUMNS as u32;
+    if columns > most {
+        return Err(KeyError::new(
+            values.key_of("report_suspicion_timeouts"),
+            format!("reports at most {most} confirmation counts"),
+        )
+        .allowed(format!("suspicion_mult ≤ {} with report_suspicion_timeouts", most + 1)));
+    }
+    Ok(columns as u8)
 }
 
 /// The pause process, unless `degraded_pause` is 0.
@@ -186,23 +236,41 @@ fn pauses(values: &mut Values) -> Result<Option<PauseSettings>, KeyError> {
 }
 
 impl Settings {
-    /// Memberlist's `suspicionTimeout` bounds for `n` members: (min, max, k).
+    /// Memberlist's `suspicionTimeout` bounds for `n` members: (min, max, k). In memberlist's
+    /// arithmetic (`util.go`), min = mult · ⌊1000 · max(1, log10 n)⌋ · interval / 1000 in
+    /// integer nanoseconds.
     pub(super) fn suspicion_bounds(&self, n: u32) -> (f64, f64, u32) {
         let scale = (f64::from(n.max(1))).log10().max(1.0);
-        let min = f64::from(self.suspicion_mult) * scale * self.probe_interval as f64;
+        let min = if self.memberlist_arithmetic {
+            let thousandths = u128::from((scale * 1000.0) as u64);
+            (u128::from(self.suspicion_mult) * thousandths * u128::from(self.probe_interval) / 1000) as f64
+        } else {
+            f64::from(self.suspicion_mult) * scale * self.probe_interval as f64
+        };
         let max = f64::from(self.suspicion_max_timeout_mult) * min;
         let k = self.suspicion_mult.saturating_sub(2);
         (min, max, if n.saturating_sub(2) < k { 0 } else { k })
     }
 
-    /// The suspicion timeout after `confirmations` independent confirmations, in ns.
+    /// The suspicion timeout after `confirmations` independent confirmations, in ns. In
+    /// memberlist's arithmetic (`suspicion.go`): the timer starts at max (min when k < 1), and
+    /// each confirmation resets it to ⌊1000 · (max − (max − min) · ln(c + 1)/ln(k + 1))⌋ ms
+    /// in seconds, at least min, from the suspicion's start (`remainingSuspicionTime`).
     pub(super) fn suspicion_timeout(&self, n: u32, confirmations: u32) -> SimTime {
         let (min, max, k) = self.suspicion_bounds(n);
         if k < 1 || !self.dynamic_suspicion {
             return min as SimTime;
         }
         let fraction = f64::from(confirmations + 1).ln() / f64::from(k + 1).ln();
-        (max - (max - min) * fraction).max(min) as SimTime
+        if !self.memberlist_arithmetic {
+            return (max - (max - min) * fraction).max(min) as SimTime;
+        }
+        if confirmations == 0 {
+            return max as SimTime;
+        }
+        let (min, max) = (min as SimTime, max as SimTime);
+        let raw = go_seconds(max) - fraction * (go_seconds(max) - go_seconds(min));
+        ((1000.0 * raw).floor() as SimTime * 1_000_000).max(min)
     }
 
     /// For the estimate: the fraction of a degraded member's probes that fail, and of the
@@ -258,7 +326,44 @@ impl DetectorFactory for Settings {
         true
     }
 
+    fn suspicion_timeout_columns(&self) -> u8 {
+        self.timeout_columns
+    }
+
     fn build(&self, instances: u32) -> Box<dyn Detector> {
         Box::new(super::Gossip::new(*self, instances))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SECOND: SimTime = 1_000_000_000;
+
+    /// memberlist's arithmetic (`util.go` `suspicionTimeout`, `suspicion.go`
+    /// `remainingSuspicionTime`), worked by hand: min = mult · ⌊1000 · max(1, log10 n)⌋ ·
+    /// interval / 1000 in integer ns, max = 6 · min, k = mult − 2; T(0) = max; T(c) = ⌊1000 ·
+    /// (max − (max − min) · ln(c + 1)/ln(k + 1))⌋ ms, at least min. LAN defaults at n = 101:
+    /// ⌊2004.32⌋ = 2004, min = 8.016 s, max = 48.096 s, T(1) = ⌊48 096 − 40 080 · ln 2/ln 3⌋ =
+    /// 22 808 ms (in real numbers, min = 4 · log10 101 s = 8.017 29 s: 22.811 99 s). SuspicionMult 5 at n = 100 (the shipped
+    /// scenario): min 10 s, 60, 35, ⌊20 375.94⌋ = 20 375 ms, 10 s. SuspicionMult 6 at n = 1000:
+    /// min 18 s, max 108 s, T(1..3) = ⌊108 000 − 90 000 · log5(c + 1)⌋ = 69 239, 46 565, 30 478 ms.
+    #[test]
+    fn the_suspicion_timeout_in_memberlists_arithmetic_at_every_confirmation_count() {
+        let exact = Settings { memberlist_arithmetic: true, ..super::super::tests::settings() };
+        let ms = |s: Settings, n, c| s.suspicion_timeout(n, c) / 1_000_000;
+        let lan: Vec<SimTime> = (0..=3).map(|c| ms(exact, 101, c)).collect();
+        assert_eq!(lan, [48_096, 22_808, 8_016, 8_016], "c = k and beyond: min");
+        let five = Settings { suspicion_mult: 5, ..exact };
+        let at_100: Vec<SimTime> = (0..=4).map(|c| ms(five, 100, c)).collect();
+        assert_eq!(at_100, [60_000, 35_000, 20_375, 10_000, 10_000]);
+        let six = Settings { suspicion_mult: 6, ..exact };
+        let at_1000: Vec<SimTime> = (0..=5).map(|c| ms(six, 1000, c)).collect();
+        assert_eq!(at_1000, [108_000, 69_239, 46_565, 30_478, 18_000, 18_000]);
+        assert_eq!(exact.suspicion_timeout(3, 0), 4 * SECOND, "n − 2 < k: k = 0, the timer starts at min");
+        let fixed = Settings { dynamic_suspicion: false, ..exact };
+        assert_eq!(fixed.suspicion_timeout(101, 0), 8_016_000_000, "SWIM's fixed timeout: min");
+        assert_eq!(super::super::tests::settings().suspicion_timeout(101, 1), 22_811_993_162, "real numbers");
     }
 }

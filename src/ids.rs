@@ -106,6 +106,20 @@ impl<I: Id, T> Per<I, T> {
         &self.items
     }
 
+    /// Asks the processor to start loading `id`'s item into the cache, so that several cold
+    /// reads of one event overlap instead of waiting for each other in turn (at 10⁶ instances
+    /// they are most of an event's cost). A hint only: it changes nothing else.
+    #[inline]
+    pub fn prefetch(&self, id: I) {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(item) = self.items.get(id.index()) {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            // SAFETY: a prefetch never faults and has no effect but on the cache; the address
+            // is an item's.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>((item as *const T).cast()) }
+        }
+    }
+
     /// Iterates over the items mutably, in id order.
     pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
         self.items.iter_mut()

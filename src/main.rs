@@ -7,9 +7,12 @@ use std::alloc::{GlobalAlloc, Layout, System};
 /// Why: at 10⁶ instances every event reads per-instance state scattered over hundreds of
 /// megabytes, and with 4 KiB pages nearly every such read also misses the TLB (a page walk,
 /// itself often a cache miss). Where the kernel's THP setting is `madvise` (a common
-/// default), only blocks marked with `MADV_HUGEPAGE` get 2 MiB pages. Small blocks are left
-/// alone; where the advice is refused or THP is off, nothing changes. Results never depend on
-/// it: only where the memory sits.
+/// default), only blocks marked with `MADV_HUGEPAGE` get 2 MiB pages. Only new blocks are
+/// advised (per-instance arrays are allocated once, at their size): blocks that grow by
+/// `realloc`, such as the queue's buckets, are read and written in order, gain little, and
+/// would commit whole huge pages ahead of use (12 MB more peak RSS at 10⁶ instances × 6 min).
+/// Small blocks are left alone; where the advice is refused or THP is off, nothing changes.
+/// Results never depend on it: only where the memory sits.
 struct HugePages;
 
 /// Blocks at least this large are advised (so at most one partial huge page is wasted on
@@ -21,7 +24,7 @@ const HUGE_PAGE: usize = 2 << 20;
 static ALLOCATOR: HugePages = HugePages;
 
 // SAFETY: every call forwards to `System` unchanged; `advise` only adds a hint on memory the
-// block owns.
+// block owns. `realloc` keeps the default (`System`'s, not the trait's copying one).
 unsafe impl GlobalAlloc for HugePages {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         // SAFETY: the caller's contract is `System.alloc`'s.
@@ -40,7 +43,7 @@ unsafe impl GlobalAlloc for HugePages {
 
     unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
         // SAFETY: as `alloc`.
-        advise(unsafe { System.realloc(ptr, layout, new_size) }, new_size)
+        unsafe { System.realloc(ptr, layout, new_size) }
     }
 }
 

@@ -57,13 +57,10 @@ impl DetectionScore {
         }
     }
 
-    /// Starts loading the instance's bookkeeping into the cache (`ids::Per::prefetch`).
+    /// Starts loading the instance's bookkeeping into the cache (`ids::prefetch`).
     pub(crate) fn prefetch(&self, instance: InstanceId) {
-        #[cfg(target_arch = "x86_64")]
         if let Some(tally) = self.tally.get(instance.index()) {
-            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
-            // SAFETY: as in `ids::Per::prefetch`.
-            unsafe { _mm_prefetch::<_MM_HINT_T0>((tally as *const Tally).cast()) }
+            crate::ids::prefetch(tally);
         }
     }
 

@@ -56,6 +56,9 @@ pub trait Detector {
     /// The end of the run: a detector with metrics of its own reports them
     /// (`DetectorFactory::reports_dissemination`).
     fn report(&mut self, _horizon: SimTime, _out: &mut crate::metrics::MetricValues) {}
+    /// A hint that an event of `instance` comes next: start loading its state into the cache
+    /// (`ids::Per::prefetch`). Changes nothing else.
+    fn prefetch(&self, _instance: InstanceId) {}
 }
 
 /// Checked parameters of a detector; makes a fresh detector for each run.

@@ -60,6 +60,22 @@ impl Id for ClientId {
     }
 }
 
+/// Asks the processor to start loading `item`'s first cache line, so that several cold reads
+/// of one event overlap instead of waiting for each other in turn (at 10⁶ instances they are
+/// most of an event's cost). A hint only: it changes nothing else.
+#[inline]
+pub fn prefetch<T>(item: &T) {
+    #[cfg(target_arch = "x86_64")]
+    // SAFETY: a prefetch never faults and has no effect but on the cache; the address is a
+    // live reference's.
+    unsafe {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        _mm_prefetch::<_MM_HINT_T0>((item as *const T).cast());
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = item;
+}
+
 /// One `T` per instance, indexed by `InstanceId`.
 pub type PerInstance<T> = Per<InstanceId, T>;
 /// One `T` per client, indexed by `ClientId`.
@@ -104,6 +120,14 @@ impl<I: Id, T> Per<I, T> {
     /// The values in id order.
     pub fn as_slice(&self) -> &[T] {
         &self.items
+    }
+
+    /// Starts loading `id`'s item into the cache (`prefetch`).
+    #[inline]
+    pub fn prefetch(&self, id: I) {
+        if let Some(item) = self.items.get(id.index()) {
+            prefetch(item);
+        }
     }
 
     /// Iterates over the items mutably, in id order.

@@ -3,25 +3,29 @@
 
 use crate::ids::{InstanceId, PerInstance};
 
-pub struct Instances {
-    up: PerInstance<bool>,
-    epoch: PerInstance<u32>,
+/// One instance's state, packed so that a crash, a repair or a detector's look at the truth
+/// reads one cache line (at 10⁶ instances, separate arrays cost a miss each).
+#[derive(Clone, Copy)]
+#[repr(align(16))]
+struct State {
     /// When the current up period's scheduled failure comes (MAX: none is scheduled).
-    up_until: PerInstance<u64>,
+    up_until: u64,
+    epoch: u32,
+    up: bool,
+}
+
+pub struct Instances {
+    states: PerInstance<State>,
 }
 
 impl Instances {
     /// All instances start up, in epoch 0.
     pub fn new(count: u32) -> Self {
-        Instances {
-            up: PerInstance::new(count, true),
-            epoch: PerInstance::new(count, 0),
-            up_until: PerInstance::new(count, u64::MAX),
-        }
+        Instances { states: PerInstance::new(count, State { up_until: u64::MAX, epoch: 0, up: true }) }
     }
 
     pub fn count(&self) -> u32 {
-        self.up.len() as u32
+        self.states.len() as u32
     }
 
     /// Every instance, in order.
@@ -29,33 +33,40 @@ impl Instances {
         InstanceId::all(self.count())
     }
 
+    /// Starts loading the instance's state into the cache (`ids::Per::prefetch`).
+    pub fn prefetch(&self, instance: InstanceId) {
+        self.states.prefetch(instance);
+    }
+
     pub fn is_up(&self, instance: InstanceId) -> bool {
-        self.up[instance]
+        self.states[instance].up
     }
 
     pub fn epoch(&self, instance: InstanceId) -> u32 {
-        self.epoch[instance]
+        self.states[instance].epoch
     }
 
     pub fn up_until(&self, instance: InstanceId) -> u64 {
-        self.up_until[instance]
+        self.states[instance].up_until
     }
 
     pub fn set_up_until(&mut self, instance: InstanceId, at: u64) {
-        self.up_until[instance] = at;
+        self.states[instance].up_until = at;
     }
 
-    pub fn all_up(&self) -> &[bool] {
-        self.up.as_slice()
+    /// Every instance's truth, in order.
+    pub fn all_up(&self) -> Vec<bool> {
+        self.states.as_slice().iter().map(|state| state.up).collect()
     }
 
     /// Flips the instance to `up`; returns false (and changes nothing) if it already was.
     pub fn set(&mut self, instance: InstanceId, up: bool) -> bool {
-        if self.up[instance] == up {
+        let state = &mut self.states[instance];
+        if state.up == up {
             return false;
         }
-        self.up[instance] = up;
-        self.epoch[instance] = self.epoch[instance].wrapping_add(1);
+        state.up = up;
+        state.epoch = state.epoch.wrapping_add(1);
         true
     }
 }

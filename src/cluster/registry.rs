@@ -101,6 +101,12 @@ impl Registry {
         self.eviction = Some(eviction);
     }
 
+    /// Starts loading the instance's view and score into the cache (`ids::Per::prefetch`).
+    pub fn prefetch(&self, instance: InstanceId) {
+        self.view.prefetch(instance);
+        self.score.prefetch(instance);
+    }
+
     pub fn view(&self, instance: InstanceId) -> View {
         self.view[instance]
     }

@@ -148,6 +148,10 @@ impl Detector for Heartbeat {
     fn on_event(&mut self, event: DetectorEvent, ctx: &mut dyn DetectorCtx) {
         self.0.on_event(event, ctx);
     }
+
+    fn prefetch(&self, instance: InstanceId) {
+        self.0.prefetch(instance);
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,9 @@ const NONE: SimTime = SimTime::MAX;
 /// The event kind of a wake-up (the only kind this detector schedules).
 const WAKE: u8 = 0;
 
+/// One instance's state, aligned to a cache line of its own: at 10⁶ instances a wake-up's
+/// cost is the misses it takes, and an unaligned 64-byte slot straddles two lines.
+#[repr(align(64))]
 struct Slot {
     /// Send time of the next heartbeat not drawn yet; NONE while the instance is down.
     next_send: SimTime,
@@ -111,6 +114,11 @@ impl LazyLease {
             slot.wake_at = NONE;
             self.advance(event.instance, ctx);
         }
+    }
+
+    /// Starts loading the instance's slot into the cache (`Detector::prefetch`).
+    pub(super) fn prefetch(&self, instance: InstanceId) {
+        self.slots.prefetch(instance);
     }
 
     fn slot(&mut self, instance: InstanceId) -> &mut Slot {

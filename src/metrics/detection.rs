@@ -9,16 +9,25 @@ use crate::metrics::Phase;
 
 const NONE: SimTime = SimTime::MAX;
 
+/// One instance's bookkeeping, together in one aligned half cache line: every crash, repair
+/// and view change reads several of these fields, and at 10⁶ instances each separate array
+/// was a cache miss of its own.
+#[derive(Clone, Copy)]
+#[repr(align(32))]
+struct Tally {
+    /// Crash time awaiting detection, or NONE.
+    pending_crash: SimTime,
+    /// Recovery time awaiting the registry's "up", or NONE.
+    pending_recovery: SimTime,
+    /// Start of an ongoing false suspicion, or NONE.
+    mistake_since: SimTime,
+    /// Last time the instance's truth or view changed (for time integrals).
+    last_change: SimTime,
+}
+
 /// Per-instance bookkeeping and totals for the detection metrics of one run.
 pub(crate) struct DetectionScore {
-    /// Crash time awaiting detection, or NONE.
-    pending_crash: Vec<SimTime>,
-    /// Recovery time awaiting the registry's "up", or NONE.
-    pending_recovery: Vec<SimTime>,
-    /// Start of an ongoing false suspicion, or NONE.
-    mistake_since: Vec<SimTime>,
-    /// Last time the instance's truth or view changed (for time integrals).
-    last_change: Vec<SimTime>,
+    tally: Vec<Tally>,
     up_time: u128,
     accurate_time: u128,
     crashes: u64,
@@ -35,10 +44,7 @@ impl DetectionScore {
     pub(crate) fn new(instances: u32, phases: &[Phase]) -> Self {
         let n = instances as usize;
         DetectionScore {
-            pending_crash: vec![NONE; n],
-            pending_recovery: vec![NONE; n],
-            mistake_since: vec![NONE; n],
-            last_change: vec![0; n],
+            tally: vec![Tally { pending_crash: NONE, pending_recovery: NONE, mistake_since: NONE, last_change: 0 }; n],
             up_time: 0,
             accurate_time: 0,
             crashes: 0,
@@ -51,6 +57,13 @@ impl DetectionScore {
         }
     }
 
+    /// Starts loading the instance's bookkeeping into the cache (`ids::prefetch`).
+    pub(crate) fn prefetch(&self, instance: InstanceId) {
+        if let Some(tally) = self.tally.get(instance.index()) {
+            crate::ids::prefetch(tally);
+        }
+    }
+
     /// Applies `f` to the phases whose window holds time `t`.
     fn in_phases(&mut self, t: SimTime, f: impl Fn(&mut PhaseTally)) {
         self.phases.iter_mut().filter(|p| p.contains(t)).for_each(f);
@@ -58,8 +71,8 @@ impl DetectionScore {
 
     /// Adds the time since the last change to the integrals, under the state that held then.
     fn account(&mut self, i: usize, now: SimTime, truth_up: bool, view_up: bool) {
-        let elapsed = (now - self.last_change[i]) as u128;
-        let since = self.last_change[i];
+        let elapsed = (now - self.tally[i].last_change) as u128;
+        let since = self.tally[i].last_change;
         self.phases.iter_mut().for_each(|p| p.account(since, now, truth_up, view_up));
         if truth_up {
             self.up_time += elapsed;
@@ -67,7 +80,7 @@ impl DetectionScore {
                 self.accurate_time += elapsed;
             }
         }
-        self.last_change[i] = now;
+        self.tally[i].last_change = now;
     }
 
     /// The instance crashed; `view_up` is what the registry holds at that moment.
@@ -76,10 +89,10 @@ impl DetectionScore {
         self.account(i, now, true, view_up);
         self.crashes += 1;
         self.in_phases(now, PhaseTally::crash);
-        self.pending_recovery[i] = NONE;
+        self.tally[i].pending_recovery = NONE;
         if view_up {
-            self.pending_crash[i] = now;
-        } else if self.mistake_since[i] != NONE {
+            self.tally[i].pending_crash = now;
+        } else if self.tally[i].mistake_since != NONE {
             // Already (wrongly) held down: the mistake ends here, the registry is now right,
             // and there is nothing left to detect.
             self.end_mistake(i, now);
@@ -90,60 +103,60 @@ impl DetectionScore {
     pub(crate) fn on_leave(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
         let i = instance.index();
         self.account(i, now, true, view_up);
-        self.pending_recovery[i] = NONE;
-        self.mistake_since[i] = NONE;
+        self.tally[i].pending_recovery = NONE;
+        self.tally[i].mistake_since = NONE;
     }
 
     /// The instance joined: up, and registered at once (nothing to detect).
     pub(crate) fn on_join(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
         let i = instance.index();
         self.account(i, now, false, view_up);
-        self.pending_crash[i] = NONE;
+        self.tally[i].pending_crash = NONE;
     }
 
     /// The instance recovered.
     pub(crate) fn on_recover(&mut self, instance: InstanceId, now: SimTime, view_up: bool) {
         let i = instance.index();
         self.account(i, now, false, view_up);
-        if self.pending_crash[i] != NONE {
+        if self.tally[i].pending_crash != NONE {
             self.undetected += 1;
-            self.in_phases(self.pending_crash[i], PhaseTally::undetected);
-            self.pending_crash[i] = NONE;
+            self.in_phases(self.tally[i].pending_crash, PhaseTally::undetected);
+            self.tally[i].pending_crash = NONE;
         }
         if !view_up {
-            self.pending_recovery[i] = now;
+            self.tally[i].pending_recovery = now;
         }
     }
 
     /// The registry changed its view of the instance (only real changes are reported).
     /// When `instance` crashed, if that crash is not detected yet.
     pub(crate) fn pending_crash(&self, instance: InstanceId) -> Option<SimTime> {
-        self.pending_crash.get(instance.index()).copied().filter(|&t| t != NONE)
+        self.tally.get(instance.index()).map(|t| t.pending_crash).filter(|&t| t != NONE)
     }
 
     pub(crate) fn on_view_change(&mut self, instance: InstanceId, now: SimTime, truth_up: bool, view_up: bool) {
         let i = instance.index();
         self.account(i, now, truth_up, !view_up);
         match (truth_up, view_up) {
-            (false, false) if self.pending_crash[i] != NONE => {
-                let (crashed, took) = (self.pending_crash[i], now - self.pending_crash[i]);
+            (false, false) if self.tally[i].pending_crash != NONE => {
+                let (crashed, took) = (self.tally[i].pending_crash, now - self.tally[i].pending_crash);
                 self.detection.record(took);
                 self.in_phases(crashed, |p| p.detection(took));
-                self.pending_crash[i] = NONE;
+                self.tally[i].pending_crash = NONE;
             }
             (true, false) => {
                 self.false_suspicions += 1;
                 self.in_phases(now, PhaseTally::false_suspicion);
-                self.mistake_since[i] = now;
+                self.tally[i].mistake_since = now;
             }
             (true, true) => {
-                if self.pending_recovery[i] != NONE {
-                    let (recovered, took) = (self.pending_recovery[i], now - self.pending_recovery[i]);
+                if self.tally[i].pending_recovery != NONE {
+                    let (recovered, took) = (self.tally[i].pending_recovery, now - self.tally[i].pending_recovery);
                     self.recovery_detection.record(took);
                     self.in_phases(recovered, |p| p.recovery_detection(took));
-                    self.pending_recovery[i] = NONE;
+                    self.tally[i].pending_recovery = NONE;
                 }
-                if self.mistake_since[i] != NONE {
+                if self.tally[i].mistake_since != NONE {
                     self.end_mistake(i, now);
                 }
             }
@@ -153,10 +166,10 @@ impl DetectionScore {
 
     /// A false suspicion of instance `i` ends at `now`.
     fn end_mistake(&mut self, i: usize, now: SimTime) {
-        let (since, took) = (self.mistake_since[i], now - self.mistake_since[i]);
+        let (since, took) = (self.tally[i].mistake_since, now - self.tally[i].mistake_since);
         self.mistake.record(took);
         self.in_phases(since, |p| p.mistake(took));
-        self.mistake_since[i] = NONE;
+        self.tally[i].mistake_since = NONE;
     }
 
     /// Closes the integrals at the horizon and reports every detection metric.

@@ -167,6 +167,10 @@ impl InstanceStreams {
     }
 }
 
+/// From this many instances on, the world starts loading the next event's instance state into
+/// the cache while it handles the current event (`EventQueue::peek`).
+const LOOKAHEAD_INSTANCES: u32 = 1 << 16;
+
 /// One run of one scenario.
 pub struct World {
     queue: EventQueue<Event>,
@@ -312,9 +316,14 @@ impl World {
         mut observe: impl FnMut(SimTime, &Event),
         trace: &mut Vec<TraceRecord>,
     ) -> (MetricValues, EngineWork) {
+        // Below this size the state stays in the cache, and the peek would be work for nothing.
+        let lookahead = self.instances.count() >= LOOKAHEAD_INSTANCES;
         while self.queue.has_before(self.horizon) {
             let event = self.queue.pop();
             observe(self.queue.now(), &event);
+            if let (true, Some(&next)) = (lookahead, self.queue.peek()) {
+                self.prefetch(&next);
+            }
             self.dispatch(event);
         }
         if let Some(mut records) = self.trace.take() {

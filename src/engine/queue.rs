@@ -227,6 +227,21 @@ impl<E: Copy> EventQueue<E> {
         event
     }
 
+    /// The event the next `pop` returns, unless an earlier one is scheduled first: the world
+    /// uses it to start loading the next event's state into the cache while it handles the
+    /// current one. Free: the next event's place is kept up to date.
+    #[inline]
+    pub fn peek(&self) -> Option<&E> {
+        if self.next_key == u128::MAX {
+            return None;
+        }
+        let entry = match self.next_in {
+            HEAP => self.lowest_bucket().and_then(|bucket| self.buckets[bucket].get(self.min_index[bucket] as usize)),
+            lane => self.lanes[lane].entries.front(),
+        };
+        entry.map(|e| &e.event)
+    }
+
     /// The lane whose front has the smallest key, and that key (`u128::MAX` when every lane is
     /// empty: no real key is that large, its sequence number would be 2^64 - 1).
     #[inline]
@@ -358,7 +373,8 @@ mod tests {
     }
 
     /// Pushes with random delays (or `lane_delay`'s, when it has one), pops with `pop_before`
-    /// and with `has_before` + `pop`, checking each against a binary heap of (time, sequence).
+    /// and with `has_before` + `pop`, checking each and `peek` against a binary heap of (time,
+    /// sequence).
     fn same_order_as_a_binary_heap_with(mut queue: EventQueue<u64>, lane_delay: impl Fn(u64) -> Option<SimTime>) {
         let mut reference = BinaryHeap::new();
         let (mut seq, mut x) = (0u64, 1u64);
@@ -378,6 +394,7 @@ mod tests {
                 reference.push(Reverse((time, seq)));
                 seq += 1;
             }
+            assert_eq!(queue.peek().copied(), reference.peek().map(|r| r.0.1), "peek, step {step}");
             let horizon = SimTime::MAX - 1;
             let expected = match reference.peek() {
                 Some(Reverse((time, _))) if *time < horizon => reference.pop().map(|r| r.0.1),

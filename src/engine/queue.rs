@@ -92,6 +92,23 @@ impl<E: Copy> Default for EventQueue<E> {
     }
 }
 
+/// The most entries an emptied bucket keeps room for.
+///
+/// Why: each of the 512 buckets comes to hold a large share of the pending events at some
+/// moment (as time moves on, every digit value is used in turn), and a bucket that kept its
+/// peak capacity forever made the queue's memory grow with the horizon — at 10⁶ instances
+/// 571 MB of peak RSS at 6 minutes simulated and 1055 MB at an hour; with this bound, 352 and
+/// 393 MB, no slower. Shrinking only an emptied bucket, and only past this bound, costs one
+/// reallocation per large bucket spread, which is already work in proportion to its size:
+/// never an allocation per event.
+const RETAINED_CAPACITY: usize = 256;
+
+fn release<E>(entries: &mut Vec<Entry<E>>) {
+    if entries.capacity() > RETAINED_CAPACITY {
+        entries.shrink_to(RETAINED_CAPACITY);
+    }
+}
+
 impl<E: Copy> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
@@ -287,7 +304,9 @@ impl<E: Copy> EventQueue<E> {
         let entries = &mut self.buckets[bucket];
         if entries.len() == 1 {
             // Nothing to spread (half the pops of the request path).
-            return entries.pop().expect("one entry").event;
+            let entry = entries.pop().expect("one entry");
+            release(entries);
+            return entry.event;
         }
         let mut entries = std::mem::take(entries);
         let entry = entries.swap_remove(self.min_index[bucket] as usize);
@@ -295,7 +314,8 @@ impl<E: Copy> EventQueue<E> {
             self.insert(moved);
         }
         entries.clear();
-        self.buckets[bucket] = entries; // keeps its capacity for reuse
+        release(&mut entries);
+        self.buckets[bucket] = entries; // keeps its capacity for reuse, up to a bound
         entry.event
     }
 

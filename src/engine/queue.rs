@@ -407,6 +407,10 @@ mod tests {
                 if step % 2 == 0 { queue.pop_before(horizon) } else { queue.has_before(horizon).then(|| queue.pop()) };
             assert_eq!(got, expected, "step {step}");
             assert_eq!(queue.pending(), reference.len());
+            // The kept smallest keys: the heap's, the lanes', and the next of both.
+            assert_eq!(queue.heap_key, queue.heap_min().unwrap_or(u128::MAX), "step {step}");
+            assert_eq!((queue.lane_in, queue.lane_key), queue.lane_min(), "step {step}");
+            assert_eq!(queue.next_key, queue.heap_key.min(queue.lane_key), "step {step}");
         }
     }
 }

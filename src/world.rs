@@ -360,6 +360,8 @@ impl World {
         (out, work)
     }
 
+    // Inlined into the loop: its one call site, about 4 instructions an event saved.
+    #[inline]
     fn dispatch(&mut self, event: Event) {
         self.prefetch(&event);
         match event {

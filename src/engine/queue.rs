@@ -75,6 +75,12 @@ pub struct EventQueue<E> {
     min_keys: [u128; BUCKETS],
     min_index: [u32; BUCKETS],
     lanes: Vec<DelayLane<E>>,
+    /// The heap's smallest key, and the smallest key at a lane's front with that lane's index
+    /// (`u128::MAX` when empty): a pop from a lane leaves the heap's unchanged and a pop from
+    /// the heap leaves the lanes', so each pop looks again only where it took from.
+    heap_key: u128,
+    lane_key: u128,
+    lane_in: usize,
     /// The smallest pending key (`u128::MAX` when none) and where it is: a lane's index, or
     /// `HEAP`. Kept up to date by every schedule and pop, so finding the next event is free.
     next_key: u128,
@@ -120,6 +126,9 @@ impl<E: Copy> EventQueue<E> {
             min_keys: [u128::MAX; BUCKETS],
             min_index: [0; BUCKETS],
             lanes: Vec::new(),
+            heap_key: u128::MAX,
+            lane_key: u128::MAX,
+            lane_in: 0,
             next_key: u128::MAX,
             next_in: HEAP,
             len: 0,
@@ -171,6 +180,9 @@ impl<E: Copy> EventQueue<E> {
                 self.lanes[lane].entries.push_back(Entry { key: place.0, event });
                 self.len += 1;
                 self.peak = self.peak.max(self.len);
+                if place.0 < self.lane_key {
+                    (self.lane_key, self.lane_in) = (place.0, lane);
+                }
                 self.note(place.0, lane);
             }
             None => self.schedule_reserved(place, event),
@@ -200,6 +212,7 @@ impl<E: Copy> EventQueue<E> {
         self.insert(Entry { key: place.0, event });
         self.len += 1;
         self.peak = self.peak.max(self.len);
+        self.heap_key = self.heap_key.min(place.0);
         self.note(place.0, HEAP);
     }
 
@@ -232,12 +245,19 @@ impl<E: Copy> EventQueue<E> {
     pub fn pop(&mut self) -> E {
         let key = self.next_key;
         let event = match self.next_in {
-            HEAP => self.pop_heap(key),
-            lane => self.lanes[lane].entries.pop_front().expect("the lane's front").event,
+            HEAP => {
+                let event = self.pop_heap(key);
+                self.heap_key = self.heap_min().unwrap_or(u128::MAX);
+                event
+            }
+            lane => {
+                let event = self.lanes[lane].entries.pop_front().expect("the lane's front").event;
+                (self.lane_in, self.lane_key) = self.lane_min();
+                event
+            }
         };
-        let heap = self.heap_min().unwrap_or(u128::MAX);
-        let (lane, lane_key) = self.lane_min();
-        (self.next_key, self.next_in) = if lane_key < heap { (lane_key, lane) } else { (heap, HEAP) };
+        (self.next_key, self.next_in) =
+            if self.lane_key < self.heap_key { (self.lane_key, self.lane_in) } else { (self.heap_key, HEAP) };
         self.len -= 1;
         self.now = (key >> 64) as SimTime;
         self.processed += 1;
@@ -424,6 +444,10 @@ mod tests {
                 if step % 2 == 0 { queue.pop_before(horizon) } else { queue.has_before(horizon).then(|| queue.pop()) };
             assert_eq!(got, expected, "step {step}");
             assert_eq!(queue.pending(), reference.len());
+            // The kept smallest keys: the heap's, the lanes', and the next of both.
+            assert_eq!(queue.heap_key, queue.heap_min().unwrap_or(u128::MAX), "step {step}");
+            assert_eq!((queue.lane_in, queue.lane_key), queue.lane_min(), "step {step}");
+            assert_eq!(queue.next_key, queue.heap_key.min(queue.lane_key), "step {step}");
         }
     }
 }

@@ -64,6 +64,10 @@ struct Bins {
     ratio_sum: f64,
     ratio_bins: u64,
     max_total: u64,
+    /// The current bin's times, [start, end): an event inside it needs no division (two per
+    /// request on the request path, about 10 M instructions of its 1.8 G).
+    start: SimTime,
+    end: SimTime,
 }
 
 impl Bins {
@@ -73,9 +77,16 @@ impl Bins {
 
     /// Counts one event at `now`; returns the bin this closes, if any (see `close`).
     fn add(&mut self, now: SimTime, hit: bool) -> Option<(SimTime, f64)> {
-        let index = now / self.width;
-        let closed = if index != self.current { self.close() } else { None };
-        self.current = index;
+        let mut closed = None;
+        if !(self.start..self.end).contains(&now) {
+            let index = now / self.width;
+            if index != self.current {
+                closed = self.close();
+            }
+            self.current = index;
+            self.start = index * self.width;
+            self.end = self.start.saturating_add(self.width);
+        }
         self.total += 1;
         self.hits += hit as u64;
         closed
@@ -495,5 +506,21 @@ mod tests {
         assert_eq!(out.get("success_ratio@late"), Some(1.0));
         assert_eq!(out.get("goodput@late"), Some(1.0 / 1e-6));
         assert_eq!(out.get("offered_load@late"), Some(0.0));
+    }
+
+    /// `Bins::add` skips the division while an event falls in the current bin: the bins it
+    /// closes are those of the plain rule (index = now / width, a change of index closes the
+    /// bin), for times in order, repeated, at bin edges, and out of order.
+    #[test]
+    fn bins_close_as_with_a_division_per_event() {
+        let times = [0, 5, 9, 10, 10, 19, 35, 36, 12, 13, 40, 39, 100, 1_000, 1_009, 1_010];
+        let mut bins = Bins::new(10);
+        let (mut current, mut total) = (0, 0);
+        for (k, &now) in times.iter().enumerate() {
+            let index = now / 10;
+            let expected = (index != current && total > 0).then_some(current * 10);
+            (current, total) = if index != current { (index, 1) } else { (current, total + 1) };
+            assert_eq!(bins.add(now, k % 3 > 0).map(|(start, _)| start), expected, "event {k} at {now}");
+        }
     }
 }

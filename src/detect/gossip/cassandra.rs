@@ -2,9 +2,8 @@
 //! (`gms/Gossiper.java` at ac8c8b21, `GossipDigestSynVerbHandler` at 1da4f955,
 //! `GossipDigestAckVerbHandler` at 01883da5 and `GossipDigestAck2VerbHandler` at 4669c40d — both
 //! call `notifyFailureDetector` before `applyStateLocally` — `gms/FailureDetector.java` at
-//! 07242de0). Every member holds a
-//! heartbeat version of every other and judges each by its own exponential φ, so a crash is
-//! known at different times by different members.
+//! 07242de0). Every member holds a heartbeat version of every other and judges each by its own
+//! exponential φ, so a crash is known at different times by different members.
 //!
 //! - **Gossip round** (`GossipTask.run`), every `gossip_interval` (1 s; a random phase per
 //!   member and up period): the member bumps its own heartbeat version, then sends a SYN (a

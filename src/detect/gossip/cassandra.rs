@@ -44,6 +44,7 @@
 
 use super::super::phi::{Estimate, Tracked};
 use super::super::{Cost, Detector, DetectorCtx, DetectorEvent, DetectorFactory, Load, random_phase};
+use super::Agent;
 use super::accuracy::Accuracy;
 use super::followed::Dissemination;
 use crate::engine::SimTime;
@@ -225,17 +226,16 @@ impl CassandraGossip {
     }
 
     fn is_up(&self, member: u32, ctx: &dyn DetectorCtx) -> bool {
-        member == self.agent() || ctx.instance_is_up(InstanceId(member))
+        Agent(self.agent()).is_up(member, ctx)
     }
 
     /// A member's generation: its up period (the agent's never changes).
     fn epoch(&self, member: u32, ctx: &dyn DetectorCtx) -> u32 {
-        if member == self.agent() { 0 } else { ctx.instance_epoch(InstanceId(member)) }
+        Agent(self.agent()).epoch(member, ctx)
     }
 
-    /// The agent shares instance 0's stream.
     fn rng<'a>(&self, member: u32, ctx: &'a mut dyn DetectorCtx) -> &'a mut crate::engine::Stream {
-        ctx.rng(InstanceId(if member == self.agent() { 0 } else { member }))
+        Agent(self.agent()).rng(member, ctx)
     }
 
     /// Starts a member's gossip rounds, on a random phase.

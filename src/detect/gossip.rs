@@ -231,25 +231,31 @@ fn event(member: u32, kind: u8, tag: u32) -> DetectorEvent {
     DetectorEvent { instance: InstanceId(member), kind, tag }
 }
 
-/// The pool's extra member, the registry's agent (its number): never down, of one generation,
+/// A gossip pool whose last member is the registry's agent: never down, of one generation,
 /// drawing from instance 0's stream. The rule for both `gossip` and `cassandra-gossip`.
-#[derive(Clone, Copy)]
-struct Agent(u32);
+trait Pool {
+    /// The agent's member number.
+    fn agent(&self) -> u32;
 
-impl Agent {
     /// Whether `member` is up: the agent always is.
-    fn is_up(self, member: u32, ctx: &dyn DetectorCtx) -> bool {
-        member == self.0 || ctx.instance_is_up(InstanceId(member))
+    fn is_up(&self, member: u32, ctx: &dyn DetectorCtx) -> bool {
+        member == self.agent() || ctx.instance_is_up(InstanceId(member))
     }
 
-    /// `member`'s epoch (its up period); the agent's is always 0.
-    fn epoch(self, member: u32, ctx: &dyn DetectorCtx) -> u32 {
-        if member == self.0 { 0 } else { ctx.instance_epoch(InstanceId(member)) }
+    /// `member`'s epoch, its up period (its loops' identity, its generation); the agent's is 0.
+    fn epoch(&self, member: u32, ctx: &dyn DetectorCtx) -> u32 {
+        if member == self.agent() { 0 } else { ctx.instance_epoch(InstanceId(member)) }
     }
 
     /// `member`'s random stream; the agent shares instance 0's.
-    fn rng(self, member: u32, ctx: &mut dyn DetectorCtx) -> &mut crate::engine::Stream {
-        ctx.rng(InstanceId(if member == self.0 { 0 } else { member }))
+    fn rng<'a>(&self, member: u32, ctx: &'a mut dyn DetectorCtx) -> &'a mut crate::engine::Stream {
+        ctx.rng(InstanceId(if member == self.agent() { 0 } else { member }))
+    }
+}
+
+impl Pool for Gossip {
+    fn agent(&self) -> u32 {
+        self.members.len() as u32 - 1
     }
 }
 
@@ -273,25 +279,8 @@ impl Gossip {
         }
     }
 
-    fn agent(&self) -> u32 {
-        self.members.len() as u32 - 1
-    }
-
     fn size(&self) -> u32 {
         self.members.len() as u32
-    }
-
-    fn is_up(&self, member: u32, ctx: &dyn DetectorCtx) -> bool {
-        Agent(self.agent()).is_up(member, ctx)
-    }
-
-    /// A member's loop identity: its epoch (the agent's never changes).
-    fn epoch(&self, member: u32, ctx: &dyn DetectorCtx) -> u32 {
-        Agent(self.agent()).epoch(member, ctx)
-    }
-
-    fn rng<'a>(&self, member: u32, ctx: &'a mut dyn DetectorCtx) -> &'a mut crate::engine::Stream {
-        Agent(self.agent()).rng(member, ctx)
     }
 
     /// Starts a member's probe loop and, if it has updates to send, its gossip loop.

@@ -44,7 +44,7 @@
 
 use super::super::phi::{Estimate, Tracked};
 use super::super::{Cost, Detector, DetectorCtx, DetectorEvent, DetectorFactory, Load, random_phase};
-use super::Agent;
+use super::Pool;
 use super::accuracy::Accuracy;
 use super::followed::Dissemination;
 use crate::engine::SimTime;
@@ -196,6 +196,12 @@ fn event(member: u32, kind: u8, tag: u32) -> DetectorEvent {
     DetectorEvent { instance: InstanceId(member), kind, tag }
 }
 
+impl Pool for CassandraGossip {
+    fn agent(&self) -> u32 {
+        self.n - 1
+    }
+}
+
 impl CassandraGossip {
     fn new(settings: Settings, instances: u32) -> Self {
         let n = instances + 1;
@@ -217,25 +223,8 @@ impl CassandraGossip {
         }
     }
 
-    fn agent(&self) -> u32 {
-        self.n - 1
-    }
-
     fn at(&self, member: u32, endpoint: u32) -> usize {
         member as usize * self.n as usize + endpoint as usize
-    }
-
-    fn is_up(&self, member: u32, ctx: &dyn DetectorCtx) -> bool {
-        Agent(self.agent()).is_up(member, ctx)
-    }
-
-    /// A member's generation: its up period (the agent's never changes).
-    fn epoch(&self, member: u32, ctx: &dyn DetectorCtx) -> u32 {
-        Agent(self.agent()).epoch(member, ctx)
-    }
-
-    fn rng<'a>(&self, member: u32, ctx: &'a mut dyn DetectorCtx) -> &'a mut crate::engine::Stream {
-        Agent(self.agent()).rng(member, ctx)
     }
 
     /// Starts a member's gossip rounds, on a random phase.

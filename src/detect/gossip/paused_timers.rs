@@ -5,7 +5,7 @@
 //! loop's phase there (Go's `time.Ticker`, which memberlist's loops use, keeps its grid and
 //! drops the ticks missed: the two differ by less than a period per pause).
 
-use super::{GOSSIP_TICK, Gossip, NACK_TIMER, PROBE_TIMEOUT, PUSH_PULL_TICK, SUSPICION, TICK};
+use super::{GOSSIP_TICK, Gossip, NACK_TIMER, PROBE_TIMEOUT, PUSH_PULL_TICK, Pool, SUSPICION, TICK};
 use crate::detect::{DetectorCtx, DetectorEvent};
 
 /// The detector's timer events (the others are messages).

@@ -368,7 +368,9 @@ impl World {
         while self.queue.has_before(self.horizon) {
             let event = self.queue.pop();
             observe(self.queue.now(), &event);
-            if let (true, Some(&next)) = (LOOKAHEAD, self.queue.peek()) {
+            // Not `if let (LOOKAHEAD, Some(..)) = (.., peek())`: a tuple evaluates the peek
+            // whether or not it is wanted.
+            if LOOKAHEAD && let Some(&next) = self.queue.peek() {
                 self.prefetch(&next);
             }
             if PREFETCH {

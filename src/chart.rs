@@ -11,6 +11,7 @@
 
 mod axes;
 mod bar;
+mod bitmap;
 mod cdf;
 mod data;
 mod legend;
@@ -58,11 +59,7 @@ fn draw(
     style::register_font();
     let files = [format!("{}.png", spec.name), format!("{}.svg", spec.name)];
     let (png_tmp, svg_tmp) = (scratch.join(&files[0]), scratch.join(&files[1]));
-    {
-        let area = BitMapBackend::new(&png_tmp, style::SIZE).into_drawing_area();
-        render(&area, spec, data)?;
-        area.present()?;
-    }
+    bitmap::draw_png(&png_tmp, |area| render(area, spec, data))?;
     {
         let area = SVGBackend::new(&svg_tmp, style::SIZE).into_drawing_area();
         render(&area, spec, data)?;

@@ -174,8 +174,12 @@ fn every_kind_renders_a_valid_png_and_svg_and_plot_redraws_them_identically() {
     for name in ["line", "bar", "grouped", "tradeoff", "cdf", "timeline"] {
         let png = std::fs::read(out.join(format!("{name}.png"))).unwrap();
         let decoder = png::Decoder::new(std::io::Cursor::new(&png));
-        let reader = decoder.read_info().unwrap_or_else(|e| panic!("{name}.png: {e}"));
+        let mut reader = decoder.read_info().unwrap_or_else(|e| panic!("{name}.png: {e}"));
         assert_eq!((reader.info().width, reader.info().height), (1000, 640), "{name}.png");
+        // The whole image decodes (every row's filter, the compressed stream and its checksums).
+        let mut pixels = vec![0; reader.output_buffer_size().unwrap()];
+        reader.next_frame(&mut pixels).unwrap_or_else(|e| panic!("{name}.png: {e}"));
+        assert!(pixels.iter().any(|&b| b != 255), "{name}.png is not blank");
         let svg = std::fs::read_to_string(out.join(format!("{name}.svg"))).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
         assert!(doc.descendants().filter(|n| n.has_tag_name("text")).count() > 5, "{name}.svg has labels");

@@ -27,6 +27,7 @@ use crate::recovery::breaker::Change;
 /// Failover remembers this many instances already tried per request.
 const TRIED: usize = 8;
 
+#[derive(Clone, Copy)]
 pub(super) struct Request {
     client: ClientId,
     key: u64,
@@ -46,8 +47,16 @@ impl Request {
     fn tried(&self) -> &[InstanceId] {
         &self.tried[..(self.tried_count as usize).min(TRIED)]
     }
+
+    /// An attempt (or a tied copy) leaves for `instance`: recorded as tried, and in flight.
+    fn add_try(&mut self, instance: InstanceId) {
+        self.tried[self.tried_count as usize % TRIED] = instance;
+        self.tried_count += 1;
+        self.in_flight += 1;
+    }
 }
 
+#[derive(Clone, Copy)]
 pub(super) struct Attempt {
     request: Ref,
     client: ClientId,
@@ -152,6 +161,8 @@ impl RequestPath {
         generation == self.clients[client].issue_generation
     }
 
+    // Always inlined: in the issue handler it saves a call per request.
+    #[inline(always)]
     pub(super) fn schedule_issue<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let rate = self.model.rate * self.rate_factor;
         let u = self.rng.arrivals[client].uniform_open0();
@@ -160,6 +171,8 @@ impl RequestPath {
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
 
+    // The issue event's handler, one function with its steps inlined (see `Traffic::on_event`).
+    #[inline(never)]
     pub(super) fn on_issue<E: WorldEvent>(
         &mut self,
         client: ClientId,
@@ -189,12 +202,13 @@ impl RequestPath {
         }
         let request = self.new_request(client, key, ctx);
         match self.cache.as_ref().map_or(0, Cache::latency) {
-            0 => self.send_attempt(request, ctx, servers, metrics),
+            0 => self.send_now(request, ctx, servers, metrics),
             latency => ctx.at(ctx.now.saturating_add(latency), TrafficEvent::CacheMiss { request }),
         }
     }
 
     /// A request (or a fan-out leaf) enters the slab, with its deadline in the lane.
+    #[inline(always)]
     fn new_request<E: WorldEvent>(&mut self, client: ClientId, key: u64, ctx: &mut TrafficCtx<E>) -> Ref {
         let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| ctx.now.saturating_add(d));
         let request = self.requests.insert(Request {
@@ -248,7 +262,20 @@ impl RequestPath {
     /// first: a hedge is then not sent, a first attempt or a retry ends the request as failed.
     /// An attempt that finds no usable instance fails at once (and counts toward
     /// `max_attempts`).
+    #[inline(never)]
     pub(super) fn send_attempt<E: WorldEvent>(
+        &mut self,
+        request: Ref,
+        ctx: &mut TrafficCtx<E>,
+        servers: &mut Servers,
+        metrics: &mut RequestMetrics,
+    ) {
+        self.send_now(request, ctx, servers, metrics);
+    }
+
+    /// `send_attempt`, inlined into `on_issue`: every request's first attempt.
+    #[inline(always)]
+    fn send_now<E: WorldEvent>(
         &mut self,
         request: Ref,
         ctx: &mut TrafficCtx<E>,
@@ -265,16 +292,23 @@ impl RequestPath {
             return;
         }
         metrics.counters.hedges += hedge as u64;
-        let Some(instance) = pinned.or_else(|| self.pick_instance(request)) else {
+        // One lookup of the request for the pick and the attempt's bookkeeping: the balancer
+        // borrows the other fields.
+        let r = self.requests.get_mut(request).expect("checked above");
+        let picked = match pinned {
+            Some(instance) => Some(instance),
+            None => pick(&mut *self.balancer, &self.clients[client], &mut self.rng.balance[client], r),
+        };
+        let Some(instance) = picked else {
             metrics.counters.no_instance += 1;
-            self.requests.get_mut(request).expect("checked above").attempts += 1;
+            r.attempts += 1;
             return self.attempt_failed(request, ctx, metrics);
         };
-        let r = self.requests.get_mut(request).expect("checked above");
         if r.attempts == 0 {
             r.first_sent = ctx.now;
         }
         r.attempts += 1;
+        r.add_try(instance);
         let (deadline, first) = (r.deadline, r.attempts == 1);
         let attempt = self.open_attempt(request, client, instance, ctx, metrics);
         let request_id = (request.slot as u64) << 32 | request.generation as u64;
@@ -289,8 +323,9 @@ impl RequestPath {
         }
     }
 
-    /// An attempt of `request` leaves `client` for `instance`: recorded as tried, in flight
-    /// (on the request, the client's outstanding count and its breaker), with its timeout.
+    /// An attempt of `request` (already recorded on the request: `Request::add_try`) leaves
+    /// `client` for `instance`: in flight on the client's outstanding count and its breaker,
+    /// with its timeout.
     // Always inlined: the plain path's one call site then compiles as the code it replaced.
     #[inline(always)]
     fn open_attempt<E: WorldEvent>(
@@ -301,10 +336,6 @@ impl RequestPath {
         ctx: &mut TrafficCtx<E>,
         metrics: &mut RequestMetrics,
     ) -> Ref {
-        let r = self.requests.get_mut(request).expect("the caller holds the request");
-        r.tried[r.tried_count as usize % TRIED] = instance;
-        r.tried_count += 1;
-        r.in_flight += 1;
         let c = &mut self.clients[client];
         c.outstanding[instance] += 1;
         metrics.attempt_started(ctx.now, instance);
@@ -318,27 +349,10 @@ impl RequestPath {
         attempt
     }
 
-    /// The balancer's choice, failing over away from instances already tried; when every
-    /// usable instance was tried, any usable one may be tried again.
-    #[inline]
+    /// The balancer's choice for `request`, failing over away from instances already tried.
     fn pick_instance(&mut self, request: Ref) -> Option<InstanceId> {
         let r = self.requests.get(request)?;
-        let c = &self.clients[r.client];
-        let rng = &mut self.rng.balance[r.client];
-        let mut pick = Pick {
-            client: r.client,
-            key: r.key,
-            live: &c.live,
-            is_live: &c.routable,
-            outstanding: &c.outstanding,
-            tried: r.tried(),
-            rng,
-        };
-        if let Some(instance) = self.balancer.pick(&mut pick) {
-            return Some(instance);
-        }
-        pick.tried = &[];
-        self.balancer.pick(&mut pick)
+        pick(&mut *self.balancer, &self.clients[r.client], &mut self.rng.balance[r.client], r)
     }
 
     fn hedge_delay(&self, client: ClientId) -> SimTime {
@@ -349,6 +363,8 @@ impl RequestPath {
         }
     }
 
+    // The response event's handler, one function with its steps inlined (see `Traffic::on_event`).
+    #[inline(never)]
     pub(super) fn on_response<E: WorldEvent>(
         &mut self,
         attempt: Ref,
@@ -394,6 +410,7 @@ impl RequestPath {
 
     /// Closes an attempt on the client (its response came, or its timeout): frees it, updates
     /// the outstanding count and the breaker.
+    #[inline(always)]
     fn finish_attempt<E: WorldEvent>(
         &mut self,
         attempt: Ref,
@@ -580,6 +597,7 @@ impl RequestPath {
 
     /// The request is over; attempts still in flight are abandoned (their responses and
     /// timeouts will find the request gone).
+    #[inline]
     fn complete(&mut self, request: Ref, success: bool, now: SimTime, metrics: &mut RequestMetrics) {
         let Some(r) = self.requests.remove(request) else { return };
         match self.leaf_parent.get_mut(request.slot as usize).and_then(Option::take) {
@@ -587,6 +605,27 @@ impl RequestPath {
             Some(parent) => self.leaf_done(parent, &r, success, now, metrics),
         }
     }
+}
+
+/// The balancer's choice for the request `r` of the client `c`, failing over away from
+/// instances already tried; when every usable instance was tried, any usable one may be tried
+/// again.
+#[inline]
+fn pick(balancer: &mut dyn Balancer, c: &Client, rng: &mut Stream, r: &Request) -> Option<InstanceId> {
+    let mut pick = Pick {
+        client: r.client,
+        key: r.key,
+        live: &c.live,
+        is_live: &c.routable,
+        outstanding: &c.outstanding,
+        tried: r.tried(),
+        rng,
+    };
+    if let Some(instance) = balancer.pick(&mut pick) {
+        return Some(instance);
+    }
+    pick.tried = &[];
+    balancer.pick(&mut pick)
 }
 
 /// A cache hit issued at `now` answers after `latency` without touching an instance (at once

@@ -105,11 +105,22 @@ pub(super) struct RequestPath {
     leaf_parent: Vec<Option<Ref>>,
     /// The instance the next attempt sent goes to, chosen with its fan-out siblings'.
     next_pinned: Option<InstanceId>,
+    /// Whether any client-side option that acts on each attempt is on (a breaker, outlier
+    /// detection, adaptive throttling, retry-throttling tokens, hedging by a latency
+    /// quantile). Without one, an attempt's send and its end test this flag instead of each
+    /// option, and the options' code stays out of the request handlers (`attempt_outcome`).
+    extras: bool,
 }
 
 impl RequestPath {
     pub(super) fn new(model: Clients, instances: u32, rng: ClientStreams) -> Self {
         let c = model.count;
+        let r = &model.recovery;
+        let extras = r.breaker.is_some()
+            || r.outlier.is_some()
+            || r.adaptive_throttling.is_some()
+            || r.retry_throttling.is_some()
+            || r.hedge.as_ref().is_some_and(|h| h.quantile.is_some());
         RequestPath {
             clients: ClientId::all(c).map(|_| Client::new(instances, &model.recovery, model.rate)).collect(),
             balancer: model.balancer.build(instances, c),
@@ -127,6 +138,7 @@ impl RequestPath {
             chosen: Vec::new(),
             leaf_parent: Vec::new(),
             next_pinned: None,
+            extras,
             model,
         }
     }
@@ -285,7 +297,7 @@ impl RequestPath {
         let pinned = self.next_pinned.take();
         let Some(r) = self.requests.get(request) else { return };
         let (client, hedge) = (r.client, r.in_flight > 0);
-        if self.throttled(client, ctx.now, metrics) {
+        if self.extras && self.throttled(client, ctx.now, metrics) {
             if !hedge {
                 self.complete(request, false, ctx.now, metrics);
             }
@@ -379,13 +391,6 @@ impl RequestPath {
             metrics.counters.rejected += 1;
             return self.attempt_failed(a.request, ctx, metrics);
         }
-        let c = &mut self.clients[a.client];
-        if let Some(h) = &mut c.latencies {
-            let _ = h.record(ctx.now - a.sent);
-        }
-        if let Some(throttle) = &mut c.throttle {
-            throttle.accepted(ctx.now);
-        }
         let Some(r) = self.requests.get(a.request).filter(|r| ctx.now <= r.deadline) else { return };
         // Look-aside: the client that got the value puts it in the cache.
         if let Some(cache) = &mut self.cache {
@@ -409,7 +414,7 @@ impl RequestPath {
     }
 
     /// Closes an attempt on the client (its response came, or its timeout): frees it, updates
-    /// the outstanding count and the breaker.
+    /// the outstanding count, and tells the client's options its outcome.
     #[inline(always)]
     fn finish_attempt<E: WorldEvent>(
         &mut self,
@@ -419,12 +424,31 @@ impl RequestPath {
         metrics: &mut RequestMetrics,
     ) -> Option<Attempt> {
         let a = self.attempts.remove(attempt)?;
-        let c = &mut self.clients[a.client];
-        c.outstanding[a.instance] -= 1;
+        self.clients[a.client].outstanding[a.instance] -= 1;
         metrics.attempt_ended(ctx.now, a.instance);
         if let Some(r) = self.requests.get_mut(a.request) {
             r.in_flight -= 1;
         }
+        if self.extras {
+            self.attempt_outcome(&a, ok, ctx, metrics);
+        }
+        Some(a)
+    }
+
+    /// An attempt's outcome (`ok`: a successful response) reaches the client's options: its
+    /// breaker, retry-throttling tokens and outlier detector, then, for a success, the
+    /// latencies of hedging by quantile and adaptive throttling.
+    // Cold and never inlined: only with those options (`extras`).
+    #[cold]
+    #[inline(never)]
+    fn attempt_outcome<E: WorldEvent>(
+        &mut self,
+        a: &Attempt,
+        ok: bool,
+        ctx: &mut TrafficCtx<E>,
+        metrics: &mut RequestMetrics,
+    ) {
+        let c = &mut self.clients[a.client];
         if let (Some(policy), Some(b)) = (&self.model.recovery.breaker, c.breakers.get_mut(a.instance)) {
             match b.record(policy, ctx.now, ok) {
                 Change::Opened(until) => {
@@ -441,7 +465,13 @@ impl RequestPath {
         if c.outlier.is_some() {
             self.record_outlier(a.client, a.instance, ok, ctx.now, metrics);
         }
-        Some(a)
+        let c = &mut self.clients[a.client];
+        if let (true, Some(h)) = (ok, &mut c.latencies) {
+            let _ = h.record(ctx.now - a.sent);
+        }
+        if let (true, Some(throttle)) = (ok, &mut c.throttle) {
+            throttle.accepted(ctx.now);
+        }
     }
 
     /// An attempt's outcome reaches the client's outlier detector; an ejection is counted, and
@@ -602,7 +632,8 @@ impl RequestPath {
         let Some(r) = self.requests.remove(request) else { return };
         match self.leaf_parent.get_mut(request.slot as usize).and_then(Option::take) {
             None => metrics.complete(now, r.issued, r.first_sent, r.attempts, success),
-            Some(parent) => self.leaf_done(parent, &r, success, now, metrics),
+            // By value, so that the request is copied out of the slab in this rare branch only.
+            Some(parent) => self.leaf_done(parent, r, success, now, metrics),
         }
     }
 }

@@ -94,7 +94,7 @@ impl RequestPath {
     pub(super) fn leaf_done(
         &mut self,
         parent: Ref,
-        leaf: &Request,
+        leaf: Request,
         success: bool,
         now: SimTime,
         metrics: &mut RequestMetrics,

@@ -117,7 +117,8 @@ impl Servers {
 
     /// Sends a message between a client and an instance: its arrival time, or None if lost or
     /// cut by a partition.
-    #[inline]
+    // Always inlined: the attempt's and the response's step in their handlers.
+    #[inline(always)]
     fn send(&mut self, client: ClientId, instance: InstanceId, now: SimTime) -> Option<SimTime> {
         if self.cut[instance] {
             return None;

@@ -29,7 +29,7 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T: Copy> Slab<T> {
-    #[inline]
+    #[inline(always)]
     pub(super) fn insert(&mut self, value: T) -> Ref {
         if let Some(slot) = self.free.pop() {
             let entry = &mut self.items[slot as usize];
@@ -43,7 +43,7 @@ impl<T: Copy> Slab<T> {
 
     /// The live value `r` refers to. A `Ref` is only ever made with an odd (live) generation,
     /// so an equal generation means the same live value.
-    #[inline]
+    #[inline(always)]
     pub(super) fn get(&self, r: Ref) -> Option<&T> {
         match self.items.get(r.slot as usize) {
             Some((generation, value)) if *generation == r.generation => Some(value),
@@ -51,7 +51,7 @@ impl<T: Copy> Slab<T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn get_mut(&mut self, r: Ref) -> Option<&mut T> {
         match self.items.get_mut(r.slot as usize) {
             Some((generation, value)) if *generation == r.generation => Some(value),
@@ -59,7 +59,7 @@ impl<T: Copy> Slab<T> {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub(super) fn remove(&mut self, r: Ref) -> Option<T> {
         let entry = self.items.get_mut(r.slot as usize)?;
         if entry.0 != r.generation {

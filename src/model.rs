@@ -229,6 +229,9 @@ pub struct NetworkModel {
 impl NetworkModel {
     /// One message sent at `now`: lost (None) with probability `loss`, else its arrival time.
     /// The loss draw (only when loss > 0) comes before the delay draw, on the link's stream.
+    // Always inlined: two messages per request on the request path, and a constant delay is
+    // a load.
+    #[inline(always)]
     pub fn transit(&self, now: SimTime, rng: &mut crate::engine::Stream) -> Option<SimTime> {
         if self.loss > 0.0 && rng.bernoulli(self.loss) {
             return None;

@@ -221,6 +221,11 @@ impl Traffic {
         self.path.snapshot_assignment();
     }
 
+    /// Routes an event to its part. Inlined into the world's loop, so an event reaches its
+    /// handler in one call; the four events of a request (issue, arrival, service end,
+    /// response) each have a handler that is a function of its own (`#[inline(never)]`) with
+    /// its steps inlined, one prologue per event instead of one per step.
+    #[inline]
     pub(crate) fn on_event<E: WorldEvent>(&mut self, event: TrafficEvent, ctx: &mut TrafficCtx<E>) {
         use TrafficEvent::*;
         let (path, servers, metrics) = (&mut self.path, &mut self.servers, &mut self.metrics);

@@ -60,6 +60,7 @@ enum Caller {
     Tier(Ref),
 }
 
+#[derive(Clone, Copy)]
 struct Call {
     tier: u8,
     caller: Caller,
@@ -68,6 +69,7 @@ struct Call {
 }
 
 /// An attempt on its caller's side (gone once answered or timed out).
+#[derive(Clone, Copy)]
 struct Attempt {
     call: Ref,
     tier: u8,
@@ -75,6 +77,7 @@ struct Attempt {
 }
 
 /// An attempt on its instance's side (it outlives a caller's timeout).
+#[derive(Clone, Copy)]
 struct Job {
     attempt: Ref,
     tier: u8,

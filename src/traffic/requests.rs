@@ -27,6 +27,7 @@ use crate::recovery::breaker::Change;
 /// Failover remembers this many instances already tried per request.
 const TRIED: usize = 8;
 
+#[derive(Clone, Copy)]
 pub(super) struct Request {
     client: ClientId,
     key: u64,
@@ -46,8 +47,16 @@ impl Request {
     fn tried(&self) -> &[InstanceId] {
         &self.tried[..(self.tried_count as usize).min(TRIED)]
     }
+
+    /// An attempt (or a tied copy) leaves for `instance`: recorded as tried, and in flight.
+    fn add_try(&mut self, instance: InstanceId) {
+        self.tried[self.tried_count as usize % TRIED] = instance;
+        self.tried_count += 1;
+        self.in_flight += 1;
+    }
 }
 
+#[derive(Clone, Copy)]
 pub(super) struct Attempt {
     request: Ref,
     client: ClientId,
@@ -96,11 +105,22 @@ pub(super) struct RequestPath {
     leaf_parent: Vec<Option<Ref>>,
     /// The instance the next attempt sent goes to, chosen with its fan-out siblings'.
     next_pinned: Option<InstanceId>,
+    /// Whether any client-side option that acts on each attempt is on (a breaker, outlier
+    /// detection, adaptive throttling, retry-throttling tokens, hedging by a latency
+    /// quantile). Without one, an attempt's send and its end test this flag instead of each
+    /// option, and the options' code stays out of the request handlers (`attempt_outcome`).
+    extras: bool,
 }
 
 impl RequestPath {
     pub(super) fn new(model: Clients, instances: u32, rng: ClientStreams) -> Self {
         let c = model.count;
+        let r = &model.recovery;
+        let extras = r.breaker.is_some()
+            || r.outlier.is_some()
+            || r.adaptive_throttling.is_some()
+            || r.retry_throttling.is_some()
+            || r.hedge.as_ref().is_some_and(|h| h.quantile.is_some());
         RequestPath {
             clients: ClientId::all(c).map(|_| Client::new(instances, &model.recovery, model.rate)).collect(),
             balancer: model.balancer.build(instances, c),
@@ -118,6 +138,7 @@ impl RequestPath {
             chosen: Vec::new(),
             leaf_parent: Vec::new(),
             next_pinned: None,
+            extras,
             model,
         }
     }
@@ -152,6 +173,8 @@ impl RequestPath {
         generation == self.clients[client].issue_generation
     }
 
+    // Always inlined: in the issue handler it saves a call per request.
+    #[inline(always)]
     pub(super) fn schedule_issue<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let rate = self.model.rate * self.rate_factor;
         let u = self.rng.arrivals[client].uniform_open0();
@@ -160,6 +183,8 @@ impl RequestPath {
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
 
+    // The issue event's handler, one function with its steps inlined (see `Traffic::on_event`).
+    #[inline(never)]
     pub(super) fn on_issue<E: WorldEvent>(
         &mut self,
         client: ClientId,
@@ -189,12 +214,13 @@ impl RequestPath {
         }
         let request = self.new_request(client, key, ctx);
         match self.cache.as_ref().map_or(0, Cache::latency) {
-            0 => self.send_attempt(request, ctx, servers, metrics),
+            0 => self.send_now(request, ctx, servers, metrics),
             latency => ctx.at(ctx.now.saturating_add(latency), TrafficEvent::CacheMiss { request }),
         }
     }
 
     /// A request (or a fan-out leaf) enters the slab, with its deadline in the lane.
+    #[inline(always)]
     fn new_request<E: WorldEvent>(&mut self, client: ClientId, key: u64, ctx: &mut TrafficCtx<E>) -> Ref {
         let deadline = self.model.recovery.deadline.map_or(SimTime::MAX, |d| ctx.now.saturating_add(d));
         let request = self.requests.insert(Request {
@@ -248,7 +274,20 @@ impl RequestPath {
     /// first: a hedge is then not sent, a first attempt or a retry ends the request as failed.
     /// An attempt that finds no usable instance fails at once (and counts toward
     /// `max_attempts`).
+    #[inline(never)]
     pub(super) fn send_attempt<E: WorldEvent>(
+        &mut self,
+        request: Ref,
+        ctx: &mut TrafficCtx<E>,
+        servers: &mut Servers,
+        metrics: &mut RequestMetrics,
+    ) {
+        self.send_now(request, ctx, servers, metrics);
+    }
+
+    /// `send_attempt`, inlined into `on_issue`: every request's first attempt.
+    #[inline(always)]
+    fn send_now<E: WorldEvent>(
         &mut self,
         request: Ref,
         ctx: &mut TrafficCtx<E>,
@@ -258,23 +297,30 @@ impl RequestPath {
         let pinned = self.next_pinned.take();
         let Some(r) = self.requests.get(request) else { return };
         let (client, hedge) = (r.client, r.in_flight > 0);
-        if self.throttled(client, ctx.now, metrics) {
+        if self.extras && self.throttled(client, ctx.now, metrics) {
             if !hedge {
                 self.complete(request, false, ctx.now, metrics);
             }
             return;
         }
         metrics.counters.hedges += hedge as u64;
-        let Some(instance) = pinned.or_else(|| self.pick_instance(request)) else {
+        // One lookup of the request for the pick and the attempt's bookkeeping: the balancer
+        // borrows the other fields.
+        let r = self.requests.get_mut(request).expect("checked above");
+        let picked = match pinned {
+            Some(instance) => Some(instance),
+            None => pick(&mut *self.balancer, &self.clients[client], &mut self.rng.balance[client], r),
+        };
+        let Some(instance) = picked else {
             metrics.counters.no_instance += 1;
-            self.requests.get_mut(request).expect("checked above").attempts += 1;
+            r.attempts += 1;
             return self.attempt_failed(request, ctx, metrics);
         };
-        let r = self.requests.get_mut(request).expect("checked above");
         if r.attempts == 0 {
             r.first_sent = ctx.now;
         }
         r.attempts += 1;
+        r.add_try(instance);
         let (deadline, first) = (r.deadline, r.attempts == 1);
         let attempt = self.open_attempt(request, client, instance, ctx, metrics);
         let request_id = (request.slot as u64) << 32 | request.generation as u64;
@@ -289,8 +335,9 @@ impl RequestPath {
         }
     }
 
-    /// An attempt of `request` leaves `client` for `instance`: recorded as tried, in flight
-    /// (on the request, the client's outstanding count and its breaker), with its timeout.
+    /// An attempt of `request` (already recorded on the request: `Request::add_try`) leaves
+    /// `client` for `instance`: in flight on the client's outstanding count and its breaker,
+    /// with its timeout.
     // Always inlined: the plain path's one call site then compiles as the code it replaced.
     #[inline(always)]
     fn open_attempt<E: WorldEvent>(
@@ -301,10 +348,6 @@ impl RequestPath {
         ctx: &mut TrafficCtx<E>,
         metrics: &mut RequestMetrics,
     ) -> Ref {
-        let r = self.requests.get_mut(request).expect("the caller holds the request");
-        r.tried[r.tried_count as usize % TRIED] = instance;
-        r.tried_count += 1;
-        r.in_flight += 1;
         let c = &mut self.clients[client];
         c.outstanding[instance] += 1;
         metrics.attempt_started(ctx.now, instance);
@@ -318,27 +361,10 @@ impl RequestPath {
         attempt
     }
 
-    /// The balancer's choice, failing over away from instances already tried; when every
-    /// usable instance was tried, any usable one may be tried again.
-    #[inline]
+    /// The balancer's choice for `request`, failing over away from instances already tried.
     fn pick_instance(&mut self, request: Ref) -> Option<InstanceId> {
         let r = self.requests.get(request)?;
-        let c = &self.clients[r.client];
-        let rng = &mut self.rng.balance[r.client];
-        let mut pick = Pick {
-            client: r.client,
-            key: r.key,
-            live: &c.live,
-            is_live: &c.routable,
-            outstanding: &c.outstanding,
-            tried: r.tried(),
-            rng,
-        };
-        if let Some(instance) = self.balancer.pick(&mut pick) {
-            return Some(instance);
-        }
-        pick.tried = &[];
-        self.balancer.pick(&mut pick)
+        pick(&mut *self.balancer, &self.clients[r.client], &mut self.rng.balance[r.client], r)
     }
 
     fn hedge_delay(&self, client: ClientId) -> SimTime {
@@ -349,6 +375,8 @@ impl RequestPath {
         }
     }
 
+    // The response event's handler, one function with its steps inlined (see `Traffic::on_event`).
+    #[inline(never)]
     pub(super) fn on_response<E: WorldEvent>(
         &mut self,
         attempt: Ref,
@@ -362,13 +390,6 @@ impl RequestPath {
         if !ok {
             metrics.counters.rejected += 1;
             return self.attempt_failed(a.request, ctx, metrics);
-        }
-        let c = &mut self.clients[a.client];
-        if let Some(h) = &mut c.latencies {
-            let _ = h.record(ctx.now - a.sent);
-        }
-        if let Some(throttle) = &mut c.throttle {
-            throttle.accepted(ctx.now);
         }
         let Some(r) = self.requests.get(a.request).filter(|r| ctx.now <= r.deadline) else { return };
         // Look-aside: the client that got the value puts it in the cache.
@@ -393,7 +414,8 @@ impl RequestPath {
     }
 
     /// Closes an attempt on the client (its response came, or its timeout): frees it, updates
-    /// the outstanding count and the breaker.
+    /// the outstanding count, and tells the client's options its outcome.
+    #[inline(always)]
     fn finish_attempt<E: WorldEvent>(
         &mut self,
         attempt: Ref,
@@ -402,12 +424,31 @@ impl RequestPath {
         metrics: &mut RequestMetrics,
     ) -> Option<Attempt> {
         let a = self.attempts.remove(attempt)?;
-        let c = &mut self.clients[a.client];
-        c.outstanding[a.instance] -= 1;
+        self.clients[a.client].outstanding[a.instance] -= 1;
         metrics.attempt_ended(ctx.now, a.instance);
         if let Some(r) = self.requests.get_mut(a.request) {
             r.in_flight -= 1;
         }
+        if self.extras {
+            self.attempt_outcome(&a, ok, ctx, metrics);
+        }
+        Some(a)
+    }
+
+    /// An attempt's outcome (`ok`: a successful response) reaches the client's options: its
+    /// breaker, retry-throttling tokens and outlier detector, then, for a success, the
+    /// latencies of hedging by quantile and adaptive throttling.
+    // Cold and never inlined: only with those options (`extras`).
+    #[cold]
+    #[inline(never)]
+    fn attempt_outcome<E: WorldEvent>(
+        &mut self,
+        a: &Attempt,
+        ok: bool,
+        ctx: &mut TrafficCtx<E>,
+        metrics: &mut RequestMetrics,
+    ) {
+        let c = &mut self.clients[a.client];
         if let (Some(policy), Some(b)) = (&self.model.recovery.breaker, c.breakers.get_mut(a.instance)) {
             match b.record(policy, ctx.now, ok) {
                 Change::Opened(until) => {
@@ -424,7 +465,13 @@ impl RequestPath {
         if c.outlier.is_some() {
             self.record_outlier(a.client, a.instance, ok, ctx.now, metrics);
         }
-        Some(a)
+        let c = &mut self.clients[a.client];
+        if let (true, Some(h)) = (ok, &mut c.latencies) {
+            let _ = h.record(ctx.now - a.sent);
+        }
+        if let (true, Some(throttle)) = (ok, &mut c.throttle) {
+            throttle.accepted(ctx.now);
+        }
     }
 
     /// An attempt's outcome reaches the client's outlier detector; an ejection is counted, and
@@ -580,13 +627,36 @@ impl RequestPath {
 
     /// The request is over; attempts still in flight are abandoned (their responses and
     /// timeouts will find the request gone).
+    #[inline]
     fn complete(&mut self, request: Ref, success: bool, now: SimTime, metrics: &mut RequestMetrics) {
         let Some(r) = self.requests.remove(request) else { return };
         match self.leaf_parent.get_mut(request.slot as usize).and_then(Option::take) {
             None => metrics.complete(now, r.issued, r.first_sent, r.attempts, success),
-            Some(parent) => self.leaf_done(parent, &r, success, now, metrics),
+            // By value, so that the request is copied out of the slab in this rare branch only.
+            Some(parent) => self.leaf_done(parent, r, success, now, metrics),
         }
     }
+}
+
+/// The balancer's choice for the request `r` of the client `c`, failing over away from
+/// instances already tried; when every usable instance was tried, any usable one may be tried
+/// again.
+#[inline]
+fn pick(balancer: &mut dyn Balancer, c: &Client, rng: &mut Stream, r: &Request) -> Option<InstanceId> {
+    let mut pick = Pick {
+        client: r.client,
+        key: r.key,
+        live: &c.live,
+        is_live: &c.routable,
+        outstanding: &c.outstanding,
+        tried: r.tried(),
+        rng,
+    };
+    if let Some(instance) = balancer.pick(&mut pick) {
+        return Some(instance);
+    }
+    pick.tried = &[];
+    balancer.pick(&mut pick)
 }
 
 /// A cache hit issued at `now` answers after `latency` without touching an instance (at once

@@ -13,6 +13,7 @@ use crate::model::{Capacity, NetworkModel};
 use std::collections::{HashMap, VecDeque};
 
 /// A job on an instance: one attempt of a request.
+#[derive(Clone, Copy)]
 pub(super) struct Job {
     pub attempt: Ref,
     /// Identifies the request across its attempts (its slab reference).
@@ -116,6 +117,8 @@ impl Servers {
 
     /// Sends a message between a client and an instance: its arrival time, or None if lost or
     /// cut by a partition.
+    // Always inlined: the attempt's and the response's step in their handlers.
+    #[inline(always)]
     fn send(&mut self, client: ClientId, instance: InstanceId, now: SimTime) -> Option<SimTime> {
         if self.cut[instance] {
             return None;
@@ -124,12 +127,13 @@ impl Servers {
     }
 
     /// A client sends an attempt: unless the message is lost, the job arrives later.
+    #[inline]
     pub(super) fn dispatch<E: WorldEvent>(&mut self, job: Job, ctx: &mut TrafficCtx<E>) {
         self.send_job(job, ctx);
     }
 
     /// Sends a job: its reference, unless the message is lost.
-    #[inline]
+    #[inline(always)]
     fn send_job<E: WorldEvent>(&mut self, job: Job, ctx: &mut TrafficCtx<E>) -> Option<Ref> {
         let at = self.send(job.client, job.instance, ctx.now)?;
         let job = self.jobs.insert(job);
@@ -184,6 +188,8 @@ impl Servers {
         self.jobs.remove(job).map(|j| j.attempt)
     }
 
+    // The arrival event's handler, one function with its steps inlined (see `Traffic::on_event`).
+    #[inline(never)]
     pub(super) fn on_arrive<E: WorldEvent>(&mut self, job: Ref, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         let Some(j) = self.jobs.get(job) else { return };
         let (instance, deadline, request_id) = (j.instance, j.deadline, j.request_id);
@@ -209,6 +215,7 @@ impl Servers {
     }
 
     /// Starts the job, queues it, or rejects it when the queue is full.
+    #[inline]
     fn admit<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
         let Some(capacity) = &self.capacity else {
             return self.respond(job, true, ctx);
@@ -224,7 +231,8 @@ impl Servers {
         }
     }
 
-    #[inline]
+    // Always inlined: it is a step of the arrival's and the service end's handlers.
+    #[inline(always)]
     fn start_service<E: WorldEvent>(&mut self, instance: InstanceId, job: Ref, ctx: &mut TrafficCtx<E>) {
         if !self.tie.is_empty() {
             self.cancel_twin(instance, job, ctx);
@@ -238,6 +246,8 @@ impl Servers {
 
     /// A service ended: the job answers, or (with a call chain) is returned with its request
     /// id, held for its downstream call.
+    // The service end's handler, one function with its steps inlined (see `Traffic::on_event`).
+    #[inline(never)]
     pub(super) fn on_done<E: WorldEvent>(
         &mut self,
         instance: InstanceId,
@@ -251,7 +261,10 @@ impl Servers {
         };
         server.in_service.swap_remove(pos);
         metrics.counters.executions += 1;
+        // Only requests with a deadline are recorded as seen (`is_duplicate`): without one the
+        // hash lookup, a call on every service's end, finds nothing.
         if let Some(j) = self.jobs.get(job)
+            && j.deadline != SimTime::MAX
             && let Some(entry) = self.servers[instance].seen.get_mut(&j.request_id)
         {
             entry.0 = true;
@@ -265,6 +278,7 @@ impl Servers {
     }
 
     /// A worker is free: serve the next waiting job whose deadline has not passed.
+    #[inline]
     fn next_job<E: WorldEvent>(&mut self, instance: InstanceId, ctx: &mut TrafficCtx<E>, metrics: &mut RequestMetrics) {
         while let Some(next) = self.servers[instance].waiting.pop_front() {
             match self.jobs.get(next) {
@@ -282,6 +296,7 @@ impl Servers {
     }
 
     /// Sends the job's response (success, or a rejection) back to its client.
+    #[inline(always)]
     fn respond<E: WorldEvent>(&mut self, job: Ref, ok: bool, ctx: &mut TrafficCtx<E>) {
         let Some(j) = self.jobs.remove(job) else {
             return;

@@ -2,6 +2,10 @@
 //! jobs live here, and events refer to them by `Ref`. A freed slot's generation changes, so an
 //! event that outlived its object (a late response, a stale timeout) finds it gone. Slots are
 //! reused, so after warm-up nothing is allocated per request.
+//!
+//! A slot's generation is odd while it holds a value and even while it is free, and a freed
+//! slot keeps its stale value until it is reused: a lookup is one comparison of the generation,
+//! with no `Option` tag to test or write (three slabs, about ten lookups per request).
 
 /// A reference to a slab slot at a given generation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -13,7 +17,8 @@ pub struct Ref {
 }
 
 pub(super) struct Slab<T> {
-    items: Vec<(u32, Option<T>)>,
+    /// Each slot's generation (odd: live) and its value (stale while the slot is free).
+    items: Vec<(u32, T)>,
     free: Vec<u32>,
 }
 
@@ -23,39 +28,46 @@ impl<T> Default for Slab<T> {
     }
 }
 
-impl<T> Slab<T> {
+impl<T: Copy> Slab<T> {
+    #[inline(always)]
     pub(super) fn insert(&mut self, value: T) -> Ref {
         if let Some(slot) = self.free.pop() {
             let entry = &mut self.items[slot as usize];
-            entry.1 = Some(value);
+            entry.0 = entry.0.wrapping_add(1);
+            entry.1 = value;
             return Ref { slot, generation: entry.0 };
         }
-        self.items.push((0, Some(value)));
-        Ref { slot: self.items.len() as u32 - 1, generation: 0 }
+        self.items.push((1, value));
+        Ref { slot: self.items.len() as u32 - 1, generation: 1 }
     }
 
+    /// The live value `r` refers to. A `Ref` is only ever made with an odd (live) generation,
+    /// so an equal generation means the same live value.
+    #[inline(always)]
     pub(super) fn get(&self, r: Ref) -> Option<&T> {
         match self.items.get(r.slot as usize) {
-            Some((generation, Some(value))) if *generation == r.generation => Some(value),
+            Some((generation, value)) if *generation == r.generation => Some(value),
             _ => None,
         }
     }
 
+    #[inline(always)]
     pub(super) fn get_mut(&mut self, r: Ref) -> Option<&mut T> {
         match self.items.get_mut(r.slot as usize) {
-            Some((generation, Some(value))) if *generation == r.generation => Some(value),
+            Some((generation, value)) if *generation == r.generation => Some(value),
             _ => None,
         }
     }
 
+    #[inline(always)]
     pub(super) fn remove(&mut self, r: Ref) -> Option<T> {
         let entry = self.items.get_mut(r.slot as usize)?;
-        if entry.0 != r.generation || entry.1.is_none() {
+        if entry.0 != r.generation {
             return None;
         }
         entry.0 = entry.0.wrapping_add(1);
         self.free.push(r.slot);
-        entry.1.take()
+        Some(entry.1)
     }
 
     #[cfg(test)]

@@ -17,6 +17,7 @@ use crate::metrics::requests::RequestMetrics;
 use crate::model::FanOut;
 
 /// A fan-out request waiting for its leaves.
+#[derive(Clone, Copy)]
 pub(in crate::traffic) struct Parent {
     issued: SimTime,
     leaves: u32,
@@ -93,7 +94,7 @@ impl RequestPath {
     pub(super) fn leaf_done(
         &mut self,
         parent: Ref,
-        leaf: &Request,
+        leaf: Request,
         success: bool,
         now: SimTime,
         metrics: &mut RequestMetrics,

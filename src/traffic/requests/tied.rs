@@ -28,6 +28,7 @@ impl RequestPath {
         let Some(instance) = other else {
             return servers.dispatch(first, ctx);
         };
+        self.requests.get_mut(request).expect("the caller holds the request").add_try(instance);
         let attempt = self.open_attempt(request, first.client, instance, ctx, metrics);
         let second = Job { attempt, instance, ..first };
         let cancel = self.model.recovery.tied.is_some_and(|t| t.cancel);

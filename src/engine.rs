@@ -11,5 +11,5 @@ pub mod time;
 
 pub use lane::TimerLane;
 pub use queue::{EventQueue, Reservation};
-pub use random::{RandomStreams, Stream};
+pub use random::{LogAhead, RandomStreams, Stream};
 pub use time::{NANOS_PER_SECOND, SimTime};

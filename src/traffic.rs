@@ -19,7 +19,7 @@ mod slab;
 
 use crate::cluster::Instances;
 use crate::cluster::Registry;
-use crate::engine::{EventQueue, RandomStreams, SimTime};
+use crate::engine::{EventQueue, LogAhead, RandomStreams, SimTime};
 use crate::ids::{ClientId, InstanceId};
 use crate::metrics::cache::CacheMetrics;
 use crate::metrics::requests::RequestMetrics;
@@ -179,14 +179,14 @@ impl Traffic {
         // Throttling draws from a family of its own, so turning it on shifts no other draws.
         let throttles = model.recovery.adaptive_throttling.is_some();
         let client_streams = ClientStreams {
-            arrivals: streams.streams(StreamKind::ClientArrivals, c).into(),
+            arrivals: streams.streams(StreamKind::ClientArrivals, c).into_iter().map(LogAhead::new).collect(),
             balance: streams.streams(StreamKind::Balance, c).into(),
             recovery: streams.streams(StreamKind::Recovery, c).into(),
             outlier: streams.streams(StreamKind::Outlier, if model.recovery.outlier.is_some() { c } else { 0 }).into(),
             throttle: streams.streams(StreamKind::Throttle, if throttles { c } else { 0 }).into(),
         };
         let links = streams.streams(StreamKind::ClientLink, c).into();
-        let service = streams.streams(StreamKind::Service, n as usize).into();
+        let service = streams.streams(StreamKind::Service, n as usize).into_iter().map(LogAhead::new).collect();
         let tie = streams.streams(StreamKind::Tie, if model.recovery.tied.is_some() { n as usize } else { 0 }).into();
         let propagation = streams.streams(StreamKind::Propagation, c).into();
         // Cache stages draw their phases from families of their own, so that turning one on

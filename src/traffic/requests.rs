@@ -17,7 +17,7 @@ use super::serving::{Job, Servers};
 use super::slab::{Ref, Slab};
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
 use crate::balance::{Balancer, Pick};
-use crate::engine::{SimTime, Stream, TimerLane};
+use crate::engine::{LogAhead, SimTime, Stream, TimerLane};
 use crate::ids::{ClientId, InstanceId, PerClient, PerInstance};
 use crate::metrics::requests::RequestMetrics;
 use crate::model::Clients;
@@ -66,7 +66,8 @@ pub(super) struct Attempt {
 
 /// The clients' random streams on the request path: one of each kind per client.
 pub(super) struct ClientStreams {
-    pub arrivals: PerClient<Stream>,
+    /// The waits between requests (their logarithms computed ahead) and the requests' keys.
+    pub arrivals: PerClient<LogAhead>,
     pub balance: PerClient<Stream>,
     pub recovery: PerClient<Stream>,
     /// With outlier detection: the enforcement draws of its rate rules (else empty).
@@ -177,8 +178,7 @@ impl RequestPath {
     #[inline(always)]
     pub(super) fn schedule_issue<E: WorldEvent>(&mut self, client: ClientId, ctx: &mut TrafficCtx<E>) {
         let rate = self.model.rate * self.rate_factor;
-        let u = self.rng.arrivals[client].uniform_open0();
-        let wait = crate::engine::time::from_seconds(-libm::log(u) / rate);
+        let wait = crate::engine::time::from_seconds(-self.rng.arrivals[client].take_log() / rate);
         let generation = self.clients[client].issue_generation;
         ctx.at(ctx.now.saturating_add(wait), TrafficEvent::Issue { client, generation });
     }
@@ -201,7 +201,11 @@ impl RequestPath {
         if let Some(budget) = &mut self.clients[client].budget {
             budget.deposit(ctx.now);
         }
-        let key = self.keys.sample(&mut self.rng.arrivals[client]);
+        let arrivals = &mut self.rng.arrivals[client];
+        let key = self.keys.sample(arrivals.stream());
+        // The client's next draw from this stream is its next issue's wait (the key above came
+        // after this issue's), so its logarithm can be computed now, off the next issue's path.
+        arrivals.prepare();
         if let Some(cache) = &mut self.cache {
             let hit = cache.lookup(key, ctx.now);
             metrics.cache_lookup(ctx.now, hit);

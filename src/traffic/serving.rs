@@ -6,7 +6,7 @@
 
 use super::slab::{Ref, Slab};
 use super::{TrafficCtx, TrafficEvent, WorldEvent};
-use crate::engine::{SimTime, Stream};
+use crate::engine::{LogAhead, SimTime, Stream};
 use crate::ids::{ClientId, InstanceId, PerClient, PerInstance};
 use crate::metrics::requests::RequestMetrics;
 use crate::model::{Capacity, NetworkModel};
@@ -53,8 +53,8 @@ pub(super) struct Servers {
     cut: PerInstance<bool>,
     /// One per client: both directions of its messages to instances.
     links: PerClient<Stream>,
-    /// One per instance: its service times.
-    service: PerInstance<Stream>,
+    /// One per instance: its service times (an exponential one's logarithm computed ahead).
+    service: PerInstance<LogAhead>,
     /// With a call chain: a served job waits for its downstream call before it answers.
     hold: bool,
     /// One per instance with tied requests: its cancel messages (else empty).
@@ -69,7 +69,7 @@ impl Servers {
         capacity: Option<Capacity>,
         network: NetworkModel,
         links: PerClient<Stream>,
-        service: PerInstance<Stream>,
+        service: PerInstance<LogAhead>,
         tie: PerInstance<Stream>,
     ) -> Self {
         let n = service.len() as u32;
@@ -238,7 +238,7 @@ impl Servers {
             self.cancel_twin(instance, job, ctx);
         }
         let capacity = self.capacity.as_ref().expect("only with capacity");
-        let base = capacity.service_time.sample(&mut self.service[instance]);
+        let base = capacity.service_time.sample_ahead(&mut self.service[instance]);
         let slow = self.servers[instance].slow;
         let time = if slow == 1.0 { base } else { (base as f64 * slow).round() as SimTime };
         ctx.at(ctx.now.saturating_add(time), TrafficEvent::Done { instance, job });

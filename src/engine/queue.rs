@@ -1,4 +1,5 @@
-//! The event queue: a radix heap ordered by (time, sequence number).
+//! The event queue: a radix heap (a 4-ary heap while few events wait) ordered by (time, sequence
+//! number).
 //!
 //! The sequence number makes the order total: two events at the same nanosecond run in the
 //! order they were scheduled, so a run never depends on the queue's internal layout.
@@ -13,6 +14,12 @@
 //! heap's, and about the same with 2 000. Events are small `Copy` values stored inline; the
 //! buckets grow to their peak size and are then reused, so scheduling does not allocate per
 //! event.
+//!
+//! Few pending events: below about a thousand the radix heap's moves between buckets cost
+//! more than a small heap's levels, so the heap's events live in an implicit 4-ary heap
+//! (`QuadHeap`, fixed arrays, keys apart from the events) until a push makes them more than
+//! `RADIX_ABOVE`, and move back when a pop leaves the radix heap fewer than `SMALL_BELOW`.
+//! Both pop the smallest (time, sequence), so the order, and every run, is the same.
 //!
 //! Delay lanes: events scheduled a fixed delay after the moment they are scheduled (a constant
 //! network delay) have keys that only grow, so a FIFO holds them in order. A queue told of such
@@ -121,7 +128,7 @@ const SMALL_BELOW: usize = 256;
 
 /// Pending events and the simulation clock.
 pub struct EventQueue<E> {
-    /// Holds the heap's events while `large`, with more than `SMALL_BELOW` of them.
+    /// Holds the heap's events while `large` (then at least `SMALL_BELOW` of them).
     radix: RadixHeap<E>,
     /// Holds the heap's events otherwise, no more than `RADIX_ABOVE` of them.
     small: QuadHeap<E>,
@@ -258,7 +265,7 @@ impl<E: Copy> EventQueue<E> {
         } else {
             self.small.push(key, event);
             if self.small.len() > RADIX_ABOVE {
-                self.to_radix();
+                self.move_to_radix();
             }
         }
         self.len += 1;
@@ -270,7 +277,7 @@ impl<E: Copy> EventQueue<E> {
     /// Moves the small heap's events to the radix heap, which takes the last key popped (from
     /// either heap or a lane) as its own: every key it will hold is greater.
     #[cold]
-    fn to_radix(&mut self) {
+    fn move_to_radix(&mut self) {
         self.radix.last = self.popped;
         self.small.drain(|entry| self.radix.insert(entry));
         self.large = true;
@@ -278,7 +285,7 @@ impl<E: Copy> EventQueue<E> {
 
     /// Moves the radix heap's events to the small heap.
     #[cold]
-    fn to_small(&mut self) {
+    fn move_to_small(&mut self) {
         self.radix.drain(|entry| self.small.push(entry.key, entry.event));
         self.large = false;
     }
@@ -339,7 +346,7 @@ impl<E: Copy> EventQueue<E> {
         }
         let event = self.radix.pop(key);
         if self.radix.len < SMALL_BELOW {
-            self.to_small();
+            self.move_to_small();
         }
         self.heap_key = self.heap_min();
         event
@@ -554,7 +561,7 @@ struct QuadHeap<E> {
 
 impl<E: Copy> QuadHeap<E> {
     fn new() -> Self {
-        let keys = vec![u128::MAX; ROOM].into_boxed_slice().try_into().ok().expect("ROOM keys");
+        let keys = vec![u128::MAX; ROOM].into_boxed_slice().try_into().expect("ROOM keys");
         QuadHeap { keys, events: Vec::new(), len: 0 }
     }
 
@@ -711,7 +718,7 @@ mod tests {
         assert_eq!(switches, 10);
         let mut queue = EventQueue::new();
         queue.add_delay_lane(1_000);
-        let laned = |draw: u64| Some(if draw % 4 == 0 { 1_000 } else { finite(draw) });
+        let laned = |draw: u64| Some(if draw.is_multiple_of(4) { 1_000 } else { finite(draw) });
         let switches = same_order_as_a_binary_heap_with(queue, laned, surge);
         assert_eq!(switches, 10);
     }

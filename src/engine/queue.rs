@@ -535,7 +535,7 @@ impl<E: Copy> RadixHeap<E> {
     }
 }
 
-/// Children per node of the small heap: a node's four keys fill one 64-byte cache line.
+/// Children per node of the small heap: a node's four children's keys are 64 contiguous bytes.
 const ARITY: usize = 4;
 /// Places in the small heap's arrays: a power of two above its most events (`RADIX_ABOVE` + 1,
 /// as a push that crosses it is followed by the move), so an index masked by `SLOTS - 1` needs
@@ -548,8 +548,8 @@ const ROOM: usize = SLOTS + ARITY;
 ///
 /// Why: with about a hundred events (the request path) the radix heap moves each key between
 /// buckets several times before it pops; here a push climbs about one level and a pop descends
-/// about three, each level one cache line of keys. The arrays have a fixed size, so indices are
-/// checked once per operation, not once per access.
+/// about three, each level reading 64 contiguous bytes of keys. The arrays have a fixed size,
+/// so indices are checked once per operation, not once per access.
 struct QuadHeap<E> {
     /// The keys in heap order, then `u128::MAX` up to `ROOM`, so a node's four children are
     /// read at once even where fewer are in the heap.

@@ -1,4 +1,5 @@
-//! The event queue: a radix heap ordered by (time, sequence number).
+//! The event queue: a radix heap (a 4-ary heap while few events wait) ordered by (time, sequence
+//! number).
 //!
 //! The sequence number makes the order total: two events at the same nanosecond run in the
 //! order they were scheduled, so a run never depends on the queue's internal layout.
@@ -14,6 +15,12 @@
 //! buckets grow to their peak size and are then reused, so scheduling does not allocate per
 //! event.
 //!
+//! Few pending events: below about a thousand the radix heap's moves between buckets cost
+//! more than a small heap's levels, so the heap's events live in an implicit 4-ary heap
+//! (`QuadHeap`, fixed arrays, keys apart from the events) until a push makes them more than
+//! `RADIX_ABOVE`, and move back when a pop leaves the radix heap fewer than `SMALL_BELOW`.
+//! Both pop the smallest (time, sequence), so the order, and every run, is the same.
+//!
 //! Delay lanes: events scheduled a fixed delay after the moment they are scheduled (a constant
 //! network delay) have keys that only grow, so a FIFO holds them in order. A queue told of such
 //! a delay (`add_delay_lane`) keeps those events in a ring buffer beside the heap, and a pop takes
@@ -22,7 +29,6 @@
 //! reaching their client) never enter the heap.
 
 use super::time::SimTime;
-use std::collections::VecDeque;
 
 /// A place in the event order, (time, sequence number), taken by `EventQueue::reserve`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -54,26 +60,79 @@ struct Entry<E> {
 /// Events scheduled `delay` after their scheduling: in key order as they arrive.
 struct DelayLane<E> {
     delay: SimTime,
-    entries: VecDeque<Entry<E>>,
+    entries: Ring<E>,
+}
+
+/// A FIFO in a ring buffer of a power-of-two size, so that a position wraps by a mask (fewer
+/// instructions per push and pop than `VecDeque`'s wrap, on half the request path's events).
+struct Ring<E> {
+    /// The buffer: its length is zero or a power of two, every slot initialised (slots outside
+    /// the FIFO hold copies of some entry).
+    slots: Vec<Entry<E>>,
+    /// The front's position, counted from the start (wrapped by the mask at each use).
+    head: usize,
+    len: usize,
+}
+
+impl<E: Copy> Ring<E> {
+    fn new() -> Self {
+        Ring { slots: Vec::new(), head: 0, len: 0 }
+    }
+
+    #[inline]
+    fn front(&self) -> Option<&Entry<E>> {
+        if self.len == 0 { None } else { self.slots.get(self.head & (self.slots.len() - 1)) }
+    }
+
+    #[inline]
+    fn push_back(&mut self, entry: Entry<E>) {
+        if self.len == self.slots.len() {
+            self.grow(entry);
+        }
+        let mask = self.slots.len() - 1;
+        self.slots[self.head.wrapping_add(self.len) & mask] = entry;
+        self.len += 1;
+    }
+
+    /// Removes the front entry (there must be one).
+    #[inline]
+    fn pop_front(&mut self) -> Entry<E> {
+        debug_assert!(self.len > 0, "a pop from an empty lane");
+        let entry = self.slots[self.head & (self.slots.len() - 1)];
+        self.head = self.head.wrapping_add(1);
+        self.len -= 1;
+        entry
+    }
+
+    /// Doubles the buffer (16 slots at first), the FIFO moved to its start in order, `filler`
+    /// in the slots beyond.
+    #[cold]
+    fn grow(&mut self, filler: Entry<E>) {
+        let size = (2 * self.slots.len()).max(16);
+        let mut slots = Vec::with_capacity(size);
+        slots.extend((0..self.len).map(|i| self.slots[self.head.wrapping_add(i) & (self.slots.len() - 1)]));
+        slots.resize(size, filler);
+        (self.slots, self.head) = (slots, 0);
+    }
 }
 
 /// `next_in` when the next event is in the heap.
 const HEAP: usize = usize::MAX;
 
+/// The heap switches to the radix heap when a push makes the small heap hold more than this
+/// many events, and back when a pop leaves the radix heap fewer than `SMALL_BELOW`: far apart,
+/// so a pending count that hovers near one of them does not move every event back and forth.
+const RADIX_ABOVE: usize = 1024;
+/// See `RADIX_ABOVE`.
+const SMALL_BELOW: usize = 256;
+
 /// Pending events and the simulation clock.
 pub struct EventQueue<E> {
-    buckets: Vec<Vec<Entry<E>>>,
-    /// Bit b set when bucket b is not empty (bit `b % 64` of word `b / 64`).
-    occupied: [u64; WORDS],
-    /// Bit w set when word w of `occupied` is not zero.
-    summary: u8,
-    /// The last key popped from the heap: every key in the heap is greater (sequence numbers
-    /// start at 1, so even the first key is greater than the initial 0).
-    last: u128,
-    /// Each bucket's smallest key (`u128::MAX` when empty) and its index in the bucket, kept
-    /// up to date by every append, so that the heap's smallest is found without a search.
-    min_keys: [u128; BUCKETS],
-    min_index: [u32; BUCKETS],
+    /// Holds the heap's events while `large` (then at least `SMALL_BELOW` of them).
+    radix: RadixHeap<E>,
+    /// Holds the heap's events otherwise, no more than `RADIX_ABOVE` of them.
+    small: QuadHeap<E>,
+    large: bool,
     lanes: Vec<DelayLane<E>>,
     /// The heap's smallest key, and the smallest key at a lane's front with that lane's index
     /// (`u128::MAX` when empty): a pop from a lane leaves the heap's unchanged and a pop from
@@ -87,7 +146,9 @@ pub struct EventQueue<E> {
     next_in: usize,
     len: usize,
     peak: usize,
-    now: SimTime,
+    /// The last key popped (0 before any): its time is now, and every key pending or
+    /// scheduled from now on is greater.
+    popped: u128,
     next_seq: u64,
     processed: u64,
 }
@@ -98,33 +159,13 @@ impl<E: Copy> Default for EventQueue<E> {
     }
 }
 
-/// The most entries an emptied bucket keeps room for.
-///
-/// Why: each of the 512 buckets comes to hold a large share of the pending events at some
-/// moment (as time moves on, every digit value is used in turn), and a bucket that kept its
-/// peak capacity forever made the queue's memory grow with the horizon — at 10⁶ instances
-/// 571 MB of peak RSS at 6 minutes simulated and 1055 MB at an hour; with this bound, 352 and
-/// 393 MB, no slower. Shrinking only an emptied bucket, and only past this bound, costs one
-/// reallocation per large bucket spread, which is already work in proportion to its size:
-/// never an allocation per event.
-const RETAINED_CAPACITY: usize = 256;
-
-fn release<E>(entries: &mut Vec<Entry<E>>) {
-    if entries.capacity() > RETAINED_CAPACITY {
-        entries.shrink_to(RETAINED_CAPACITY);
-    }
-}
-
 impl<E: Copy> EventQueue<E> {
     /// An empty queue at time 0.
     pub fn new() -> Self {
         EventQueue {
-            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
-            occupied: [0; WORDS],
-            summary: 0,
-            last: 0,
-            min_keys: [u128::MAX; BUCKETS],
-            min_index: [0; BUCKETS],
+            radix: RadixHeap::new(),
+            small: QuadHeap::new(),
+            large: false,
             lanes: Vec::new(),
             heap_key: u128::MAX,
             lane_key: u128::MAX,
@@ -133,15 +174,16 @@ impl<E: Copy> EventQueue<E> {
             next_in: HEAP,
             len: 0,
             peak: 0,
-            now: 0,
+            popped: 0,
             next_seq: 1,
             processed: 0,
         }
     }
 
     /// The current simulated time: the time of the event being processed.
+    #[inline]
     pub fn now(&self) -> SimTime {
-        self.now
+        (self.popped >> 64) as SimTime
     }
 
     /// Events popped so far.
@@ -165,7 +207,7 @@ impl<E: Copy> EventQueue<E> {
     /// constant network delay. Changes no order; a delay already kept is ignored.
     pub fn add_delay_lane(&mut self, delay: SimTime) {
         if self.lanes.iter().all(|lane| lane.delay != delay) {
-            self.lanes.push(DelayLane { delay, entries: VecDeque::new() });
+            self.lanes.push(DelayLane { delay, entries: Ring::new() });
         }
     }
 
@@ -173,25 +215,27 @@ impl<E: Copy> EventQueue<E> {
     /// holds even if a strategy computes a deadline that has already passed.
     pub fn schedule_at(&mut self, at: SimTime, event: E) {
         let place = self.reserve(at);
-        let delay = place.time() - self.now;
+        let delay = place.time() - self.now();
         match self.lanes.iter().position(|lane| lane.delay == delay) {
-            Some(lane) => {
-                // Later than every key in the lane: same or later time, larger sequence number.
-                self.lanes[lane].entries.push_back(Entry { key: place.0, event });
-                self.len += 1;
-                self.peak = self.peak.max(self.len);
-                if place.0 < self.lane_key {
-                    (self.lane_key, self.lane_in) = (place.0, lane);
-                }
-                self.note(place.0, lane);
-            }
-            None => self.schedule_reserved(place, event),
+            Some(lane) => self.push_lane(lane, place.0, event),
+            None => self.push_heap(place.0, event),
         }
+    }
+
+    /// Appends to a lane: later than every key in it (same or later time, larger sequence number).
+    fn push_lane(&mut self, lane: usize, key: u128, event: E) {
+        self.lanes[lane].entries.push_back(Entry { key, event });
+        self.len += 1;
+        self.peak = self.peak.max(self.len);
+        if key < self.lane_key {
+            (self.lane_key, self.lane_in) = (key, lane);
+        }
+        self.note(key, lane);
     }
 
     /// Schedules `event` after `delay` nanoseconds (saturating at the end of time).
     pub fn schedule_in(&mut self, delay: SimTime, event: E) {
-        self.schedule_at(self.now.saturating_add(delay), event);
+        self.schedule_at(self.now().saturating_add(delay), event);
     }
 
     /// Takes the place in the order that `schedule_at(at, ..)` would give an event now, without
@@ -199,7 +243,7 @@ impl<E: Copy> EventQueue<E> {
     /// `schedule_reserved`. Either way the events scheduled after it are ordered as if it had
     /// been scheduled now (see `TimerLane`).
     pub fn reserve(&mut self, at: SimTime) -> Reservation {
-        let time = at.max(self.now);
+        let time = at.max(self.now());
         let key = ((time as u128) << 64) | self.next_seq as u128;
         self.next_seq += 1;
         Reservation(key)
@@ -208,12 +252,42 @@ impl<E: Copy> EventQueue<E> {
     /// Schedules `event` in a place taken earlier. The place must not have been passed: no event
     /// after it in the order may have been popped yet.
     pub fn schedule_reserved(&mut self, place: Reservation, event: E) {
-        debug_assert!(place.0 > self.last, "a reservation used after its time");
-        self.insert(Entry { key: place.0, event });
+        debug_assert!(place.0 > self.popped, "a reservation used after its time");
+        self.push_heap(place.0, event);
+    }
+
+    /// Adds an entry to the heap. Inlined in `schedule_at`, where half the request path's
+    /// events are scheduled.
+    #[inline(always)]
+    fn push_heap(&mut self, key: u128, event: E) {
+        if self.large {
+            self.radix.insert(Entry { key, event });
+        } else {
+            self.small.push(key, event);
+            if self.small.len() > RADIX_ABOVE {
+                self.move_to_radix();
+            }
+        }
         self.len += 1;
         self.peak = self.peak.max(self.len);
-        self.heap_key = self.heap_key.min(place.0);
-        self.note(place.0, HEAP);
+        self.heap_key = self.heap_key.min(key);
+        self.note(key, HEAP);
+    }
+
+    /// Moves the small heap's events to the radix heap, which takes the last key popped (from
+    /// either heap or a lane) as its own: every key it will hold is greater.
+    #[cold]
+    fn move_to_radix(&mut self) {
+        self.radix.last = self.popped;
+        self.small.drain(|entry| self.radix.insert(entry));
+        self.large = true;
+    }
+
+    /// Moves the radix heap's events to the small heap.
+    #[cold]
+    fn move_to_small(&mut self) {
+        self.radix.drain(|entry| self.small.push(entry.key, entry.event));
+        self.large = false;
     }
 
     /// A key was scheduled in `place` (a lane or the heap): it may be the next.
@@ -244,17 +318,13 @@ impl<E: Copy> EventQueue<E> {
     /// the event, not an `Option` (whose tag is the event's own), which a compiler copies
     /// through memory in overlapping pieces that stall the loads that follow; the world's
     /// loop is about 5 % faster this way.
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) -> E {
         let key = self.next_key;
         let event = match self.next_in {
-            HEAP => {
-                let event = self.pop_heap(key);
-                self.heap_key = self.heap_min().unwrap_or(u128::MAX);
-                event
-            }
+            HEAP => self.pop_heap(key),
             lane => {
-                let event = self.lanes[lane].entries.pop_front().expect("the lane's front").event;
+                let event = self.lanes[lane].entries.pop_front().event;
                 (self.lane_in, self.lane_key) = self.lane_min();
                 event
             }
@@ -262,30 +332,51 @@ impl<E: Copy> EventQueue<E> {
         (self.next_key, self.next_in) =
             if self.lane_key < self.heap_key { (self.lane_key, self.lane_in) } else { (self.heap_key, HEAP) };
         self.len -= 1;
-        self.now = (key >> 64) as SimTime;
+        self.popped = key;
         self.processed += 1;
+        event
+    }
+
+    /// Removes the heap's smallest entry, `key`, and looks up the heap's next smallest. Not
+    /// inlined: `pop` then stays small enough to inline into the world's loop, and a pop from a
+    /// lane (half the request path's) saves no registers for the heap's work.
+    #[inline(never)]
+    fn pop_heap(&mut self, key: u128) -> E {
+        if !self.large {
+            let event = self.small.pop();
+            self.heap_key = self.small.min_key();
+            return event;
+        }
+        let event = self.radix.pop(key);
+        if self.radix.len < SMALL_BELOW {
+            self.move_to_small();
+        }
+        self.heap_key = self.heap_min();
         event
     }
 
     /// The event the next `pop` returns, unless an earlier one is scheduled first: the world
     /// uses it to start loading the next event's state into the cache while it handles the
     /// current one. Free: the next event's place is kept up to date.
-    #[inline]
+    #[inline(always)]
     pub fn peek(&self) -> Option<&E> {
         if self.next_key == u128::MAX {
             return None;
         }
-        let entry = match self.next_in {
-            HEAP => self.lowest_bucket().and_then(|bucket| self.buckets[bucket].get(self.min_index[bucket] as usize)),
-            lane => self.lanes[lane].entries.front(),
-        };
-        entry.map(|e| &e.event)
+        match self.next_in {
+            HEAP if self.large => self.radix.peek(),
+            HEAP => self.small.peek(),
+            lane => self.lanes[lane].entries.front().map(|e| &e.event),
+        }
     }
 
     /// The lane whose front has the smallest key, and that key (`u128::MAX` when every lane is
     /// empty: no real key is that large, its sequence number would be 2^64 - 1).
     #[inline]
     fn lane_min(&self) -> (usize, u128) {
+        if let [lane] = self.lanes.as_slice() {
+            return (0, lane.entries.front().map_or(u128::MAX, |front| front.key));
+        }
         let mut best = (0, u128::MAX);
         for (i, lane) in self.lanes.iter().enumerate() {
             if let Some(front) = lane.entries.front()
@@ -297,10 +388,70 @@ impl<E: Copy> EventQueue<E> {
         best
     }
 
-    /// The heap's smallest key: the smallest of the lowest non-empty bucket.
+    /// The heap's smallest key (`u128::MAX` when empty).
     #[inline]
-    fn heap_min(&self) -> Option<u128> {
-        self.lowest_bucket().map(|bucket| self.min_keys[bucket])
+    fn heap_min(&self) -> u128 {
+        if self.large { self.radix.min_key() } else { self.small.min_key() }
+    }
+}
+
+/// The most entries an emptied bucket keeps room for.
+///
+/// Why: each of the 512 buckets comes to hold a large share of the pending events at some
+/// moment (as time moves on, every digit value is used in turn), and a bucket that kept its
+/// peak capacity forever made the queue's memory grow with the horizon — at 10⁶ instances
+/// 571 MB of peak RSS at 6 minutes simulated and 1055 MB at an hour; with this bound, 352 and
+/// 393 MB, no slower. Shrinking only an emptied bucket, and only past this bound, costs one
+/// reallocation per large bucket spread, which is already work in proportion to its size:
+/// never an allocation per event.
+const RETAINED_CAPACITY: usize = 256;
+
+fn release<E>(entries: &mut Vec<Entry<E>>) {
+    if entries.capacity() > RETAINED_CAPACITY {
+        entries.shrink_to(RETAINED_CAPACITY);
+    }
+}
+
+/// The radix heap: keys in buckets by their highest digit that differs from the last key popped.
+struct RadixHeap<E> {
+    buckets: Vec<Vec<Entry<E>>>,
+    /// Bit b set when bucket b is not empty (bit `b % 64` of word `b / 64`).
+    occupied: [u64; WORDS],
+    /// Bit w set when word w of `occupied` is not zero.
+    summary: u8,
+    /// The last key popped: every key in the heap is greater.
+    last: u128,
+    /// Each bucket's smallest key (`u128::MAX` when empty) and its index in the bucket, kept
+    /// up to date by every append, so that the heap's smallest is found without a search.
+    min_keys: [u128; BUCKETS],
+    min_index: [u32; BUCKETS],
+    /// Entries held.
+    len: usize,
+}
+
+impl<E: Copy> RadixHeap<E> {
+    fn new() -> Self {
+        RadixHeap {
+            buckets: (0..BUCKETS).map(|_| Vec::new()).collect(),
+            occupied: [0; WORDS],
+            summary: 0,
+            last: 0,
+            min_keys: [u128::MAX; BUCKETS],
+            min_index: [0; BUCKETS],
+            len: 0,
+        }
+    }
+
+    /// The smallest key (`u128::MAX` when empty): the smallest of the lowest non-empty bucket.
+    #[inline]
+    fn min_key(&self) -> u128 {
+        self.lowest_bucket().map_or(u128::MAX, |bucket| self.min_keys[bucket])
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<&E> {
+        let bucket = self.lowest_bucket()?;
+        self.buckets[bucket].get(self.min_index[bucket] as usize).map(|e| &e.event)
     }
 
     #[inline]
@@ -312,18 +463,25 @@ impl<E: Copy> EventQueue<E> {
         Some(word * 64 + self.occupied[word].trailing_zeros() as usize)
     }
 
-    /// Removes the heap's smallest entry, `key`, found by `heap_min`. Once it is the last key
-    /// popped, the rest of its bucket moves to lower buckets (each shares with it every digit
-    /// above the bucket's, and the bucket's digit).
-    fn pop_heap(&mut self, key: u128) -> E {
-        let bucket = self.lowest_bucket().expect("a pop from an empty queue");
+    /// Marks the bucket empty.
+    #[inline]
+    fn vacate(&mut self, bucket: usize) {
         let word = bucket / 64;
         self.occupied[word] &= !(1 << (bucket % 64));
         if self.occupied[word] == 0 {
             self.summary &= !(1 << word);
         }
         self.min_keys[bucket] = u128::MAX;
+    }
+
+    /// Removes the smallest entry, `key`, found by `min_key`. Once it is the last key popped,
+    /// the rest of its bucket moves to lower buckets (each shares with it every digit above the
+    /// bucket's, and the bucket's digit).
+    fn pop(&mut self, key: u128) -> E {
+        let bucket = self.lowest_bucket().expect("a pop from an empty queue");
+        self.vacate(bucket);
         self.last = key;
+        self.len -= 1;
         let entries = &mut self.buckets[bucket];
         if entries.len() == 1 {
             // Nothing to spread (half the pops of the request path).
@@ -334,7 +492,7 @@ impl<E: Copy> EventQueue<E> {
         let mut entries = std::mem::take(entries);
         let entry = entries.swap_remove(self.min_index[bucket] as usize);
         for &moved in &entries {
-            self.insert(moved);
+            self.place(moved);
         }
         entries.clear();
         release(&mut entries);
@@ -342,9 +500,16 @@ impl<E: Copy> EventQueue<E> {
         entry.event
     }
 
-    /// Appends the entry to its bucket, which remembers it if it is the bucket's smallest.
+    /// Adds an entry, greater than the last key popped.
     #[inline]
     fn insert(&mut self, entry: Entry<E>) {
+        self.len += 1;
+        self.place(entry);
+    }
+
+    /// Appends the entry to its bucket, which remembers it if it is the bucket's smallest.
+    #[inline]
+    fn place(&mut self, entry: Entry<E>) {
         let high_bit = 127 - (entry.key ^ self.last).leading_zeros();
         let digit = high_bit / DIGIT_BITS;
         let value = (entry.key >> (digit * DIGIT_BITS)) as usize & (RADIX - 1);
@@ -358,6 +523,139 @@ impl<E: Copy> EventQueue<E> {
         self.occupied[bucket / 64] |= 1 << (bucket % 64);
         self.summary |= 1 << (bucket / 64);
     }
+
+    /// Hands every entry to `take`, leaving the heap empty.
+    fn drain(&mut self, mut take: impl FnMut(Entry<E>)) {
+        while let Some(bucket) = self.lowest_bucket() {
+            self.vacate(bucket);
+            for &entry in &self.buckets[bucket] {
+                take(entry);
+            }
+            self.buckets[bucket].clear();
+            release(&mut self.buckets[bucket]);
+        }
+        self.len = 0;
+    }
+}
+
+/// Children per node of the small heap: a node's four children's keys are 64 contiguous bytes.
+const ARITY: usize = 4;
+/// Places in the small heap's arrays: a power of two above its most events (`RADIX_ABOVE` + 1,
+/// as a push that crosses it is followed by the move), so an index masked by `SLOTS - 1` needs
+/// no bound check, and then a last node's children.
+const SLOTS: usize = 2 * RADIX_ABOVE;
+const ROOM: usize = SLOTS + ARITY;
+
+/// An implicit 4-ary min-heap of (key, event), the keys apart from the events, for when few
+/// events are pending.
+///
+/// Why: with about a hundred events (the request path) the radix heap moves each key between
+/// buckets several times before it pops; here a push climbs about one level and a pop descends
+/// about three, each level reading 64 contiguous bytes of keys. The arrays have a fixed size,
+/// so indices are checked once per operation, not once per access.
+struct QuadHeap<E> {
+    /// The keys in heap order, then `u128::MAX` up to `ROOM`, so a node's four children are
+    /// read at once even where fewer are in the heap.
+    keys: Box<[u128; ROOM]>,
+    /// The events in heap order: `ROOM` copies of the first event pushed, empty until then.
+    events: Vec<E>,
+    len: usize,
+}
+
+impl<E: Copy> QuadHeap<E> {
+    fn new() -> Self {
+        let keys = vec![u128::MAX; ROOM].into_boxed_slice().try_into().expect("ROOM keys");
+        QuadHeap { keys, events: Vec::new(), len: 0 }
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The smallest key, `u128::MAX` when empty.
+    #[inline]
+    fn min_key(&self) -> u128 {
+        self.keys[0]
+    }
+
+    #[inline]
+    fn peek(&self) -> Option<&E> {
+        if self.len == 0 { None } else { self.events.first() }
+    }
+
+    /// Adds an entry: a hole climbs from the end to where the key belongs.
+    #[inline(always)]
+    fn push(&mut self, key: u128, event: E) {
+        debug_assert!(self.len < SLOTS);
+        if self.events.is_empty() {
+            self.events = vec![event; ROOM];
+        }
+        let events: &mut [E; ROOM] = self.events.as_mut_slice().try_into().expect("ROOM events");
+        let keys = &mut *self.keys;
+        let mut hole = self.len & (SLOTS - 1);
+        self.len += 1;
+        while hole > 0 {
+            let parent = (hole - 1) / ARITY;
+            if keys[parent] < key {
+                break;
+            }
+            keys[hole] = keys[parent];
+            events[hole] = events[parent];
+            hole = parent;
+        }
+        keys[hole] = key;
+        events[hole] = event;
+    }
+
+    /// Removes the smallest entry (there must be one): the last entry fills the hole it leaves,
+    /// descending past every smaller child.
+    #[inline]
+    fn pop(&mut self) -> E {
+        let events: &mut [E; ROOM] = self.events.as_mut_slice().try_into().expect("a pop from an empty heap");
+        let keys = &mut *self.keys;
+        self.len -= 1;
+        let len = self.len & (SLOTS - 1);
+        let top = events[0];
+        let last_key = std::mem::replace(&mut keys[len], u128::MAX);
+        if len == 0 {
+            return top;
+        }
+        let last = events[len];
+        let mut hole = 0;
+        loop {
+            let first = hole * ARITY + 1;
+            if first >= len {
+                break;
+            }
+            let first = first & (SLOTS - 1);
+            let (child, key) = min_of_four(keys[first..first + ARITY].try_into().expect("four children"));
+            if key >= last_key {
+                break;
+            }
+            keys[hole] = key;
+            events[hole] = events[first + child];
+            hole = first + child;
+        }
+        keys[hole] = last_key;
+        events[hole] = last;
+        top
+    }
+
+    /// Hands every entry to `take`, leaving the heap empty.
+    fn drain(&mut self, mut take: impl FnMut(Entry<E>)) {
+        for (key, &event) in self.keys[..self.len].iter_mut().zip(&self.events) {
+            take(Entry { key: std::mem::replace(key, u128::MAX), event });
+        }
+        self.len = 0;
+    }
+}
+
+/// The place and value of the smallest of four keys, without branches to mispredict.
+#[inline]
+fn min_of_four(keys: &[u128; ARITY]) -> (usize, u128) {
+    let (a, b) = if keys[1] < keys[0] { (1, keys[1]) } else { (0, keys[0]) };
+    let (c, d) = if keys[3] < keys[2] { (3, keys[3]) } else { (2, keys[2]) };
+    if d < b { (c, d) } else { (a, b) }
 }
 
 #[cfg(test)]
@@ -395,10 +693,37 @@ mod tests {
     }
 
     /// Against a binary heap of (time, sequence): random delays over many magnitudes (zero,
-    /// ties, the end of time included), pushes interleaved with pops, and a horizon.
+    /// ties, the end of time included), pushes interleaved with pops, and a horizon. The
+    /// pending count climbs to about 1 000 and then wanders around it, across `RADIX_ABOVE`.
     #[test]
     fn same_order_as_a_binary_heap() {
-        same_order_as_a_binary_heap_with(EventQueue::new(), |_| None);
+        same_order_as_a_binary_heap_with(EventQueue::new(), |_| None, wander);
+    }
+
+    /// Two pushes per pop for the first 1 000 steps, then 0, 1 or 2 at random.
+    fn wander(step: u64, draw: u64) -> u64 {
+        if step < 1000 { 2 } else { draw % 3 }
+    }
+
+    /// Two pushes per pop for 3 000 steps, then none for 3 000, and again: the heap grows past
+    /// `RADIX_ABOVE` and drains below `SMALL_BELOW` five times, moving its events both ways.
+    fn surge(step: u64, _: u64) -> u64 {
+        if (step / 3000).is_multiple_of(2) { 2 } else { 0 }
+    }
+
+    /// The same while the heap switches between the small and the radix heap, with and without
+    /// a lane: delays over many magnitudes and ties, but none at the end of time, which would
+    /// stay pending past the horizon and keep the heap from draining.
+    #[test]
+    fn switching_heaps_keeps_the_binary_heaps_order() {
+        let finite = |draw: u64| (draw >> 3) >> (draw % 48);
+        let switches = same_order_as_a_binary_heap_with(EventQueue::new(), |draw| Some(finite(draw)), surge);
+        assert_eq!(switches, 10);
+        let mut queue = EventQueue::new();
+        queue.add_delay_lane(1_000);
+        let laned = |draw: u64| Some(if draw.is_multiple_of(4) { 1_000 } else { finite(draw) });
+        let switches = same_order_as_a_binary_heap_with(queue, laned, surge);
+        assert_eq!(switches, 10);
     }
 
     /// The same with delay lanes: a third of the events are scheduled with one of the lanes'
@@ -412,19 +737,53 @@ mod tests {
         }
         queue.add_delay_lane(7); // a second time: ignored
         assert_eq!(queue.lanes.len(), lanes.len());
-        same_order_as_a_binary_heap_with(queue, |draw| (draw % 3 == 0).then(|| lanes[(draw >> 8) as usize % 4]));
+        same_order_as_a_binary_heap_with(
+            queue,
+            |draw| (draw % 3 == 0).then(|| lanes[(draw >> 8) as usize % 4]),
+            wander,
+        );
     }
 
-    /// Pushes with random delays (or `lane_delay`'s, when it has one), pops with `pop_before`
-    /// and with `has_before` + `pop`, checking each and `peek` against a binary heap of (time,
-    /// sequence).
-    fn same_order_as_a_binary_heap_with(mut queue: EventQueue<u64>, lane_delay: impl Fn(u64) -> Option<SimTime>) {
+    /// The lanes' ring buffer against `VecDeque`: pushes and pops interleaved, so that it grows
+    /// while its FIFO wraps around the end of the buffer.
+    #[test]
+    fn ring_is_a_fifo_across_growth() {
+        let mut ring = Ring::new();
+        let mut reference = std::collections::VecDeque::new();
+        let (mut x, mut wrapped) = (1u64, false);
+        for step in 0..5_000u64 {
+            x = mix64(x);
+            let pushes = if step % 1000 < 300 { 2 } else { x % 3 };
+            for k in 0..pushes {
+                let entry = Entry { key: (step * 3 + k) as u128, event: step };
+                ring.push_back(entry);
+                reference.push_back(entry.key);
+            }
+            assert_eq!(ring.front().map(|e| e.key), reference.front().copied(), "step {step}");
+            if ring.len > 0 {
+                assert_eq!(Some(ring.pop_front().key), reference.pop_front(), "step {step}");
+            }
+            wrapped |= ring.head > ring.slots.len();
+        }
+        assert!(ring.slots.len() >= 256 && wrapped, "{} slots", ring.slots.len());
+    }
+
+    /// Pushes with random delays (or `lane_delay`'s, when it has one), `pushes(step, draw)` of
+    /// them before each pop, pops with `pop_before` and with `has_before` + `pop`, checking each
+    /// and `peek` against a binary heap of (time, sequence). Returns how often the queue moved
+    /// its heap's events between the small and the radix heap.
+    fn same_order_as_a_binary_heap_with(
+        mut queue: EventQueue<u64>,
+        lane_delay: impl Fn(u64) -> Option<SimTime>,
+        pushes: impl Fn(u64, u64) -> u64,
+    ) -> usize {
+        let mut switches = 0;
         let mut reference = BinaryHeap::new();
         let (mut seq, mut x) = (0u64, 1u64);
         for step in 0..30_000u64 {
             x = mix64(x);
-            let pushes = if step < 1000 { 2 } else { x % 3 };
-            for k in 0..pushes {
+            let large = queue.large;
+            for k in 0..pushes(step, x) {
                 let draw = mix64(x ^ k);
                 let delay = match (lane_delay(draw), draw % 8) {
                     (Some(delay), _) => delay,
@@ -448,9 +807,13 @@ mod tests {
             assert_eq!(got, expected, "step {step}");
             assert_eq!(queue.pending(), reference.len());
             // The kept smallest keys: the heap's, the lanes', and the next of both.
-            assert_eq!(queue.heap_key, queue.heap_min().unwrap_or(u128::MAX), "step {step}");
+            assert_eq!(queue.heap_key, queue.heap_min(), "step {step}");
             assert_eq!((queue.lane_in, queue.lane_key), queue.lane_min(), "step {step}");
             assert_eq!(queue.next_key, queue.heap_key.min(queue.lane_key), "step {step}");
+            switches += usize::from(queue.large != large);
+            let heap = if queue.large { queue.radix.len } else { queue.small.len() };
+            assert!(if queue.large { heap >= SMALL_BELOW } else { heap <= RADIX_ABOVE }, "step {step}");
         }
+        switches
     }
 }

@@ -75,10 +75,10 @@ impl Sampled {
     /// came since it was last built).
     fn with_histogram<R>(&self, f: impl FnOnce(&Histogram<u64>) -> R) -> R {
         let mut built = self.built.borrow_mut();
-        if built.as_ref().is_none_or(|h| h.len() != self.count) {
-            *built = Some(self.build());
+        if built.as_ref().is_some_and(|h| h.len() != self.count) {
+            *built = None;
         }
-        f(built.as_ref().expect("built above"))
+        f(built.get_or_insert_with(|| self.build()))
     }
 
     /// A histogram with the count of `counts` at each index.

@@ -73,7 +73,7 @@ impl Dist {
     pub fn sample(&self, rng: &mut Stream) -> SimTime {
         match self {
             Dist::Constant { value } => *value,
-            Dist::Exponential { mean } => exponential(*mean, libm::log(rng.uniform_open0())),
+            Dist::Exponential { mean } => exponential(*mean, crate::engine::ln::ln(rng.uniform_open0())),
             _ => self.sample_other(rng),
         }
     }

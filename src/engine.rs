@@ -5,6 +5,7 @@
 //! models is built on top of it, in `world` and the strategy modules.
 
 pub mod lane;
+pub mod ln;
 pub mod queue;
 pub mod random;
 pub mod time;

@@ -49,7 +49,7 @@ impl Dist {
                 from + rng.below(high - from + 1)
             }
             Dist::Exponential { mean } => {
-                from_seconds(cut - to_seconds(*mean) * libm::log(rng.uniform_open0())).max(threshold + 1)
+                from_seconds(cut - to_seconds(*mean) * crate::engine::ln::ln(rng.uniform_open0())).max(threshold + 1)
             }
             Dist::Pareto { scale, shape } => {
                 let from = cut.max(to_seconds(*scale));

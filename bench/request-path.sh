@@ -12,7 +12,7 @@
 # (One replication has no confidence interval, so discosim reports the [[expect]] as failed:
 # its message is discarded.) SimPy is installed with pip (bench/requirements.txt) if missing; SIMPY=0 skips it (each of
 # its runs takes about 15 s). Uses target/release/discosim (built if missing) or $DISCOSIM;
-# the loop is compiled with rustc -C opt-level=3 -C codegen-units=1, the flags of discosim's release profile.
+# the loop is compiled with rustc -C opt-level=3 -C codegen-units=1 -C lto=fat, the flags of discosim's release profile.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
@@ -23,7 +23,7 @@ bin=${DISCOSIM:-target/release/discosim}
 [ -x "$bin" ] || cargo build --release --quiet
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-rustc -C opt-level=3 -C codegen-units=1 -o "$out/request_loop" bench/request_loop.rs
+rustc -C opt-level=3 -C codegen-units=1 -C lto=fat -o "$out/request_loop" bench/request_loop.rs
 if [ "$simpy" != 0 ]; then
     "$python" -c 'import simpy' 2>/dev/null || "$python" -m pip install --quiet -r bench/requirements.txt
 fi

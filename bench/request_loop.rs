@@ -10,7 +10,7 @@
 //! attempts. Prints the same statistics as bench/simpy_requests.py.
 //!
 //! Build and run (the flags of discosim's release profile):
-//!   rustc -C opt-level=3 -C codegen-units=1 -o /tmp/request_loop bench/request_loop.rs
+//!   rustc -C opt-level=3 -C codegen-units=1 -C lto=fat -o /tmp/request_loop bench/request_loop.rs
 //!   /tmp/request_loop [SEED] [HORIZON_SECONDS]
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};

@@ -137,7 +137,8 @@ impl Sampled {
         }
         self.with_histogram(|h| {
             // As `value_at_quantile`: a level above 1 counts as 1, and the rank is at least 1.
-            let rank = |q: f64| ((q.min(1.0) * h.len() as f64).ceil() as u64).max(1);
+            let capped = |q: f64| if q > 1.0 { 1.0 } else { q };
+            let rank = |q: f64| ((capped(q) * h.len() as f64).ceil() as u64).max(1);
             let mut order: Vec<usize> = (0..levels.len()).collect();
             order.sort_by_key(|&k| rank(levels[k]));
             let mut values = vec![0; levels.len()];
@@ -147,7 +148,7 @@ impl Sampled {
                 reached += n;
                 while let Some(k) = pending.next_if(|&k| reached >= rank(levels[k])) {
                     let value = hdr_value(index);
-                    let zero = levels[k].min(1.0) == 0.0;
+                    let zero = capped(levels[k]) == 0.0;
                     values[k] = if zero { h.lowest_equivalent(value) } else { h.highest_equivalent(value) };
                 }
             }
